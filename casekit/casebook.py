@@ -1,0 +1,117 @@
+"""The Casebook: a validated bundle as one typed DataFrame per contract table.
+
+>>> import casekit
+>>> cb = casekit.load("data/synthetic")                    # doctest: +SKIP
+>>> cb.events.dtypes["date"]                               # doctest: +SKIP
+dtype('<M8[ns]')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import TABLE_ORDER, TABLES
+from .errors import BundleInvalid, Problem
+from .io import RawTable, bundle_form, canonical, read_bundle
+from .validate import check_tables
+
+__all__ = ["Casebook", "load", "validate_path", "from_raw", "empty_table"]
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """Return an empty frame with the table's contract columns, typed as a loaded one would be."""
+    raw = RawTable(table, pd.DataFrame(columns=list(TABLES[table].column_names)), table)
+    from .validate import check_table
+
+    typed, _ = check_table(raw)
+    return typed.reset_index(drop=True)
+
+
+@dataclass
+class Casebook:
+    """A validated case bundle: one typed DataFrame per contract table.
+
+    Dates are ``datetime64``, booleans nullable ``boolean``, vocabularies ``Categorical`` (the
+    response ladder and significance are ordered), list columns hold Python lists, and IDs stay
+    strings. Absent optional tables are empty frames with the contract's columns.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    source: str = ""
+    notes: list[Problem] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        """Give each table as an attribute: ``cb.cases``, ``cb.events`` and so on."""
+        tables = self.__dict__.get("tables", {})
+        if name in TABLES:
+            return tables[name]
+        raise AttributeError(f"Casebook has no table or attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        """List the tables beside the ordinary attributes, for tab completion."""
+        return sorted(set(super().__dir__()) | set(TABLES))
+
+    def __repr__(self) -> str:
+        """Summarise the casebook as table sizes."""
+        sizes = ", ".join(f"{t}={len(self.tables[t])}" for t in TABLE_ORDER)
+        return f"Casebook({self.source!r}: {sizes})"
+
+    def canonical(self) -> dict[str, pd.DataFrame]:
+        """Return every present table as canonical strings, ready to write."""
+        return {
+            t: canonical(f, t) for t, f in self.tables.items() if len(f) or t in ("cases", "events")
+        }
+
+
+def from_raw(
+    raws: dict[str, RawTable],
+    source: str,
+    notes: list[Problem] | None = None,
+    today: dt.date | None = None,
+) -> Casebook:
+    """Validate raw tables and build a Casebook, or raise :class:`BundleInvalid`."""
+    typed, problems = check_tables(raws, source, today)
+    problems = (notes or []) + problems
+    if any(p.severity == "error" for p in problems):
+        raise BundleInvalid(source, problems)
+    tables = {}
+    for table in TABLE_ORDER:
+        if table in typed:
+            tables[table] = typed[table].reset_index(drop=True)
+        else:
+            tables[table] = empty_table(table)
+    return Casebook(tables, source, problems)
+
+
+def validate_path(path: str | Path, today: dt.date | None = None) -> list[Problem]:
+    """Check a bundle at ``path`` and return every problem; a valid one has only warnings."""
+    try:
+        casebook = load(path, today=today)
+    except BundleInvalid as exc:
+        return exc.problems
+    return casebook.notes
+
+
+def load(path: str | Path, today: dt.date | None = None) -> Casebook:
+    """Read and validate a bundle in any form the contract lists, and return its Casebook.
+
+    ``path`` is a folder of CSV files, an .xlsx workbook, a folder of Parquet files, or a
+    casebook store (a SQLite file or a SQLAlchemy URL). An invalid bundle raises
+    :class:`~casekit.errors.BundleInvalid`, which lists every problem.
+    """
+    text = str(path)
+    if "://" in text:
+        from .store import open_store
+
+        return open_store(text, create=False).casebook(today=today)
+    path = Path(path)
+    if bundle_form(path) == "store":
+        from .store import open_store
+
+        return open_store(path, create=False).casebook(today=today)
+    raws, notes = read_bundle(path)
+    return from_raw(raws, path.name or str(path), notes, today)

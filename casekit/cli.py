@@ -1,0 +1,245 @@
+"""The ``casekit`` command: one entry point with a subcommand for each job.
+
+Exit codes: 0 done, 2 a user error (explained, no traceback), 1 an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import BundleInvalid, CasekitError, format_problems
+
+__all__ = ["main", "build_parser"]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD"
+        ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .casebook import load
+
+    try:
+        casebook = load(args.path, today=args.today)
+        problems = casebook.notes
+        valid = True
+    except BundleInvalid as exc:
+        problems, valid = exc.problems, False
+    errors = [p for p in problems if p.severity == "error"]
+    if args.format == "json":
+        report = {
+            "path": str(args.path),
+            "valid": valid,
+            "errors": len(errors),
+            "problems": [p.to_dict() for p in problems],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        if problems:
+            print(format_problems(problems, None if args.all else 25))
+        if valid:
+            sizes = ", ".join(f"{len(f)} {t}" for t, f in casebook.tables.items() if len(f))
+            print(f"{args.path}: valid case bundle ({sizes}).")
+        else:
+            print(
+                f"{args.path}: {len(errors)} problem(s); the bundle is not valid.", file=sys.stderr
+            )
+    return 0 if valid else 2
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .io import write_bundle
+    from .synth import generate
+
+    tables = generate(
+        seed=args.seed, n_cases=args.cases, n_teams=args.teams, start=args.start, end=args.end
+    )
+    out = write_bundle(tables, args.out, args.form, overwrite=args.overwrite)
+    sizes = ", ".join(f"{len(f)} {t}" for t, f in tables.items())
+    print(f"wrote {out} (seed {args.seed}: {sizes})")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .casebook import load
+    from .store import open_store
+
+    casebook = load(args.bundle)
+    with open_store(args.into, user=args.user) as store:
+        counts = store.import_casebook(casebook)
+    print(f"imported into {args.into}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .io import write_bundle
+    from .store import open_store
+
+    with open_store(args.store, create=False) as store:
+        casebook = store.casebook()
+    out = write_bundle(casebook.canonical(), args.out, args.form, overwrite=args.overwrite)
+    print(f"exported {args.store} to {out}")
+    return 0
+
+
+def _cmd_contract(args: argparse.Namespace) -> int:
+    from .contract import to_markdown
+
+    print(to_markdown(), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser for ``casekit`` and all its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="casekit",
+        description="Proportionate safeguarding casework under the Prevent duty.",
+        epilog="Exit codes: 0 done, 2 user error (explained), 1 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"casekit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "validate",
+        help="check a case bundle against the data contract",
+        description="Check a bundle (CSV folder, .xlsx, Parquet folder or "
+        "casebook store) and list every problem with its file, row and column.",
+    )
+    p.add_argument("path", help="the bundle: a folder, an .xlsx file, a .sqlite store or a URL")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for machines",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every problem in full (default: 25 lines per rule, then a summary)",
+    )
+    p.add_argument(
+        "--today",
+        type=_date,
+        default=None,
+        help="the date after which a date counts as 'in the future' (default: today)",
+    )
+    p.set_defaults(run=_cmd_validate)
+
+    from .synth import DEFAULT_END, DEFAULT_START
+
+    p = sub.add_parser(
+        "synth",
+        help="generate a synthetic case bundle",
+        description="Write a complete, valid synthetic bundle with every table. "
+        "The same seed always gives byte-identical files.",
+    )
+    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--cases", type=_positive, default=360, help="number of cases (default 360)")
+    p.add_argument("--teams", type=_positive, default=6, help="number of teams (default 6)")
+    p.add_argument(
+        "--start",
+        type=_date,
+        default=DEFAULT_START,
+        help=f"first referral date (default {DEFAULT_START})",
+    )
+    p.add_argument(
+        "--end",
+        type=_date,
+        default=DEFAULT_END,
+        help=f"last date in the data (default {DEFAULT_END})",
+    )
+    p.add_argument(
+        "--form",
+        choices=("csv", "xlsx", "parquet"),
+        default="csv",
+        help="bundle form (default csv)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+    p.set_defaults(run=_cmd_synth)
+
+    p = sub.add_parser(
+        "import",
+        help="import a bundle into a casebook store",
+        description="Validate a bundle and add all of it to a casebook store in "
+        "one transaction (nothing is written if anything is wrong).",
+    )
+    p.add_argument("bundle", help="the bundle to import")
+    p.add_argument("--into", required=True, help="casebook store: a .sqlite path or a URL")
+    p.add_argument(
+        "--user", default=None, help="who is importing (default: $CASEKIT_USER or your login name)"
+    )
+    p.set_defaults(run=_cmd_import)
+
+    p = sub.add_parser(
+        "export",
+        help="export a casebook store as a bundle",
+        description="Write the store's current records as a bundle.",
+    )
+    p.add_argument("store", help="casebook store: a .sqlite path or a URL")
+    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
+    p.add_argument(
+        "--form",
+        choices=("csv", "xlsx", "parquet"),
+        default="csv",
+        help="bundle form (default csv)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+    p.set_defaults(run=_cmd_export)
+
+    p = sub.add_parser(
+        "contract",
+        help="print the data contract as Markdown",
+        description="Print the data contract page (docs/data-contract.md).",
+    )
+    p.set_defaults(run=_cmd_contract)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``casekit`` with ``argv``; return its exit code (0 done, 2 user error, 1 bug)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except CasekitError as exc:
+        print(f"casekit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    except Exception:  # a bug: say so plainly, with the details a developer needs
+        print(
+            f"casekit {args.command}: internal error (a bug in casekit, not your data). "
+            "Please report it with the details below.",
+            file=sys.stderr,
+        )
+        traceback.print_exc()
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""Read and write case bundles: CSV folders, xlsx workbooks and Parquet folders.
+
+Readers turn every form into :class:`RawTable` objects: all cells as stripped strings (missing as
+NaN), indexed by the row number a person sees in a spreadsheet, so that validation can say
+exactly where a problem is. Writers take canonical string frames (see :func:`canonical`) and
+write them atomically: a failed write leaves no half-written bundle behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
+from .errors import CasekitError, Problem
+
+__all__ = [
+    "RawTable",
+    "read_bundle",
+    "read_csv_table",
+    "decode_bytes",
+    "canonical",
+    "write_bundle",
+    "bundle_form",
+]
+
+
+@dataclass
+class RawTable:
+    """One table as read: string cells indexed by spreadsheet row number, with its origin."""
+
+    table: str
+    frame: pd.DataFrame
+    source: str
+    sheet: str | None = None
+    row_word: str = "row"
+    notes: list[Problem] = field(default_factory=list)
+
+
+# --- encodings ----------------------------------------------------------------------------------
+
+_RESAVE = (
+    "re-save it as 'CSV UTF-8 (Comma delimited)' in Excel, or with UTF-8 encoding in your editor"
+)
+
+
+def decode_bytes(data: bytes, source: str) -> tuple[str, Problem | None]:
+    """Decode a CSV file's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252.
+
+    Returns the text and, when the file was not UTF-8, a warning saying how it was read.
+
+    >>> decode_bytes("café".encode("cp1252"), "x.csv")[0]
+    'café'
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CasekitError(
+                f"{source}: looks like UTF-16 but cannot be decoded ({exc.reason}); {_RESAVE}."
+            ) from None
+        return text, Problem(
+            source, None, None, None, "read as UTF-16", _RESAVE, severity="warning"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:200].count(b"\x00") > 10:
+        raise CasekitError(f"{source}: looks like UTF-16 without a byte-order mark; {_RESAVE}.")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise CasekitError(
+            f"{source}: is neither UTF-8 nor Windows-1252 text (byte {exc.start}); {_RESAVE}."
+        ) from None
+    return text, Problem(
+        source,
+        None,
+        None,
+        None,
+        "read as Windows-1252 (cp1252), not UTF-8",
+        _RESAVE,
+        severity="warning",
+    )
+
+
+# --- cell normalisation -------------------------------------------------------------------------
+
+
+def _clean_frame(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    """Strip cells, make empty cells missing, drop empty rows and index by spreadsheet row."""
+    frame = frame.copy()
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    for col in frame.columns:
+        s = frame[col].astype("object")
+        present = s.notna()
+        s = s.where(~present, s.astype(str).str.strip())
+        frame[col] = s.where(s != "", np.nan).astype("object")
+    return frame.dropna(how="all")
+
+
+def _cell_to_str(value: object) -> object:
+    """Turn one spreadsheet or Parquet cell into the bundle's string form."""
+    if value is None:
+        return np.nan
+    if isinstance(value, float) and np.isnan(value):
+        return np.nan
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple | np.ndarray):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+# --- readers ------------------------------------------------------------------------------------
+
+
+def read_csv_table(path: Path, table: str) -> RawTable:
+    """Read one ``<table>.csv`` with every cell as text, whatever its encoding."""
+    text, note = decode_bytes(path.read_bytes(), path.name)
+    try:
+        frame = pd.read_csv(
+            StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    except pd.errors.ParserError as exc:
+        raise CasekitError(
+            f"{path.name}: is not a well-formed CSV file ({exc}). Check for a stray quote "
+            "character or a row with more commas than the header."
+        ) from None
+    return RawTable(table, _clean_frame(frame, 2), path.name, notes=[note] if note else [])
+
+
+def _known_table(name: str) -> str | None:
+    key = normalise_header(name)
+    for table in TABLES:
+        if normalise_header(table) == key:
+            return table
+    return None
+
+
+def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    raws: dict[str, RawTable] = {}
+    notes: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() != ".csv":
+            continue
+        table = _known_table(path.stem)
+        if table is None:
+            notes.append(_ignored(path.name, None))
+        else:
+            raws[table] = read_csv_table(path, table)
+    return raws, notes
+
+
+def _ignored(source: str, sheet: str | None) -> Problem:
+    return Problem(
+        source,
+        None,
+        None,
+        None,
+        "is not a contract table, so it was ignored",
+        f"tables are: {', '.join(TABLE_ORDER)}",
+        sheet=sheet,
+        severity="warning",
+    )
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise CasekitError(
+            f"{path.name}: cannot be opened as an .xlsx workbook ({exc}). Save it from Excel as "
+            "'Excel Workbook (*.xlsx)'."
+        ) from None
+    raws: dict[str, RawTable] = {}
+    notes: list[Problem] = []
+    try:
+        for sheet in book.worksheets:
+            table = _known_table(sheet.title)
+            if table is None:
+                notes.append(_ignored(path.name, sheet.title))
+                continue
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                frame = pd.DataFrame()
+            else:
+                width = len(header)
+                data = [[_cell_to_str(v) for v in row[:width]] for row in rows]
+                names = [str(h).strip() if h is not None else "" for h in header]
+                frame = pd.DataFrame(data, columns=names, dtype=object)
+                frame = frame.loc[:, [n != "" for n in names]]
+            raws[table] = RawTable(table, _clean_frame(frame, 2), path.name, sheet=sheet.title)
+    finally:
+        book.close()
+    return raws, notes
+
+
+def _read_parquet_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    raws: dict[str, RawTable] = {}
+    notes: list[Problem] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() != ".parquet":
+            continue
+        table = _known_table(path.stem)
+        if table is None:
+            notes.append(_ignored(path.name, None))
+            continue
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
+        frame = frame.reset_index(drop=True).astype(object).map(_cell_to_str)
+        raws[table] = RawTable(table, _clean_frame(frame, 1), path.name, row_word="record")
+    return raws, notes
+
+
+def bundle_form(path: Path) -> str:
+    """Say which form a bundle path is: ``csv``, ``xlsx``, ``parquet`` or ``store``."""
+    if path.is_dir():
+        suffixes = {p.suffix.lower() for p in path.iterdir()}
+        if ".csv" in suffixes:
+            return "csv"
+        if ".parquet" in suffixes:
+            return "parquet"
+        raise CasekitError(
+            f"{path}: the folder holds no <table>.csv or <table>.parquet files. A bundle needs at "
+            "least cases.csv and events.csv."
+        )
+    if not path.exists():
+        raise CasekitError(f"{path}: no such file or folder. Check the path and try again.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".sqlite", ".sqlite3", ".db", ".casebook"):
+        return "store"
+    with path.open("rb") as fh:
+        if fh.read(16).startswith(b"SQLite format 3"):
+            return "store"
+    raise CasekitError(
+        f"{path}: not a bundle. Give a folder of CSV or Parquet files, an .xlsx workbook, or a "
+        "casebook store (.sqlite)."
+    )
+
+
+def read_bundle(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read a CSV folder, xlsx workbook or Parquet folder into raw tables and notes."""
+    form = bundle_form(path)
+    if form == "csv":
+        return _read_csv_folder(path)
+    if form == "parquet":
+        return _read_parquet_folder(path)
+    if form == "xlsx":
+        return _read_xlsx(path)
+    raise CasekitError(f"{path}: is a casebook store; open it with casekit.open().")
+
+
+# --- canonical strings and writers --------------------------------------------------------------
+
+
+def _format_number(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e15 else repr(x)
+
+
+def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Render a typed table as the bundle's canonical strings ("" for missing).
+
+    Dates become ``YYYY-MM-DD``, booleans ``true``/``false``, lists ``;``-joined, and numbers
+    their shortest form. Columns beyond the contract are kept, after the contract's.
+    """
+    spec = TABLES[table]
+    out = pd.DataFrame(index=frame.index)
+    for name in list(spec.column_names) + [c for c in frame.columns if c not in spec.column_names]:
+        if name not in frame.columns:
+            continue
+        s = frame[name]
+        kind = spec.column(name).kind if name in spec.column_names else "text"
+        missing = s.isna() if kind not in ("ids", "vocabs") else s.map(lambda v: v is None)
+        if kind == "date":
+            text = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+        elif kind == "bool":
+            text = s.map(lambda v: "true" if v else "false", na_action="ignore")
+        elif kind in ("ids", "vocabs"):
+            text = s.map(lambda v: LIST_SEPARATOR.join(v) if v is not None else "")
+        elif kind == "number":
+            text = s.map(_format_number, na_action="ignore")
+        elif kind == "int":
+            text = s.map(lambda v: str(int(v)), na_action="ignore")
+        else:
+            text = s.astype(object).map(str, na_action="ignore")
+        out[name] = text.astype(object).where(~missing, "")
+    return out
+
+
+@contextlib.contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out``; move it into place only if the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_bundle(
+    tables: dict[str, pd.DataFrame], out: Path, form: str = "csv", overwrite: bool = False
+) -> Path:
+    """Write canonical string tables as a bundle, atomically.
+
+    ``tables`` maps table names to frames from :func:`canonical`. A CSV or Parquet bundle is a
+    folder; an xlsx bundle is one workbook. An existing bundle at ``out`` is replaced only with
+    ``overwrite``; other files in an existing folder are left alone.
+    """
+    out = Path(out)
+    if form not in ("csv", "xlsx", "parquet"):
+        raise CasekitError(f"unknown bundle form {form!r}: use csv, xlsx or parquet.")
+    if out.exists() and not overwrite:
+        if out.is_file() or any(out.iterdir()):
+            raise CasekitError(
+                f"{out} already exists. Choose another --out, or pass --overwrite to replace it."
+            )
+    ordered = [t for t in TABLE_ORDER if t in tables]
+    with _staging(out) as tmp:
+        if form == "xlsx":
+            target = tmp / "bundle.xlsx"
+            with pd.ExcelWriter(target, engine="openpyxl") as xl:
+                for t in ordered:
+                    tables[t].to_excel(xl, sheet_name=t, index=False)
+            if out.is_dir():
+                shutil.rmtree(out)
+            os.replace(target, out)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return out
+        for t in ordered:
+            if form == "csv":
+                tables[t].to_csv(tmp / f"{t}.csv", index=False, lineterminator="\n")
+            else:
+                tables[t].astype(str).to_parquet(tmp / f"{t}.parquet", index=False)
+        if not out.exists():
+            os.replace(tmp, out)
+            return out
+        if out.is_file():
+            raise CasekitError(
+                f"{out} is a file; a {form} bundle is a folder. Choose another --out."
+            )
+        for t in TABLE_ORDER:  # replace the whole bundle: drop tables the new one does not have
+            for stale in (out / f"{t}.csv", out / f"{t}.parquet"):
+                if stale.exists() and not (tmp / stale.name).exists():
+                    stale.unlink()
+        for item in tmp.iterdir():
+            os.replace(item, out / item.name)
+        tmp.rmdir()
+    return out

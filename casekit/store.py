@@ -1,0 +1,561 @@
+"""The casebook store: a validated, versioned, concurrent-safe home for a team's case bundle.
+
+The store keeps one SQL table per contract table (every cell in its canonical string form) and
+an append-only ``_history`` table holding every version of every record, deletions included.
+Every write is validated against the contract, and against the store's other records, inside
+one transaction: an invalid write is refused with a clear message and writes nothing. SQLite is
+the default (WAL journal, ``synchronous=FULL``, writers serialised with ``BEGIN IMMEDIATE``); any
+SQLAlchemy URL can follow.
+
+>>> store = open_store(":memory:")
+>>> _ = store.add_team(team_id="T1", team_name="North")
+>>> store.history("T1")["op"].tolist()
+['add']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import uuid
+from functools import partialmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from .casebook import Casebook, from_raw
+from .contract import TABLE_ORDER, TABLES, Table
+from .errors import CasekitError, Problem, WriteRefused
+from .io import RawTable, _cell_to_str, canonical
+from .validate import FrameIndex, check_references, check_table, did_you_mean
+
+__all__ = ["Store", "open_store"]
+
+SCHEMA_VERSION = "1"
+_HISTORY = "_history"
+
+
+def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
+    meta = sa.MetaData()
+    tables = {}
+    for spec in TABLES.values():
+        cols = [
+            sa.Column(c.name, sa.Text, primary_key=(c.name == spec.id_column)) for c in spec.columns
+        ]
+        cols.append(sa.Column("_extra", sa.Text))
+        tables[spec.name] = sa.Table(spec.name, meta, *cols)
+    history = sa.Table(
+        _HISTORY,
+        meta,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("table_name", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text, nullable=False, index=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("op", sa.Text, nullable=False),
+        sa.Column("at", sa.Text, nullable=False),
+        sa.Column("by", sa.Text),
+        sa.Column("reason", sa.Text),
+        sa.Column("data", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "_meta", meta, sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text)
+    )
+    return meta, tables, history
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let BEGIN IMMEDIATE below open each transaction
+        cur = dbapi_conn.cursor()
+        if ":memory:" not in url:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class _StoreIndex:
+    """Look references up in the store, inside the current transaction."""
+
+    def __init__(self, conn: sa.Connection, tables: dict[str, sa.Table]):
+        self.conn = conn
+        self.tables = tables
+
+    def has_table(self, table: str) -> bool:
+        return True
+
+    def _rows(self, table: str, ids: set[str], column: str) -> list[sa.Row]:
+        t = self.tables[table]
+        key = t.c[TABLES[table].id_column]
+        out: list[sa.Row] = []
+        chunk = sorted(ids)
+        for i in range(0, len(chunk), 500):
+            out += self.conn.execute(sa.select(key, t.c[column]).where(key.in_(chunk[i : i + 500])))
+        return out
+
+    def existing(self, table: str, ids: set[str]) -> set[str]:
+        return {r[0] for r in self._rows(table, ids, TABLES[table].id_column)}
+
+    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
+        if "case_id" not in TABLES[table].column_names:
+            return {}
+        return {r[0]: r[1] for r in self._rows(table, ids, "case_id")}
+
+
+class _UnionIndex:
+    """Look references up in an incoming bundle first, then in the store."""
+
+    def __init__(self, first: FrameIndex, then: _StoreIndex):
+        self.first, self.then = first, then
+
+    def has_table(self, table: str) -> bool:
+        return True
+
+    def existing(self, table: str, ids: set[str]) -> set[str]:
+        found = self.first.existing(table, ids)
+        return found | self.then.existing(table, ids - found)
+
+    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
+        found = self.first.case_of(table, ids)
+        return found | self.then.case_of(table, ids - set(found))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Store:
+    """A casebook store: validated writes, full history, and a Casebook view of its contents.
+
+    Open one with :func:`open_store` (``casekit.open``). Each table has its own write methods:
+    ``add_event(**fields) -> event_id``, ``update_event(event_id, **changes)`` and
+    ``delete_event(event_id, reason=...)``; likewise ``add_case``, ``add_decision``,
+    ``add_judgement``, ``add_plan_action``, ``add_info_sharing``, ``add_supervision``,
+    ``add_team`` and ``add_worker``. The generic ``add(table, **fields)``, ``update`` and
+    ``delete`` do the same for any table.
+    """
+
+    def __init__(self, url: str, user: str | None = None):
+        """Connect to the store at ``url`` and create its tables if they are missing."""
+        self.url = url
+        self.user = user or os.environ.get("CASEKIT_USER") or getpass.getuser()
+        is_sqlite = url.startswith("sqlite")
+        self.engine = _sqlite_engine(url) if is_sqlite else sa.create_engine(url)
+        self._meta, self._tables, self._history = _schema()
+        try:
+            self._meta.create_all(self.engine)
+            with self.engine.begin() as conn:
+                meta = self._meta.tables["_meta"]
+                version = conn.execute(
+                    sa.select(meta.c.value).where(meta.c.key == "schema")
+                ).scalar()
+                if version is None:
+                    conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
+                elif version != SCHEMA_VERSION:
+                    raise CasekitError(
+                        f"{url}: casebook store schema {version}, but this casekit reads "
+                        f"{SCHEMA_VERSION}."
+                    )
+        except sa.exc.DatabaseError as exc:
+            raise CasekitError(
+                f"{url}: cannot be opened as a casebook store ({exc.orig})."
+            ) from None
+
+    def __repr__(self) -> str:
+        """Show where the store is."""
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        """Use the store as a context manager that closes it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def _spec(self, table: str) -> Table:
+        for spec in TABLES.values():
+            if table in (spec.name, spec.singular):
+                return spec
+        hint = did_you_mean(table, list(TABLES))
+        raise CasekitError(
+            f"there is no table {table!r}; tables are {', '.join(TABLES)}"
+            + (f" ({hint})" if hint else "")
+        )
+
+    def _validate(
+        self, conn: sa.Connection, spec: Table, record: dict[str, object], label: str
+    ) -> dict[str, str]:
+        unknown = [k for k in record if k not in spec.column_names]
+        if unknown:
+            problems = [
+                Problem(
+                    label,
+                    None,
+                    k,
+                    None,
+                    f"is not a column of {spec.name}",
+                    did_you_mean(k, spec.column_names),
+                )
+                for k in unknown
+            ]
+            raise WriteRefused(label, problems)
+        cells = {k: _cell_to_str(v) for k, v in record.items()}
+        frame = pd.DataFrame([cells], dtype=object)
+        frame = frame.map(lambda v: np.nan if v == "" else v)
+        raw = RawTable(spec.name, frame, label, row_word="")
+        typed, problems = check_table(raw)
+        problems += check_references(raw, typed, _StoreIndex(conn, self._tables))
+        if problems:
+            raise WriteRefused(label, problems)
+        row = canonical(typed, spec.name).iloc[0]
+        return {c: row[c] for c in spec.column_names}
+
+    def _record_history(
+        self,
+        conn: sa.Connection,
+        spec: Table,
+        rid: str,
+        op: str,
+        data: dict[str, str],
+        by: str | None,
+        reason: str | None = None,
+    ) -> None:
+        h = self._history
+        version = conn.execute(
+            sa.select(sa.func.max(h.c.version)).where(
+                h.c.table_name == spec.name, h.c.record_id == rid
+            )
+        ).scalar()
+        conn.execute(
+            h.insert().values(
+                table_name=spec.name,
+                record_id=rid,
+                version=(version or 0) + 1,
+                op=op,
+                at=_now(),
+                by=by or self.user,
+                reason=reason,
+                data=json.dumps(data, ensure_ascii=False),
+            )
+        )
+
+    def _current(self, conn: sa.Connection, spec: Table, rid: str) -> dict[str, Any] | None:
+        t = self._tables[spec.name]
+        row = conn.execute(sa.select(t).where(t.c[spec.id_column] == rid)).mappings().first()
+        return dict(row) if row else None
+
+    def add(self, table: str, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one record; return its id (generated when not given).
+
+        Raises :class:`~casekit.errors.WriteRefused`, writing nothing, when the record breaks
+        the contract or refers to a record the store does not hold.
+        """
+        spec = self._spec(table)
+        rid = fields.get(spec.id_column)
+        if rid is None or str(rid).strip() == "":
+            rid = f"{spec.id_prefix}-{uuid.uuid4().hex[:10]}"
+        rid = str(rid).strip()
+        fields[spec.id_column] = rid
+        label = f"adding {spec.singular} {rid}"
+        with self.engine.begin() as conn:
+            h = self._history
+            used = conn.execute(
+                sa.select(h.c.seq).where(h.c.table_name == spec.name, h.c.record_id == rid).limit(1)
+            ).first()
+            if used:
+                raise WriteRefused(
+                    label,
+                    [
+                        Problem(
+                            label,
+                            None,
+                            spec.id_column,
+                            rid,
+                            "is already used in this store (ids are never reused)",
+                            "leave the id empty and one is made for you",
+                        )
+                    ],
+                )
+            data = self._validate(conn, spec, fields, label)
+            conn.execute(self._tables[spec.name].insert().values(**data))
+            self._record_history(conn, spec, rid, "add", data, by)
+        return rid
+
+    def update(
+        self, table: str, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and apply changes to one record; the old version stays in its history."""
+        spec = self._spec(table)
+        label = f"updating {spec.singular} {record_id}"
+        if spec.id_column in changes and changes[spec.id_column] != record_id:
+            raise WriteRefused(
+                label,
+                [
+                    Problem(
+                        label,
+                        None,
+                        spec.id_column,
+                        None,
+                        "cannot be changed",
+                        "add a new record and delete this one",
+                    )
+                ],
+            )
+        with self.engine.begin() as conn:
+            current = self._current(conn, spec, record_id)
+            if current is None:
+                raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            current.pop("_extra", None)
+            merged = {k: v for k, v in current.items() if v not in (None, "")}
+            merged.update(changes)
+            data = self._validate(conn, spec, merged, label)
+            t = self._tables[spec.name]
+            conn.execute(t.update().where(t.c[spec.id_column] == record_id).values(**data))
+            self._record_history(conn, spec, record_id, "update", data, by)
+
+    def delete(self, table: str, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one record, giving a reason; it stays in the history and can be restored."""
+        spec = self._spec(table)
+        label = f"deleting {spec.singular} {record_id}"
+        if not reason or not str(reason).strip():
+            raise WriteRefused(
+                label,
+                [
+                    Problem(
+                        label, None, "reason", None, "is required", "say why the record is deleted"
+                    )
+                ],
+            )
+        with self.engine.begin() as conn:
+            current = self._current(conn, spec, record_id)
+            if current is None:
+                raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            users = self._referenced_by(conn, spec, record_id)
+            if users:
+                raise WriteRefused(
+                    label,
+                    [
+                        Problem(
+                            label,
+                            None,
+                            None,
+                            None,
+                            f"is still used by {', '.join(users[:10])}"
+                            + (f" and {len(users) - 10} more" if len(users) > 10 else ""),
+                            "change or delete those records first",
+                        )
+                    ],
+                )
+            t = self._tables[spec.name]
+            conn.execute(t.delete().where(t.c[spec.id_column] == record_id))
+            current.pop("_extra", None)
+            self._record_history(conn, spec, record_id, "delete", current, by, str(reason))
+
+    def _referenced_by(self, conn: sa.Connection, spec: Table, rid: str) -> list[str]:
+        users: list[str] = []
+        for other in TABLES.values():
+            t = self._tables[other.name]
+            for col in other.of_kind("ref", "ids"):
+                if col.references != spec.name:
+                    continue
+                c = t.c[col.name]
+                cond = (
+                    (c == rid)
+                    if col.kind == "ref"
+                    else ((sa.literal(";") + c + sa.literal(";")).like(f"%;{rid};%"))
+                )
+                for (uid,) in conn.execute(sa.select(t.c[other.id_column]).where(cond)):
+                    users.append(f"{other.singular} {uid}")
+        return users
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def history(self, record_id: str, table: str | None = None) -> pd.DataFrame:
+        """Return every version of a record, oldest first: who, when, what and why.
+
+        Columns: ``table``, ``record_id``, ``version``, ``op`` (add, update, delete, import),
+        ``at`` (UTC), ``by``, ``reason``, then the record's fields as they were.
+        """
+        h = self._history
+        query = sa.select(h).where(h.c.record_id == str(record_id)).order_by(h.c.seq)
+        if table is not None:
+            query = query.where(h.c.table_name == self._spec(table).name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        records = [
+            {
+                "table": r["table_name"],
+                "record_id": r["record_id"],
+                "version": r["version"],
+                "op": r["op"],
+                "at": r["at"],
+                "by": r["by"],
+                "reason": r["reason"],
+                **json.loads(r["data"]),
+            }
+            for r in rows
+        ]
+        return pd.DataFrame(
+            records,
+            columns=None
+            if records
+            else ["table", "record_id", "version", "op", "at", "by", "reason"],
+        )
+
+    def raw_tables(self) -> dict[str, RawTable]:
+        """Read every table's canonical strings, in insertion order, as raw tables."""
+        raws = {}
+        with self.engine.connect() as conn:
+            for name in TABLE_ORDER:
+                t = self._tables[name]
+                frame = pd.read_sql(
+                    sa.select(t).order_by(sa.text("rowid"))
+                    if self.url.startswith("sqlite")
+                    else sa.select(t),
+                    conn,
+                    dtype=object,
+                )
+                extra = frame.pop("_extra")
+                if extra.notna().any():
+                    extras = pd.DataFrame(
+                        [json.loads(e) if e else {} for e in extra], index=frame.index, dtype=object
+                    )
+                    frame = pd.concat([frame, extras], axis=1)
+                frame.index = pd.RangeIndex(1, len(frame) + 1)
+                frame = frame.map(lambda v: np.nan if v is None or v == "" else v)
+                raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
+        return raws
+
+    def casebook(self, today: dt.date | None = None) -> Casebook:
+        """Return the store's current contents as a validated Casebook."""
+        return from_raw(self.raw_tables(), self.url, today=today)
+
+    def counts(self) -> dict[str, int]:
+        """Count the current records in each table."""
+        with self.engine.connect() as conn:
+            return {
+                n: conn.execute(sa.select(sa.func.count()).select_from(self._tables[n])).scalar()
+                for n in TABLE_ORDER
+            }
+
+    # --- bulk import ----------------------------------------------------------------------------
+
+    def import_casebook(self, casebook: Casebook, by: str | None = None) -> dict[str, int]:
+        """Add every record of a validated Casebook in one transaction; return counts per table.
+
+        Refused, writing nothing, when any id is already in the store or a reference resolves
+        neither in the bundle nor in the store.
+        """
+        strings = casebook.canonical()
+        present = {t: casebook.tables[t] for t in strings}
+        at, who = _now(), by or self.user
+        with self.engine.begin() as conn:
+            problems: list[Problem] = []
+            index = _UnionIndex(FrameIndex(present), _StoreIndex(conn, self._tables))
+            for table, frame in strings.items():
+                spec = TABLES[table]
+                ids = set(frame[spec.id_column])
+                h = self._history
+                taken: set[str] = set()
+                chunk = sorted(ids)
+                for i in range(0, len(chunk), 500):
+                    taken |= set(
+                        conn.execute(
+                            sa.select(h.c.record_id).where(
+                                h.c.table_name == table, h.c.record_id.in_(chunk[i : i + 500])
+                            )
+                        ).scalars()
+                    )
+                problems += [
+                    Problem(
+                        f"{table} (import)",
+                        None,
+                        spec.id_column,
+                        i,
+                        "is already in the store",
+                        "import into a new store, or give the records new ids",
+                    )
+                    for i in sorted(taken)
+                ]
+                raw = RawTable(table, present[table], f"{table} (import)", row_word="record")
+                problems += check_references(raw, present[table], index)
+            if problems:
+                raise WriteRefused(f"importing {casebook.source}", problems)
+            counts = {}
+            for table, frame in strings.items():
+                spec = TABLES[table]
+                contract = list(spec.column_names)
+                extras = [c for c in frame.columns if c not in contract]
+                rows = frame[contract].to_dict("records")
+                if extras:
+                    for row, extra in zip(rows, frame[extras].to_dict("records"), strict=True):
+                        row["_extra"] = json.dumps(extra, ensure_ascii=False)
+                conn.execute(self._tables[table].insert(), rows)
+                conn.execute(
+                    self._history.insert(),
+                    [
+                        {
+                            "table_name": table,
+                            "record_id": r[spec.id_column],
+                            "version": 1,
+                            "op": "import",
+                            "at": at,
+                            "by": who,
+                            "reason": None,
+                            "data": json.dumps({c: r[c] for c in contract}, ensure_ascii=False),
+                        }
+                        for r in rows
+                    ],
+                )
+                counts[table] = len(rows)
+        return counts
+
+
+for _spec_ in TABLES.values():
+    for _verb, _method in (("add", Store.add), ("update", Store.update), ("delete", Store.delete)):
+        _bound = partialmethod(_method, _spec_.name)
+        setattr(Store, f"{_verb}_{_spec_.singular}", _bound)
+del _spec_, _verb, _method, _bound
+
+
+def open_store(path_or_url: str | Path, user: str | None = None, create: bool = True) -> Store:
+    """Open (or create) a casebook store at a file path or SQLAlchemy URL.
+
+    A plain path is a SQLite file. With ``create=False`` a missing file is an error rather
+    than a new, empty store.
+    """
+    text = str(path_or_url)
+    if "://" in text:
+        return Store(text, user)
+    if text == ":memory:":
+        return Store("sqlite://", user)
+    path = Path(text).expanduser().resolve()
+    if not path.exists():
+        if not create:
+            raise CasekitError(f"{path_or_url}: no such casebook store.")
+        if not path.parent.exists():
+            raise CasekitError(
+                f"{path_or_url}: the folder {path.parent} does not exist. Create it first."
+            )
+    return Store(f"sqlite:///{path}", user)

@@ -1,0 +1,492 @@
+"""Check raw tables against the contract and turn them into typed frames.
+
+Every rule in the contract is checked column by column with vectorised pandas operations, and
+every problem is collected (not just the first), each naming its file, row, column, value and
+what was expected. The same checks serve a whole bundle and a single write to the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .contract import LIST_SEPARATOR, REQUIRED_TABLES, TABLES, Column, Table, normalise_header
+from .errors import Problem
+from .io import RawTable
+
+__all__ = [
+    "IdIndex",
+    "FrameIndex",
+    "check_table",
+    "check_references",
+    "check_tables",
+    "did_you_mean",
+]
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+ORDERED_VOCABULARIES = {"response", "significance"}
+
+
+def did_you_mean(value: str, vocabulary: Iterable[str]) -> str:
+    """Suggest the vocabulary value a near miss probably meant, or return "".
+
+    >>> did_you_mean("Child in need", ["early_help", "child_in_need"])
+    "did you mean 'child_in_need'?"
+    >>> did_you_mean("belief", ["belief_practice", "harm"])
+    "did you mean 'belief_practice'?"
+    >>> did_you_mean("zzz", ["harm"])
+    ''
+    """
+    vocabulary = list(vocabulary)
+    low = str(value).strip().lower()
+    snake = re.sub(r"[\s\-/]+", "_", low)
+    if snake in vocabulary:
+        return f"did you mean {snake!r}?"
+    starts = [
+        v for v in vocabulary if len(low) >= 3 and (v.startswith(snake) or snake.startswith(v))
+    ]
+    close = starts or difflib.get_close_matches(snake, vocabulary, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _problems(
+    raw: RawTable,
+    mask: pd.Series,
+    column: str | None,
+    values: pd.Series | None,
+    expected: str,
+    hint: str | dict[str, str] = "",
+) -> list[Problem]:
+    """Build one problem for each row where ``mask`` is true."""
+    rows = mask.index[mask.to_numpy(dtype=bool)]
+    out = []
+    for row in rows:
+        value = None if values is None else values.at[row]
+        if isinstance(value, float) and np.isnan(value):
+            value = None
+        h = hint.get(value, "") if isinstance(hint, dict) else hint
+        out.append(
+            Problem(
+                raw.source,
+                int(row) if raw.row_word else None,
+                column,
+                None if value is None else str(value),
+                expected,
+                h,
+                sheet=raw.sheet,
+                row_word=raw.row_word,
+            )
+        )
+    return out
+
+
+def _vocab_expected(col: Column) -> str:
+    return "expected one of: " + ", ".join(col.vocabulary)
+
+
+def _check_column(
+    raw: RawTable, col: Column, s: pd.Series, today: dt.date
+) -> tuple[pd.Series, list[Problem]]:
+    """Check one contract column and return its typed values and its problems."""
+    problems: list[Problem] = []
+    missing = s.isna()
+    if col.default is not None:
+        s = s.where(~missing, col.default)
+        missing = s.isna()
+    if col.required and missing.any():
+        problems += _problems(raw, missing, col.name, None, "is empty; this column is required")
+    present = ~missing
+    kind = col.kind
+    if kind in ("id", "ref", "text"):
+        return s, problems
+    if kind == "vocab":
+        low = s.str.lower()
+        bad = present & ~low.isin(col.vocabulary)
+        if bad.any():
+            hints = {v: did_you_mean(v, col.vocabulary) for v in s[bad].unique()}
+            problems += _problems(raw, bad, col.name, s, _vocab_expected(col), hints)
+        typed = pd.Categorical(
+            low.where(~bad), categories=col.vocabulary, ordered=col.name in ORDERED_VOCABULARIES
+        )
+        return pd.Series(typed, index=s.index, name=col.name), problems
+    if kind == "vocabs":
+        lists = _split(s)
+        flat = lists.explode().dropna()
+        flat_low = flat.str.lower()
+        bad_items = flat[~flat_low.isin(col.vocabulary)]
+        if len(bad_items):
+            bad_rows = pd.Series(s.index.isin(bad_items.index), index=s.index)
+            firsts = bad_items.groupby(level=0).first()
+            hints = {v: did_you_mean(v, col.vocabulary) for v in firsts.unique()}
+            problems += _problems(
+                raw,
+                bad_rows,
+                col.name,
+                firsts.reindex(s.index),
+                _vocab_expected(col) + f" (separated by '{LIST_SEPARATOR}')",
+                hints,
+            )
+        typed = lists.map(lambda items: [i.lower() for i in items])
+        return typed, problems
+    if kind == "ids":
+        return _split(s), problems
+    if kind == "date":
+        parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        bad = present & parsed.isna()
+        if bad.any():
+            hints = {v: _date_hint(v) for v in s[bad].unique()}
+            problems += _problems(raw, bad, col.name, s, "expected a date as YYYY-MM-DD", hints)
+        future = parsed.notna() & (parsed > pd.Timestamp(today))
+        if future.any():
+            problems += _problems(
+                raw, future, col.name, s, f"is in the future (today is {today.isoformat()})"
+            )
+        return parsed, problems
+    if kind == "month":
+        ok = s.str.match(_MONTH).fillna(False).astype(bool)
+        bad = present & ~ok
+        if bad.any():
+            full = s[bad].str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
+            hints = {
+                v: ("a full date of birth must never be recorded: keep only YYYY-MM" if f else "")
+                for v, f in zip(s[bad], full, strict=True)
+            }
+            problems += _problems(raw, bad, col.name, s, "expected a month as YYYY-MM", hints)
+        future = ok & (s.where(ok, "") > today.strftime("%Y-%m"))
+        if future.any():
+            problems += _problems(
+                raw, future, col.name, s, f"is in the future (today is {today.isoformat()})"
+            )
+        return s.where(ok), problems
+    if kind == "bool":
+        low = s.str.lower()
+        truth = low.isin(_TRUE)
+        bad = present & ~truth & ~low.isin(_FALSE)
+        if bad.any():
+            problems += _problems(
+                raw, bad, col.name, s, "expected yes or no (true/false, 1/0, Y/N)"
+            )
+        return pd.Series(truth, index=s.index).astype("boolean").where(present & ~bad), problems
+    # int and number
+    num = pd.to_numeric(s, errors="coerce")
+    bad = present & num.isna()
+    if kind == "int":
+        bad |= num.notna() & (num != np.floor(num))
+    what = "a whole number" if kind == "int" else "a number"
+    if col.minimum is not None and col.maximum is not None:
+        low_bad = num <= col.minimum if col.minimum_exclusive else num < col.minimum
+        out_of_range = num.notna() & (low_bad | (num > col.maximum))
+        above = "above" if col.minimum_exclusive else "from"
+        upto = "up to" if col.minimum_exclusive else "to"
+        what += f" {above} {col.minimum:g} {upto} {col.maximum:g}"
+        bad |= out_of_range
+    if bad.any():
+        problems += _problems(raw, bad, col.name, s, f"expected {what}")
+    num = num.where(~bad)
+    return (num.astype("Int64") if kind == "int" else num.astype(float)), problems
+
+
+def _split(s: pd.Series) -> pd.Series:
+    """Split a ``;``-separated list column into lists of stripped, non-empty items."""
+
+    def split(v: object) -> list[str]:
+        if not isinstance(v, str):
+            return []
+        return [item.strip() for item in v.split(LIST_SEPARATOR) if item.strip()]
+
+    return s.map(split).astype(object)
+
+
+def _date_hint(value: str) -> str:
+    m = _DAY_FIRST.match(str(value))
+    if m:
+        day, month, year = (int(g) for g in m.groups())
+        try:
+            return f"write it as {dt.date(year, month, day).isoformat()}"
+        except ValueError:
+            return "that day does not exist"
+    try:
+        dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        if re.match(r"^\d{4}-\d{2}-\d{2}$", str(value)):
+            return "that day does not exist"
+    return ""
+
+
+def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rename the frame's headers to contract names; report duplicates and missing columns."""
+    problems: list[Problem] = []
+    keys = {normalise_header(c): c for c in spec.column_names}
+    rename: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for header in raw.frame.columns:
+        target = keys.get(normalise_header(header))
+        if target is None:
+            continue
+        if target in seen:
+            problems.append(
+                Problem(
+                    raw.source,
+                    1,
+                    str(header),
+                    None,
+                    f"repeats column {target!r} (already given as {seen[target]!r})",
+                    "delete or rename one of the two columns",
+                    sheet=raw.sheet,
+                    row_word="row",
+                )
+            )
+            continue
+        seen[target] = str(header)
+        rename[header] = target
+    keep = [h for h in raw.frame.columns if h in rename or keys.get(normalise_header(h)) is None]
+    frame = raw.frame.loc[:, keep].rename(columns=rename)
+    found = ", ".join(map(str, raw.frame.columns)) or "none"
+    for col in spec.columns:
+        if col.required and col.name not in frame.columns:
+            problems.append(
+                Problem(
+                    raw.source,
+                    1,
+                    col.name,
+                    None,
+                    "required column is missing from the header row",
+                    f"headers found: {found}",
+                    sheet=raw.sheet,
+                    row_word="row",
+                )
+            )
+    return frame, problems
+
+
+def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check one table's cells and in-table rules; return the typed frame and its problems.
+
+    The typed frame keeps the raw index (row numbers) and any extra columns after the
+    contract's. References to other tables are checked by :func:`check_references`.
+    """
+    today = today or dt.date.today()
+    spec = TABLES[raw.table]
+    frame, problems = _match_headers(raw, spec)
+    typed = pd.DataFrame(index=frame.index)
+    for col in spec.columns:
+        if col.name in frame.columns:
+            s = frame[col.name].astype(object)
+        else:
+            s = pd.Series(np.nan, index=frame.index, dtype=object)
+            if col.required:  # already reported once for the header; don't repeat per row
+                col = Column(col.name, col.kind, vocabulary=col.vocabulary, default=col.default)
+        typed[col.name], found = _check_column(raw, col, s, today)
+        problems += found
+    problems += _in_table_rules(raw, spec, typed)
+    for extra in frame.columns:
+        if extra not in spec.column_names:
+            typed[extra] = frame[extra]
+    return typed, problems
+
+
+def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = typed[spec.id_column]
+    dup = ids.notna() & ids.duplicated(keep="first")
+    if dup.any():
+        first_row = {v: r for r, v in ids[ids.notna() & ~dup].items()}
+        hints = {
+            v: f"{spec.id_column} must be unique; it is first used at {raw.row_word} "
+            f"{first_row.get(v)}"
+            for v in ids[dup].unique()
+        }
+        problems += _problems(raw, dup, spec.id_column, ids, "is a duplicate id", hints)
+    if spec.name == "cases":
+        bad = typed["closed"].notna() & (typed["closed"] < typed["opened"])
+        problems += _problems(
+            raw,
+            bad,
+            "closed",
+            _iso(typed["closed"]),
+            "is before the case was opened",
+            "closed must be on or after opened",
+        )
+        radical = typed["concern_flags"].map(lambda flags: "radicalisation" in flags)
+        bad = typed["ideology"].notna() & ~radical.astype(bool)
+        problems += _problems(
+            raw,
+            bad,
+            "ideology",
+            typed["ideology"],
+            "is only for radicalisation cases",
+            "add radicalisation to concern_flags, or leave ideology empty",
+        )
+    if spec.name == "events":
+        typed["recorded_on"] = typed["recorded_on"].fillna(typed["date"])
+        bad = typed["recorded_on"] < typed["date"]
+        problems += _problems(
+            raw,
+            bad,
+            "recorded_on",
+            _iso(typed["recorded_on"]),
+            "is before the event's date",
+            "recorded_on must be on or after date",
+        )
+    return problems
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def _iso(s: pd.Series) -> pd.Series:
+    return s.dt.strftime("%Y-%m-%d")
+
+
+class IdIndex(Protocol):
+    """Where references are looked up: a bundle's own tables, or a casebook store."""
+
+    def has_table(self, table: str) -> bool:
+        """Say whether the table exists at all (an absent optional table cannot be checked)."""
+        ...
+
+    def existing(self, table: str, ids: set[str]) -> set[str]:
+        """Return those of ``ids`` that exist in ``table``."""
+        ...
+
+    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
+        """Map each of ``ids`` in ``table`` to its ``case_id``."""
+        ...
+
+
+class FrameIndex:
+    """An :class:`IdIndex` over a bundle's own typed frames."""
+
+    def __init__(self, typed: dict[str, pd.DataFrame]):
+        """Index each table's ids (and case ids, where the table has them)."""
+        self._ids = {t: set(f[TABLES[t].id_column].dropna()) for t, f in typed.items()}
+        self._cases = {
+            t: dict(zip(f[TABLES[t].id_column][::-1], f["case_id"][::-1], strict=True))
+            for t, f in typed.items()
+            if "case_id" in f.columns
+        }  # reversed, so that a duplicated id maps to its first row's case
+
+    def has_table(self, table: str) -> bool:
+        """Say whether the bundle has the table."""
+        return table in self._ids
+
+    def existing(self, table: str, ids: set[str]) -> set[str]:
+        """Return those of ``ids`` found in the table."""
+        return ids & self._ids.get(table, set())
+
+    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
+        """Map ids to their case."""
+        cases = self._cases.get(table, {})
+        return {i: cases[i] for i in ids if i in cases}
+
+
+def check_references(
+    raw: RawTable, typed: pd.DataFrame, index: IdIndex, *, warn_absent: bool = True
+) -> list[Problem]:
+    """Check that every reference in a table resolves, and that cited records share its case."""
+    spec = TABLES[raw.table]
+    problems: list[Problem] = []
+    for col in spec.of_kind("ref", "ids"):
+        target = col.references
+        assert target is not None
+        s = typed[col.name]
+        flat = s.explode().dropna() if col.kind == "ids" else s.dropna()
+        if flat.empty:
+            continue
+        if not index.has_table(target):
+            if warn_absent:
+                problems.append(
+                    Problem(
+                        raw.source,
+                        None,
+                        col.name,
+                        None,
+                        f"refers to {target}, but the bundle has no {target} table, so these "
+                        "references were not checked",
+                        f"add {target} to the bundle",
+                        sheet=raw.sheet,
+                        severity="warning",
+                    )
+                )
+            continue
+        found = index.existing(target, set(flat))
+        missing = flat[~flat.isin(found)]
+        if len(missing):
+            rows = pd.Series(s.index.isin(missing.index), index=s.index)
+            first = missing.groupby(level=0).first().reindex(s.index)
+            problems += _problems(
+                raw,
+                rows,
+                col.name,
+                first,
+                f"refers to {_a(TABLES[target].singular)} that does not exist",
+                f"check the id against {target}",
+            )
+        if col.kind == "ids" and "case_id" in typed.columns:
+            owner = index.case_of(target, set(flat) & found)
+            cited = flat[flat.isin(owner)]
+            other = cited.map(owner) != typed["case_id"].reindex(cited.index)
+            wrong = cited[other.to_numpy(dtype=bool)]
+            if len(wrong):
+                rows = pd.Series(s.index.isin(wrong.index), index=s.index)
+                first = wrong.groupby(level=0).first().reindex(s.index)
+                problems += _problems(
+                    raw,
+                    rows,
+                    col.name,
+                    first,
+                    f"cites {_a(TABLES[target].singular)} from another case",
+                    "evidence must come from the same case's records",
+                )
+    return problems
+
+
+def check_tables(
+    raws: dict[str, RawTable], source: str, today: dt.date | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Check a whole bundle: every table, every rule; return typed frames and all problems."""
+    problems: list[Problem] = []
+    for table in REQUIRED_TABLES:
+        if table not in raws:
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    None,
+                    None,
+                    f"has no {table} table, which every bundle needs",
+                    f"add {table}.csv (or a sheet named {table})",
+                )
+            )
+    typed: dict[str, pd.DataFrame] = {}
+    for table, raw in raws.items():
+        problems += raw.notes
+        typed[table], found = check_table(raw, today)
+        problems += found
+    index = FrameIndex(typed)
+    for table, raw in raws.items():
+        problems += check_references(raw, typed[table], index)
+    order = {t: i for i, t in enumerate(TABLES)}
+    problems.sort(
+        key=lambda p: (
+            p.severity != "error",
+            order.get(_table_of(p.source), -1),
+            p.source,
+            p.row or 0,
+        )
+    )
+    return typed, problems
+
+
+def _table_of(source: str) -> str:
+    return source.rsplit(".", 1)[0].lower()
