@@ -19,8 +19,8 @@ class CasekitError(Exception):
 class Problem:
     """One problem in a bundle or a write: where it is, what was found and what was expected.
 
-    >>> str(Problem("events.csv", 4, "kind", "vist", "one of: visit, ...", "did you mean 'visit'?"))
-    "events.csv, row 4, column 'kind': 'vist' — expected one of: visit, ... (did you mean 'visit'?)"
+    >>> print(Problem("events.csv", 4, "kind", "vist", "expected a kind", "did you mean 'visit'?"))
+    events.csv, row 4, column 'kind': 'vist' — expected a kind (did you mean 'visit'?)
     """
 
     source: str

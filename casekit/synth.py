@@ -624,7 +624,7 @@ class _Generator:
                     case.cid,
                     self.iso(e.day),
                     e.precision,
-                    self.iso(recorded) if recorded != e.day else "",
+                    self.iso(recorded),
                     e.agency,
                     e.kind,
                     e.text,

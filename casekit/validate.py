@@ -140,16 +140,24 @@ def _check_column(
     if kind == "ids":
         return _split(s), problems
     if kind == "date":
-        parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-        bad = present & parsed.isna()
+        # Compare as text first: ISO dates sort as strings, and years outside pandas' datetime
+        # range (a typo such as 2999 or 0204) must give a message, not an overflow.
+        shaped = s.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$").fillna(False).astype(bool)
+        future = shaped & (s.where(shaped, "") > today.isoformat())
+        ancient = shaped & (s.where(shaped, "9") < "1900")
+        in_range = s.where(~(future | ancient))
+        parsed = pd.to_datetime(in_range, format="%Y-%m-%d", errors="coerce")
+        parsed = parsed.astype("datetime64[ns]")
+        bad = present & parsed.isna() & ~future & ~ancient
         if bad.any():
             hints = {v: _date_hint(v) for v in s[bad].unique()}
             problems += _problems(raw, bad, col.name, s, "expected a date as YYYY-MM-DD", hints)
-        future = parsed.notna() & (parsed > pd.Timestamp(today))
         if future.any():
             problems += _problems(
                 raw, future, col.name, s, f"is in the future (today is {today.isoformat()})"
             )
+        if ancient.any():
+            problems += _problems(raw, ancient, col.name, s, "is before 1900", "check the year")
         return parsed, problems
     if kind == "month":
         ok = s.str.match(_MONTH).fillna(False).astype(bool)
