@@ -26,6 +26,8 @@ from .errors import CasekitError, Problem
 
 __all__ = [
     "RawTable",
+    "clean_frame",
+    "cell_to_str",
     "read_bundle",
     "read_csv_table",
     "decode_bytes",
@@ -100,19 +102,17 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, Problem | None]:
 # --- cell normalisation -------------------------------------------------------------------------
 
 
-def _clean_frame(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+def clean_frame(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     """Strip cells, make empty cells missing, drop empty rows and index by spreadsheet row."""
     frame = frame.copy()
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     for col in frame.columns:
-        s = frame[col].astype("object")
-        present = s.notna()
-        s = s.where(~present, s.astype(str).str.strip())
-        frame[col] = s.where(s != "", np.nan).astype("object")
+        s = frame[col].astype("str").str.strip()
+        frame[col] = s.where(s != "")
     return frame.dropna(how="all")
 
 
-def _cell_to_str(value: object) -> object:
+def cell_to_str(value: object) -> object:
     """Turn one spreadsheet or Parquet cell into the bundle's string form."""
     if value is None:
         return np.nan
@@ -154,7 +154,7 @@ def read_csv_table(path: Path, table: str) -> RawTable:
             f"{path.name}: is not a well-formed CSV file ({exc}). Check for a stray quote "
             "character or a row with more commas than the header."
         ) from None
-    return RawTable(table, _clean_frame(frame, 2), path.name, notes=[note] if note else [])
+    return RawTable(table, clean_frame(frame, 2), path.name, notes=[note] if note else [])
 
 
 def _known_table(name: str) -> str | None:
@@ -216,11 +216,11 @@ def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
                 frame = pd.DataFrame()
             else:
                 width = len(header)
-                data = [[_cell_to_str(v) for v in row[:width]] for row in rows]
+                data = [[cell_to_str(v) for v in row[:width]] for row in rows]
                 names = [str(h).strip() if h is not None else "" for h in header]
                 frame = pd.DataFrame(data, columns=names, dtype=object)
                 frame = frame.loc[:, [n != "" for n in names]]
-            raws[table] = RawTable(table, _clean_frame(frame, 2), path.name, sheet=sheet.title)
+            raws[table] = RawTable(table, clean_frame(frame, 2), path.name, sheet=sheet.title)
     finally:
         book.close()
     return raws, notes
@@ -240,8 +240,8 @@ def _read_parquet_folder(folder: Path) -> tuple[dict[str, RawTable], list[Proble
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
-        frame = frame.reset_index(drop=True).astype(object).map(_cell_to_str)
-        raws[table] = RawTable(table, _clean_frame(frame, 1), path.name, row_word="record")
+        frame = frame.reset_index(drop=True).astype(object).map(cell_to_str)
+        raws[table] = RawTable(table, clean_frame(frame, 1), path.name, row_word="record")
     return raws, notes
 
 

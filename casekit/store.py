@@ -24,14 +24,15 @@ from functools import partialmethod
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from .casebook import Casebook, from_raw
 from .contract import TABLE_ORDER, TABLES, Table
 from .errors import CasekitError, Problem, WriteRefused
-from .io import RawTable, _cell_to_str, canonical
+from .io import RawTable, canonical, cell_to_str, clean_frame
 from .validate import FrameIndex, check_references, check_table, did_you_mean
 
 __all__ = ["Store", "open_store"]
@@ -98,22 +99,16 @@ class _StoreIndex:
     def has_table(self, table: str) -> bool:
         return True
 
-    def _rows(self, table: str, ids: set[str], column: str) -> list[sa.Row]:
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
         t = self.tables[table]
         key = t.c[TABLES[table].id_column]
-        out: list[sa.Row] = []
-        chunk = sorted(ids)
-        for i in range(0, len(chunk), 500):
-            out += self.conn.execute(sa.select(key, t.c[column]).where(key.in_(chunk[i : i + 500])))
-        return out
-
-    def existing(self, table: str, ids: set[str]) -> set[str]:
-        return {r[0] for r in self._rows(table, ids, TABLES[table].id_column)}
-
-    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
-        if "case_id" not in TABLES[table].column_names:
-            return {}
-        return {r[0]: r[1] for r in self._rows(table, ids, "case_id")}
+        case = t.c["case_id"] if "case_id" in t.c else sa.literal("")
+        wanted = sorted(set(values.dropna()))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            query = sa.select(key, case).where(key.in_(wanted[i : i + 500]))
+            found.update({r[0]: r[1] for r in self.conn.execute(query)})
+        return pa.array([found.get(v) for v in values], type=pa.large_string())
 
 
 class _UnionIndex:
@@ -125,13 +120,13 @@ class _UnionIndex:
     def has_table(self, table: str) -> bool:
         return True
 
-    def existing(self, table: str, ids: set[str]) -> set[str]:
-        found = self.first.existing(table, ids)
-        return found | self.then.existing(table, ids - found)
-
-    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
-        found = self.first.case_of(table, ids)
-        return found | self.then.case_of(table, ids - set(found))
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
+        found = self.first.lookup(table, values) if self.first.has_table(table) else None
+        if found is None:
+            return self.then.lookup(table, values)
+        if found.null_count == 0:
+            return found
+        return pc.coalesce(found, self.then.lookup(table, values))
 
 
 def _now() -> str:
@@ -220,9 +215,8 @@ class Store:
                 for k in unknown
             ]
             raise WriteRefused(label, problems)
-        cells = {k: _cell_to_str(v) for k, v in record.items()}
-        frame = pd.DataFrame([cells], dtype=object)
-        frame = frame.map(lambda v: np.nan if v == "" else v)
+        cells = {k: cell_to_str(v) for k, v in record.items()}
+        frame = clean_frame(pd.DataFrame([cells], dtype=object), 1)
         raw = RawTable(spec.name, frame, label, row_word="")
         typed, problems = check_table(raw)
         problems += check_references(raw, typed, _StoreIndex(conn, self._tables))
@@ -442,8 +436,7 @@ class Store:
                         [json.loads(e) if e else {} for e in extra], index=frame.index, dtype=object
                     )
                     frame = pd.concat([frame, extras], axis=1)
-                frame.index = pd.RangeIndex(1, len(frame) + 1)
-                frame = frame.map(lambda v: np.nan if v is None or v == "" else v)
+                frame = clean_frame(frame, 1)
                 raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
         return raws
 

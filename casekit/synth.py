@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .contract import TABLES
+from .contract import RUNG, TABLES
 from .errors import CasekitError
 from .narratives import (
     ENGAGEMENT_TEXT,
@@ -359,7 +359,8 @@ class _Generator:
         bau_gender = iter(_quota(rng, _BAU["child_gender"], n - n_rad))
         bau_arch = iter(_quota(rng, _BAU_ARCHETYPES, n - n_rad))
         teams = list(staff)
-        children: list[tuple[str, int]] = []  # (child_id, birth ordinal) for repeat episodes
+        # (child_id, birth ordinal, gender, religion, ethnicity), for repeat episodes
+        children: list[tuple[str, int, str, str, str]] = []
         out: list[_Case] = []
         span = self.end - self.start
         for i in range(n):
@@ -370,7 +371,7 @@ class _Generator:
             team = teams[rng.randrange(len(teams))]
             workers = [w for w, role in staff[team] if role != "team_manager"]
             worker = "" if closed is None and rng.random() < 0.1 else rng.choice(workers)
-            religion = _pick(rng, _RELIGION)
+            religion, ethnicity = _pick(rng, _RELIGION), _pick(rng, _ETHNICITY)
             if radical[i]:
                 source, arch = next(rad_source), next(rad_arch)
                 band = next(rad_age)
@@ -378,24 +379,27 @@ class _Generator:
                 gender = next(rad_gender)
                 flags = ["radicalisation"] + (["mental_health"] if rng.random() < 0.15 else [])
                 ideology = next(rad_ideology)
-                # Disproportionate escalation on weak evidence: more likely for Muslim children,
-                # so that the equity analysis has something real to find.
-                odds = 0.45 if religion == "muslim" else 0.25
-                disprop = arch in ("belief_views", "family_association") and rng.random() < odds
             else:
                 source, arch = next(bau_source), next(bau_arch)
                 age = (0, 17)
                 gender = next(bau_gender)
                 flags = [next(bau_concern)]
                 ideology = ""
-                disprop = arch == "context_only" and rng.random() < 0.10
-            birth = opened - rng.randint(age[0] * 365 + 30, age[1] * 365 + 330)
+            lowest, highest = opened - (age[1] * 365 + 330), opened - (age[0] * 365 + 30)
+            birth = rng.randint(lowest, highest)
             child = f"K{i + 1:0{len(cid) - 1}d}"
-            if children and rng.random() < 0.08:
-                prev_child, prev_birth = children[rng.randrange(len(children))]
-                if opened - prev_birth < 17 * 365:
-                    child, birth = prev_child, prev_birth
-            children.append((child, birth))
+            if children and rng.random() < 0.08:  # a child known from an earlier episode
+                earlier = children[rng.randrange(len(children))]
+                if lowest <= earlier[1] <= highest and earlier[2] == gender:
+                    child, birth, _, religion, ethnicity = earlier
+            children.append((child, birth, gender, religion, ethnicity))
+            if radical[i]:
+                # Disproportionate escalation on weak evidence: more likely for Muslim children,
+                # so that the equity analysis has something real to find.
+                odds = 0.45 if religion == "muslim" else 0.25
+                disprop = arch in ("belief_views", "family_association") and rng.random() < odds
+            else:
+                disprop = arch == "context_only" and rng.random() < 0.10
             born = dt.date.fromordinal(birth)
             case = _Case(
                 cid,
@@ -423,7 +427,7 @@ class _Generator:
                     ideology,
                     f"{born.year:04d}-{born.month:02d}",
                     gender,
-                    _pick(rng, _ETHNICITY),
+                    ethnicity,
                     religion,
                 )
             )
@@ -673,9 +677,8 @@ class _Generator:
         else:
             path = ["child_in_need"] + (["section_47"] if rng.random() < 0.4 else [])
             path += ["child_protection_plan"] if len(path) == 2 and rng.random() < 0.5 else []
-        if case.channel:
-            path = [p for p in path if p != "channel_support"] + ["channel_support"]
-            path.sort(key=lambda p: TABLES["decisions"].column("response").vocabulary.index(p))
+        if case.channel:  # the panel adopts the case first; statutory steps may follow
+            path = ["channel_support"] + [p for p in path if RUNG[p] > RUNG["channel_support"]]
         case.stuck = path[-1] in ("child_in_need", "channel_support") and rng.random() < 0.2
         steps: list[tuple[int, str, list[str]]] = []
         day = first
@@ -696,14 +699,8 @@ class _Generator:
                 ev = [e.eid for e in case.events if e.day <= day and e.restricted][:3] or ev
             steps.append((day, response, ev))
             day += rng.randint(20, 80)
-        top = (
-            max(steps, key=lambda s: TABLES["decisions"].column("response").vocabulary.index(s[1]))[
-                1
-            ]
-            if steps
-            else "no_further_action"
-        )
-        if case.closed and top not in ("no_further_action", "signposted", "early_help"):
+        top = max((RUNG[s[1]] for s in steps), default=0)
+        if case.closed and top >= RUNG["child_in_need"]:
             step_down = (
                 case.closed - rng.randint(0, 5)
                 if case.stuck

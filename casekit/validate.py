@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .contract import LIST_SEPARATOR, REQUIRED_TABLES, TABLES, Column, Table, normalise_header
 from .errors import Problem
@@ -288,9 +290,9 @@ def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFra
     typed = pd.DataFrame(index=frame.index)
     for col in spec.columns:
         if col.name in frame.columns:
-            s = frame[col.name].astype(object)
+            s = frame[col.name]
         else:
-            s = pd.Series(np.nan, index=frame.index, dtype=object)
+            s = pd.Series(np.nan, index=frame.index, dtype="str")
             if col.required:  # already reported once for the header; don't repeat per row
                 col = Column(col.name, col.kind, vocabulary=col.vocabulary, default=col.default)
         typed[col.name], found = _check_column(raw, col, s, today)
@@ -356,6 +358,11 @@ def _iso(s: pd.Series) -> pd.Series:
     return s.dt.strftime("%Y-%m-%d")
 
 
+def _arrow(s: pd.Series) -> pa.Array:
+    """View a column of strings as an Arrow array (nulls for missing), without its index."""
+    return pa.array(s.astype("str").array, type=pa.large_string())
+
+
 class IdIndex(Protocol):
     """Where references are looked up: a bundle's own tables, or a casebook store."""
 
@@ -363,39 +370,58 @@ class IdIndex(Protocol):
         """Say whether the table exists at all (an absent optional table cannot be checked)."""
         ...
 
-    def existing(self, table: str, ids: set[str]) -> set[str]:
-        """Return those of ``ids`` that exist in ``table``."""
-        ...
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
+        """Return, for each value, the ``case_id`` of the record it names.
 
-    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
-        """Map each of ``ids`` in ``table`` to its ``case_id``."""
+        The result is null where ``table`` holds no such record, and "" for a record of a
+        table without cases (teams, workers).
+        """
         ...
 
 
 class FrameIndex:
-    """An :class:`IdIndex` over a bundle's own typed frames."""
+    """An :class:`IdIndex` over a bundle's own typed frames, using Arrow hash lookups."""
 
     def __init__(self, typed: dict[str, pd.DataFrame]):
-        """Index each table's ids (and case ids, where the table has them)."""
-        self._ids = {t: set(f[TABLES[t].id_column].dropna()) for t, f in typed.items()}
-        self._cases = {
-            t: dict(zip(f[TABLES[t].id_column][::-1], f["case_id"][::-1], strict=True))
-            for t, f in typed.items()
-            if "case_id" in f.columns
-        }  # reversed, so that a duplicated id maps to its first row's case
+        """Index each table's ids (the first row wins for a duplicated id) and their cases."""
+        self._index: dict[str, tuple[pa.Array, pa.Array]] = {}
+        for table, frame in typed.items():
+            id_col = TABLES[table].id_column
+            unique = frame.dropna(subset=[id_col]).drop_duplicates(id_col)
+            ids = _arrow(unique[id_col])
+            if "case_id" in frame.columns:  # for cases, the case is the record itself
+                cases = _arrow(unique["case_id"])
+            else:
+                cases = pa.array([""] * len(unique), pa.large_string())
+            self._index[table] = (ids, cases)
 
     def has_table(self, table: str) -> bool:
         """Say whether the bundle has the table."""
-        return table in self._ids
+        return table in self._index
 
-    def existing(self, table: str, ids: set[str]) -> set[str]:
-        """Return those of ``ids`` found in the table."""
-        return ids & self._ids.get(table, set())
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
+        """Return each value's case id (null where the table has no such id)."""
+        ids, cases = self._index[table]
+        arr = _arrow(values)
+        return pc.take(cases, pc.index_in(arr, value_set=ids))
 
-    def case_of(self, table: str, ids: set[str]) -> dict[str, str]:
-        """Map ids to their case."""
-        cases = self._cases.get(table, {})
-        return {i: cases[i] for i in ids if i in cases}
+
+def _reference_problem(
+    raw: RawTable,
+    s: pd.Series,
+    col: Column,
+    flat: pd.Series,
+    bad: np.ndarray,
+    expected: str,
+    hint: str,
+) -> list[Problem]:
+    """Report each row of ``s`` holding a flagged item, naming its first flagged item."""
+    if not bad.any():
+        return []
+    wrong = flat[bad]
+    rows = pd.Series(s.index.isin(wrong.index), index=s.index)
+    first = wrong.groupby(level=0).first().reindex(s.index)
+    return _problems(raw, rows, col.name, first, expected, hint)
 
 
 def check_references(
@@ -427,35 +453,30 @@ def check_references(
                     )
                 )
             continue
-        found = index.existing(target, set(flat))
-        missing = flat[~flat.isin(found)]
-        if len(missing):
-            rows = pd.Series(s.index.isin(missing.index), index=s.index)
-            first = missing.groupby(level=0).first().reindex(s.index)
-            problems += _problems(
-                raw,
-                rows,
-                col.name,
-                first,
-                f"refers to {_a(TABLES[target].singular)} that does not exist",
-                f"check the id against {target}",
-            )
+        owner = index.lookup(target, flat)
+        missing = owner.is_null().to_numpy(zero_copy_only=False)
+        noun = _a(TABLES[target].singular)
+        problems += _reference_problem(
+            raw,
+            s,
+            col,
+            flat,
+            missing,
+            f"refers to {noun} that does not exist",
+            f"check the id against {target}",
+        )
         if col.kind == "ids" and "case_id" in typed.columns:
-            owner = index.case_of(target, set(flat) & found)
-            cited = flat[flat.isin(owner)]
-            other = cited.map(owner) != typed["case_id"].reindex(cited.index)
-            wrong = cited[other.to_numpy(dtype=bool)]
-            if len(wrong):
-                rows = pd.Series(s.index.isin(wrong.index), index=s.index)
-                first = wrong.groupby(level=0).first().reindex(s.index)
-                problems += _problems(
-                    raw,
-                    rows,
-                    col.name,
-                    first,
-                    f"cites {_a(TABLES[target].singular)} from another case",
-                    "evidence must come from the same case's records",
-                )
+            own = _arrow(typed["case_id"].reindex(flat.index))
+            other = pc.fill_null(pc.not_equal(owner, own), False)
+            problems += _reference_problem(
+                raw,
+                s,
+                col,
+                flat,
+                other.to_numpy(zero_copy_only=False),
+                f"cites {noun} from another case",
+                "evidence must come from the same case's records",
+            )
     return problems
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -37,16 +36,28 @@ WRITER = textwrap.dedent(
 def store(tmp_path):
     s = casekit.open(tmp_path / "casebook.sqlite", user="sw-1")
     s.add_team(team_id="T1", team_name="North")
-    s.add_case(case_id="C1", child_id="K1", team_id="T1", opened="2024-01-10",
-               referral_source="education", concern_flags="radicalisation")
+    s.add_case(
+        case_id="C1",
+        child_id="K1",
+        team_id="T1",
+        opened="2024-01-10",
+        referral_source="education",
+        concern_flags="radicalisation",
+    )
     yield s
     s.close()
 
 
 def event_fields(**over):
-    fields = dict(case_id="C1", date=dt.date(2024, 2, 1), source_agency="education",
-                  kind="visit", summary="Home visit; the young person was seen alone.",
-                  category="protective", level="child")
+    fields = dict(
+        case_id="C1",
+        date=dt.date(2024, 2, 1),
+        source_agency="education",
+        kind="visit",
+        summary="Home visit; the young person was seen alone.",
+        category="protective",
+        level="child",
+    )
     fields.update(over)
     return fields
 
@@ -54,8 +65,10 @@ def event_fields(**over):
 def snapshot(store):
     """Every row of every table, including history, as plain tuples."""
     with store.engine.connect() as conn:
-        return {name: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {name}"))))
-                for name in [*casekit.TABLES, "_history"]}
+        return {
+            name: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {name}"))))
+            for name in [*casekit.TABLES, "_history"]
+        }
 
 
 def test_add_update_delete_and_history(store):
@@ -75,12 +88,21 @@ def test_add_update_delete_and_history(store):
 
 
 def test_generic_write_methods_and_given_ids(store):
-    did = store.add("decisions", decision_id="D7", case_id="C1", date="2024-02-02",
-                    response="early_help", lead_agency="social_care", family_engaged=True)
+    did = store.add(
+        "decisions",
+        decision_id="D7",
+        case_id="C1",
+        date="2024-02-02",
+        response="early_help",
+        lead_agency="social_care",
+        family_engaged=True,
+    )
     assert did == "D7"
     store.update("decision", "D7", family_engaged="no")
     cb = store.casebook()
-    assert cb.decisions.loc[0, "family_engaged"] is False or not cb.decisions.loc[0, "family_engaged"]
+    assert (
+        cb.decisions.loc[0, "family_engaged"] is False or not cb.decisions.loc[0, "family_engaged"]
+    )
     assert cb.decisions.loc[0, "response"] == "early_help"
 
 
@@ -107,8 +129,15 @@ def test_invalid_writes_are_refused_and_write_nothing(store, fields, message):
 
 def test_invalid_update_and_delete_are_refused(store):
     eid = store.add_event(**event_fields())
-    store.add_decision(decision_id="D1", case_id="C1", date="2024-02-02", response="early_help",
-                       lead_agency="social_care", family_engaged=True, evidence_ids=[eid])
+    store.add_decision(
+        decision_id="D1",
+        case_id="C1",
+        date="2024-02-02",
+        response="early_help",
+        lead_agency="social_care",
+        family_engaged=True,
+        evidence_ids=[eid],
+    )
     before = snapshot(store)
     with pytest.raises(casekit.WriteRefused, match="whole number from 0 to 10"):
         store.add_judgement(case_id="C1", date="2024-02-02", level="child", safety_scale=11)
@@ -138,9 +167,15 @@ def test_ids_are_never_reused_after_delete(store):
 
 def test_two_processes_write_at_once(store, tmp_path):
     path = str(tmp_path / "casebook.sqlite")
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, who, "60"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for who in ("alice", "bob")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, path, who, "60"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in ("alice", "bob")
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
     ids = [line for out, _ in outputs for line in out.split()]
@@ -153,8 +188,9 @@ def test_two_processes_write_at_once(store, tmp_path):
 
 def test_a_killed_writer_loses_nothing_it_was_told_was_saved(store, tmp_path):
     path = str(tmp_path / "casebook.sqlite")
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, path, "carol", "100000"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, path, "carol", "100000"], stdout=subprocess.PIPE, text=True
+    )
     confirmed = []
     assert proc.stdout is not None
     deadline = time.monotonic() + 120
