@@ -212,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "contract",
         help="print the data contract as Markdown",
-        description="Print the data contract page (docs/data-contract.md).",
+        description="Print the data contract: every table, column, vocabulary and integrity "
+        "rule, as the Markdown page docs/data-contract.md (regenerate it with `make docs`).",
     )
     p.set_defaults(run=_cmd_contract)
     return parser

@@ -1,0 +1,69 @@
+"""Notebooks run end to end with papermill, with good and bad parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+from conftest import ROOT, SYNTHETIC
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def run(name: str, tmp_path: Path, **parameters) -> str:
+    """Execute a notebook in its own working folder; return all its text output."""
+    out = tmp_path / f"out-{name}"
+    pm.execute_notebook(
+        NOTEBOOKS / name,
+        out,
+        parameters=parameters,
+        cwd=str(tmp_path),
+        kernel_name="python3",
+        start_timeout=120,
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") + output.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_parameters_are_typed_and_documented(name):
+    params = pm.inspect_notebook(NOTEBOOKS / name)
+    assert params, f"{name} has no parameters cell"
+    for param in params.values():
+        assert param["inferred_type_name"] != "None", param
+        assert param["help"], param
+
+
+def test_bundle_check_on_the_synthetic_data(tmp_path):
+    text = run("bundle_check.ipynb", tmp_path, data=str(SYNTHETIC))
+    assert "valid case bundle (6 teams" in text
+    assert "No problems found." in text
+    assert "events" in text and "2021-04" in text  # the table sizes and date spans
+
+
+def test_bundle_check_lists_problems_in_a_bad_bundle(tmp_path, synthetic_copy):
+    events = synthetic_copy / "events.csv"
+    events.write_text(events.read_text().replace(",visit,", ",vist,", 1))
+    text = run("bundle_check.ipynb", tmp_path, data=str(synthetic_copy))
+    assert "not valid — 1 problem(s) to fix" in text
+    assert "did you mean 'visit'?" in text
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"data": "/no/such/bundle"}, "no such file or folder"),
+        ({"today": "31/03/2025"}, "parameter today: '31/03/2025' is not a date"),
+    ],
+)
+def test_bundle_check_explains_bad_parameters(tmp_path, parameters, message):
+    text = run("bundle_check.ipynb", tmp_path, **{"data": str(SYNTHETIC), **parameters})
+    assert message in text
+    assert "Traceback" not in text
