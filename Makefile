@@ -19,7 +19,7 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python -m pytest -n 2 --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 lab: install
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks

@@ -111,6 +111,18 @@ def _cmd_contract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the options every command that writes a bundle shares."""
+    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
+    p.add_argument(
+        "--form",
+        choices=("csv", "xlsx", "parquet"),
+        default="csv",
+        help="bundle form (default csv)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for ``casekit`` and all its subcommands."""
     parser = argparse.ArgumentParser(
@@ -155,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a complete, valid synthetic bundle with every table. "
         "The same seed always gives byte-identical files.",
     )
-    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--cases", type=_positive, default=360, help="number of cases (default 360)")
     p.add_argument("--teams", type=_positive, default=6, help="number of teams (default 6)")
@@ -171,13 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_END,
         help=f"last date in the data (default {DEFAULT_END})",
     )
-    p.add_argument(
-        "--form",
-        choices=("csv", "xlsx", "parquet"),
-        default="csv",
-        help="bundle form (default csv)",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+    _output_arguments(p)
     p.set_defaults(run=_cmd_synth)
 
     p = sub.add_parser(
@@ -199,14 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the store's current records as a bundle.",
     )
     p.add_argument("store", help="casebook store: a .sqlite path or a URL")
-    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
-    p.add_argument(
-        "--form",
-        choices=("csv", "xlsx", "parquet"),
-        default="csv",
-        help="bundle form (default csv)",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+    _output_arguments(p)
     p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser(

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -165,17 +165,20 @@ def _known_table(name: str) -> str | None:
     return None
 
 
-def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+def _read_folder(
+    folder: Path, suffix: str, read: Callable[[Path, str], RawTable]
+) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read every ``<table><suffix>`` file in a folder; note files that are not tables."""
     raws: dict[str, RawTable] = {}
     notes: list[Problem] = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".csv":
+        if path.suffix.lower() != suffix:
             continue
         table = _known_table(path.stem)
         if table is None:
             notes.append(_ignored(path.name, None))
         else:
-            raws[table] = read_csv_table(path, table)
+            raws[table] = read(path, table)
     return raws, notes
 
 
@@ -226,23 +229,14 @@ def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     return raws, notes
 
 
-def _read_parquet_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    raws: dict[str, RawTable] = {}
-    notes: list[Problem] = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".parquet":
-            continue
-        table = _known_table(path.stem)
-        if table is None:
-            notes.append(_ignored(path.name, None))
-            continue
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
-        frame = frame.reset_index(drop=True).astype(object).map(cell_to_str)
-        raws[table] = RawTable(table, clean_frame(frame, 1), path.name, row_word="record")
-    return raws, notes
+def read_parquet_table(path: Path, table: str) -> RawTable:
+    """Read one ``<table>.parquet`` with every cell as text."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
+    frame = frame.reset_index(drop=True).astype(object).map(cell_to_str)
+    return RawTable(table, clean_frame(frame, 1), path.name, row_word="record")
 
 
 def bundle_form(path: Path) -> str:
@@ -277,9 +271,9 @@ def read_bundle(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     """Read a CSV folder, xlsx workbook or Parquet folder into raw tables and notes."""
     form = bundle_form(path)
     if form == "csv":
-        return _read_csv_folder(path)
+        return _read_folder(path, ".csv", read_csv_table)
     if form == "parquet":
-        return _read_parquet_folder(path)
+        return _read_folder(path, ".parquet", read_parquet_table)
     if form == "xlsx":
         return _read_xlsx(path)
     raise CasekitError(f"{path}: is a casebook store; open it with casekit.open().")

@@ -129,6 +129,13 @@ class _UnionIndex:
         return pc.coalesce(found, self.then.lookup(table, values))
 
 
+def _refused(
+    label: str, column: str | None, value: str | None, expected: str, hint: str
+) -> WriteRefused:
+    """Build the refusal for a write that breaks one rule."""
+    return WriteRefused(label, [Problem(label, None, column, value, expected, hint)])
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
@@ -278,18 +285,12 @@ class Store:
                 sa.select(h.c.seq).where(h.c.table_name == spec.name, h.c.record_id == rid).limit(1)
             ).first()
             if used:
-                raise WriteRefused(
+                raise _refused(
                     label,
-                    [
-                        Problem(
-                            label,
-                            None,
-                            spec.id_column,
-                            rid,
-                            "is already used in this store (ids are never reused)",
-                            "leave the id empty and one is made for you",
-                        )
-                    ],
+                    spec.id_column,
+                    rid,
+                    "is already used in this store (ids are never reused)",
+                    "leave the id empty and one is made for you",
                 )
             data = self._validate(conn, spec, fields, label)
             conn.execute(self._tables[spec.name].insert().values(**data))
@@ -303,18 +304,12 @@ class Store:
         spec = self._spec(table)
         label = f"updating {spec.singular} {record_id}"
         if spec.id_column in changes and changes[spec.id_column] != record_id:
-            raise WriteRefused(
+            raise _refused(
                 label,
-                [
-                    Problem(
-                        label,
-                        None,
-                        spec.id_column,
-                        None,
-                        "cannot be changed",
-                        "add a new record and delete this one",
-                    )
-                ],
+                spec.id_column,
+                None,
+                "cannot be changed",
+                "add a new record and delete this one",
             )
         with self.engine.begin() as conn:
             current = self._current(conn, spec, record_id)
@@ -333,33 +328,20 @@ class Store:
         spec = self._spec(table)
         label = f"deleting {spec.singular} {record_id}"
         if not reason or not str(reason).strip():
-            raise WriteRefused(
-                label,
-                [
-                    Problem(
-                        label, None, "reason", None, "is required", "say why the record is deleted"
-                    )
-                ],
-            )
+            raise _refused(label, "reason", None, "is required", "say why the record is deleted")
         with self.engine.begin() as conn:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
             users = self._referenced_by(conn, spec, record_id)
             if users:
-                raise WriteRefused(
+                more = f" and {len(users) - 10} more" if len(users) > 10 else ""
+                raise _refused(
                     label,
-                    [
-                        Problem(
-                            label,
-                            None,
-                            None,
-                            None,
-                            f"is still used by {', '.join(users[:10])}"
-                            + (f" and {len(users) - 10} more" if len(users) > 10 else ""),
-                            "change or delete those records first",
-                        )
-                    ],
+                    None,
+                    None,
+                    f"is still used by {', '.join(users[:10])}{more}",
+                    "change or delete those records first",
                 )
             t = self._tables[spec.name]
             conn.execute(t.delete().where(t.c[spec.id_column] == record_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import ROOT
 
 from casekit import contract
@@ -19,6 +20,8 @@ def test_docs_page_is_generated_from_the_module():
 
 def test_every_name_in_the_shared_contract_is_kept():
     """Every table, column and vocabulary value the design contract names is in the module."""
+    if not SHARED.exists():
+        pytest.skip("the shared/ design folder is not beside this checkout")
     text = SHARED.read_text(encoding="utf-8")
     for table in re.findall(r"^### (\w+)", text, flags=re.M):
         assert table in TABLES, table
