@@ -1,12 +1,23 @@
 """Plain, non-judgemental phrases for synthetic chronology entries, decisions and plans.
 
 Written the way practice guidance asks: say what happened and who said it, describe behaviour
-rather than labels, and remember that families may read the record. No names are used.
+rather than labels, and remember that families may read the record. No names are used. A
+template that begins ``family|`` or ``community|`` is about that level rather than the child.
 """
 
 from __future__ import annotations
 
-__all__ = ["EVENT_TEXT", "SLOTS", "RATIONALE", "PLAN_TEXT", "ENGAGEMENT_TEXT", "SUPERVISION_TEXT"]
+SCREENING = "Screening completed by the Prevent team; information gathered from partners."
+
+__all__ = [
+    "SCREENING",
+    "EVENT_TEXT",
+    "SLOTS",
+    "RATIONALE",
+    "PLAN_TEXT",
+    "ENGAGEMENT_TEXT",
+    "SUPERVISION_TEXT",
+]
 
 SLOTS: dict[str, tuple[str, ...]] = {
     "adult": ("mother", "father", "grandmother", "older sibling", "aunt", "stepfather", "carer"),
@@ -130,21 +141,22 @@ EVENT_TEXT: dict[str, tuple[str, ...]] = {
     "engagement": (),  # from ENGAGEMENT_TEXT
     "protective": (
         "The young person has {strength}.",
-        "The {adult} attends every meeting and follows the safety plan.",
+        "family|The {adult} attends every meeting and follows the safety plan.",
         "The young person talks openly with their {staff} about what they see online.",
-        "The family have agreed to set up parental controls together with the young person.",
+        "family|The family have agreed to set up parental controls together with the young person.",
+        "community|A local youth club has offered the young person a volunteering role.",
     ),
     "aspiration": (
         "The young person says they want to {hope}.",
-        "The family hope the young person can {hope}.",
-        "The {adult} wants the family to {hope} and asked for help to plan it.",
+        "family|The family hope the young person can {hope}.",
+        "family|The {adult} wants the family to {hope} and asked for help to plan it.",
     ),
     "agency_action": (
-        "Screening completed by the Prevent team; information gathered from partners.",
         "Strategy discussion held with police and school.",
-        "Referral passed to the Channel panel for discussion.",
-        "Case discussed at the multi-agency Channel panel.",
         "Home visit completed; the young person was seen alone.",
+        "Professionals meeting held with school, health and the youth service.",
+        "family|Core group meeting held with the family to review the plan.",
+        "Letter sent to the family confirming the agreed support.",
     ),
 }
 

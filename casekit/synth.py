@@ -31,6 +31,7 @@ from .narratives import (
     EVENT_TEXT,
     PLAN_TEXT,
     RATIONALE,
+    SCREENING,
     SLOTS,
     SUPERVISION_TEXT,
 )
@@ -211,17 +212,17 @@ _KINDS = {
     "extremist_behaviour": ("incident", "observation"),
     "engagement": ("visit", "meeting"),
 }
-_AGENCIES = (
-    "education",
-    "social_care",
-    "police",
-    "health",
-    "family",
-    "community",
-    "youth_justice",
-    "voluntary_sector",
-    "housing",
-)
+_AGENCIES = {
+    "education": 30,
+    "social_care": 25,
+    "police": 10,
+    "health": 10,
+    "family": 10,
+    "community": 5,
+    "youth_justice": 3,
+    "voluntary_sector": 5,
+    "housing": 2,
+}
 _TEAM_NAMES = (
     "North Locality",
     "South Locality",
@@ -324,7 +325,15 @@ class _Generator:
 
     def text(self, templates: Sequence[str]) -> str:
         rng = self.rng
-        return rng.choice(templates).format(**{k: rng.choice(v) for k, v in SLOTS.items()})
+        template = rng.choice(templates).split("|")[-1]
+        return template.format(**{k: rng.choice(v) for k, v in SLOTS.items()})
+
+    def entry(self, category: str) -> tuple[str, str]:
+        """Pick a narrative for a category; return the level it is about and its text."""
+        rng = self.rng
+        level, _, template = rng.choice(EVENT_TEXT[category]).rpartition("|")
+        text = template.format(**{k: rng.choice(v) for k, v in SLOTS.items()})
+        return level or _LEVEL.get(category, "child"), text
 
     # the pieces
     def teams_and_workers(self) -> dict[str, list[tuple[str, str]]]:
@@ -459,14 +468,15 @@ class _Generator:
                 d = dt.date.fromordinal(back)
                 day = d.replace(day=1) if precision == "month" else d.replace(month=1, day=1)
                 cat = rng.choice(("family_context", "vulnerability", "protective"))
+                level, text = self.entry(cat)
                 evs.append(
                     _Event(
                         day.toordinal(),
                         cat,
                         "other",
                         rng.choice(("family", "health", "education")),
-                        _LEVEL.get(cat, "child"),
-                        self.text(EVENT_TEXT[cat]),
+                        level,
+                        text,
                         significance="low",
                         evidence="disclosed",
                         recorded=case.opened,
@@ -481,8 +491,7 @@ class _Generator:
                 ref_cat,
                 "referral",
                 "police" if restricted else agency,
-                _LEVEL.get(ref_cat, "child"),
-                self.text(EVENT_TEXT[ref_cat]),
+                *self.entry(ref_cat),
                 significance="high" if ref_cat in _CONCERN else "medium",
                 evidence="intelligence" if restricted else "reported",
                 restricted=restricted,
@@ -507,6 +516,19 @@ class _Generator:
                         recorded=day + rng.randint(3, 30),
                     )
                 )
+        if case.radical:  # Prevent screening gathers partners' information first
+            day = min(last, case.opened + rng.randint(1, 7))
+            evs.append(
+                _Event(
+                    day,
+                    "agency_action",
+                    "information_shared",
+                    "social_care",
+                    "child",
+                    SCREENING,
+                    evidence="agency_record",
+                )
+            )
         r = rng.random()
         if r < 0.03 and last - case.opened > 30:
             assess = None  # never assessed
@@ -531,22 +553,18 @@ class _Generator:
             cat = _pick(rng, mix)
             day = rng.randint(case.opened, last)
             kind = rng.choice(_KINDS.get(cat, ("contact", "visit", "observation", "disclosure")))
-            source = rng.choice(_AGENCIES) if cat != "agency_action" else "social_care"
+            source = _pick(rng, _AGENCIES) if cat != "agency_action" else "social_care"
             evidence = rng.choice(("observed", "disclosed", "reported", "agency_record"))
             restricted_e = source == "police" and rng.random() < 0.2
+            level, text = self.entry(cat)
             evs.append(
                 _Event(
                     day,
                     cat,
                     kind,
                     source,
-                    _LEVEL.get(
-                        cat,
-                        rng.choice(("child", "child", "child", "family", "community"))
-                        if cat in ("protective", "aspiration", "vulnerability")
-                        else "child",
-                    ),
-                    self.text(EVENT_TEXT[cat]),
+                    level,
+                    text,
                     significance=rng.choice(("low", "medium", "medium", "high"))
                     if cat not in _CONCERN
                     else rng.choice(("medium", "high")),
