@@ -183,13 +183,17 @@ def _read_folder(
 
 
 def _ignored(source: str, sheet: str | None) -> Problem:
+    from .validate import did_you_mean
+
+    name = sheet or Path(source).stem
+    hint = did_you_mean(name, TABLE_ORDER) or f"tables are: {', '.join(TABLE_ORDER)}"
     return Problem(
         source,
         None,
         None,
         None,
         "is not a contract table, so it was ignored",
-        f"tables are: {', '.join(TABLE_ORDER)}",
+        hint,
         sheet=sheet,
         severity="warning",
     )

@@ -232,6 +232,16 @@ def _date_hint(value: str) -> str:
     return ""
 
 
+def _claimed(frame: pd.DataFrame, keys: dict[str, str]) -> set[str]:
+    """Name the headers that stand for a contract column, repeats (``date.1``) included."""
+    claimed = set()
+    for header in frame.columns:
+        base = re.sub(r"\.\d+$", "", str(header))
+        if keys.get(normalise_header(header)) or keys.get(normalise_header(base)):
+            claimed.add(header)
+    return claimed
+
+
 def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename the frame's headers to contract names; report duplicates and missing columns."""
     problems: list[Problem] = []
@@ -240,6 +250,12 @@ def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Probl
     seen: dict[str, str] = {}
     for header in raw.frame.columns:
         target = keys.get(normalise_header(header))
+        mangled = re.fullmatch(r"(.+)\.(\d+)", str(header))  # pandas renames a repeat to X.1
+        if target is None and mangled and keys.get(normalise_header(mangled.group(1))):
+            target = keys[normalise_header(mangled.group(1))]
+            header_text = mangled.group(1)
+        else:
+            header_text = str(header)
         if target is None:
             continue
         if target in seen:
@@ -247,7 +263,7 @@ def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Probl
                 Problem(
                     raw.source,
                     1,
-                    str(header),
+                    header_text,
                     None,
                     f"repeats column {target!r} (already given as {seen[target]!r})",
                     "delete or rename one of the two columns",
@@ -258,7 +274,7 @@ def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Probl
             continue
         seen[target] = str(header)
         rename[header] = target
-    keep = [h for h in raw.frame.columns if h in rename or keys.get(normalise_header(h)) is None]
+    keep = [h for h in raw.frame.columns if h in rename or h not in _claimed(raw.frame, keys)]
     frame = raw.frame.loc[:, keep].rename(columns=rename)
     found = ", ".join(map(str, raw.frame.columns)) or "none"
     for col in spec.columns:

@@ -23,8 +23,8 @@ WRITER = textwrap.dedent(
     import sys, casekit
     store = casekit.open(sys.argv[1], user=sys.argv[2])
     for i in range(int(sys.argv[3])):
-        eid = store.add_event(case_id="C1", date="2024-03-01", source_agency="school"
-                              if False else "education", kind="contact",
+        eid = store.add_event(case_id="C1", date="2024-03-01", source_agency="education",
+                              kind="contact",
                               summary=f"contact {i} by {sys.argv[2]}",
                               category="protective", level="child")
         print(eid, flush=True)

@@ -165,6 +165,32 @@ def test_headers_match_case_and_spacing_and_extras_are_kept(tmp_path, tiny):
     assert list(cb.cases["Local note"]) == ["kept", "kept"]
 
 
+def test_repeated_headers_are_reported(tmp_path, tiny):
+    path = write_csv_bundle(tmp_path / "b", tiny)
+    lines = (path / "events.csv").read_text().splitlines()
+    lines = [line + ",x" for line in lines]
+    lines[0] = lines[0][:-1] + "Date"  # a second date column, spelt differently
+    (path / "events.csv").write_text("\n".join(lines) + "\n")
+    lines = (path / "teams.csv").read_text().splitlines()
+    (path / "teams.csv").write_text("\n".join([lines[0] + ",team_name", lines[1] + ",Other"]))
+    found = {(p.source, p.row, p.column, p.expected) for p in casekit.validate(path, today=TODAY)}
+    assert found == {
+        ("events.csv", 1, "Date", "repeats column 'date' (already given as 'date')"),
+        ("teams.csv", 1, "team_name", "repeats column 'team_name' (already given as 'team_name')"),
+    }
+
+
+def test_misnamed_table_file_gets_a_hint(tmp_path, tiny):
+    path = write_csv_bundle(tmp_path / "b", tiny)
+    (path / "judgements.csv").rename(path / "judgments.csv")
+    (p,) = casekit.validate(path, today=TODAY)
+    assert (p.severity, p.source, p.hint) == (
+        "warning",
+        "judgments.csv",
+        "did you mean 'judgements'?",
+    )
+
+
 def test_missing_required_column_and_table(tmp_path, tiny):
     for row in tiny["events"]:
         del row["category"]
