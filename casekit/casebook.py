@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import TABLE_ORDER, TABLES
-from .errors import BundleInvalid, Problem
+from .errors import BundleInvalid, CasekitError, Problem
 from .io import RawTable, bundle_form, canonical, read_bundle
 from .validate import check_tables
 
-__all__ = ["Casebook", "load", "validate_path", "from_raw", "empty_table"]
+__all__ = ["Casebook", "load", "load_table_file", "validate_path", "from_raw", "empty_table"]
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -48,7 +48,7 @@ class Casebook:
         """Give each table as an attribute: ``cb.cases``, ``cb.events`` and so on."""
         tables = self.__dict__.get("tables", {})
         if name in TABLES:
-            return tables[name]
+            return tables[name] if name in tables else empty_table(name)
         raise AttributeError(f"Casebook has no table or attribute {name!r}")
 
     def __dir__(self) -> list[str]:
@@ -85,6 +85,28 @@ def from_raw(
         else:
             tables[table] = empty_table(table)
     return Casebook(tables, source, problems)
+
+
+def load_table_file(path: str | Path, table: str, today: dt.date | None = None) -> Casebook:
+    """Read one CSV file as one contract table, checked on its own (references are not).
+
+    For adding rows to a casebook store whose other tables already hold what they refer to,
+    such as a merged agency chronology (``casekit import merged.csv --table events``).
+    """
+    from .io import read_csv_table
+    from .validate import check_table
+
+    path = Path(path)
+    if table not in TABLES:
+        raise CasekitError(f"{table!r} is not a table; tables are {', '.join(TABLES)}.")
+    if not path.is_file():
+        raise CasekitError(f"{path}: no such file.")
+    raw = read_csv_table(path, table)
+    typed, problems = check_table(raw, today)
+    problems = raw.notes + problems
+    if any(p.severity == "error" for p in problems):
+        raise BundleInvalid(path.name, problems)
+    return Casebook({table: typed.reset_index(drop=True)}, path.name, problems)
 
 
 def validate_path(path: str | Path, today: dt.date | None = None) -> list[Problem]:

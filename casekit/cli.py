@@ -86,7 +86,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .casebook import load
     from .store import open_store
 
-    casebook = load(args.bundle)
+    path = Path(args.bundle)
+    if path.suffix.lower() == ".csv":  # one table's rows, e.g. a merged agency chronology
+        from .casebook import load_table_file
+
+        casebook = load_table_file(path, args.table)
+    else:
+        casebook = load(args.bundle)
     with open_store(args.into, user=args.user) as store:
         counts = store.import_casebook(casebook)
     print(f"imported into {args.into}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
@@ -101,6 +107,53 @@ def _cmd_export(args: argparse.Namespace) -> int:
         casebook = store.casebook()
     out = write_bundle(casebook.canonical(), args.out, args.form, overwrite=args.overwrite)
     print(f"exported {args.store} to {out}")
+    return 0
+
+
+def _file_and_agency(spec: str) -> tuple[Path, str | None]:
+    path, sep, agency = spec.rpartition("=")
+    if sep and agency and "/" not in agency:
+        return Path(path), agency
+    return Path(spec), None
+
+
+def _cmd_chronology_merge(args: argparse.Namespace) -> int:
+    from .merge import load_mapping, merge_files
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CasekitError(f"--out {out}: write the merged chronology to a .csv or .xlsx file.")
+    if not out.parent.exists():
+        raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
+    files = [_file_and_agency(spec) for spec in args.files]
+    merged = merge_files(files, args.case, load_mapping(args.map), args.window)
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        if out.suffix.lower() == ".csv":
+            merged.to_csv(tmp, index=False, lineterminator="\n")
+        else:
+            merged.to_excel(tmp, sheet_name="events", index=False, engine="openpyxl")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    duplicates = int((merged["duplicate_of"] != "").sum())
+    review = int((merged["needs_review"] != "").sum())
+    print(
+        f"merged {len(merged)} entries from {len(files)} file(s) into {out}: "
+        f"{duplicates} marked as likely duplicates (kept, see duplicate_of); "
+        f"{review} need a practitioner's review (see needs_review)."
+    )
+    return 0
+
+
+def _cmd_chronology_export(args: argparse.Namespace) -> int:
+    from .casebook import load
+    from .export import chronology_view, export_chronology
+
+    known_at = args.as_known_at.isoformat() if args.as_known_at else None
+    view = chronology_view(load(args.data), args.case, known_at, args.min_significance)
+    out = export_chronology(view, args.out)
+    print(f"wrote {len(view.events)} entries of case {args.case} to {out}")
     return 0
 
 
@@ -191,8 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate a bundle and add all of it to a casebook store in "
         "one transaction (nothing is written if anything is wrong).",
     )
-    p.add_argument("bundle", help="the bundle to import")
+    p.add_argument("bundle", help="the bundle to import, or one table's rows as a .csv file")
     p.add_argument("--into", required=True, help="casebook store: a .sqlite path or a URL")
+    p.add_argument(
+        "--table",
+        default="events",
+        help="for a .csv file: the table its rows belong to (default events)",
+    )
     p.add_argument(
         "--user", default=None, help="who is importing (default: $CASEKIT_USER or your login name)"
     )
@@ -214,6 +272,66 @@ def build_parser() -> argparse.ArgumentParser:
         "rule, as the Markdown page docs/data-contract.md (regenerate it with `make docs`).",
     )
     p.set_defaults(run=_cmd_contract)
+
+    chron = sub.add_parser(
+        "chronology",
+        help="merge, analyse and export chronologies",
+        description="Work with a case's chronology.",
+    )
+    csub = chron.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = csub.add_parser(
+        "merge",
+        help="merge agencies' chronologies into one composite chronology",
+        description="Merge CSV and .xlsx agency chronologies for one case. Headers agencies "
+        "use are recognised; UK day-first, month-only (03/2024) and year-only dates are read; "
+        "a leading ? marks an uncertain date. Every entry keeps its agency, file and row; "
+        "likely cross-agency duplicates are marked (duplicate_of), never deleted.",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE[=AGENCY]",
+        help="an agency's chronology; name its agency after = unless the file has "
+        "an agency column or is named after one (police.csv)",
+    )
+    p.add_argument("--case", required=True, help="the case id the entries belong to")
+    p.add_argument("--out", required=True, help="the merged chronology: a .csv or .xlsx file")
+    p.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        help="a YAML mapping file for headers and values casekit does not know",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        default=2,
+        help="days apart that two agencies' entries can be one happening (default 2)",
+    )
+    p.set_defaults(run=_cmd_chronology_merge)
+
+    p = csub.add_parser(
+        "export",
+        help="export a case's chronology as HTML, xlsx or CSV",
+        description="Write a case's chronology as a printable HTML record, a formatted "
+        "workbook, or CSV in the contract's columns (chosen by the --out suffix).",
+    )
+    p.add_argument("--data", required=True, help="the bundle or casebook store")
+    p.add_argument("--case", required=True, help="the case id")
+    p.add_argument("--out", type=Path, required=True, help="a .html, .xlsx or .csv file")
+    p.add_argument(
+        "--as-known-at",
+        type=_date,
+        default=None,
+        help="show only what had been recorded by this date (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--min-significance",
+        choices=("low", "medium", "high"),
+        default=None,
+        help="leave out entries below this significance",
+    )
+    p.set_defaults(run=_cmd_chronology_export)
     return parser
 
 

