@@ -157,6 +157,43 @@ def _cmd_chronology_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from .widgets.app import REPO_ROOT, store_from_settings
+
+    notebooks = REPO_ROOT / "notebooks"
+    if not notebooks.is_dir():
+        raise CasekitError(
+            f"{notebooks}: the notebooks folder is missing; run casekit app from "
+            "a checkout of the casekit repository."
+        )
+    store = store_from_settings(args.store or "")
+    env = dict(os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"))
+    if args.case:
+        env["CASEKIT_CASE"] = args.case
+    store.close()
+    print(
+        f"casekit app: http://127.0.0.1:{args.port}/ (store {env['CASEKIT_STORE']}); "
+        "press Ctrl+C to stop.",
+        flush=True,
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks),
+        "--Voila.ip=127.0.0.1",
+        f"--port={args.port}",
+        "--Voila.port_retries=0",
+        "--show_tracebacks=False",
+    ]
+    if not args.browser:
+        command.append("--no-browser")
+    return subprocess.call(command, env=env)
+
+
 def _cmd_contract(args: argparse.Namespace) -> int:
     from .contract import to_markdown
 

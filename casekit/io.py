@@ -297,7 +297,7 @@ def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     their shortest form. Columns beyond the contract are kept, after the contract's.
     """
     spec = TABLES[table]
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series] = {}
     for name in list(spec.column_names) + [c for c in frame.columns if c not in spec.column_names]:
         if name not in frame.columns:
             continue
@@ -317,7 +317,7 @@ def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             text = s.astype(object).map(str, na_action="ignore")
         out[name] = text.astype(object).where(~missing, "")
-    return out
+    return pd.DataFrame(out, index=frame.index)
 
 
 @contextlib.contextmanager

@@ -222,7 +222,8 @@ class Store:
                 for k in unknown
             ]
             raise WriteRefused(label, problems)
-        cells = {k: cell_to_str(v) for k, v in record.items()}
+        cells = {c: None for c in spec.column_names}  # an absent field is an empty cell
+        cells.update({k: cell_to_str(v) for k, v in record.items()})
         frame = clean_frame(pd.DataFrame([cells], dtype=object), 1)
         raw = RawTable(spec.name, frame, label, row_word="")
         typed, problems = check_table(raw)
@@ -398,6 +399,24 @@ class Store:
             if records
             else ["table", "record_id", "version", "op", "at", "by", "reason"],
         )
+
+    def get(self, table: str, record_id: str) -> dict[str, str]:
+        """Return one current record as canonical strings ("" for missing)."""
+        spec = self._spec(table)
+        with self.engine.connect() as conn:
+            row = self._current(conn, spec, record_id)
+        if row is None:
+            raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
+        return {c: row[c] or "" for c in spec.column_names}
+
+    def case_rows(self, table: str, case_id: str) -> pd.DataFrame:
+        """Return one case's current records of a table as canonical strings, in entry order."""
+        spec = self._spec(table)
+        t = self._tables[spec.name]
+        query = sa.select(*[t.c[c] for c in spec.column_names]).where(t.c["case_id"] == case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame(rows, columns=list(spec.column_names), dtype=object).fillna("")
 
     def raw_tables(self) -> dict[str, RawTable]:
         """Read every table's canonical strings, in insertion order, as raw tables."""

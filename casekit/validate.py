@@ -303,7 +303,7 @@ def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFra
     today = today or dt.date.today()
     spec = TABLES[raw.table]
     frame, problems = _match_headers(raw, spec)
-    typed = pd.DataFrame(index=frame.index)
+    columns: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name in frame.columns:
             s = frame[col.name]
@@ -311,12 +311,11 @@ def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFra
             s = pd.Series(np.nan, index=frame.index, dtype="str")
             if col.required:  # already reported once for the header; don't repeat per row
                 col = Column(col.name, col.kind, vocabulary=col.vocabulary, default=col.default)
-        typed[col.name], found = _check_column(raw, col, s, today)
+        columns[col.name], found = _check_column(raw, col, s, today)
         problems += found
+    columns.update({c: frame[c] for c in frame.columns if c not in spec.column_names})
+    typed = pd.DataFrame(columns, index=frame.index)
     problems += _in_table_rules(raw, spec, typed)
-    for extra in frame.columns:
-        if extra not in spec.column_names:
-            typed[extra] = frame[extra]
     return typed, problems
 
 

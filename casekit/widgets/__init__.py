@@ -1,0 +1,11 @@
+"""casekit's notebook widgets: thin layers over the library's pure functions and store.
+
+>>> from casekit.widgets import ChronologyBuilder   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .app import CasePicker, demo_store, store_from_settings
+from .chronology import ChronologyBuilder
+
+__all__ = ["ChronologyBuilder", "CasePicker", "demo_store", "store_from_settings"]

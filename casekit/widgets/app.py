@@ -1,0 +1,98 @@
+"""Opening a store for the notebooks and the Voila app, and choosing a case.
+
+The notebooks take a store path as a parameter; left empty, they use ``$CASEKIT_STORE`` (set by
+``casekit app``) or a demo store made once from the synthetic bundle, so that a new user can try
+everything without real data.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as w
+
+from ..errors import CasekitError
+from ..store import Store, open_store
+
+__all__ = ["demo_store", "store_from_settings", "CasePicker", "REPO_ROOT"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _demo_path() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("CASEKIT_DEMO_STORE") or cache / "casekit" / "demo.sqlite")
+
+
+def demo_store(path: Path | None = None) -> Store:
+    """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
+    path = Path(path or _demo_path())
+    if not path.exists():
+        from ..casebook import load
+        from ..io import write_bundle
+        from ..synth import generate
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            bundle = REPO_ROOT / "data" / "synthetic"
+            if not bundle.exists():  # an installed casekit without the repository
+                bundle = write_bundle(generate(), Path(tmp) / "bundle")
+            partial = Path(tmp) / "demo.sqlite"
+            store = open_store(partial, user="demo")
+            store.import_casebook(load(bundle))
+            store.close()
+            os.replace(partial, path)
+    return open_store(path)
+
+
+def store_from_settings(store: str = "", user: str | None = None) -> Store:
+    """Open the store a notebook parameter names, else ``$CASEKIT_STORE``, else the demo."""
+    chosen = store or os.environ.get("CASEKIT_STORE", "")
+    if chosen:
+        return open_store(chosen, user=user, create=False)
+    return demo_store()
+
+
+class CasePicker(w.VBox):
+    """Choose a case from the store, then show the widget ``make(store, case_id)`` builds."""
+
+    def __init__(self, store: Store, make: Callable[[Store, str], w.Widget], case_id: str = ""):
+        """List the store's cases (open ones first) and open ``case_id`` if given."""
+        self.store, self.make = store, make
+        cases = store.casebook().cases.sort_values(["closed", "opened"], na_position="first")
+        options = [
+            (
+                f"{c.case_id} · opened {c.opened:%Y-%m-%d}"
+                + (" · open" if c.closed is None or str(c.closed) == "NaT" else ""),
+                c.case_id,
+            )
+            for c in cases.itertuples()
+        ]
+        self.choice = w.Dropdown(
+            options=options,
+            description="Case",
+            value=case_id or (options[0][1] if options else None),
+        )
+        self.choice.add_class("ck-case-choice")
+        self.open_button = w.Button(description="Open", button_style="primary")
+        self.open_button.add_class("ck-open-case")
+        self.open_button.on_click(lambda _: self.show_case(self.choice.value))
+        self.body = w.VBox()
+        self.message = w.HTML()
+        super().__init__([w.HBox([self.choice, self.open_button]), self.message, self.body])
+        if case_id:
+            self.show_case(case_id)
+
+    def show_case(self, case_id: str | None) -> None:
+        """Show the chosen case's widget."""
+        if not case_id:
+            self.message.value = "Choose a case."
+            return
+        try:
+            self.body.children = [self.make(self.store, case_id)]
+            self.message.value = ""
+        except CasekitError as exc:
+            self.message.value = f"<span style='color:#b2182b'>{exc}</span>"

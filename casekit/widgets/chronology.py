@@ -1,0 +1,377 @@
+"""ChronologyBuilder: build a case's chronology in a notebook, saved to the store at once.
+
+A thin layer over :mod:`casekit.store`, :mod:`casekit.merge` and :mod:`casekit.chronology`:
+the form's controls and dropdowns come from the contract, every change is committed to the
+casebook store before the widget says it is saved, and the store's own validation messages are
+shown beside the fields they are about. Handlers are plain methods (``add_entry``,
+``save_changes``, ``delete_entry``, ``start_edit``, ``import_files``) that tests call directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import tempfile
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+
+from ..contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
+from ..errors import CasekitError, WriteRefused
+from ..merge import merge_files
+from ..store import Store, open_store
+from .common import field_control, field_value, set_field_value
+
+__all__ = ["ChronologyBuilder"]
+
+FORM_FIELDS = (
+    "date",
+    "date_precision",
+    "recorded_on",
+    "source_agency",
+    "kind",
+    "category",
+    "level",
+    "significance",
+    "impact",
+    "evidence",
+    "restricted",
+    "summary",
+    "action_taken",
+)
+_RANK = {s: i for i, s in enumerate(SIGNIFICANCE)}
+
+
+class ChronologyBuilder(w.VBox):
+    """A new-entry form, the case's entries with filters, editing, deleting and importing.
+
+    ``store`` is a casebook store (or a path or URL to one): a chronology is built where it is
+    kept, so nothing typed and added is ever only in the browser.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | Path,
+        case_id: str,
+        *,
+        user: str | None = None,
+        page_size: int = 50,
+    ):
+        """Build the widget for one case of a casebook store."""
+        if not isinstance(store, Store):
+            if hasattr(store, "tables"):
+                raise CasekitError(
+                    "ChronologyBuilder writes to a casebook store: open one with "
+                    "casekit.open(path) and pass that, not a loaded Casebook."
+                )
+            store = open_store(store, user=user)
+        self.store, self.case_id, self.user, self.page_size = store, case_id, user, page_size
+        case = self._case_row()
+        self.editing: str | None = None
+        self.rows = store.case_rows("events", case_id)
+        self.fields = {name: field_control("events", name) for name in FORM_FIELDS}
+        self.errors = {name: w.HTML() for name in FORM_FIELDS}
+        self.message = w.HTML()
+        self.add_button = w.Button(description="Add entry", button_style="primary", icon="plus")
+        self.save_button = w.Button(
+            description="Save changes", button_style="success", layout=w.Layout(display="none")
+        )
+        self.cancel_button = w.Button(description="Cancel edit", layout=w.Layout(display="none"))
+        self.add_button.add_class("ck-add")
+        self.save_button.add_class("ck-save")
+        self.add_button.on_click(lambda _: self.add_entry())
+        self.save_button.on_click(lambda _: self.save_changes())
+        self.cancel_button.on_click(lambda _: self.clear_form())
+        self.filter_significance = w.Dropdown(
+            options=[("all", None)] + [(f"{s} and above", s) for s in SIGNIFICANCE],
+            description="Significance",
+        )
+        self.filter_category = w.Dropdown(
+            options=[("all", None)] + [(c, c) for c in CATEGORY_MEANING], description="Category"
+        )
+        self.filter_level = w.Dropdown(
+            options=[("all", None)] + [(v, v) for v in TABLES["events"].column("level").vocabulary],
+            description="About",
+        )
+        for f in (self.filter_significance, self.filter_category, self.filter_level):
+            f.observe(lambda _: self.refresh(), names="value")
+        self.show_all = w.Checkbox(description="show every entry", value=False)
+        self.show_all.observe(lambda _: self.refresh(), names="value")
+        self.listing = w.HTML()
+        self.listing.add_class("ck-list")
+        self.pick = w.Dropdown(description="Entry", options=[])
+        self.edit_button = w.Button(description="Edit")
+        self.edit_button.on_click(lambda _: self.start_edit(self.pick.value))
+        self.reason = w.Text(placeholder="why it is deleted (required)", description="Reason")
+        self.delete_button = w.Button(description="Delete", button_style="danger")
+        self.delete_button.on_click(lambda _: self.delete_entry(self.pick.value, self.reason.value))
+        self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=True, description="Agency files")
+        self.upload_agency = w.Dropdown(
+            options=[("from the file", None)]
+            + [(a, a) for a in TABLES["events"].column("source_agency").vocabulary],
+            description="Agency",
+        )
+        self.import_button = w.Button(description="Import files")
+        self.import_button.on_click(lambda _: self.import_files())
+        closed = f" · closed {html.escape(case['closed'])}" if case["closed"] else ""
+        title = w.HTML(
+            f"<h3>Chronology for case {html.escape(case_id)}</h3><p>Child "
+            f"{html.escape(case['child_id'])} · team {html.escape(case['team_id'])} · opened "
+            f"{html.escape(case['opened'])}{closed}</p>"
+        )
+        form = w.VBox(
+            [w.VBox([self.fields[n], self.errors[n]]) for n in FORM_FIELDS]
+            + [w.HBox([self.add_button, self.save_button, self.cancel_button]), self.message]
+        )
+        listing = w.VBox(
+            [
+                w.HBox(
+                    [
+                        self.filter_significance,
+                        self.filter_category,
+                        self.filter_level,
+                        self.show_all,
+                    ]
+                ),
+                self.listing,
+                w.HBox([self.pick, self.edit_button]),
+                w.HBox([self.reason, self.delete_button]),
+            ]
+        )
+        upload = w.VBox(
+            [
+                w.HTML(
+                    "<b>Import agency chronologies</b> (CSV or xlsx; each entry "
+                    "keeps its agency, file and row)"
+                ),
+                w.HBox([self.upload, self.upload_agency, self.import_button]),
+            ]
+        )
+        tabs = w.Tab(children=[form, upload])
+        tabs.set_title(0, "New entry")
+        tabs.set_title(1, "Import")
+        super().__init__([title, tabs, w.HTML("<h4>Entries</h4>"), listing])
+        self.add_class("ck-chronology-builder")
+        self.clear_form()
+        self.refresh()
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _case_row(self) -> dict[str, str]:
+        try:
+            return self.store.get("cases", self.case_id)
+        except CasekitError:
+            raise CasekitError(f"there is no case {self.case_id!r} in {self.store.url}.") from None
+
+    def form_values(self) -> dict[str, object]:
+        """Read the form as the fields of an event record."""
+        values = {name: field_value(self.fields[name]) for name in FORM_FIELDS}
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    def _show_problems(self, exc: WriteRefused) -> None:
+        for label in self.errors.values():
+            label.value = ""
+        general = []
+        for p in exc.problems:
+            text = html.escape(p.expected + (f" ({p.hint})" if p.hint else ""))
+            if p.column in self.errors:
+                self.errors[p.column].value = (
+                    f"<span class='ck-error' style='color:#b2182b'>{text}</span>"
+                )
+            else:
+                general.append(text)
+        summary = "Not saved: please correct the fields marked in red."
+        if general:
+            summary += " " + " ".join(general)
+        self._say(summary, error=True)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        colour = "#b2182b" if error else "#1b7837"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+    def clear_form(self) -> None:
+        """Empty the form for a new entry (the date defaults to today)."""
+        for name, control in self.fields.items():
+            set_field_value(control, None)
+            self.errors[name].value = ""
+        set_field_value(self.fields["date_precision"], "day")
+        set_field_value(self.fields["recorded_on"], dt.date.today())
+        self.editing = None
+        self.add_button.layout.display = None
+        self.save_button.layout.display = "none"
+        self.cancel_button.layout.display = "none"
+
+    # --- handlers -------------------------------------------------------------------------------
+
+    def add_entry(self) -> str | None:
+        """Validate and save the form as a new entry; return its id, or None if refused."""
+        fields = self.form_values()
+        fields["recorded_by"] = self.user or self.store.user
+        try:
+            eid = self.store.add_event(case_id=self.case_id, by=self.user, **fields)
+        except WriteRefused as exc:
+            self._show_problems(exc)
+            return None
+        record = self.store.get("events", eid)
+        self.rows = pd.concat([self.rows, pd.DataFrame([record])], ignore_index=True)
+        self.clear_form()
+        self._say(f"Saved entry {eid}.")
+        self.refresh()
+        return eid
+
+    def start_edit(self, event_id: str | None) -> None:
+        """Load an entry into the form for editing."""
+        if not event_id:
+            self._say("Choose an entry to edit.", error=True)
+            return
+        record = self.store.get("events", event_id)
+        for name, control in self.fields.items():
+            value = record.get(name, "")
+            if TABLES["events"].column(name).kind == "date" and value:
+                value = dt.date.fromisoformat(value)
+            elif name == "restricted":
+                value = value == "true"
+            set_field_value(control, value or None)
+        self.editing = event_id
+        self.add_button.layout.display = "none"
+        self.save_button.layout.display = None
+        self.cancel_button.layout.display = None
+        self._say(f"Editing entry {event_id}; its earlier versions stay in the history.")
+
+    def save_changes(self) -> bool:
+        """Save the form over the entry being edited; return whether it was saved."""
+        if self.editing is None:
+            self._say("No entry is being edited.", error=True)
+            return False
+        values = self.form_values()
+        changes = {name: values.get(name) for name in FORM_FIELDS}
+        eid = self.editing
+        try:
+            self.store.update_event(eid, by=self.user, **changes)
+        except WriteRefused as exc:
+            self._show_problems(exc)
+            return False
+        record = self.store.get("events", eid)
+        self.rows.loc[self.rows["event_id"] == eid, list(record)] = list(record.values())
+        self.clear_form()
+        self._say(f"Saved changes to entry {eid}.")
+        self.refresh()
+        return True
+
+    def delete_entry(self, event_id: str | None, reason: str) -> bool:
+        """Delete an entry, giving a reason; return whether it was deleted."""
+        if not event_id:
+            self._say("Choose an entry to delete.", error=True)
+            return False
+        try:
+            self.store.delete_event(event_id, reason=reason, by=self.user)
+        except (WriteRefused, CasekitError) as exc:
+            self._say(str(exc).replace("\n", " "), error=True)
+            return False
+        self.rows = self.rows[self.rows["event_id"] != event_id].reset_index(drop=True)
+        self.reason.value = ""
+        self._say(f"Deleted entry {event_id}; it stays in the history with your reason.")
+        self.refresh()
+        return True
+
+    def import_files(
+        self, files: list[tuple[str, bytes]] | None = None, agency: str | None = None
+    ) -> int:
+        """Merge uploaded agency chronologies into this case; return how many entries were added.
+
+        ``files`` (name, content) pairs default to the upload control's; nothing is added
+        unless every file is read without a problem.
+        """
+        if files is None:
+            files = [(f["name"], bytes(f["content"])) for f in self.upload.value]
+            agency = self.upload_agency.value
+        if not files:
+            self._say("Choose one or more agency files first.", error=True)
+            return 0
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for name, content in files:
+                path = Path(tmp) / Path(name).name
+                path.write_bytes(content)
+                paths.append((path, agency))
+            try:
+                merged = merge_files(paths, self.case_id)
+            except CasekitError as exc:
+                self._say(str(exc).replace("\n", " "), error=True)
+                return 0
+        from ..casebook import Casebook
+        from ..io import RawTable, clean_frame
+        from ..validate import check_table
+
+        prefix = f"{self.case_id}-{dt.datetime.now():%Y%m%d%H%M%S}-"
+        merged["event_id"] = prefix + merged["event_id"].str.rsplit("-", n=1).str[-1]
+        merged["duplicate_of"] = merged["duplicate_of"].map(
+            lambda d: prefix + d.rsplit("-", 1)[-1] if d else ""
+        )
+        raw = RawTable("events", clean_frame(merged, 2), "upload", row_word="row")
+        typed, problems = check_table(raw)
+        if problems:
+            self._say("; ".join(map(str, problems[:5])), error=True)
+            return 0
+        try:
+            counts = self.store.import_casebook(Casebook({"events": typed}, "upload"), by=self.user)
+        except WriteRefused as exc:
+            self._say(str(exc).replace("\n", " "), error=True)
+            return 0
+        self.rows = self.store.case_rows("events", self.case_id)
+        review = int((merged["needs_review"] != "").sum())
+        self._say(
+            f"Imported {counts['events']} entries; {review} need your review "
+            "(category and level were not in the files)."
+        )
+        self.refresh()
+        return counts["events"]
+
+    # --- the list -------------------------------------------------------------------------------
+
+    def visible(self) -> pd.DataFrame:
+        """Return the entries the filters keep, sorted by date (latest page unless show all)."""
+        rows = self.rows
+        keep = pd.Series(True, index=rows.index)
+        if self.filter_significance.value:
+            rank = rows["significance"].map(_RANK).fillna(-1)
+            keep &= rank >= _RANK[self.filter_significance.value]
+        if self.filter_category.value:
+            keep &= rows["category"] == self.filter_category.value
+        if self.filter_level.value:
+            keep &= rows["level"] == self.filter_level.value
+        shown = rows[keep].sort_values(["date", "recorded_on", "event_id"], kind="stable")
+        return shown if self.show_all.value else shown.tail(self.page_size)
+
+    def refresh(self) -> None:
+        """Redraw the list of entries (only the visible page is rendered)."""
+        shown = self.visible()
+        cells = []
+        for e in shown.itertuples():
+            muted = (
+                " style='color:#666;font-style:italic'"
+                if e.category in ("belief_practice", "views_expressed")
+                else ""
+            )
+            flag = " <b>[restricted]</b>" if e.restricted == "true" else ""
+            cells.append(
+                f"<tr{muted}><td>{html.escape(e.date)}</td><td>{html.escape(e.source_agency)}"
+                f"</td><td>{html.escape(e.category)}</td><td>{html.escape(e.level)}</td>"
+                f"<td>{html.escape(e.significance)}</td><td>{html.escape(e.summary)}{flag}</td>"
+                f"<td>{html.escape(e.event_id)}</td></tr>"
+            )
+        total = len(self.rows)
+        note = (
+            ""
+            if self.show_all.value or len(shown) == total
+            else (f"<p>Showing the latest {len(shown)} of {total} entries.</p>")
+        )
+        self.listing.value = (
+            f"{note}<table class='ck-entries'><thead><tr><th>Date</th><th>Source</th>"
+            "<th>Category</th><th>About</th><th>Significance</th><th>What happened</th>"
+            f"<th>Id</th></tr></thead><tbody>{''.join(cells)}</tbody></table>"
+        )
+        self.pick.options = [
+            (f"{e.date} {e.summary[:50]}", e.event_id) for e in shown.iloc[::-1].itertuples()
+        ]

@@ -1,0 +1,81 @@
+"""Form controls built from the contract, shared by casekit's widgets.
+
+Each contract column gets the control its kind calls for: a dropdown of its vocabulary, a date
+picker, a checkbox or a text box. Labels are plain English; CSS classes (``ck-field-NAME``) let
+browser tests and stylesheets find each control.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+
+from ..contract import TABLES
+
+__all__ = ["LABELS", "field_control", "field_value", "set_field_value"]
+
+LABELS = {
+    "date": "Date",
+    "date_precision": "Date is",
+    "recorded_on": "Recorded on",
+    "source_agency": "Source",
+    "kind": "Kind",
+    "category": "Category (lens)",
+    "level": "About",
+    "significance": "Significance",
+    "impact": "Impact on child",
+    "evidence": "Evidence",
+    "restricted": "Restricted",
+    "summary": "What happened",
+    "action_taken": "Action taken",
+}
+_STYLE = {"description_width": "9em"}
+_WIDE = w.Layout(width="36em")
+_PRECISION = {"day": "exact (day)", "month": "approximate (month)", "year": "approximate (year)"}
+
+
+def field_control(table: str, name: str) -> w.Widget:
+    """Build the labelled control for one contract column; dropdowns list its vocabulary."""
+    col = TABLES[table].column(name)
+    label = LABELS.get(name, name.replace("_", " ").capitalize())
+    if col.required:
+        label += " *"
+    if col.kind == "vocab":
+        blank = [] if col.default is not None else [("— choose —" if col.required else "—", None)]
+        names = _PRECISION if name == "date_precision" else {}
+        options = blank + [(names.get(v, v.replace("_", " ")), v) for v in col.vocabulary]
+        control: w.Widget = w.Dropdown(options=options, description=label, style=_STYLE)
+    elif col.kind == "date":
+        control = w.DatePicker(description=label, style=_STYLE)
+    elif col.kind == "bool":
+        control = w.Checkbox(description=label, style=_STYLE, indent=True)
+    elif name in ("summary", "action_taken", "rationale", "description"):
+        control = w.Textarea(
+            description=label, style=_STYLE, layout=_WIDE, rows=3 if name == "summary" else 2
+        )
+    else:
+        control = w.Text(description=label, style=_STYLE, layout=_WIDE)
+    control.add_class(f"ck-field-{name}")
+    return control
+
+
+def field_value(control: w.Widget) -> object:
+    """Read a control's value as a record field (stripped text, a date, a bool, or None)."""
+    value = control.value
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def set_field_value(control: w.Widget, value: object) -> None:
+    """Set a control to a field's value; None empties it."""
+    if isinstance(control, w.Checkbox):
+        control.value = bool(value)
+    elif isinstance(control, w.DatePicker):
+        control.value = value if isinstance(value, dt.date) else None
+    elif isinstance(control, w.Dropdown):
+        values = [v for _, v in control.options]
+        control.value = value if value in values else (None if None in values else values[0])
+    else:
+        control.value = "" if value is None else str(value)

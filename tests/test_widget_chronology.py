@@ -1,0 +1,148 @@
+"""ChronologyBuilder in Python: build it, set values, call handlers, assert state and storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_store import snapshot
+
+import casekit
+from casekit.widgets import CasePicker, ChronologyBuilder
+from casekit.widgets.common import set_field_value
+
+
+@pytest.fixture
+def store(tmp_path, tiny_path):
+    s = casekit.open(tmp_path / "casebook.sqlite", user="sw-1")
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()
+
+
+def fill(builder, **values):
+    for name, value in values.items():
+        set_field_value(builder.fields[name], value)
+
+
+GOOD = dict(date=dt.date(2024, 3, 1), source_agency="education", kind="visit",
+            category="protective", level="family", significance="medium",
+            summary="Mother attended the school meeting <and> agreed the plan.")
+
+
+def test_dropdowns_come_from_the_contract(store):
+    b = ChronologyBuilder(store, "007")
+    for name in ("source_agency", "kind", "category", "level", "significance", "evidence"):
+        values = [v for _, v in b.fields[name].options if v is not None]
+        assert tuple(values) == casekit.TABLES["events"].column(name).vocabulary
+    assert b.fields["category"].value is None  # the lens is always a deliberate choice
+    assert b.fields["recorded_on"].value == dt.date.today()
+
+
+def test_add_entry_saves_to_the_store_and_lists_it(store):
+    b = ChronologyBuilder(store, "007")
+    before = len(b.rows)
+    fill(b, **GOOD)
+    b.add_button.click()
+    assert len(b.rows) == before + 1
+    eid = b.rows["event_id"].iloc[-1]
+    saved = store.get("events", eid)
+    assert saved["summary"] == GOOD["summary"] and saved["level"] == "family"
+    assert saved["recorded_by"] == "sw-1" and saved["date"] == "2024-03-01"
+    assert "Saved entry" in b.message.value
+    assert "&lt;and&gt; agreed" in b.listing.value and "<and>" not in b.listing.value
+    assert b.fields["summary"].value == "" and b.fields["category"].value is None  # cleared
+    again = ChronologyBuilder(store, "007")  # a new session (a reopened page) sees it
+    assert eid in set(again.rows["event_id"])
+
+
+def test_invalid_input_shows_messages_by_the_fields_and_writes_nothing(store):
+    b = ChronologyBuilder(store, "007")
+    before = snapshot(store)
+    fill(b, **dict(GOOD, category=None, summary="   "))
+    assert b.add_entry() is None
+    assert "is empty; this column is required" in b.errors["category"].value
+    assert "is empty; this column is required" in b.errors["summary"].value
+    assert b.errors["date"].value == ""
+    assert "Not saved" in b.message.value
+    assert snapshot(store) == before
+    fill(b, date=dt.date(2099, 1, 1), category="harm", summary="ok")
+    assert b.add_entry() is None
+    assert "is in the future" in b.errors["date"].value
+    assert snapshot(store) == before
+
+
+def test_edit_and_delete_keep_history(store):
+    b = ChronologyBuilder(store, "007")
+    fill(b, **GOOD)
+    eid = b.add_entry()
+    b.start_edit(eid)
+    assert b.fields["summary"].value == GOOD["summary"]
+    assert b.save_button.layout.display is None and b.add_button.layout.display == "none"
+    set_field_value(b.fields["significance"], "high")
+    assert b.save_changes()
+    assert store.get("events", eid)["significance"] == "high"
+    assert not b.delete_entry(eid, "")
+    assert "reason" in b.message.value and eid in set(b.rows["event_id"])
+    assert b.delete_entry(eid, "recorded on the wrong case")
+    assert eid not in set(b.rows["event_id"])
+    assert store.history(eid)["op"].tolist() == ["add", "update", "delete"]
+
+
+def test_entries_cited_as_evidence_cannot_be_deleted(store):
+    b = ChronologyBuilder(store, "007")
+    assert not b.delete_entry("E1", "tidying up")  # decision D1 rests on E1
+    assert "still used by judgement J1, decision D1" in b.message.value
+    assert "E1" in set(b.rows["event_id"])
+
+
+def test_filters_and_paging(store):
+    b = ChronologyBuilder(store, "007", page_size=2)
+    for i in range(3):
+        fill(b, **dict(GOOD, summary=f"entry {i}", date=dt.date(2024, 3, 1 + i)))
+        b.add_entry()
+    assert len(b.visible()) == 2 and "Showing the latest 2 of 5 entries" in b.listing.value
+    b.show_all.value = True
+    assert len(b.visible()) == 5
+    b.filter_category.value = "protective"
+    assert set(b.visible()["category"]) == {"protective"} and len(b.visible()) == 3
+    b.filter_category.value = None
+    b.filter_significance.value = "high"
+    assert set(b.visible()["significance"]) == {"high"}
+    assert [v for _, v in b.pick.options] == list(b.visible()["event_id"][::-1])
+
+
+def test_import_agency_files(store):
+    b = ChronologyBuilder(store, "007")
+    police = ("police.csv", b"Date,Event,Restricted\n05/02/2024,Seen at the station,N\n"
+                            b"03/2024,Information shared,Y\n")
+    assert b.import_files([police], None) == 2
+    assert "Imported 2 entries; 2 need your review" in b.message.value
+    added = b.rows[b.rows["summary"].isin(["Seen at the station", "Information shared"])]
+    assert set(added["source_agency"]) == {"police"}
+    assert set(added["category"]) == {"uncategorised"}
+    assert sorted(added["date_precision"]) == ["day", "month"]
+    loaded = casekit.load(store.url)
+    assert set(loaded.events.loc[loaded.events["summary"] == "Seen at the station",
+                                 "source_file"]) == {"police.csv"}
+    before = snapshot(store)
+    bad = ("notes.csv", b"When,What\nyesterday,something\n")
+    assert b.import_files([bad], "police") == 0
+    assert "no column found for summary" in b.message.value
+    assert snapshot(store) == before
+
+
+def test_wrong_inputs_to_the_builder(store, tiny_path):
+    with pytest.raises(casekit.CasekitError, match="writes to a casebook store"):
+        ChronologyBuilder(casekit.load(tiny_path), "007")
+    with pytest.raises(casekit.CasekitError, match="there is no case '999'"):
+        ChronologyBuilder(store, "999")
+
+
+def test_case_picker_opens_a_builder(store):
+    picker = CasePicker(store, ChronologyBuilder)
+    assert {v for _, v in picker.choice.options} == {"007", "008"}
+    picker.choice.value = "008"
+    picker.open_button.click()
+    (builder,) = picker.body.children
+    assert isinstance(builder, ChronologyBuilder) and builder.case_id == "008"
