@@ -1,9 +1,11 @@
 """The Casebook: a validated bundle as one typed DataFrame per contract table.
 
 >>> import casekit
->>> cb = casekit.load("data/synthetic")                    # doctest: +SKIP
->>> cb.events.dtypes["date"]                               # doctest: +SKIP
+>>> cb = casekit.load("data/synthetic")
+>>> cb.events.dtypes["date"]
 dtype('<M8[ns]')
+>>> cb.cases.loc[0, "case_id"]
+'C00001'
 """
 
 from __future__ import annotations

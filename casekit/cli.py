@@ -310,6 +310,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_cmd_contract)
 
+    p = sub.add_parser(
+        "app",
+        help="serve the practitioner and supervisor notebooks as an app on localhost",
+        description="Serve casekit's notebooks as a Voila app, bound to 127.0.0.1 only. "
+        "Open http://127.0.0.1:PORT/ and choose a notebook.",
+    )
+    p.add_argument(
+        "--store",
+        default="",
+        help="casebook store (.sqlite path or URL); default "
+        "$CASEKIT_STORE, else a demo store made from the synthetic data",
+    )
+    p.add_argument("--case", default="", help="open this case straight away")
+    p.add_argument("--port", type=_positive, default=8866, help="port (default 8866)")
+    p.add_argument("--browser", action="store_true", help="open a web browser")
+    p.set_defaults(run=_cmd_app)
+
     chron = sub.add_parser(
         "chronology",
         help="merge, analyse and export chronologies",

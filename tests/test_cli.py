@@ -9,7 +9,7 @@ import pytest
 
 from casekit import cli
 
-SUBCOMMANDS = ["validate", "synth", "import", "export", "contract"]
+SUBCOMMANDS = ["validate", "synth", "import", "export", "contract", "app", "chronology"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
@@ -19,6 +19,14 @@ def test_every_subcommand_has_help(command, capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert f"usage: casekit {command}" in out and len(out) > 150
+
+
+@pytest.mark.parametrize("action", ["merge", "export"])
+def test_chronology_actions_have_help(action, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["chronology", action, "--help"])
+    assert info.value.code == 0
+    assert f"usage: casekit chronology {action}" in capsys.readouterr().out
 
 
 def test_top_level_help_lists_subcommands(capsys):

@@ -25,9 +25,15 @@ def fill(builder, **values):
         set_field_value(builder.fields[name], value)
 
 
-GOOD = dict(date=dt.date(2024, 3, 1), source_agency="education", kind="visit",
-            category="protective", level="family", significance="medium",
-            summary="Mother attended the school meeting <and> agreed the plan.")
+GOOD = dict(
+    date=dt.date(2024, 3, 1),
+    source_agency="education",
+    kind="visit",
+    category="protective",
+    level="family",
+    significance="medium",
+    summary="Mother attended the school meeting <and> agreed the plan.",
+)
 
 
 def test_dropdowns_come_from_the_contract(store):
@@ -114,8 +120,10 @@ def test_filters_and_paging(store):
 
 def test_import_agency_files(store):
     b = ChronologyBuilder(store, "007")
-    police = ("police.csv", b"Date,Event,Restricted\n05/02/2024,Seen at the station,N\n"
-                            b"03/2024,Information shared,Y\n")
+    police = (
+        "police.csv",
+        b"Date,Event,Restricted\n05/02/2024,Seen at the station,N\n03/2024,Information shared,Y\n",
+    )
     assert b.import_files([police], None) == 2
     assert "Imported 2 entries; 2 need your review" in b.message.value
     added = b.rows[b.rows["summary"].isin(["Seen at the station", "Information shared"])]
@@ -123,8 +131,9 @@ def test_import_agency_files(store):
     assert set(added["category"]) == {"uncategorised"}
     assert sorted(added["date_precision"]) == ["day", "month"]
     loaded = casekit.load(store.url)
-    assert set(loaded.events.loc[loaded.events["summary"] == "Seen at the station",
-                                 "source_file"]) == {"police.csv"}
+    assert set(
+        loaded.events.loc[loaded.events["summary"] == "Seen at the station", "source_file"]
+    ) == {"police.csv"}
     before = snapshot(store)
     bad = ("notes.csv", b"When,What\nyesterday,something\n")
     assert b.import_files([bad], "police") == 0

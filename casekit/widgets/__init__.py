@@ -1,6 +1,8 @@
 """casekit's notebook widgets: thin layers over the library's pure functions and store.
 
->>> from casekit.widgets import ChronologyBuilder   # doctest: +SKIP
+>>> from casekit.widgets import ChronologyBuilder
+>>> ChronologyBuilder.__name__
+'ChronologyBuilder'
 """
 
 from __future__ import annotations

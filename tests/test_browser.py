@@ -1,0 +1,133 @@
+"""The chronology builder in a real browser: Debian's Chromium, driven by Playwright, against
+the Voila app (`casekit app`) that the test starts on localhost."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import SYNTHETIC
+
+import casekit
+
+CHROMIUM = "/usr/bin/chromium"
+CASE = "C00149"
+SUMMARY = "Browser test: the young person <b>joined</b> the youth club"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Start `casekit app` on a fresh store and yield (url, store path); stop it afterwards."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
+    tmp = tmp_path_factory.mktemp("app")
+    store = tmp / "casebook.sqlite"
+    with casekit.open(store) as s:
+        s.import_casebook(casekit.load(SYNTHETIC))
+    port = free_port()
+    env = dict(os.environ, CASEKIT_USER="browser-test")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "casekit.cli",
+            "app",
+            "--store",
+            str(store),
+            "--case",
+            CASE,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/voila/render/chronology_builder.ipynb"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                output = proc.stdout.read() if proc.stdout else ""
+                raise RuntimeError(f"casekit app did not start:\n{output}") from None
+            time.sleep(0.5)
+    yield url, store
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="en-GB", viewport={"width": 1300, "height": 1600})
+        yield context.new_page()
+        browser.close()
+
+
+def test_add_an_entry_in_the_browser_and_it_survives_a_reload(app, page):
+    url, store = app
+    page.goto(url, timeout=90_000)
+    page.wait_for_selector(".ck-add", timeout=90_000)
+    page.fill(".ck-field-date input", "2024-06-01")
+    page.select_option(".ck-field-source_agency select", "education")
+    page.select_option(".ck-field-kind select", "visit")
+    page.select_option(".ck-field-category select", "protective")
+    page.select_option(".ck-field-level select", "child")
+    page.fill(".ck-field-summary textarea", SUMMARY)
+    page.click(".ck-add")
+    page.wait_for_selector(f".ck-list >> text={SUMMARY}", timeout=30_000)
+    assert "Saved entry" in page.inner_text(".ck-chronology-builder")
+    saved = casekit.load(store).events
+    row = saved[saved["summary"] == SUMMARY]
+    assert len(row) == 1 and row["case_id"].item() == CASE
+    assert row["recorded_by"].item() == "browser-test"
+    page.reload()
+    page.wait_for_selector(f".ck-list >> text={SUMMARY}", timeout=90_000)
+
+
+def test_invalid_entry_shows_a_message_in_the_browser(app, page):
+    url, store = app
+    before = len(casekit.load(store).events)
+    page.goto(url, timeout=90_000)
+    page.wait_for_selector(".ck-add", timeout=90_000)
+    page.fill(".ck-field-summary textarea", "No date or category given")
+    page.click(".ck-add")
+    page.wait_for_selector(
+        "text=Not saved: please correct the fields marked in red", timeout=30_000
+    )
+    assert page.locator(".ck-error").count() >= 4  # date, source, kind, category, level
+    assert len(casekit.load(store).events) == before
