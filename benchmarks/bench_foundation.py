@@ -12,18 +12,14 @@ to the smallest size, measured in the same run.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
+from _results import write_section
 
 STEP = r"""
 import json, resource, sys, time
@@ -56,32 +52,6 @@ def run_step(step: str, path: Path, extra: str = "") -> dict[str, float | str]:
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def machine() -> str:
-    """Describe this machine: CPU, cores, memory, Python and library versions."""
-    import numpy
-    import pandas
-    import pyarrow
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB memory"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, "
-        f"pandas {pandas.__version__}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}"
-    )
 
 
 def main() -> None:
@@ -128,24 +98,13 @@ def main() -> None:
     print(table)
     if args.no_write:
         return
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    marker = "<!-- foundation -->"
-    section = (
-        f"{marker}\n## Foundation: synth, validate, load, import\n\n"
-        f"Run {dt.date.today().isoformat()} by `make bench` on: {machine()}.\n\n"
+    write_section(
+        "foundation",
+        "Foundation: synth, validate, load, import",
         f"{table}\n\nGoal: 100k cases generated in under 60 s and validated in under 20 s. "
         "A ratio near 1 means the step scales linearly with the number of cases; below 1, "
-        "a fixed start-up cost (importing pandas, about 0.6 s) weighs on the smallest "
-        "size.\n"
-        f"{marker}\n"
+        "a fixed start-up cost (importing pandas, about 0.6 s) weighs on the smallest size.",
     )
-    if marker in text:
-        before, _, rest = text.partition(marker)
-        _, _, after = rest.partition(marker)
-        text = before + section + after.lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

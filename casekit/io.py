@@ -104,12 +104,22 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, Problem | None]:
 
 def clean_frame(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     """Strip cells, make empty cells missing, drop empty rows and index by spreadsheet row."""
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
-    for col in frame.columns:
-        s = frame[col].astype("str").str.strip()
-        frame[col] = s.where(s != "")
-    return frame.dropna(how="all")
+    index = pd.RangeIndex(first_row, first_row + len(frame))
+    if len(frame) <= 8:  # a single record (a store write): plain Python beats vectorising
+
+        def clean(v: object) -> object:
+            text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+            return text or None
+
+        data = {c: [clean(v) for v in frame[c].tolist()] for c in frame.columns}
+        cleaned = pd.DataFrame(data, index=index, columns=frame.columns, dtype="str")
+    else:
+        columns = {}
+        for col in frame.columns:
+            s = frame[col].astype("str").str.strip()
+            columns[col] = s.where(s != "").set_axis(index)
+        cleaned = pd.DataFrame(columns, index=index, columns=frame.columns)
+    return cleaned.dropna(how="all")
 
 
 def cell_to_str(value: object) -> object:

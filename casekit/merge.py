@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from io import StringIO
@@ -203,6 +204,8 @@ class Mapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    cache: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    """Values already mapped, so that each distinct value is looked up once."""
 
 
 def load_mapping(path: Path | None) -> Mapping:
@@ -255,6 +258,7 @@ def load_mapping(path: Path | None) -> Mapping:
 # --- dates --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)  # agency files repeat the same dates many times
 def parse_agency_date(text: str) -> tuple[dt.date, str, bool] | None:
     """Read a date as agencies write it: return (date, precision, uncertain), or None.
 
@@ -403,6 +407,14 @@ def _agency_from(path: Path, targets: dict[int, str | None]) -> str:
 
 
 def _vocab(column: str, value: object, mapping: Mapping) -> str | None:
+    key = (column, value if isinstance(value, str) else str(value))
+    cache = mapping.cache
+    if key not in cache:
+        cache[key] = _vocab_uncached(column, value, mapping)
+    return cache[key]
+
+
+def _vocab_uncached(column: str, value: object, mapping: Mapping) -> str | None:
     text = str(value).strip()
     if not text:
         return None
@@ -537,7 +549,7 @@ def mark_duplicates(events: pd.DataFrame, window_days: int = 2, overlap: float =
     if flat.empty:
         return result
     df = flat["token"].map(flat["token"].value_counts())
-    flat = flat[df <= max(50, n // 20)]  # words in most entries say nothing about identity
+    flat = flat[df <= max(50, n // 100)]  # common words say nothing about identity
     flat["day"] = days[flat["row"].to_numpy()]
     shifted = pd.concat(
         [flat.assign(day=flat["day"] + k) for k in range(-window_days, window_days + 1)]
@@ -551,11 +563,12 @@ def mark_duplicates(events: pd.DataFrame, window_days: int = 2, overlap: float =
     shorter = np.minimum(lengths[shared["row_a"]], lengths[shared["row_b"]])
     hits = shared[shared["shared"] >= np.maximum(2, overlap * shorter)]
     ids = events["event_id"].astype(str).to_numpy()
-    for a, b in zip(hits["row_a"], hits["row_b"], strict=True):
+    marks: list[str | None] = [None] * n
+    for a, b in zip(hits["row_a"].tolist(), hits["row_b"].tolist(), strict=True):
         first, second = (a, b) if (days[a], a) <= (days[b], b) else (b, a)
-        if result.iat[second] is None and result.iat[first] is None:
-            result.iat[second] = ids[first]
-    return result
+        if marks[second] is None and marks[first] is None:
+            marks[second] = ids[first]
+    return pd.Series(marks, index=events.index, dtype=object)
 
 
 # --- the merge ----------------------------------------------------------------------------------

@@ -138,49 +138,33 @@ def test_html_escapes_free_text_and_is_self_contained(cb):
     assert "http://" not in html and "https://" not in html and "<script" not in html
 
 
+def export(case: str, out, *extra: str) -> int:
+    return main(
+        [
+            "chronology",
+            "export",
+            "--data",
+            str(SYNTHETIC),
+            "--case",
+            case,
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
+
+
 def test_cli_exports(cb, tmp_path, capsys):
     case = cb.events.groupby("case_id").size().idxmax()
     events = case_events(cb, case)
     cut = events["recorded_on"].sort_values().iloc[len(events) // 2]
     html, xlsx, csv = tmp_path / "c.html", tmp_path / "c.xlsx", tmp_path / "c.csv"
-    assert (
-        main(
-            [
-                "chronology",
-                "export",
-                "--data",
-                str(SYNTHETIC),
-                "--case",
-                case,
-                "--out",
-                str(html),
-                "--as-known-at",
-                cut.date().isoformat(),
-            ]
-        )
-        == 0
-    )
+    assert export(case, html, "--as-known-at", cut.date().isoformat()) == 0
     page = html.read_text()
     known = as_known_at(events, cut)
     assert page.count("<tr class=") == len(known)
     assert f"as known at {cut.date().isoformat()}" in page
-    assert (
-        main(
-            [
-                "chronology",
-                "export",
-                "--data",
-                str(SYNTHETIC),
-                "--case",
-                case,
-                "--out",
-                str(xlsx),
-                "--min-significance",
-                "high",
-            ]
-        )
-        == 0
-    )
+    assert export(case, xlsx, "--min-significance", "high") == 0
     book = load_workbook(xlsx)
     sheet = book["chronology"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
@@ -190,29 +174,12 @@ def test_cli_exports(cb, tmp_path, capsys):
     assert {sheet.cell(row=r, column=11).value for r in range(2, sheet.max_row + 1)} == {"high"}
     assert sheet.column_dimensions["H"].width >= 30  # the summary column is wide
     assert "about behaviour or harm" in book["analysis"]["A1"].value
-    assert (
-        main(["chronology", "export", "--data", str(SYNTHETIC), "--case", case, "--out", str(csv)])
-        == 0
-    )
+    assert export(case, csv) == 0
     back = pd.read_csv(csv, dtype=str, keep_default_na=False)
     assert list(back.columns) == list(casekit.TABLES["events"].column_names)
     assert back["event_id"].tolist() == events["event_id"].tolist()
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "chronology",
-                "export",
-                "--data",
-                str(SYNTHETIC),
-                "--case",
-                case,
-                "--out",
-                str(tmp_path / "c.pdf"),
-            ]
-        )
-        == 2
-    )
+    assert export(case, tmp_path / "c.pdf") == 2
     assert "export to a .html, .xlsx or .csv file" in capsys.readouterr().err
 
 

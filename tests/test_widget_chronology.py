@@ -62,6 +62,19 @@ def test_add_entry_saves_to_the_store_and_lists_it(store):
     assert eid in set(again.rows["event_id"])
 
 
+def test_listeners_hear_every_saved_change(store):
+    b = ChronologyBuilder(store, "007")
+    before = len(b.rows)
+    heard = []
+    b.on_change(lambda: heard.append(len(b.rows)))
+    fill(b, **GOOD)
+    eid = b.add_entry()
+    fill(b, **dict(GOOD, category=None))
+    b.add_entry()  # refused: nothing changed, nobody told
+    b.delete_entry(eid, "duplicate")
+    assert heard == [before + 1, before]
+
+
 def test_invalid_input_shows_messages_by_the_fields_and_writes_nothing(store):
     b = ChronologyBuilder(store, "007")
     before = snapshot(store)
@@ -100,6 +113,16 @@ def test_entries_cited_as_evidence_cannot_be_deleted(store):
     assert not b.delete_entry("E1", "tidying up")  # decision D1 rests on E1
     assert "still used by judgement J1, decision D1" in b.message.value
     assert "E1" in set(b.rows["event_id"])
+
+
+def test_entries_stay_in_date_order_as_they_are_added(store):
+    b = ChronologyBuilder(store, "007")
+    for day in (dt.date(2024, 5, 1), dt.date(2023, 1, 1), dt.date(2024, 2, 1)):
+        fill(b, **dict(GOOD, date=day))
+        b.add_entry()
+    assert b.rows["date"].tolist() == sorted(b.rows["date"])
+    assert b.rows["date"].tolist()[0] == "2023-01-01" and len(b.rows) == 5
+    assert b.rows.equals(ChronologyBuilder(store, "007").rows)  # as a fresh load orders them
 
 
 def test_filters_and_paging(store):

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
+import numpy as np
 import pandas as pd
 
 from ..contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
@@ -43,6 +45,21 @@ FORM_FIELDS = (
 _RANK = {s: i for i, s in enumerate(SIGNIFICANCE)}
 
 
+_ORDER = ["date", "recorded_on", "event_id"]
+
+
+def _order_key(rows: pd.DataFrame) -> np.ndarray:
+    """One sortable string per entry: its date, then when it was recorded, then its id."""
+    return (rows["date"] + "|" + rows["recorded_on"] + "|" + rows["event_id"]).to_numpy(
+        dtype=object
+    )
+
+
+def _in_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sort entries by date, then by when they were recorded, then by id."""
+    return rows.sort_values(_ORDER, kind="stable").reset_index(drop=True)
+
+
 class ChronologyBuilder(w.VBox):
     """A new-entry form, the case's entries with filters, editing, deleting and importing.
 
@@ -69,7 +86,8 @@ class ChronologyBuilder(w.VBox):
         self.store, self.case_id, self.user, self.page_size = store, case_id, user, page_size
         case = self._case_row()
         self.editing: str | None = None
-        self.rows = store.case_rows("events", case_id)
+        self._listeners: list[Callable[[], None]] = []
+        self.rows = _in_order(store.case_rows("events", case_id))
         self.fields = {name: field_control("events", name) for name in FORM_FIELDS}
         self.errors = {name: w.HTML() for name in FORM_FIELDS}
         self.message = w.HTML()
@@ -158,6 +176,15 @@ class ChronologyBuilder(w.VBox):
 
     # --- helpers --------------------------------------------------------------------------------
 
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every saved change (for widgets shown beside this one)."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        self.refresh()
+        for callback in self._listeners:
+            callback()
+
     def _case_row(self) -> dict[str, str]:
         try:
             return self.store.get("cases", self.case_id)
@@ -176,9 +203,9 @@ class ChronologyBuilder(w.VBox):
         for p in exc.problems:
             text = html.escape(p.expected + (f" ({p.hint})" if p.hint else ""))
             if p.column in self.errors:
-                self.errors[p.column].value = (
-                    f"<span class='ck-error' style='color:#b2182b'>{text}</span>"
-                )
+                self.errors[
+                    p.column
+                ].value = f"<span class='ck-error' style='color:#b2182b'>{text}</span>"
             else:
                 general.append(text)
         summary = "Not saved: please correct the fields marked in red."
@@ -214,10 +241,13 @@ class ChronologyBuilder(w.VBox):
             self._show_problems(exc)
             return None
         record = self.store.get("events", eid)
-        self.rows = pd.concat([self.rows, pd.DataFrame([record])], ignore_index=True)
+        at = int(np.searchsorted(_order_key(self.rows), _order_key(pd.DataFrame([record]))[0]))
+        self.rows = pd.concat(
+            [self.rows.iloc[:at], pd.DataFrame([record]), self.rows.iloc[at:]], ignore_index=True
+        )  # kept in order without sorting everything
         self.clear_form()
         self._say(f"Saved entry {eid}.")
-        self.refresh()
+        self._changed()
         return eid
 
     def start_edit(self, event_id: str | None) -> None:
@@ -254,9 +284,10 @@ class ChronologyBuilder(w.VBox):
             return False
         record = self.store.get("events", eid)
         self.rows.loc[self.rows["event_id"] == eid, list(record)] = list(record.values())
+        self.rows = _in_order(self.rows)  # the date may have changed
         self.clear_form()
         self._say(f"Saved changes to entry {eid}.")
-        self.refresh()
+        self._changed()
         return True
 
     def delete_entry(self, event_id: str | None, reason: str) -> bool:
@@ -272,7 +303,7 @@ class ChronologyBuilder(w.VBox):
         self.rows = self.rows[self.rows["event_id"] != event_id].reset_index(drop=True)
         self.reason.value = ""
         self._say(f"Deleted entry {event_id}; it stays in the history with your reason.")
-        self.refresh()
+        self._changed()
         return True
 
     def import_files(
@@ -319,13 +350,13 @@ class ChronologyBuilder(w.VBox):
         except WriteRefused as exc:
             self._say(str(exc).replace("\n", " "), error=True)
             return 0
-        self.rows = self.store.case_rows("events", self.case_id)
+        self.rows = _in_order(self.store.case_rows("events", self.case_id))
         review = int((merged["needs_review"] != "").sum())
         self._say(
             f"Imported {counts['events']} entries; {review} need your review "
             "(category and level were not in the files)."
         )
-        self.refresh()
+        self._changed()
         return counts["events"]
 
     # --- the list -------------------------------------------------------------------------------
@@ -341,7 +372,7 @@ class ChronologyBuilder(w.VBox):
             keep &= rows["category"] == self.filter_category.value
         if self.filter_level.value:
             keep &= rows["level"] == self.filter_level.value
-        shown = rows[keep].sort_values(["date", "recorded_on", "event_id"], kind="stable")
+        shown = rows[keep]
         return shown if self.show_all.value else shown.tail(self.page_size)
 
     def refresh(self) -> None:
