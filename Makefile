@@ -36,6 +36,7 @@ docs: install
 bench: install
 	$(BIN)/python benchmarks/bench_foundation.py
 	$(BIN)/python benchmarks/bench_chronology.py
+	$(BIN)/python benchmarks/bench_timeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

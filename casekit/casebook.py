@@ -46,11 +46,17 @@ class Casebook:
     source: str = ""
     notes: list[Problem] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Give every contract table a frame: an absent one is empty, with typed columns."""
+        for table in TABLE_ORDER:
+            if table not in self.tables:
+                self.tables[table] = empty_table(table)
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         """Give each table as an attribute: ``cb.cases``, ``cb.events`` and so on."""
         tables = self.__dict__.get("tables", {})
         if name in TABLES:
-            return tables[name] if name in tables else empty_table(name)
+            return tables[name]
         raise AttributeError(f"Casebook has no table or attribute {name!r}")
 
     def __dir__(self) -> list[str]:

@@ -394,17 +394,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    name = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
     try:
         return run(args)
     except CasekitError as exc:
-        print(f"casekit {args.command}: {exc}", file=sys.stderr)
+        print(f"casekit {name}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except Exception:  # a bug: say so plainly, with the details a developer needs
         print(
-            f"casekit {args.command}: internal error (a bug in casekit, not your data). "
+            f"casekit {name}: internal error (a bug in casekit, not your data). "
             "Please report it with the details below.",
             file=sys.stderr,
         )

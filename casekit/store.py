@@ -418,6 +418,19 @@ class Store:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=list(spec.column_names), dtype=object).fillna("")
 
+    def case_casebook(self, case_id: str) -> Casebook:
+        """Return one case's records, typed as in a Casebook, without loading the whole store."""
+        tables = {}
+        for name, spec in TABLES.items():
+            if "case_id" not in spec.column_names:
+                continue
+            frame = clean_frame(self.case_rows(name, case_id), 1)
+            typed, _ = check_table(RawTable(name, frame, name, row_word="record"))
+            tables[name] = typed.reset_index(drop=True)
+        if tables["cases"].empty:
+            raise CasekitError(f"there is no case {case_id!r} in {self.url}.")
+        return Casebook(tables, f"{self.url} (case {case_id})")
+
     def raw_tables(self) -> dict[str, RawTable]:
         """Read every table's canonical strings, in insertion order, as raw tables."""
         raws = {}
@@ -500,6 +513,8 @@ class Store:
                 raise WriteRefused(f"importing {casebook.source}", problems)
             counts = {}
             for table, frame in strings.items():
+                if frame.empty:
+                    continue
                 spec = TABLES[table]
                 contract = list(spec.column_names)
                 extras = [c for c in frame.columns if c not in contract]

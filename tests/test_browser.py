@@ -131,3 +131,26 @@ def test_invalid_entry_shows_a_message_in_the_browser(app, page):
     )
     assert page.locator(".ck-error").count() >= 4  # date, source, kind, category, level
     assert len(casekit.load(store).events) == before
+
+
+def test_moving_the_as_known_at_slider_redraws_the_timeline(app, page):
+    url, _ = app
+    page.goto(url.replace("chronology_builder", "risk_timeline"), timeout=90_000)
+    figure = page.locator(".ck-timeline-figure").first
+    figure.wait_for(timeout=90_000)
+    page.wait_for_function("el => el.src && el.src.length > 0", arg=figure.element_handle())
+    before = figure.get_attribute("src")
+    entries_before = page.locator(".ck-risk-timeline select option").count()
+    handle = page.locator(".ck-known-at .noUi-handle").first
+    handle.focus()
+    for _ in range(60):  # back by 60 weeks, a key press at a time, as a user would
+        handle.press("ArrowLeft")
+    page.wait_for_function(
+        "([el, old]) => el.src !== old", arg=[figure.element_handle(), before], timeout=30_000
+    )
+    assert page.locator(".ck-known-at").inner_text() != "now"
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.ck-risk-timeline select option').length "
+        f"< {entries_before}",
+        timeout=30_000,
+    )

@@ -9,5 +9,13 @@ from __future__ import annotations
 
 from .app import CasePicker, demo_store, store_from_settings
 from .chronology import ChronologyBuilder
+from .timeline import CaseWorkspace, RiskTimeline
 
-__all__ = ["ChronologyBuilder", "CasePicker", "demo_store", "store_from_settings"]
+__all__ = [
+    "ChronologyBuilder",
+    "RiskTimeline",
+    "CaseWorkspace",
+    "CasePicker",
+    "demo_store",
+    "store_from_settings",
+]
