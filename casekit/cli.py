@@ -194,6 +194,32 @@ def _cmd_app(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
+def _cmd_flags(args: argparse.Namespace) -> int:
+    from .casebook import load
+    from .proportionality import flags
+
+    table = flags(load(args.data), as_of=args.as_of)
+    table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
+    if args.out is None:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        table.to_csv(tmp, index=False, lineterminator="\n")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    counts = table["flag"].value_counts()
+    print(
+        f"wrote {len(table)} flags to {out}: "
+        + ", ".join(f"{n} {flag}" for flag, n in counts.items() if n)
+    )
+    return 0
+
+
 def _cmd_contract(args: argparse.Namespace) -> int:
     from .contract import to_markdown
 
@@ -309,6 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
         "rule, as the Markdown page docs/data-contract.md (regenerate it with `make docs`).",
     )
     p.set_defaults(run=_cmd_contract)
+
+    p = sub.add_parser(
+        "flags",
+        help="raise the proportionality flags as a CSV table",
+        description="Raise every proportionality flag of the practice principles, each with "
+        "the case, the subject (decision, plan action, sharing record or case) and a reason "
+        "that names the evidence.",
+    )
+    p.add_argument("--data", required=True, help="the bundle or casebook store")
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="count only what was known by this date (default today)",
+    )
+    p.add_argument("--out", default=None, help="a .csv file (default: print to the screen)")
+    p.set_defaults(run=_cmd_flags)
 
     p = sub.add_parser(
         "app",

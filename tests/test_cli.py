@@ -9,7 +9,7 @@ import pytest
 
 from casekit import cli
 
-SUBCOMMANDS = ["validate", "synth", "import", "export", "contract", "app", "chronology"]
+SUBCOMMANDS = ["validate", "synth", "import", "export", "contract", "app", "chronology", "flags"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)

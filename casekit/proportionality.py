@@ -1,0 +1,411 @@
+"""The proportionality flags: exactly the flags, names and semantics of the practice principles.
+
+Each flag is raised on a subject (a decision, a plan action, a sharing record, or the case
+itself) with a plain-English reason that names the evidence. Thresholds are parameters with
+the documented defaults; flags that depend on "now" take an ``as_of`` date (default today), and
+only what had happened and been recorded by then counts. All flags are computed with
+vectorised pandas operations, so a national extract takes seconds, not hours.
+
+"Raises the response": the decision's rung on the response ladder is higher than the rung
+before it (the case's previous decision; before the first decision, ``no_further_action``).
+"Rests on": the decision's ``evidence_ids`` or, when it has none, every event of the case
+recorded on or before the decision's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .casebook import Casebook
+from .contract import CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
+
+__all__ = ["FLAGS", "FLAG_COLUMNS", "flags", "working_days_after", "escalations"]
+
+FLAGS = (
+    "escalation_on_belief_or_views",
+    "escalation_without_evidence",
+    "rests_on_restricted_intelligence",
+    "family_not_engaged",
+    "police_led_statutory_step",
+    "step_down_due",
+    "late_assessment",
+    "plan_not_linked",
+    "sharing_without_basis",
+)
+"""Every flag's name, as the practice principles give them."""
+FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "team_id"]
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+    import holidays
+
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
+def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Count the working days after ``start`` up to and including ``end``.
+
+    Weekends and the bank holidays of England and Wales are not working days. The count is
+    missing where either date is missing.
+
+    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
+    >>> working_days_after(s, pd.Series(pd.to_datetime(["2025-01-03"]))).tolist()
+    [7]
+    """
+    ok = start.notna() & end.notna()
+    out = pd.Series(pd.NA, index=start.index, dtype="Int64")
+    if not ok.any():
+        return out
+    a = start[ok].to_numpy().astype("datetime64[D]") + 1
+    b = end[ok].to_numpy().astype("datetime64[D]") + 1
+    years = pd.DatetimeIndex(np.concatenate([a, b])).year
+    hol = _bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
+    out[ok] = np.busday_count(a, b, holidays=hol)
+    return out
+
+
+def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """Keep what had happened, and been recorded, by the as-of date."""
+    cases = cb.cases[cb.cases["opened"] <= as_of].copy()
+    cases.loc[cases["closed"] > as_of, "closed"] = pd.NaT
+    events = cb.events[(cb.events["date"] <= as_of) & (cb.events["recorded_on"] <= as_of)]
+    return {
+        "cases": cases,
+        "events": events,
+        "decisions": cb.decisions[cb.decisions["date"] <= as_of],
+        "judgements": cb.judgements[cb.judgements["date"] <= as_of],
+        "plan_actions": cb.plan_actions[cb.plan_actions["created"] <= as_of],
+        "info_sharing": cb.info_sharing[cb.info_sharing["date"] <= as_of],
+    }
+
+
+def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Order decisions within each case and add ``rung``, ``previous`` and ``raises``."""
+    d = decisions.sort_values(["case_id", "date", "decision_id"], kind="stable").copy()
+    d["rung"] = d["response"].astype(str).map(RUNG).astype(int)
+    d["previous"] = d.groupby("case_id", sort=False)["rung"].shift(fill_value=0).astype(int)
+    d["raises"] = d["rung"] > d["previous"]
+    return d
+
+
+def _rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Pair each raising decision with the events it rests on (one row per pair)."""
+    cols = ["event_id", "case_id", "category", "restricted", "evidence", "recorded_on"]
+    ev = events[cols].copy()
+    ev["category"] = ev["category"].astype(str)
+    cited = raising[raising["evidence_ids"].map(len) > 0][["decision_id", "evidence_ids"]]
+    cited = cited.explode("evidence_ids").rename(columns={"evidence_ids": "event_id"})
+    cited = cited.merge(ev.drop(columns="case_id"), on="event_id", how="inner")
+    bare = raising[raising["evidence_ids"].map(len) == 0][["decision_id", "case_id", "date"]]
+    everything = bare.merge(ev, on="case_id")
+    everything = everything[everything["recorded_on"] <= everything["date"]]
+    return pd.concat([cited, everything.drop(columns=["case_id", "date"])], ignore_index=True)
+
+
+def _describe(pairs: pd.DataFrame, limit: int = 6) -> pd.Series:
+    """Name each decision's events, e.g. ``E1 (views expressed), E2 (belief practice)``."""
+    if pairs.empty:
+        return pd.Series(dtype=object)
+    label = pairs["event_id"].astype(str) + " (" + pairs["category"].str.replace("_", " ") + ")"
+
+    def join(items: pd.Series) -> str:
+        items = list(items)
+        more = f" and {len(items) - limit} more" if len(items) > limit else ""
+        return ", ".join(items[:limit]) + more
+
+    return label.groupby(pairs["decision_id"]).agg(join)
+
+
+def _frame(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
+    out = rows.assign(flag=flag)
+    return out[FLAG_COLUMNS] if len(out) else pd.DataFrame(columns=FLAG_COLUMNS)
+
+
+def _words(response: pd.Series) -> pd.Series:
+    return response.astype(str).str.replace("_", " ")
+
+
+def _decision_flags(
+    known: dict[str, pd.DataFrame], team: pd.Series, min_rung: int
+) -> list[pd.DataFrame]:
+    d = escalations(known["decisions"])
+    if d.empty:
+        return []
+    d["team_id"] = d["case_id"].map(team)
+    d["before"] = pd.Series(RESPONSE_LADDER, dtype=object)[d["previous"].to_numpy()].to_numpy()
+    d["what"] = (
+        "Decision "
+        + d["decision_id"].astype(str)
+        + " ("
+        + d["date"].dt.strftime("%Y-%m-%d")
+        + ") raised the response from "
+        + d["before"].str.replace("_", " ")
+        + " to "
+        + _words(d["response"])
+    )
+    raising = d[d["raises"]]
+    pairs = _rests_on(raising, known["events"])
+    pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
+    pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
+        pairs["evidence"].astype(str) == "intelligence"
+    )
+    concern = pairs[pairs["concern"]]
+    n_concern = concern.groupby("decision_id").size()
+    n_hidden = concern[concern["hidden"]].groupby("decision_id").size()
+    named = _describe(pairs)
+    named_concern = _describe(concern)
+    raising = raising.assign(
+        n_concern=raising["decision_id"].map(n_concern).fillna(0).astype(int),
+        n_hidden=raising["decision_id"].map(n_hidden).fillna(0).astype(int),
+        named=raising["decision_id"].map(named).astype(object).fillna("no recorded events"),
+        named_concern=raising["decision_id"].map(named_concern).astype(object).fillna(""),
+        cited=raising["evidence_ids"].map(len) > 0,
+    )
+    raising["basis"] = np.where(
+        raising["cited"],
+        "resting on ",
+        "citing no evidence, so resting on everything recorded by then: ",
+    )
+    out = []
+    high = raising[(raising["rung"] >= min_rung) & (raising["n_concern"] == 0)]
+    out.append(
+        _frame(
+            high.assign(
+                subject_id=high["decision_id"],
+                reason=high["what"] + ", " + high["basis"] + high["named"] + "; none of these is "
+                "influence or grooming, extremist behaviour or harm.",
+            ),
+            "escalation_on_belief_or_views",
+        )
+    )
+    bare = raising[~raising["cited"]]
+    out.append(
+        _frame(
+            bare.assign(
+                subject_id=bare["decision_id"],
+                reason=bare["what"] + " with no evidence_ids: say which events it rests on.",
+            ),
+            "escalation_without_evidence",
+        )
+    )
+    hidden = raising[(raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])]
+    out.append(
+        _frame(
+            hidden.assign(
+                subject_id=hidden["decision_id"],
+                reason=hidden["what"]
+                + "; every concern it rests on is restricted or intelligence: "
+                + hidden["named_concern"]
+                + ". The family cannot see or answer it.",
+            ),
+            "rests_on_restricted_intelligence",
+        )
+    )
+    apart = raising[
+        (raising["rung"] >= min_rung) & ~raising["family_engaged"].fillna(False).astype(bool)
+    ]
+    out.append(
+        _frame(
+            apart.assign(
+                subject_id=apart["decision_id"],
+                reason=apart["what"] + " without the family being met and heard first.",
+            ),
+            "family_not_engaged",
+        )
+    )
+    police = d[
+        d["response"].astype(str).isin(STATUTORY_RESPONSES)
+        & (d["lead_agency"].astype(str) == "police")
+    ]
+    out.append(
+        _frame(
+            police.assign(
+                subject_id=police["decision_id"],
+                reason="Decision "
+                + police["decision_id"].astype(str)
+                + " ("
+                + police["date"].dt.strftime("%Y-%m-%d")
+                + ") to "
+                + _words(police["response"])
+                + " was led by the "
+                "police.",
+            ),
+            "police_led_statutory_step",
+        )
+    )
+    return out
+
+
+def _step_down_due(
+    known: dict[str, pd.DataFrame],
+    team: pd.Series,
+    as_of: pd.Timestamp,
+    min_rung: int,
+    days: int,
+    min_scale: int,
+) -> pd.DataFrame:
+    d = escalations(known["decisions"])
+    if d.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    d["high"] = d["rung"] >= min_rung
+    new_stretch = (d["high"] != d.groupby("case_id")["high"].shift()) | (
+        d["case_id"] != d["case_id"].shift()
+    )
+    d["stretch"] = new_stretch.cumsum()
+    stretches = d.groupby("stretch").agg(
+        case_id=("case_id", "first"), start=("date", "first"), high=("high", "first")
+    )
+    # a stretch ends where the case's next stretch begins, else at closure, else at as-of
+    closed = known["cases"].set_index("case_id")["closed"]
+    stretches["end"] = stretches.groupby("case_id")["start"].shift(-1)
+    stretches["end"] = stretches["end"].fillna(stretches["case_id"].map(closed)).fillna(as_of)
+    stretches = stretches[stretches["high"]]
+    stretches = stretches[(stretches["end"] - stretches["start"]).dt.days > days]
+    if stretches.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    j = known["judgements"][["case_id", "date", "safety_scale"]]
+    pairs = stretches.reset_index().merge(j, on="case_id")
+    pairs = pairs[(pairs["date"] >= pairs["start"]) & (pairs["date"] <= pairs["end"])]
+    summary = pairs.groupby("stretch").agg(n=("safety_scale", "size"), low=("safety_scale", "min"))
+    due = stretches.join(summary, how="inner")
+    due = due[due["low"] >= min_scale]
+    due = due.sort_values("start").groupby("case_id").tail(1)
+    length = (due["end"] - due["start"]).dt.days
+    reason = (
+        "The response has been at child in need or above from "
+        + due["start"].dt.strftime("%Y-%m-%d")
+        + " for "
+        + length.astype(str)
+        + " days, and all "
+        + due["n"].astype(str)
+        + " judgements in that time are "
+        + f"{min_scale} or above (the lowest is "
+        + due["low"].astype(int).astype(str)
+        + "): a step-down is due."
+    )
+    rows = due.assign(
+        subject_id=due["case_id"], reason=reason, date=due["end"], team_id=due["case_id"].map(team)
+    )
+    return _frame(rows.reset_index(drop=True), "step_down_due")
+
+
+def _late_assessment(
+    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, limit: int
+) -> pd.DataFrame:
+    cases = known["cases"]
+    ev = known["events"]
+    first = ev[ev["kind"].astype(str) == "assessment"].groupby("case_id")["date"].min()
+    c = cases[["case_id", "opened", "closed"]].copy()
+    c["assessed"] = first.reindex(c["case_id"]).to_numpy()
+    c["waited"] = working_days_after(c["opened"], c["assessed"])
+    open_until = c["closed"].fillna(as_of)
+    c["open_days"] = working_days_after(c["opened"], open_until)
+    late = c[(c["waited"] > limit).fillna(False).astype(bool)]
+    never = c[c["assessed"].isna() & (c["open_days"] > limit).fillna(False).astype(bool)]
+    late = late.assign(
+        reason="The first assessment ("
+        + late["assessed"].dt.strftime("%Y-%m-%d")
+        + ") came "
+        + late["waited"].astype(str)
+        + " working days after the "
+        "referral (" + late["opened"].dt.strftime("%Y-%m-%d") + f"); the limit is {limit}.",
+        date=late["assessed"],
+    )
+    never = never.assign(
+        reason="No assessment has been recorded, "
+        + never["open_days"].astype(str)
+        + " working days after the referral ("
+        + never["opened"].dt.strftime("%Y-%m-%d")
+        + f"); the limit is {limit}.",
+        date=as_of,
+    )
+    rows = pd.concat([late, never], ignore_index=True)
+    rows = rows.assign(subject_id=rows["case_id"], team_id=rows["case_id"].map(team))
+    return _frame(rows, "late_assessment")
+
+
+def flags(
+    casebook: Casebook,
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    *,
+    escalation_rung: str = "child_in_need",
+    step_down_days: int = 90,
+    step_down_min_scale: int = 7,
+    assessment_working_days: int = 10,
+) -> pd.DataFrame:
+    """Raise every proportionality flag on a casebook, as known at ``as_of`` (default today).
+
+    Returns one row per flag: ``case_id``, ``flag``, ``subject_id``, ``reason`` (a sentence that
+    names the evidence), then ``date`` (of the subject) and ``team_id``, sorted by case and
+    date. The keyword arguments are the thresholds of the practice principles.
+    """
+    when = pd.Timestamp(as_of if as_of not in (None, "") else dt.date.today()).normalize()
+    known = _known(casebook, when)
+    team = known["cases"].set_index("case_id")["team_id"]
+    min_rung = RUNG[escalation_rung]
+    parts = _decision_flags(known, team, min_rung)
+    parts.append(_step_down_due(known, team, when, min_rung, step_down_days, step_down_min_scale))
+    parts.append(_late_assessment(known, team, when, assessment_working_days))
+    plans = known["plan_actions"]
+    unlinked = plans[plans["evidence_ids"].map(len) == 0]
+    parts.append(
+        _frame(
+            unlinked.assign(
+                subject_id=unlinked["action_id"],
+                date=unlinked["created"],
+                team_id=unlinked["case_id"].map(team),
+                reason="Plan action "
+                + unlinked["action_id"].astype(str)
+                + " ('"
+                + unlinked["description"].astype(str).str.slice(0, 60)
+                + "') names no evidence it "
+                "answers.",
+            ),
+            "plan_not_linked",
+        )
+    )
+    share = known["info_sharing"]
+    no_basis = share["lawful_basis"].astype(str) == "not_recorded"
+    no_purpose = share["purpose"].isna()
+    no_reason = (share["consent"].astype(str) == "not_sought") & share["not_sought_reason"].isna()
+    gaps = share[no_basis | no_purpose | no_reason]
+    what = (
+        np.where(no_basis[gaps.index], "no lawful basis recorded; ", "")
+        + np.where(no_purpose[gaps.index], "no purpose recorded; ", "")
+        + np.where(no_reason[gaps.index], "consent not sought with no reason given; ", "")
+    )
+    parts.append(
+        _frame(
+            gaps.assign(
+                subject_id=gaps["share_id"],
+                date=gaps["date"],
+                team_id=gaps["case_id"].map(team),
+                reason="Sharing "
+                + gaps["share_id"].astype(str)
+                + " ("
+                + gaps["from_agency"].astype(str)
+                + " to "
+                + gaps["to_agency"].astype(str)
+                + ", "
+                + gaps["date"].dt.strftime("%Y-%m-%d")
+                + "): "
+                + pd.Series(what, index=gaps.index).str.rstrip("; ")
+                + ".",
+            ),
+            "sharing_without_basis",
+        )
+    )
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=FLAG_COLUMNS)
+    )
+    out["flag"] = pd.Categorical(out["flag"], categories=FLAGS)
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values(["case_id", "date", "flag"], kind="stable").reset_index(drop=True)
