@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .casebook import Casebook, load, validate_path
 from .contract import RESPONSE_LADDER, RUNG, TABLES
+from .disclosure import suppress
 from .errors import BundleInvalid, CasekitError, Problem, WriteRefused
 from .store import Store, open_store
 
@@ -23,6 +24,7 @@ __all__ = [
     "open_store",
     "validate",
     "validate_path",
+    "suppress",
     "TABLES",
     "RESPONSE_LADDER",
     "RUNG",

@@ -23,7 +23,7 @@ import pandas as pd
 from .casebook import Casebook
 from .contract import CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
 
-__all__ = ["FLAGS", "FLAG_COLUMNS", "flags", "working_days_after", "escalations"]
+__all__ = ["FLAGS", "FLAG_COLUMNS", "flags", "working_days_after", "escalations", "rests_on"]
 
 FLAGS = (
     "escalation_on_belief_or_views",
@@ -94,7 +94,7 @@ def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def _rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Pair each raising decision with the events it rests on (one row per pair)."""
     cols = ["event_id", "case_id", "category", "restricted", "evidence", "recorded_on"]
     ev = events[cols].copy()
@@ -150,7 +150,7 @@ def _decision_flags(
         + _words(d["response"])
     )
     raising = d[d["raises"]]
-    pairs = _rests_on(raising, known["events"])
+    pairs = rests_on(raising, known["events"])
     pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
         pairs["evidence"].astype(str) == "intelligence"

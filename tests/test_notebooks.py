@@ -67,3 +67,15 @@ def test_bundle_check_explains_bad_parameters(tmp_path, parameters, message):
     text = run("bundle_check.ipynb", tmp_path, **{"data": str(SYNTHETIC), **parameters})
     assert message in text
     assert "Traceback" not in text
+
+
+def test_proportionality_trends_report(tmp_path):
+    text = run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), suppress=True)
+    assert "referral_source" in text and "islamist" in text
+    assert "Figure" in text or "<Figure" in text
+    assert "'c'" in text or " c " in text  # small numbers are hidden
+
+
+def test_proportionality_trends_rejects_a_bad_period(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="parameter start"):
+        run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), start="1/1/24")
