@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_foundation.py
 	$(BIN)/python benchmarks/bench_chronology.py
 	$(BIN)/python benchmarks/bench_timeline.py
+	$(BIN)/python benchmarks/bench_research.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

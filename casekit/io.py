@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
 from .errors import CasekitError, Problem
@@ -245,11 +246,27 @@ def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
 
 def read_parquet_table(path: Path, table: str) -> RawTable:
     """Read one ``<table>.parquet`` with every cell as text."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(path)
+        arrow = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
-    frame = frame.reset_index(drop=True).astype(object).map(cell_to_str)
+    columns = {}
+    for name, column in zip(arrow.column_names, arrow.columns, strict=True):
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            text = column
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            text = pc.strftime(column, format="%Y-%m-%d")  # a date column, written by a tool
+        elif pa.types.is_boolean(kind) or pa.types.is_integer(kind):
+            text = pc.cast(column, pa.string())
+        else:  # floats, lists and anything else: one cell at a time, as in a workbook
+            cells = [cell_to_str(v) for v in column.to_pylist()]
+            text = pa.array([c if isinstance(c, str) else None for c in cells], pa.string())
+        columns[name] = pd.Series(text.to_pandas(), dtype="str")
+    frame = pd.DataFrame(columns)
     return RawTable(table, clean_frame(frame, 1), path.name, row_word="record")
 
 

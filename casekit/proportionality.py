@@ -158,15 +158,22 @@ def _decision_flags(
     concern = pairs[pairs["concern"]]
     n_concern = concern.groupby("decision_id").size()
     n_hidden = concern[concern["hidden"]].groupby("decision_id").size()
-    named = _describe(pairs)
-    named_concern = _describe(concern)
     raising = raising.assign(
         n_concern=raising["decision_id"].map(n_concern).fillna(0).astype(int),
         n_hidden=raising["decision_id"].map(n_hidden).fillna(0).astype(int),
-        named=raising["decision_id"].map(named).astype(object).fillna("no recorded events"),
-        named_concern=raising["decision_id"].map(named_concern).astype(object).fillna(""),
         cited=raising["evidence_ids"].map(len) > 0,
     )
+    # name the evidence only for the decisions a reason needs it for (a few, not all)
+    belief_only = raising["decision_id"][
+        (raising["rung"] >= min_rung) & (raising["n_concern"] == 0)
+    ]
+    all_hidden = raising["decision_id"][
+        (raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])
+    ]
+    named = _describe(pairs[pairs["decision_id"].isin(belief_only)])
+    named_concern = _describe(concern[concern["decision_id"].isin(all_hidden)])
+    raising["named"] = raising["decision_id"].map(named).astype(object).fillna("no recorded events")
+    raising["named_concern"] = raising["decision_id"].map(named_concern).astype(object).fillna("")
     raising["basis"] = np.where(
         raising["cited"],
         "resting on ",

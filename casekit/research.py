@@ -93,7 +93,7 @@ def _groups(cb: Casebook) -> pd.Series:
     )
 
 
-def decision_profiles(cb: Casebook, start: object = None, end: object = None) -> pd.DataFrame:
+def decision_profiles(cb: Casebook) -> pd.DataFrame:
     """One row per decision: its group, evidence profile, and whether it escalated.
 
     ``escalates``: the decision raised the response to child in need or above. ``profile``:
@@ -108,10 +108,6 @@ def decision_profiles(cb: Casebook, start: object = None, end: object = None) ->
     cases = cb.cases.set_index("case_id")
     for column in ("team_id", *EQUITY_COLUMNS):
         d[column] = d["case_id"].map(cases[column]).astype(object)
-    if start is not None:
-        d = d[d["date"] >= pd.Timestamp(start)]
-    if end is not None:
-        d = d[d["date"] <= pd.Timestamp(end)]
     return d.reset_index(drop=True)
 
 
@@ -129,15 +125,32 @@ def _rates(table: pd.DataFrame, k: str, n: str, suppress: bool) -> pd.DataFrame:
     return table
 
 
+def _profiles(
+    cb: Casebook, profiles: pd.DataFrame | None, start: object = None, end: object = None
+) -> pd.DataFrame:
+    """Use decision profiles already made (to study a large extract once), or make them."""
+    d = decision_profiles(cb) if profiles is None else profiles
+    if start is not None:
+        d = d[d["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        d = d[d["date"] <= pd.Timestamp(end)]
+    return d
+
+
 def escalation_trends(
-    cb: Casebook, period: str = "Q", start: object = None, end: object = None, suppress: bool = True
+    cb: Casebook,
+    period: str = "Q",
+    start: object = None,
+    end: object = None,
+    suppress: bool = True,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Escalation rates per period, for each group and evidence profile, with intervals.
 
     The rate is escalations to child in need or above per decision made. Comparing the groups
     within one profile compares like with like: the "business as usual" baseline.
     """
-    d = decision_profiles(cb, start, end)
+    d = _profiles(cb, profiles, start, end).copy()
     d["period"] = d["date"].dt.to_period(period).astype(str)
     table = (
         d.groupby(["period", "group", "profile"])
@@ -182,14 +195,18 @@ def flags_over_time(
 
 
 def response_patterns(
-    cb: Casebook, suppress: bool = True, as_of: object = None, step_down_days: int = 90
+    cb: Casebook,
+    suppress: bool = True,
+    as_of: object = None,
+    step_down_days: int = 90,
+    profiles: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Summarise how responses are made, by group.
 
     Police-led statutory steps, the wait from "step-down due" to a step-down, and family
     engagement before escalation.
     """
-    d = decision_profiles(cb)
+    d = _profiles(cb, profiles)
     statutory = d[d["response"].astype(str).isin(STATUTORY_RESPONSES)]
     police = (
         statutory.assign(police=statutory["lead_agency"].astype(str) == "police")
@@ -244,7 +261,12 @@ def _step_down_waits(d: pd.DataFrame, cb: Casebook, days: int, as_of: object) ->
     return out.reset_index()
 
 
-def equity(cb: Casebook, by: str = "child_ethnicity", suppress: bool = True) -> pd.DataFrame:
+def equity(
+    cb: Casebook,
+    by: str = "child_ethnicity",
+    suppress: bool = True,
+    profiles: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Ask whether some children are escalated on weaker evidence.
 
     Among escalations of radicalisation cases, the share resting on belief, views or context
@@ -252,7 +274,7 @@ def equity(cb: Casebook, by: str = "child_ethnicity", suppress: bool = True) -> 
     """
     if by not in EQUITY_COLUMNS:
         raise CasekitError(f"by={by!r}: choose one of {', '.join(EQUITY_COLUMNS)}.")
-    d = decision_profiles(cb)
+    d = _profiles(cb, profiles)
     up = d[d["escalates"] & (d["group"] == GROUP_RADICALISATION)]
     table = (
         up.assign(weak=up["profile"] == WEAK, value=up[by].fillna("not recorded"))

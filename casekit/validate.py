@@ -110,14 +110,18 @@ def _check_column(
     kind = col.kind
     if kind in ("id", "ref", "text"):
         return s, problems
-    if kind == "vocab":
-        low = s.str.lower()
-        bad = present & ~low.isin(col.vocabulary)
+    if kind == "vocab":  # in Arrow: lower-case, look up, and keep the codes
+        vocabulary = pa.array(col.vocabulary, type=pa.large_string())
+        codes = pc.index_in(pc.utf8_lower(_arrow(s)), value_set=vocabulary)
+        found = pd.Series(codes.is_valid().to_numpy(zero_copy_only=False), index=s.index)
+        bad = present & ~found
         if bad.any():
             hints = {v: did_you_mean(v, col.vocabulary) for v in s[bad].unique()}
             problems += _problems(raw, bad, col.name, s, _vocab_expected(col), hints)
-        typed = pd.Categorical(
-            low.where(~bad), categories=col.vocabulary, ordered=col.name in ORDERED_VOCABULARIES
+        typed = pd.Categorical.from_codes(
+            pc.fill_null(codes, -1).to_numpy(zero_copy_only=False),
+            categories=col.vocabulary,
+            ordered=col.name in ORDERED_VOCABULARIES,
         )
         return pd.Series(typed, index=s.index, name=col.name), problems
     if kind == "vocabs":
@@ -206,14 +210,20 @@ def _check_column(
 
 
 def _split(s: pd.Series) -> pd.Series:
-    """Split a ``;``-separated list column into lists of stripped, non-empty items."""
+    """Split a ``;``-separated list column into lists of stripped, non-empty items.
 
-    def split(v: object) -> list[str]:
-        if not isinstance(v, str):
-            return []
-        return [item.strip() for item in v.split(LIST_SEPARATOR) if item.strip()]
-
-    return s.map(split).astype(object)
+    Done in Arrow: split, trim, drop empty items, then rebuild each row's list.
+    """
+    arr = _arrow(s)
+    lists = pc.split_pattern(pc.fill_null(arr, ""), pattern=LIST_SEPARATOR)
+    items = pc.utf8_trim_whitespace(lists.flatten())
+    keep = pc.not_equal(items, "").to_numpy(zero_copy_only=False)
+    parents = pc.list_parent_indices(lists).to_numpy()[keep]
+    counts = np.bincount(parents, minlength=len(s))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    kept = pc.filter(items, pa.array(keep))
+    rebuilt = pa.LargeListArray.from_arrays(pa.array(offsets), kept)
+    return pd.Series(rebuilt.to_pylist(), index=s.index, dtype=object)
 
 
 def _date_hint(value: str) -> str:
@@ -374,8 +384,9 @@ def _iso(s: pd.Series) -> pd.Series:
 
 
 def _arrow(s: pd.Series) -> pa.Array:
-    """View a column of strings as an Arrow array (nulls for missing), without its index."""
-    return pa.array(s.astype("str").array, type=pa.large_string())
+    """View a column of strings as one Arrow array (nulls for missing), without its index."""
+    arr = pa.array(s.astype("str").array, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 class IdIndex(Protocol):

@@ -14,11 +14,12 @@ from casekit.proportionality import flags
 
 @pytest.fixture
 def cb(tmp_path):
-    events = [ASSESSED, ev("E1", "2024-01-10", "views_expressed"),
-              ev("E2", "2024-01-11", "harm")]
-    decisions = [dec("D1", "2024-02-01", "child_in_need", "E1", engaged="no"),
-                 dec("D2", "2024-02-20", "early_help", "E1"),
-                 dec("D3", "2024-05-01", "section_47", "E2", lead="police")]
+    events = [ASSESSED, ev("E1", "2024-01-10", "views_expressed"), ev("E2", "2024-01-11", "harm")]
+    decisions = [
+        dec("D1", "2024-02-01", "child_in_need", "E1", engaged="no"),
+        dec("D2", "2024-02-20", "early_help", "E1"),
+        dec("D3", "2024-05-01", "section_47", "E2", lead="police"),
+    ]
     return build(tmp_path, events, decisions, [jud("J1", "2024-06-01", 8)])
 
 
@@ -37,8 +38,7 @@ def test_decision_profiles(cb):
 
 
 def test_escalation_trends_and_suppression(cb):
-    t = research.escalation_trends(cb, period="Q", suppress=False).set_index(
-        ["period", "profile"])
+    t = research.escalation_trends(cb, period="Q", suppress=False).set_index(["period", "profile"])
     row = t.loc[("2024Q1", research.WEAK)]
     assert (row["decisions"], row["escalations"], row["rate"]) == (2, 1, 0.5)
     s = research.escalation_trends(cb, period="Q", suppress=True)
@@ -71,8 +71,7 @@ def test_equity_and_its_suppression():
     assert table.loc["muslim", "rate"] > table.loc["none", "rate"]  # built into the data
     hidden = research.equity(cb, by="child_religion", suppress=True)
     small = table["escalations"].between(1, 5)
-    assert (hidden.set_index("child_religion").loc[small[small].index, "escalations"]
-            == "c").all()
+    assert (hidden.set_index("child_religion").loc[small[small].index, "escalations"] == "c").all()
     with pytest.raises(casekit.CasekitError, match="choose one of"):
         research.equity(cb, by="postcode")
 
