@@ -26,20 +26,10 @@ def escalation_figure(trends: pd.DataFrame) -> Figure:
             rows = rows.dropna(subset=["rate"])
             if rows.empty:
                 continue
-            ax.plot(
-                list(rows["period"]),
-                rows["rate"] * 100,
-                marker="o",
-                color=_COLOURS.get(str(group), "#555555"),
-                label=str(group),
-            )
-            ax.fill_between(
-                list(rows["period"]),
-                rows["low"] * 100,
-                rows["high"] * 100,
-                color=_COLOURS.get(str(group), "#555555"),
-                alpha=0.15,
-            )
+            when = [pd.Period(p).start_time for p in rows["period"]]  # a real time axis
+            colour = _COLOURS.get(str(group), "#555555")
+            ax.plot(when, rows["rate"] * 100, marker="o", color=colour, label=str(group))
+            ax.fill_between(when, rows["low"] * 100, rows["high"] * 100, color=colour, alpha=0.15)
         ax.set_title(f"Decisions resting on {profile}", fontsize=10)
         ax.set_ylim(0, 100)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)

@@ -12,6 +12,12 @@ from conftest import ROOT, SYNTHETIC
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def images(name: str, tmp_path: Path) -> int:
+    """Count the figures (PNG images) an executed notebook shows."""
+    nb = nbformat.read(tmp_path / f"out-{name}", as_version=4)
+    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
 def run(name: str, tmp_path: Path, **parameters) -> str:
     """Execute a notebook in its own working folder; return all its text output."""
     out = tmp_path / f"out-{name}"
@@ -72,8 +78,19 @@ def test_bundle_check_explains_bad_parameters(tmp_path, parameters, message):
 def test_proportionality_trends_report(tmp_path):
     text = run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), suppress=True)
     assert "referral_source" in text and "islamist" in text
-    assert "Figure" in text or "<Figure" in text
+    assert images("proportionality_trends.ipynb", tmp_path) == 3  # the three figures
     assert "'c'" in text or " c " in text  # small numbers are hidden
+
+
+def test_risk_timeline_notebook_draws_the_figure(tmp_path):
+    store = tmp_path / "s.sqlite"
+    import casekit
+
+    with casekit.open(store) as s:
+        s.import_casebook(casekit.load(SYNTHETIC))
+    text = run("risk_timeline.ipynb", tmp_path, store=str(store), case_id="C00149")
+    assert images("risk_timeline.ipynb", tmp_path) == 1
+    assert "True" in text
 
 
 def test_proportionality_trends_rejects_a_bad_period(tmp_path):
