@@ -38,6 +38,7 @@ __all__ = [
     "case_events",
     "as_known_at",
     "filter_events",
+    "per_quarter",
     "analyse",
 ]
 
@@ -189,7 +190,8 @@ class Analysis:
         return lines
 
 
-def _per_quarter(events: pd.DataFrame, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+def per_quarter(events: pd.DataFrame, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Count entries per quarter in each named group of categories (one column per group)."""
     quarter = events["date"].dt.to_period("Q")
     category = events["category"].astype(str)
     out = pd.DataFrame(
@@ -212,13 +214,11 @@ def analyse(
     """
     events = events.sort_values("date")
     quarter = events["date"].dt.to_period("Q").rename("quarter")
-    per_quarter = pd.crosstab(quarter, events["category"].astype(str))
-    balance = _per_quarter(
+    by_category = pd.crosstab(quarter, events["category"].astype(str))
+    balance = per_quarter(
         events, {"belief_views": BELIEF_CATEGORIES, "behaviour_harm": BEHAVIOUR_HARM}
     )
-    strengths = _per_quarter(
-        events, {"strengths": STRENGTH_CATEGORIES, "worries": WORRY_CATEGORIES}
-    )
+    strengths = per_quarter(events, {"strengths": STRENGTH_CATEGORIES, "worries": WORRY_CATEGORIES})
     dates = list(events["date"].drop_duplicates())
     stop = _date(until, "until")
     if stop is not None and (not dates or stop > dates[-1]):
@@ -244,7 +244,7 @@ def analyse(
         ["event_id", "date", "source_agency", "summary"],
     ]
     return Analysis(
-        per_quarter,
+        by_category,
         balance,
         strengths,
         gaps,

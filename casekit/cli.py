@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BundleInvalid, CasekitError, format_problems
+from .io import write_file_atomically
 
 __all__ = ["main", "build_parser"]
 
@@ -127,15 +128,13 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
         raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
     files = [_file_and_agency(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        if out.suffix.lower() == ".csv":
-            merged.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            merged.to_excel(tmp, sheet_name="events", index=False, engine="openpyxl")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if out.suffix.lower() == ".csv":
+        write_file_atomically(out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
+    else:
+        write_file_atomically(
+            out,
+            lambda tmp: merged.to_excel(tmp, sheet_name="events", index=False, engine="openpyxl"),
+        )
     duplicates = int((merged["duplicate_of"] != "").sum())
     review = int((merged["needs_review"] != "").sum())
     print(
@@ -203,15 +202,9 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     if args.out is None:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    out = Path(args.out)
-    if not out.parent.exists():
-        raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        table.to_csv(tmp, index=False, lineterminator="\n")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    out = write_file_atomically(
+        Path(args.out), lambda tmp: table.to_csv(tmp, index=False, lineterminator="\n")
+    )
     counts = table["flag"].value_counts()
     print(
         f"wrote {len(table)} flags to {out}: "

@@ -17,7 +17,7 @@ from .casebook import Casebook
 from .chronology import Analysis, analyse, as_known_at, case_events, filter_events
 from .contract import BELIEF_CATEGORIES, CONCERN_CATEGORIES, STRENGTH_CATEGORIES, TABLES
 from .errors import CasekitError
-from .io import canonical
+from .io import canonical, write_file_atomically
 
 __all__ = ["ChronologyView", "chronology_view", "export_chronology", "to_html", "to_xlsx"]
 
@@ -185,19 +185,13 @@ def export_chronology(view: ChronologyView, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", ".xlsx", ".csv"):
         raise CasekitError(f"{out.name}: export to a .html, .xlsx or .csv file.")
-    if not out.parent.exists():
-        raise CasekitError(f"{out.parent}: no such folder. Create it first.")
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        if suffix in (".html", ".htm"):
-            tmp.write_text(to_html(view), encoding="utf-8")
-        elif suffix == ".xlsx":
-            to_xlsx(view, tmp)
-        else:
-            canonical(view.events, "events")[list(TABLES["events"].column_names)].to_csv(
-                tmp, index=False, lineterminator="\n"
-            )
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    if suffix in (".html", ".htm"):
+        return write_file_atomically(
+            out, lambda tmp: tmp.write_text(to_html(view), encoding="utf-8")
+        )
+    if suffix == ".xlsx":
+        return write_file_atomically(out, lambda tmp: to_xlsx(view, tmp))
+    frame = canonical(view.events, "events")[list(TABLES["events"].column_names)]
+    return write_file_atomically(
+        out, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n")
+    )

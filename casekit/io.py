@@ -34,6 +34,7 @@ __all__ = [
     "decode_bytes",
     "canonical",
     "write_bundle",
+    "write_file_atomically",
     "bundle_form",
 ]
 
@@ -345,6 +346,23 @@ def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             text = s.astype(object).map(str, na_action="ignore")
         out[name] = text.astype(object).where(~missing, "")
     return pd.DataFrame(out, index=frame.index)
+
+
+def write_file_atomically(out: Path, write: Callable[[Path], object]) -> Path:
+    """Write one file through a temporary sibling, so a failure never leaves half of it.
+
+    ``write`` is given the temporary path; the finished file then replaces ``out`` at once.
+    """
+    out = Path(out)
+    if not out.parent.exists():
+        raise CasekitError(f"{out.parent}: no such folder. Create it first.")
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        write(tmp)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 
 from .casebook import Casebook
 from .chronology import as_known_at as known_by
-from .chronology import case_events, filter_events
+from .chronology import case_events, filter_events, per_quarter
 from .contract import (
     BELIEF_CATEGORIES,
     CONCERN_CATEGORIES,
@@ -404,13 +404,9 @@ def dynamics(
     safety = pd.DataFrame(
         rows, columns=["level", "judgements", "first", "last", "change_per_90_days", "trend"]
     ).set_index("level")
-    quarter = events["date"].dt.to_period("Q").rename("quarter")
     category = events["category"].astype(str)
-    balance = pd.DataFrame(
-        {
-            "concerns": category.isin(CONCERN_CATEGORIES).groupby(quarter).sum().astype(int),
-            "strengths": category.isin(STRENGTH_CATEGORIES).groupby(quarter).sum().astype(int),
-        }
+    balance = per_quarter(
+        events, {"concerns": CONCERN_CATEGORIES, "strengths": STRENGTH_CATEGORIES}
     )
     worries = events[
         category.isin([*CONCERN_CATEGORIES, "vulnerability", "family_context", "community_context"])
