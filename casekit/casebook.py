@@ -19,7 +19,7 @@ import pandas as pd
 from .contract import TABLE_ORDER, TABLES
 from .errors import BundleInvalid, CasekitError, Problem
 from .io import RawTable, bundle_form, canonical, read_bundle
-from .validate import check_tables
+from .validation import check_tables
 
 __all__ = ["Casebook", "load", "load_table_file", "validate_path", "from_raw", "empty_table"]
 
@@ -27,7 +27,7 @@ __all__ = ["Casebook", "load", "load_table_file", "validate_path", "from_raw", "
 def empty_table(table: str) -> pd.DataFrame:
     """Return an empty frame with the table's contract columns, typed as a loaded one would be."""
     raw = RawTable(table, pd.DataFrame(columns=list(TABLES[table].column_names)), table)
-    from .validate import check_table
+    from .validation import check_table
 
     typed, _ = check_table(raw)
     return typed.reset_index(drop=True)
@@ -86,13 +86,8 @@ def from_raw(
     problems = (notes or []) + problems
     if any(p.severity == "error" for p in problems):
         raise BundleInvalid(source, problems)
-    tables = {}
-    for table in TABLE_ORDER:
-        if table in typed:
-            tables[table] = typed[table].reset_index(drop=True)
-        else:
-            tables[table] = empty_table(table)
-    return Casebook(tables, source, problems)
+    tables = {t: typed[t].reset_index(drop=True) for t in TABLE_ORDER if t in typed}
+    return Casebook(tables, source, problems)  # absent tables become empty typed frames
 
 
 def load_table_file(path: str | Path, table: str, today: dt.date | None = None) -> Casebook:
@@ -102,7 +97,7 @@ def load_table_file(path: str | Path, table: str, today: dt.date | None = None) 
     such as a merged agency chronology (``casekit import merged.csv --table events``).
     """
     from .io import read_csv_table
-    from .validate import check_table
+    from .validation import check_table
 
     path = Path(path)
     if table not in TABLES:

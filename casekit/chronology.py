@@ -30,7 +30,7 @@ from .contract import (
     TABLES,
 )
 from .errors import CasekitError
-from .validate import did_you_mean
+from .validation import did_you_mean
 
 __all__ = [
     "WORRY_CATEGORIES",

@@ -195,7 +195,7 @@ def _read_folder(
 
 
 def _ignored(source: str, sheet: str | None) -> Problem:
-    from .validate import did_you_mean
+    from .validation import did_you_mean
 
     name = sheet or Path(source).stem
     hint = did_you_mean(name, TABLE_ORDER) or f"tables are: {', '.join(TABLE_ORDER)}"

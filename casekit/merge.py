@@ -29,7 +29,7 @@ import yaml
 from .contract import AGENCIES, TABLES, normalise_header
 from .errors import CasekitError, Problem, format_problems
 from .io import cell_to_str, decode_bytes
-from .validate import did_you_mean
+from .validation import did_you_mean
 
 __all__ = [
     "PROVENANCE",

@@ -33,7 +33,7 @@ from .casebook import Casebook, from_raw
 from .contract import TABLE_ORDER, TABLES, Table
 from .errors import CasekitError, Problem, WriteRefused
 from .io import RawTable, canonical, cell_to_str, clean_frame
-from .validate import FrameIndex, check_references, check_table, did_you_mean
+from .validation import FrameIndex, check_references, check_table, did_you_mean
 
 __all__ = ["Store", "open_store"]
 

@@ -333,7 +333,7 @@ class ChronologyBuilder(w.VBox):
                 return 0
         from ..casebook import Casebook
         from ..io import RawTable, clean_frame
-        from ..validate import check_table
+        from ..validation import check_table
 
         prefix = f"{self.case_id}-{dt.datetime.now():%Y%m%d%H%M%S}-"
         merged["event_id"] = prefix + merged["event_id"].str.rsplit("-", n=1).str[-1]
