@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install test lint app lab data docs bench clean
 
@@ -15,10 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The browser tests drive Debian's Chromium (never a browser download).
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+		exit 2; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+test: install lint $(CHROMIUM)
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 app: install
