@@ -35,7 +35,7 @@ app: install
 	$(BIN)/casekit app
 
 lab: install
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 data: install
 	$(BIN)/casekit synth --out data/synthetic --seed 0 --overwrite

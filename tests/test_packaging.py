@@ -44,3 +44,11 @@ def test_readme_opens_with_the_commands_and_make_has_them():
 def test_ci_runs_make_test():
     script = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", script, flags=re.M)
+
+
+def test_servers_bind_to_localhost_only():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = re.search(r"^lab:.*\n\t(.*)$", makefile, flags=re.M).group(1)
+    assert "--ServerApp.ip=127.0.0.1" in lab
+    cli = (ROOT / "casekit" / "cli.py").read_text()
+    assert '"--Voila.ip=127.0.0.1"' in cli
