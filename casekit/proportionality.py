@@ -23,7 +23,15 @@ import pandas as pd
 from .casebook import Casebook
 from .contract import CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
 
-__all__ = ["FLAGS", "FLAG_COLUMNS", "flags", "working_days_after", "escalations", "rests_on"]
+__all__ = [
+    "FLAGS",
+    "FLAG_COLUMNS",
+    "flags",
+    "working_days_after",
+    "escalations",
+    "rests_on",
+    "high_stretches",
+]
 
 FLAGS = (
     "escalation_on_belief_or_views",
@@ -249,17 +257,23 @@ def _decision_flags(
     return out
 
 
-def _step_down_due(
-    known: dict[str, pd.DataFrame],
-    team: pd.Series,
+def high_stretches(
+    decisions: pd.DataFrame,
+    judgements: pd.DataFrame,
+    closed: pd.Series,
     as_of: pd.Timestamp,
     min_rung: int,
-    days: int,
-    min_scale: int,
 ) -> pd.DataFrame:
-    d = escalations(known["decisions"])
+    """Find each stretch of a case's response at ``min_rung`` or above, with its judgements.
+
+    One row per stretch: ``case_id``, ``start``, ``stepped_down`` (the date of the decision
+    that took the response below, or NaT), ``end`` (that date, else the case's closure, else
+    ``as_of``), and ``n`` and ``low``: how many judgements fell in the stretch and the lowest.
+    """
+    d = escalations(decisions)
+    columns = ["case_id", "start", "stepped_down", "end", "n", "low"]
     if d.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
+        return pd.DataFrame(columns=columns)
     d["high"] = d["rung"] >= min_rung
     new_stretch = (d["high"] != d.groupby("case_id")["high"].shift()) | (
         d["case_id"] != d["case_id"].shift()
@@ -268,20 +282,34 @@ def _step_down_due(
     stretches = d.groupby("stretch").agg(
         case_id=("case_id", "first"), start=("date", "first"), high=("high", "first")
     )
-    # a stretch ends where the case's next stretch begins, else at closure, else at as-of
-    closed = known["cases"].set_index("case_id")["closed"]
-    stretches["end"] = stretches.groupby("case_id")["start"].shift(-1)
-    stretches["end"] = stretches["end"].fillna(stretches["case_id"].map(closed)).fillna(as_of)
-    stretches = stretches[stretches["high"]]
-    stretches = stretches[(stretches["end"] - stretches["start"]).dt.days > days]
-    if stretches.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    j = known["judgements"][["case_id", "date", "safety_scale"]]
+    stretches["stepped_down"] = stretches.groupby("case_id")["start"].shift(-1)
+    stretches = stretches[stretches["high"]].drop(columns="high")
+    stretches["end"] = (
+        stretches["stepped_down"].fillna(stretches["case_id"].map(closed)).fillna(as_of)
+    )
+    j = judgements[["case_id", "date", "safety_scale"]]
     pairs = stretches.reset_index().merge(j, on="case_id")
     pairs = pairs[(pairs["date"] >= pairs["start"]) & (pairs["date"] <= pairs["end"])]
     summary = pairs.groupby("stretch").agg(n=("safety_scale", "size"), low=("safety_scale", "min"))
-    due = stretches.join(summary, how="inner")
-    due = due[due["low"] >= min_scale]
+    return stretches.join(summary)[columns]
+
+
+def _step_down_due(
+    known: dict[str, pd.DataFrame],
+    team: pd.Series,
+    as_of: pd.Timestamp,
+    min_rung: int,
+    days: int,
+    min_scale: int,
+) -> pd.DataFrame:
+    closed = known["cases"].set_index("case_id")["closed"]
+    stretches = high_stretches(known["decisions"], known["judgements"], closed, as_of, min_rung)
+    if stretches.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    stretches = stretches[(stretches["end"] - stretches["start"]).dt.days > days]
+    due = stretches[stretches["low"] >= min_scale]
+    if due.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
     due = due.sort_values("start").groupby("case_id").tail(1)
     length = (due["end"] - due["start"]).dt.days
     reason = (

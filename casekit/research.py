@@ -18,7 +18,7 @@ from .casebook import Casebook
 from .contract import CONCERN_CATEGORIES, RUNG, STATUTORY_RESPONSES
 from .disclosure import SUPPRESSED
 from .errors import CasekitError
-from .proportionality import escalations, rests_on
+from .proportionality import escalations, high_stretches, rests_on
 from .reference import prevent_statistics
 
 __all__ = [
@@ -231,25 +231,13 @@ def _step_down_waits(d: pd.DataFrame, cb: Casebook, days: int, as_of: object) ->
     A stretch at child in need or above whose judgements were all 7 or above becomes due
     ``days`` after it began.
     """
-    d = d.sort_values(["case_id", "date"]).copy()
-    d["high"] = d["rung"] >= RUNG["child_in_need"]
-    d["stretch"] = (
-        (d["high"] != d.groupby("case_id")["high"].shift()) | (d["case_id"] != d["case_id"].shift())
-    ).cumsum()
-    s = d.groupby("stretch").agg(
-        case_id=("case_id", "first"),
-        start=("date", "first"),
-        high=("high", "first"),
-        group=("group", "first"),
-    )
-    s["stepped_down"] = s.groupby("case_id")["start"].shift(-1)
-    s = s[s["high"]]
-    j = cb.judgements[["case_id", "date", "safety_scale"]]
-    pairs = s.reset_index().merge(j, on="case_id")
-    end = pairs["stepped_down"].fillna(pd.Timestamp(as_of or dt.date.today()))
-    pairs = pairs[(pairs["date"] >= pairs["start"]) & (pairs["date"] <= end)]
-    safe = pairs.groupby("stretch")["safety_scale"].min() >= 7
-    s = s[s.index.isin(safe[safe].index)]
+    closed = cb.cases.set_index("case_id")["closed"]
+    when = pd.Timestamp(as_of or dt.date.today())
+    s = high_stretches(d, cb.judgements, closed, when, RUNG["child_in_need"])
+    s = s[s["low"].astype(float) >= 7].copy()
+    if s.empty:
+        return pd.DataFrame(columns=["group", "stretches", "stepped_down", "median_wait_days"])
+    s["group"] = s["case_id"].map(d.groupby("case_id")["group"].first())
     s["due"] = s["start"] + pd.Timedelta(days=days)
     s = s[s["stepped_down"].isna() | (s["stepped_down"] > s["due"])]
     s["wait_days"] = (s["stepped_down"] - s["due"]).dt.days

@@ -242,22 +242,13 @@ def _date_hint(value: str) -> str:
     return ""
 
 
-def _claimed(frame: pd.DataFrame, keys: dict[str, str]) -> set[str]:
-    """Name the headers that stand for a contract column, repeats (``date.1``) included."""
-    claimed = set()
-    for header in frame.columns:
-        base = re.sub(r"\.\d+$", "", str(header))
-        if keys.get(normalise_header(header)) or keys.get(normalise_header(base)):
-            claimed.add(header)
-    return claimed
-
-
 def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename the frame's headers to contract names; report duplicates and missing columns."""
     problems: list[Problem] = []
     keys = {normalise_header(c): c for c in spec.column_names}
     rename: dict[str, str] = {}
     seen: dict[str, str] = {}
+    repeated: set[str] = set()
     for header in raw.frame.columns:
         target = keys.get(normalise_header(header))
         mangled = re.fullmatch(r"(.+)\.(\d+)", str(header))  # pandas renames a repeat to X.1
@@ -281,10 +272,11 @@ def _match_headers(raw: RawTable, spec: Table) -> tuple[pd.DataFrame, list[Probl
                     row_word="row",
                 )
             )
+            repeated.add(header)
             continue
         seen[target] = str(header)
         rename[header] = target
-    keep = [h for h in raw.frame.columns if h in rename or h not in _claimed(raw.frame, keys)]
+    keep = [h for h in raw.frame.columns if h not in repeated]  # extra columns are kept
     frame = raw.frame.loc[:, keep].rename(columns=rename)
     found = ", ".join(map(str, raw.frame.columns)) or "none"
     for col in spec.columns:

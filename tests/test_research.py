@@ -65,6 +65,13 @@ def test_response_patterns(cb):
     assert (wait["stretches"], wait["stepped_down"]) == (1, 0)  # D3 runs on, judged 8
 
 
+def test_a_casebook_without_decisions(tmp_path):
+    empty = build(tmp_path / "empty", [ASSESSED])
+    patterns = research.response_patterns(empty, suppress=False, as_of="2024-12-31")
+    assert all(table.empty for table in patterns.values())
+    assert flags(empty, as_of="2024-12-31").empty
+
+
 def test_equity_and_its_suppression():
     cb = casekit.load(SYNTHETIC)
     table = research.equity(cb, by="child_religion", suppress=False).set_index("child_religion")
