@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .arrowops import arrow_strings
 from .contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
 from .errors import CasekitError, Problem
 
@@ -113,15 +115,34 @@ def clean_frame(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
             text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
             return text or None
 
-        data = {c: [clean(v) for v in frame[c].tolist()] for c in frame.columns}
-        cleaned = pd.DataFrame(data, index=index, columns=frame.columns, dtype="str")
-    else:
-        columns = {}
-        for col in frame.columns:
-            s = frame[col].astype("str").str.strip()
-            columns[col] = s.where(s != "").set_axis(index)
-        cleaned = pd.DataFrame(columns, index=index, columns=frame.columns)
-    return cleaned.dropna(how="all")
+        data = {i: [clean(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])}
+        small = pd.DataFrame(data, index=index, columns=range(frame.shape[1]), dtype="str")
+        small.columns = frame.columns
+        return small.dropna(how="all")
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # Arrow frees the GIL
+        texts = list(pool.map(_clean_column, columns))
+    empty = np.ones(len(frame), dtype=bool)
+    for text in texts:
+        empty &= text.is_null().to_numpy(zero_copy_only=False)
+    cleaned = pd.DataFrame(
+        {i: pd.Series(text, index=index, dtype="str", copy=False) for i, text in enumerate(texts)},
+        index=index,
+        copy=False,
+    )
+    cleaned.columns = frame.columns
+    return cleaned[~empty] if empty.any() else cleaned
+
+
+def _clean_column(s: pd.Series) -> pa.Array:
+    """Trim one column's cells and make empty cells missing, in Arrow."""
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(arrow_strings(s))
+    blank = pc.equal(pc.binary_length(text), 0)
+    if pc.any(blank).as_py():
+        text = pc.if_else(blank, pa.scalar(None, text.type), text)
+    return text
 
 
 def cell_to_str(value: object) -> object:

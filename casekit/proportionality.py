@@ -19,7 +19,9 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from .arrowops import arrow_strings, find_rows, is_in
 from .casebook import Casebook
 from .contract import CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
 
@@ -96,24 +98,37 @@ def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
 def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
     """Order decisions within each case and add ``rung``, ``previous`` and ``raises``."""
     d = decisions.sort_values(["case_id", "date", "decision_id"], kind="stable").copy()
-    d["rung"] = d["response"].astype(str).map(RUNG).astype(int)
+    d["rung"] = d["response"].map(RUNG).astype(int)  # per category
     d["previous"] = d.groupby("case_id", sort=False)["rung"].shift(fill_value=0).astype(int)
     d["raises"] = d["rung"] > d["previous"]
     return d
 
 
 def rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Pair each raising decision with the events it rests on (one row per pair)."""
-    cols = ["event_id", "case_id", "category", "restricted", "evidence", "recorded_on"]
-    ev = events[cols].copy()
-    ev["category"] = ev["category"].astype(str)
-    cited = raising[raising["evidence_ids"].map(len) > 0][["decision_id", "evidence_ids"]]
-    cited = cited.explode("evidence_ids").rename(columns={"evidence_ids": "event_id"})
-    cited = cited.merge(ev.drop(columns="case_id"), on="event_id", how="inner")
-    bare = raising[raising["evidence_ids"].map(len) == 0][["decision_id", "case_id", "date"]]
+    """Pair each raising decision with the events it rests on (one row per pair).
+
+    Cited events are found with Arrow hash lookups, and only the events of cases with an
+    uncited decision are joined, so millions of events cost little more than reading them.
+    """
+    cols = ["event_id", "category", "restricted", "evidence", "recorded_on"]
+    has_ids = raising["evidence_ids"].map(len) > 0
+    cited = raising.loc[has_ids, ["decision_id", "evidence_ids"]].explode("evidence_ids")
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), arrow_strings(events["event_id"]))
+    found = rows >= 0
+    cited = (
+        events[cols].iloc[rows[found]].assign(decision_id=cited["decision_id"].to_numpy()[found])
+    )
+    bare = raising.loc[~has_ids, ["decision_id", "case_id", "date"]]
+    of_bare = pc.is_in(
+        arrow_strings(events["case_id"]), value_set=arrow_strings(bare["case_id"]).unique()
+    )
+    ev = events.loc[of_bare.to_numpy(zero_copy_only=False), ["case_id", *cols]]
     everything = bare.merge(ev, on="case_id")
     everything = everything[everything["recorded_on"] <= everything["date"]]
-    return pd.concat([cited, everything.drop(columns=["case_id", "date"])], ignore_index=True)
+    pairs = pd.concat([cited, everything.drop(columns=["case_id", "date"])], ignore_index=True)[
+        ["decision_id", *cols]
+    ]
+    return pairs.assign(category=pairs["category"].astype(str))
 
 
 def _describe(pairs: pd.DataFrame, limit: int = 6) -> pd.Series:
@@ -121,6 +136,7 @@ def _describe(pairs: pd.DataFrame, limit: int = 6) -> pd.Series:
     if pairs.empty:
         return pd.Series(dtype=object)
     label = pairs["event_id"].astype(str) + " (" + pairs["category"].str.replace("_", " ") + ")"
+    label = label.astype(object)  # joined in Python: plain strings iterate quickest
 
     def join(items: pd.Series) -> str:
         items = list(items)
@@ -161,7 +177,7 @@ def _decision_flags(
     pairs = rests_on(raising, known["events"])
     pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
-        pairs["evidence"].astype(str) == "intelligence"
+        pairs["evidence"] == "intelligence"
     )
     concern = pairs[pairs["concern"]]
     n_concern = concern.groupby("decision_id").size()
@@ -178,8 +194,8 @@ def _decision_flags(
     all_hidden = raising["decision_id"][
         (raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])
     ]
-    named = _describe(pairs[pairs["decision_id"].isin(belief_only)])
-    named_concern = _describe(concern[concern["decision_id"].isin(all_hidden)])
+    named = _describe(pairs[is_in(pairs["decision_id"], belief_only)])
+    named_concern = _describe(concern[is_in(concern["decision_id"], all_hidden)])
     raising["named"] = raising["decision_id"].map(named).astype(object).fillna("no recorded events")
     raising["named_concern"] = raising["decision_id"].map(named_concern).astype(object).fillna("")
     raising["basis"] = np.where(
@@ -234,10 +250,7 @@ def _decision_flags(
             "family_not_engaged",
         )
     )
-    police = d[
-        d["response"].astype(str).isin(STATUTORY_RESPONSES)
-        & (d["lead_agency"].astype(str) == "police")
-    ]
+    police = d[d["response"].isin(STATUTORY_RESPONSES) & (d["lead_agency"] == "police")]
     out.append(
         _frame(
             police.assign(
@@ -335,7 +348,7 @@ def _late_assessment(
 ) -> pd.DataFrame:
     cases = known["cases"]
     ev = known["events"]
-    first = ev[ev["kind"].astype(str) == "assessment"].groupby("case_id")["date"].min()
+    first = ev[ev["kind"] == "assessment"].groupby("case_id")["date"].min()
     c = cases[["case_id", "opened", "closed"]].copy()
     c["assessed"] = first.reindex(c["case_id"]).to_numpy()
     c["waited"] = working_days_after(c["opened"], c["assessed"])
@@ -406,9 +419,9 @@ def flags(
         )
     )
     share = known["info_sharing"]
-    no_basis = share["lawful_basis"].astype(str) == "not_recorded"
+    no_basis = share["lawful_basis"] == "not_recorded"
     no_purpose = share["purpose"].isna()
-    no_reason = (share["consent"].astype(str) == "not_sought") & share["not_sought_reason"].isna()
+    no_reason = (share["consent"] == "not_sought") & share["not_sought_reason"].isna()
     gaps = share[no_basis | no_purpose | no_reason]
     what = (
         np.where(no_basis[gaps.index], "no lawful basis recorded; ", "")

@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .arrowops import is_in
 from .casebook import Casebook
 from .contract import CONCERN_CATEGORIES, RUNG, STATUTORY_RESPONSES
 from .disclosure import SUPPRESSED
@@ -102,7 +103,7 @@ def decision_profiles(cb: Casebook) -> pd.DataFrame:
     d = escalations(cb.decisions)
     pairs = rests_on(d, cb.events)
     strong = pairs.loc[pairs["category"].isin(CONCERN_CATEGORIES), "decision_id"].unique()
-    d["profile"] = np.where(d["decision_id"].isin(strong), STRONG, WEAK)
+    d["profile"] = np.where(is_in(d["decision_id"], strong), STRONG, WEAK)
     d["escalates"] = d["raises"] & (d["rung"] >= RUNG["child_in_need"])
     d["group"] = d["case_id"].map(_groups(cb))
     cases = cb.cases.set_index("case_id")
@@ -207,9 +208,9 @@ def response_patterns(
     engagement before escalation.
     """
     d = _profiles(cb, profiles)
-    statutory = d[d["response"].astype(str).isin(STATUTORY_RESPONSES)]
+    statutory = d[d["response"].isin(STATUTORY_RESPONSES)]
     police = (
-        statutory.assign(police=statutory["lead_agency"].astype(str) == "police")
+        statutory.assign(police=statutory["lead_agency"] == "police")
         .groupby("group")
         .agg(statutory_steps=("decision_id", "size"), police_led=("police", "sum"))
     )

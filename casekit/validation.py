@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import numpy as np
@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrowops import arrow_strings as _arrow
+from .arrowops import find_rows, gc_paused
 from .contract import LIST_SEPARATOR, REQUIRED_TABLES, TABLES, Column, Table, normalise_header
 from .errors import Problem
 from .io import RawTable
@@ -146,14 +148,7 @@ def _check_column(
     if kind == "ids":
         return _split(s), problems
     if kind == "date":
-        # Compare as text first: ISO dates sort as strings, and years outside pandas' datetime
-        # range (a typo such as 2999 or 0204) must give a message, not an overflow.
-        shaped = s.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$").fillna(False).astype(bool)
-        future = shaped & (s.where(shaped, "") > today.isoformat())
-        ancient = shaped & (s.where(shaped, "9") < "1900")
-        in_range = s.where(~(future | ancient))
-        parsed = pd.to_datetime(in_range, format="%Y-%m-%d", errors="coerce")
-        parsed = parsed.astype("datetime64[ns]")
+        parsed, future, ancient = _by_distinct(s, _parse_dates, today)
         bad = present & parsed.isna() & ~future & ~ancient
         if bad.any():
             hints = {v: _date_hint(v) for v in s[bad].unique()}
@@ -221,9 +216,45 @@ def _split(s: pd.Series) -> pd.Series:
     parents = pc.list_parent_indices(lists).to_numpy()[keep]
     counts = np.bincount(parents, minlength=len(s))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    kept = pc.filter(items, pa.array(keep))
-    rebuilt = pa.LargeListArray.from_arrays(pa.array(offsets), kept)
-    return pd.Series(rebuilt.to_pylist(), index=s.index, dtype=object)
+    kept = pc.filter(items, pa.array(keep)).to_pylist()  # slicing one flat list is quickest
+    starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
+    with gc_paused():
+        rows = [kept[a:b] for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(rows, index=s.index, dtype=object)
+
+
+def _parse_dates(s: pd.Series, today: dt.date) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse ISO dates; return the dates and the masks of future and pre-1900 dates.
+
+    Compare as text first: ISO dates sort as strings, and years outside pandas' datetime range
+    (a typo such as 2999 or 0204) must give a message, not an overflow.
+    """
+    shaped = s.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$").fillna(False).astype(bool)
+    future = shaped & (s.where(shaped, "") > today.isoformat())
+    ancient = shaped & (s.where(shaped, "9") < "1900")
+    in_range = s.where(~(future | ancient))
+    parsed = pd.to_datetime(in_range, format="%Y-%m-%d", errors="coerce")
+    return parsed.astype("datetime64[ns]"), future, ancient
+
+
+def _by_distinct(
+    s: pd.Series,
+    work: Callable[[pd.Series, dt.date], tuple[pd.Series, ...]],
+    today: dt.date,
+) -> tuple[pd.Series, ...]:
+    """Apply a column-wise ``work`` to the column's distinct values only, then spread back.
+
+    A date column of millions of rows holds a few thousand distinct dates, so parsing each
+    distinct value once is what makes national extracts quick to check.
+    """
+    encoded = pc.dictionary_encode(_arrow(s))
+    distinct = pd.Series(encoded.dictionary, dtype="str")
+    codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    missing = pd.Series([pd.NA], dtype="str")  # the slot that missing cells point at
+    results = work(pd.concat([distinct, missing], ignore_index=True), today)
+    return tuple(
+        pd.Series(r.to_numpy()[codes], index=s.index, name=s.name, dtype=r.dtype) for r in results
+    )
 
 
 def _date_hint(value: str) -> str:
@@ -324,8 +355,9 @@ def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFra
 def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     ids = typed[spec.id_column]
-    dup = ids.notna() & ids.duplicated(keep="first")
-    if dup.any():
+    present = _arrow(ids).drop_null()
+    if len(pc.unique(present)) < len(present):  # hashing in Arrow; pandas only to find them
+        dup = ids.notna() & ids.duplicated(keep="first")
         first_row = {v: r for r, v in ids[ids.notna() & ~dup].items()}
         hints = {
             v: f"{spec.id_column} must be unique; it is first used at {raw.row_word} "
@@ -339,7 +371,7 @@ def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Pro
             raw,
             bad,
             "closed",
-            _iso(typed["closed"]),
+            _iso(typed["closed"], bad),
             "is before the case was opened",
             "closed must be on or after opened",
         )
@@ -360,7 +392,7 @@ def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Pro
             raw,
             bad,
             "recorded_on",
-            _iso(typed["recorded_on"]),
+            _iso(typed["recorded_on"], bad),
             "is before the event's date",
             "recorded_on must be on or after date",
         )
@@ -371,14 +403,9 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
-def _iso(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%Y-%m-%d")
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    """View a column of strings as one Arrow array (nulls for missing), without its index."""
-    arr = pa.array(s.astype("str").array, type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+def _iso(s: pd.Series, rows: pd.Series) -> pd.Series:
+    """Write the dates of the given rows as YYYY-MM-DD (only those: others are not shown)."""
+    return s[rows].dt.strftime("%Y-%m-%d")
 
 
 class IdIndex(Protocol):
@@ -401,16 +428,16 @@ class FrameIndex:
     """An :class:`IdIndex` over a bundle's own typed frames, using Arrow hash lookups."""
 
     def __init__(self, typed: dict[str, pd.DataFrame]):
-        """Index each table's ids (the first row wins for a duplicated id) and their cases."""
+        """Index each table's ids and their cases (the first row wins for a duplicated id)."""
         self._index: dict[str, tuple[pa.Array, pa.Array]] = {}
         for table, frame in typed.items():
             id_col = TABLES[table].id_column
-            unique = frame.dropna(subset=[id_col]).drop_duplicates(id_col)
-            ids = _arrow(unique[id_col])
+            present = frame[id_col].notna()
+            ids = _arrow(frame.loc[present, id_col])
             if "case_id" in frame.columns:  # for cases, the case is the record itself
-                cases = _arrow(unique["case_id"])
+                cases = _arrow(frame.loc[present, "case_id"])
             else:
-                cases = pa.array([""] * len(unique), pa.large_string())
+                cases = pa.nulls(len(ids), pa.large_string()).fill_null("")
             self._index[table] = (ids, cases)
 
     def has_table(self, table: str) -> bool:
@@ -420,8 +447,8 @@ class FrameIndex:
     def lookup(self, table: str, values: pd.Series) -> pa.Array:
         """Return each value's case id (null where the table has no such id)."""
         ids, cases = self._index[table]
-        arr = _arrow(values)
-        return pc.take(cases, pc.index_in(arr, value_set=ids))
+        rows = find_rows(_arrow(values), ids)
+        return pc.take(cases, pa.array(rows, mask=rows < 0))
 
 
 def _reference_problem(
