@@ -34,6 +34,7 @@ from .contract import (
     RUNG,
     STRENGTH_CATEGORIES,
 )
+from .trends import safety_trends
 
 __all__ = ["STYLES", "style_of", "plot", "Dynamics", "dynamics", "CROWDED"]
 
@@ -359,18 +360,6 @@ class Dynamics:
         return lines
 
 
-def _trend(dates: pd.Series, scales: pd.Series, threshold: float) -> tuple[float, str]:
-    if len(scales) < 2 or dates.nunique() < 2:
-        return 0.0, "not yet known"
-    days = (dates - dates.iloc[0]).dt.days.to_numpy(dtype=float)
-    slope = float(np.polyfit(days, scales.to_numpy(dtype=float), 1)[0]) * 90
-    if slope > threshold:
-        return slope, "rising"
-    if slope < -threshold:
-        return slope, "falling"
-    return slope, "stable"
-
-
 def dynamics(
     casebook: Casebook,
     case_id: str,
@@ -385,25 +374,10 @@ def dynamics(
     events = case_events(casebook, case_id)
     case = casebook.cases[casebook.cases["case_id"] == case_id].iloc[0]
     judgements = casebook.judgements[casebook.judgements["case_id"] == case_id].sort_values("date")
-    rows = []
-    for level in LEVELS:
-        mine = judgements[judgements["level"] == level]
-        if mine.empty:
-            continue
-        slope, trend = _trend(mine["date"], mine["safety_scale"].astype(float), threshold)
-        rows.append(
-            {
-                "level": level,
-                "judgements": len(mine),
-                "first": float(mine["safety_scale"].iloc[0]),
-                "last": float(mine["safety_scale"].iloc[-1]),
-                "change_per_90_days": round(slope, 2),
-                "trend": trend,
-            }
-        )
-    safety = pd.DataFrame(
-        rows, columns=["level", "judgements", "first", "last", "change_per_90_days", "trend"]
-    ).set_index("level")
+    trends = safety_trends(judgements, threshold).drop(columns="case_id")
+    trends["level"] = pd.Categorical(trends["level"], categories=LEVELS)
+    safety = trends.sort_values("level").set_index("level")
+    safety.index = safety.index.astype(str)
     category = events["category"].astype(str)
     balance = per_quarter(
         events, {"concerns": CONCERN_CATEGORIES, "strengths": STRENGTH_CATEGORIES}

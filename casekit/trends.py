@@ -1,0 +1,63 @@
+"""Safety trends: whether each case's scaled judgement is rising, falling or stable.
+
+One vectorised least-squares fit per case and level, so a case's timeline and a team review
+(which asks it of every open case at once) give the same answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TREND_COLUMNS", "safety_trends"]
+
+TREND_COLUMNS = ["case_id", "level", "judgements", "first", "last", "change_per_90_days", "trend"]
+
+
+def safety_trends(judgements: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+    """Fit each case's safety scale per level against time; say whether it rises or falls.
+
+    The change is the least-squares slope in points per 90 days. It is ``rising`` or
+    ``falling`` beyond ``threshold``, else ``stable``; with fewer than two judgements on
+    different days it is ``not yet known`` (change 0). ``first`` and ``last`` are the earliest
+    and latest judgements.
+
+    >>> j = pd.DataFrame({"case_id": ["C1"] * 3, "level": ["child"] * 3,
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-03-31", "2024-06-29"]),
+    ...     "safety_scale": [3, 5, 7]})
+    >>> safety_trends(j)[["first", "last", "change_per_90_days", "trend"]].values.tolist()
+    [[3.0, 7.0, 2.0, 'rising']]
+    """
+    if judgements.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    j = judgements[["case_id", "level", "date", "safety_scale"]].copy()
+    j["level"] = j["level"].astype(str)
+    j = j.sort_values(["case_id", "level", "date"], kind="stable")
+    keys = [j["case_id"], j["level"]]
+    start = j.groupby(keys, sort=False)["date"].transform("min")
+    j["x"] = (j["date"] - start).dt.days.astype(float)
+    j["y"] = j["safety_scale"].astype(float)
+    j["xy"], j["xx"] = j["x"] * j["y"], j["x"] * j["x"]
+    g = j.groupby(["case_id", "level"], sort=False)
+    s = g.agg(
+        judgements=("y", "size"),
+        first=("y", "first"),
+        last=("y", "last"),
+        days=("date", "nunique"),
+        sx=("x", "sum"),
+        sy=("y", "sum"),
+        sxy=("xy", "sum"),
+        sxx=("xx", "sum"),
+    )
+    n = s["judgements"].astype(float)
+    spread = n * s["sxx"] - s["sx"] ** 2
+    known = (s["judgements"] >= 2) & (s["days"] >= 2) & (spread > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (n * s["sxy"] - s["sx"] * s["sy"]) / spread * 90
+    s["change_per_90_days"] = slope.where(known, 0.0).round(2)
+    s["trend"] = np.select(
+        [~known, slope > threshold, slope < -threshold],
+        ["not yet known", "rising", "falling"],
+        "stable",
+    )
+    return s.reset_index()[TREND_COLUMNS]
