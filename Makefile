@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install test lint app lab data docs bench clean
+.PHONY: install review test lint app lab data docs bench clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(CHROMIUM):
 		echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
 		exit 2; \
 	fi
+
+# The main job: a self-contained HTML review per team of the committed synthetic data.
+review: install
+	$(BIN)/casekit review --data data/synthetic --out reports --team all --jobs 2
 
 lint: install
 	$(BIN)/ruff check .
@@ -50,4 +54,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_research.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info reports

@@ -213,6 +213,37 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .review_run import TeamResult, plan, run_reviews
+
+    teams = "all" if args.team == "all" else [t.strip() for t in args.team.split(",") if t.strip()]
+    scopes = plan(args.data, teams, args.from_, args.to, args.as_of, args.suppress)
+    print(
+        f"reviewing {len(scopes)} team(s), {scopes[0].period}, as known on "
+        f"{scopes[0].as_of.date()}, into {args.out}",
+        file=sys.stderr,
+    )
+    with tqdm(total=len(scopes), unit="team", file=sys.stderr, disable=None) as bar:
+
+        def progress(result: TeamResult) -> None:
+            bar.update(1)
+            if not result.ok:
+                tqdm.write(f"team {result.team_id}: failed: {result.error}", file=sys.stderr)
+
+        results = run_reviews(
+            args.data, args.out, scopes, jobs=args.jobs, notebook=args.notebook, progress=progress
+        )
+    failed = [r for r in results if not r.ok]
+    print(
+        f"wrote {len(results) - len(failed)} review(s) and {Path(args.out) / 'index.html'}"
+        + (f"; {len(failed)} failed: {', '.join(r.team_id for r in failed)}" if failed else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
 def _cmd_contract(args: argparse.Namespace) -> int:
     from .contract import to_markdown
 
@@ -422,6 +453,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out entries below this significance",
     )
     p.set_defaults(run=_cmd_chronology_export)
+    p = sub.add_parser(
+        "review",
+        help="team caseload reviews: one self-contained HTML page per team, and an index",
+        description="Run notebooks/caseload_review.ipynb with papermill for each team, export "
+        "each as HTML without code, write every table as CSV and .xlsx, and an index.html.",
+    )
+    p.add_argument("--data", required=True, help="the bundle to review")
+    p.add_argument("--out", type=Path, required=True, help="folder for the reviews")
+    p.add_argument("--team", default="all", help="a team_id, several separated by commas, or all")
+    p.add_argument("--from", dest="from_", type=_date, help="first day of the period (YYYY-MM-DD)")
+    p.add_argument("--to", type=_date, help="last day of the period (default: --as-of)")
+    p.add_argument(
+        "--as-of", type=_date, help="review as known on this date (default: latest in the data)"
+    )
+    p.add_argument(
+        "--suppress", action="store_true", help="for publication: counts 1-5 as c, no case lists"
+    )
+    p.add_argument("--jobs", type=_positive, default=1, help="teams to run at once (default 1)")
+    p.add_argument("--notebook", type=Path, help="run your own copy of the review notebook")
+    p.set_defaults(run=_cmd_review)
     return parser
 
 

@@ -369,11 +369,18 @@ def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def write_file_atomically(out: Path, write: Callable[[Path], object]) -> Path:
+def write_file_atomically(out: Path, write: Callable[[Path], object] | bytes) -> Path:
     """Write one file through a temporary sibling, so a failure never leaves half of it.
 
-    ``write`` is given the temporary path; the finished file then replaces ``out`` at once.
+    ``write`` is the file's bytes, or a function given the temporary path to write; the
+    finished file then replaces ``out`` at once.
     """
+    if isinstance(write, bytes):
+        content = write
+
+        def write(tmp: Path) -> object:
+            return tmp.write_bytes(content)
+
     out = Path(out)
     if not out.parent.exists():
         raise CasekitError(f"{out.parent}: no such folder. Create it first.")

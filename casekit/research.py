@@ -28,6 +28,7 @@ __all__ = [
     "STRONG",
     "WEAK",
     "wilson",
+    "rates",
     "decision_profiles",
     "escalation_trends",
     "flags_over_time",
@@ -112,7 +113,11 @@ def decision_profiles(cb: Casebook) -> pd.DataFrame:
     return d.reset_index(drop=True)
 
 
-def _rates(table: pd.DataFrame, k: str, n: str, suppress: bool) -> pd.DataFrame:
+def rates(table: pd.DataFrame, k: str, n: str, suppress: bool) -> pd.DataFrame:
+    """Add ``rate`` (``k`` out of ``n``) and its Wilson interval ``low``-``high`` as fractions.
+
+    With ``suppress``, counts from 1 to 5 show as ``c`` and so does any rate made from them.
+    """
     table = table.copy()
     table["rate"] = table[k] / table[n]
     table["low"], table["high"] = wilson(table[k], table[n])
@@ -158,7 +163,7 @@ def escalation_trends(
         .agg(decisions=("decision_id", "size"), escalations=("escalates", "sum"))
         .reset_index()
     )
-    return _rates(table, "escalations", "decisions", suppress)
+    return rates(table, "escalations", "decisions", suppress)
 
 
 def flags_over_time(
@@ -214,14 +219,14 @@ def response_patterns(
         .groupby("group")
         .agg(statutory_steps=("decision_id", "size"), police_led=("police", "sum"))
     )
-    police = _rates(police.reset_index(), "police_led", "statutory_steps", suppress)
+    police = rates(police.reset_index(), "police_led", "statutory_steps", suppress)
     up = d[d["escalates"]]
     engaged = (
         up.assign(engaged=up["family_engaged"].fillna(False).astype(bool))
         .groupby("group")
         .agg(escalations=("decision_id", "size"), family_engaged=("engaged", "sum"))
     )
-    engaged = _rates(engaged.reset_index(), "family_engaged", "escalations", suppress)
+    engaged = rates(engaged.reset_index(), "family_engaged", "escalations", suppress)
     waits = _step_down_waits(d, cb, step_down_days, as_of)
     return {"police_led": police, "family_engaged": engaged, "step_down_wait": waits}
 
@@ -271,7 +276,7 @@ def equity(
         .agg(escalations=("decision_id", "size"), on_weak_evidence=("weak", "sum"))
     )
     table.index.name = by
-    return _rates(table.reset_index(), "on_weak_evidence", "escalations", suppress)
+    return rates(table.reset_index(), "on_weak_evidence", "escalations", suppress)
 
 
 def published_table(cb: Casebook, year_ending: str = "2024-03") -> pd.DataFrame:

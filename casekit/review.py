@@ -1,0 +1,885 @@
+"""Team caseload reviews: every table a review shows, as pure functions over a Casebook.
+
+A review covers one team over a period, as known at an as-of date. Each section function
+returns :class:`Table` objects: a frame, its heading, a note on how to read it, which of its
+columns are counts, and whether it lists individual cases. With ``suppress`` every count goes
+through :func:`casekit.suppress` (1-5 shown as ``c``, plus secondary suppression) and lists of
+cases are withheld, so the review can leave the team.
+
+>>> import casekit
+>>> cb = casekit.load("data/synthetic")
+>>> scope = scope_for(cb, team="T01")
+>>> str(scope.as_of.date()), str(scope.start.date())
+('2025-03-31', '2024-04-01')
+>>> review = build(cb, scope)
+>>> [s.key for s in review.sections][:3]
+['caseload', 'flow', 'timeliness']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .casebook import Casebook
+from .contract import RESPONSE_LADDER, RUNG, TABLE_ORDER, TABLES
+from .disclosure import SUPPRESSED, suppress, suppression_mask
+from .errors import CasekitError
+from .proportionality import escalations, flags, working_days_after
+from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
+from .trends import safety_trends
+
+__all__ = [
+    "Scope",
+    "Table",
+    "Section",
+    "Review",
+    "scope_for",
+    "team_casebook",
+    "caseload",
+    "flow",
+    "timeliness",
+    "proportionality",
+    "practice",
+    "governance",
+    "dynamics",
+    "flags_in",
+    "headline",
+    "build",
+]
+
+CASE_TYPES = (GROUP_RADICALISATION, GROUP_BAU)
+ASSESSMENT_LIMIT = 10
+"""Working days from referral to the first assessment activity (the late_assessment flag)."""
+ASSESSMENT_STANDARD = 45
+"""Working days an assessment may take (Working Together 2023)."""
+WAIT_BANDS = ((0, 5, "0-5"), (6, 10, "6-10"), (11, 20, "11-20"), (21, 45, "21-45"))
+STALE_DAYS = 30
+"""A chronology not touched for longer than this is out of date (shown, not flagged)."""
+WITHHELD = "Withheld: this table lists individual cases, which stay inside the team."
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a review covers: one team, a period (inclusive), an as-of date, suppression."""
+
+    team_id: str
+    team_name: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    as_of: pd.Timestamp
+    suppress: bool = False
+
+    @property
+    def period(self) -> str:
+        """Say the period in words, e.g. ``1 Apr 2024 to 31 Mar 2025``."""
+        return f"{_day(self.start)} to {_day(self.end)}"
+
+
+@dataclass
+class Table:
+    """One table of a review, with what a reader needs to read it."""
+
+    key: str
+    """File name for the CSV and sheet name in the workbook."""
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+    counts: tuple[str, ...] = ()
+    """Columns holding counts of children, cases, decisions or records."""
+    case_level: bool = False
+    """The table lists individual cases: withheld when the review is suppressed."""
+
+
+@dataclass
+class Section:
+    """A part of the review: a heading, a sentence on why it matters, and its tables."""
+
+    key: str
+    title: str
+    why: str
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    """A whole team review: its scope, headline numbers and sections."""
+
+    scope: Scope
+    headline: dict[str, object]
+    sections: list[Section]
+
+    def section(self, key: str) -> Section:
+        """Return one section by its key (``caseload``, ``flow`` and so on)."""
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(f"no section {key!r}; sections are {[s.key for s in self.sections]}")
+
+    def tables(self) -> list[Table]:
+        """Return every table of every section, in order."""
+        return [t for s in self.sections for t in s.tables]
+
+    def save_tables(self, folder: str | Path) -> list[Path]:
+        """Write every table as CSV and all of them as one workbook; return the files written.
+
+        Withheld tables are not written. The workbook is named after the team.
+        """
+        from .io import write_file_atomically
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        shown = [t for t in self.tables() if not (t.case_level and self.scope.suppress)]
+        for t in shown:
+            path = out / f"{t.key}.csv"
+            write_file_atomically(path, t.frame.to_csv(index=False).encode("utf-8"))
+            written.append(path)
+        book = out / f"{self.scope.team_id}.xlsx"
+        write_file_atomically(book, _workbook(shown))
+        written.append(book)
+        return written
+
+
+def _day(when: pd.Timestamp) -> str:
+    return f"{when.day} {when.strftime('%b %Y')}"
+
+
+def _workbook(tables: list[Table]) -> bytes:
+    from io import BytesIO
+
+    buffer = BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for t in tables:
+            t.frame.to_excel(writer, sheet_name=t.key[:31], index=False)
+            sheet = writer.sheets[t.key[:31]]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(t.frame.columns):
+                width = max([len(str(column)), *t.frame[column].astype(str).str.len().head(200)])
+                sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(
+                    60, width + 2
+                )
+    return buffer.getvalue()
+
+
+# --- scope ----------------------------------------------------------------------------------
+
+
+def _date(name: str, value: object) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return pd.Timestamp(value).normalize()
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
+    except ValueError:
+        raise CasekitError(f"{name}: {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def latest_date(cb: Casebook) -> pd.Timestamp:
+    """Return the latest date recorded anywhere in the casebook (the extract's date)."""
+    dates = [cb.events["recorded_on"].max(), cb.events["date"].max(), cb.cases["opened"].max()]
+    for table in ("decisions", "judgements", "info_sharing", "supervisions"):
+        dates.append(cb.tables[table]["date"].max())
+    known = [d for d in dates if pd.notna(d)]
+    return max(known) if known else pd.Timestamp(dt.date.today())
+
+
+def scope_for(
+    cb: Casebook,
+    team: str,
+    start: object = None,
+    end: object = None,
+    as_of: object = None,
+    suppress: bool = False,
+) -> Scope:
+    """Check a review's parameters against the casebook and return its scope.
+
+    ``as_of`` defaults to the latest date in the data, ``end`` to ``as_of`` and ``start`` to a
+    year before ``end``. A bad date or an unknown team raises :class:`CasekitError` with a
+    message that says how to fix it.
+    """
+    teams = cb.teams.set_index("team_id")["team_name"] if len(cb.teams) else pd.Series()
+    known = sorted(set(teams.index) | set(cb.cases["team_id"].dropna()))
+    if team not in known:
+        from .validation import did_you_mean
+
+        same = [k for k in known if k.lower() == str(team).strip().lower()]
+        hint = (
+            f"did you mean {same[0]!r}?"
+            if same
+            else did_you_mean(team, known) or f"teams are: {', '.join(known) or 'none'}"
+        )
+        raise CasekitError(f"team: {team!r} is not a team in the data; {hint}.")
+    when = _date("as_of", as_of) or latest_date(cb)
+    last = _date("end", end) or when
+    first = _date("start", start) or (last - pd.DateOffset(years=1) + pd.Timedelta(days=1))
+    if first > last:
+        raise CasekitError(f"start and end: {first.date()} is after {last.date()}.")
+    if last > when:
+        raise CasekitError(
+            f"end: {last.date()} is after the as-of date {when.date()}; the review cannot "
+            "count what was not yet known. Move end back or as_of forward."
+        )
+    name = str(teams.get(team, team))
+    return Scope(str(team), name, first, last, when, bool(suppress))
+
+
+def team_casebook(cb: Casebook, team: str) -> Casebook:
+    """Keep only one team's cases, the records of those cases, and the team's workers."""
+    cases = cb.cases[cb.cases["team_id"] == team]
+    ids = set(cases["case_id"])
+    tables = {}
+    for table in TABLE_ORDER:
+        frame = cb.tables[table]
+        if table == "cases":
+            frame = cases
+        elif table in ("teams", "workers"):
+            frame = frame[frame["team_id"] == team]
+        elif "case_id" in TABLES[table].column_names:
+            frame = frame[frame["case_id"].isin(ids)]
+        tables[table] = frame.reset_index(drop=True)
+    return Casebook(tables, source=cb.source)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _case_type(cases: pd.DataFrame) -> pd.Series:
+    radical = cases["concern_flags"].map(lambda flags: GROUP_RADICALISATION in flags)
+    return pd.Series(
+        np.where(radical.astype(bool), GROUP_RADICALISATION, GROUP_BAU), index=cases.index
+    )
+
+
+def _lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """Look each key's date up (NaT where there is none), keeping the keys' index."""
+    found = dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(found, index=keys.index)
+
+
+def _open_at(cases: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
+    return cases[(cases["opened"] <= when) & (cases["closed"].isna() | (cases["closed"] > when))]
+
+
+def _counts(frame: pd.DataFrame, index: str, columns: str) -> pd.DataFrame:
+    """Count rows by two keys, with every case type as a column even when it has none."""
+    table = pd.crosstab(frame[index].astype(object), frame[columns].astype(object))
+    table = table.reindex(columns=list(CASE_TYPES), fill_value=0)
+    table.index.name = index
+    table.columns.name = None
+    return table
+
+
+def _published(counts: pd.DataFrame, scope: Scope, label: str) -> pd.DataFrame:
+    """Render a count table with totals, suppressed when the scope says so."""
+    out = suppress(counts, enabled=scope.suppress)
+    out.index = out.index.astype(str)
+    out.index.name = label
+    return out.reset_index()
+
+
+def _share(k: int, n: int) -> int | str:
+    return round(100 * k / n) if n else ""
+
+
+def _rate_rows(
+    rows: pd.DataFrame,
+    k: str,
+    n: str,
+    scope: Scope,
+    label: str,
+    more: tuple[str, ...] = (),
+    total_row: bool = False,
+) -> pd.DataFrame:
+    """Give k out of n as a whole-number percentage with its Wilson interval.
+
+    With suppression, every count column (``k``, ``n`` and ``more``) hides 1-5 as ``c``, and
+    so does a percentage made from a hidden count. With ``total_row`` the last row is the sum
+    of the others, so each column is also secured against subtraction.
+    """
+    table = rates(rows, k, n, suppress=False)
+    for column in ("rate", "low", "high"):
+        table[column] = (table[column].astype(float) * 100).round()
+    table = table.rename(columns={"rate": f"{label} %", "low": "95% CI low", "high": "95% CI high"})
+    if not scope.suppress:
+        return table
+    hidden = pd.DataFrame(False, index=table.index, columns=[k, n, *more])
+    for column in hidden.columns:
+        values = table[column].astype(int)
+        if total_row:
+            mask = suppression_mask(values.iloc[:-1].to_frame(), totals=True).iloc[:, 0]
+        else:
+            mask = values.between(1, 5)
+        hidden[column] = mask.to_numpy()
+    for column in hidden.columns:
+        table[column] = table[column].astype(object).mask(hidden[column], SUPPRESSED)
+    derived = hidden[k] | hidden[n]
+    for column in (f"{label} %", "95% CI low", "95% CI high"):
+        table[column] = table[column].astype(object).mask(derived, SUPPRESSED)
+    return table
+
+
+def _keep_case_lists(table: Table, scope: Scope) -> Table:
+    if table.case_level and scope.suppress:
+        table.frame = table.frame.iloc[0:0]
+        table.note = WITHHELD
+    return table
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def caseload(cb: Casebook, scope: Scope) -> list[Table]:
+    """Open cases per worker (weighted by FTE, split by case type) and unallocated cases."""
+    cases = _open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
+    workers = cb.workers.set_index("worker_id")
+    allocated = cases[cases["worker_id"].notna()]
+    counts = _counts(allocated, "worker_id", "case_type")
+    counts = counts.reindex(counts.index.union(workers.index), fill_value=0)
+    fte = workers["fte"].astype(float).reindex(counts.index)
+    role = workers["role"].astype(object).reindex(counts.index).fillna("")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_fte = pd.concat(
+            [counts.sum(axis=1) / fte, pd.Series({"Total": counts.to_numpy().sum() / fte.sum()})]
+        ).round(1)
+    per_worker = _published(counts, scope, "worker_id")
+    keys = per_worker["worker_id"]
+    per_worker.insert(1, "role", keys.map(role).fillna(""))
+    per_worker.insert(2, "fte", keys.map(fte).fillna(float(fte.sum())))
+    hidden = per_worker["Total"].eq(SUPPRESSED).to_numpy()  # a ratio would give it away
+    per_worker["cases per FTE"] = keys.map(per_fte).astype(object).mask(hidden, SUPPRESSED)
+    unallocated = cases[cases["worker_id"].isna()]
+    waiting = working_days_after(unallocated["opened"], pd.Series(scope.as_of, unallocated.index))
+    listing = pd.DataFrame(
+        {
+            "case_id": unallocated["case_id"].astype(object),
+            "case type": unallocated["case_type"],
+            "opened": unallocated["opened"].dt.strftime("%Y-%m-%d"),
+            "working days unallocated": waiting.astype("Int64"),
+        }
+    ).sort_values("working days unallocated", ascending=False)
+    summary = _published(
+        pd.DataFrame(
+            {
+                t: [int(((cases["case_type"] == t) & cases["worker_id"].isna()).sum())]
+                for t in CASE_TYPES
+            },
+            index=["unallocated"],
+        ),
+        scope,
+        "cases",
+    )
+    return [
+        Table(
+            "caseload_by_worker",
+            f"Open cases per worker on {_day(scope.as_of)}",
+            per_worker,
+            "Cases per FTE divides a worker's open cases by their full-time equivalence.",
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        Table(
+            "unallocated_count",
+            "Unallocated open cases",
+            summary,
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        _keep_case_lists(
+            Table(
+                "unallocated_cases",
+                "Unallocated cases, longest wait first",
+                listing.reset_index(drop=True),
+                "Working days since the referral, excluding weekends and bank holidays.",
+                case_level=True,
+            ),
+            scope,
+        ),
+    ]
+
+
+def _referred(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    c = cb.cases
+    referred = c[(c["opened"] >= scope.start) & (c["opened"] <= scope.end)]
+    return referred.assign(case_type=_case_type(referred))
+
+
+def _known_decisions(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    return cb.decisions[cb.decisions["date"] <= scope.as_of]
+
+
+def flow(cb: Casebook, scope: Scope) -> list[Table]:
+    """Referrals in the period by source and concern, and how far up the ladder they went."""
+    referred = _referred(cb, scope)
+    by_source = _counts(referred, "referral_source", "case_type")
+    concerns = referred[["case_id", "concern_flags", "case_type"]].explode("concern_flags")
+    by_concern = _counts(concerns.dropna(subset=["concern_flags"]), "concern_flags", "case_type")
+    d = _known_decisions(cb, scope)
+    d = d[d["case_id"].isin(referred["case_id"])]
+    highest = d.assign(rung=d["response"].map(RUNG).astype(int)).groupby("case_id")["rung"].max()
+    reached = referred.assign(
+        furthest=referred["case_id"]
+        .map(highest)
+        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else "no decision yet")
+    )
+    order = [*RESPONSE_LADDER, "no decision yet"]
+    outcomes = _counts(reached, "furthest", "case_type")
+    outcomes = outcomes.reindex([o for o in order if o in outcomes.index])
+    return [
+        Table(
+            "referrals_by_source",
+            f"Referrals received, {scope.period}, by source",
+            _published(by_source, scope, "referral source"),
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        Table(
+            "referrals_by_concern",
+            "Referrals by concern",
+            _published(by_concern, scope, "concern"),
+            "A referral can raise several concerns, so the concerns add up to more than the "
+            "referrals.",
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        Table(
+            "outcomes",
+            "How far up the response ladder each referral went",
+            _published(outcomes, scope, "furthest response"),
+            f"The most intrusive response decided by {_day(scope.as_of)}, least intrusive first.",
+            counts=(*CASE_TYPES, "Total"),
+        ),
+    ]
+
+
+def first_assessments(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """For each case referred in the period: first assessment, working days waited, outcome.
+
+    ``waited``: working days from referral to the first ``assessment`` event known by the
+    as-of date. ``took``: working days from that assessment to the next decision (its
+    outcome), missing while no decision has followed.
+    """
+    referred = _referred(cb, scope)
+    ev = cb.events[(cb.events["recorded_on"] <= scope.as_of) & (cb.events["kind"] == "assessment")]
+    first = ev.groupby("case_id")["date"].min()
+    out = referred[["case_id", "opened", "case_type"]].copy()
+    out["assessed"] = _lookup(out["case_id"], first)
+    out["waited"] = working_days_after(out["opened"], out["assessed"])
+    d = _known_decisions(cb, scope)[["case_id", "date"]]
+    after = d.merge(out[["case_id", "assessed"]], on="case_id")
+    after = after[after["date"] >= after["assessed"]].groupby("case_id")["date"].min()
+    out["outcome"] = _lookup(out["case_id"], after)
+    out["took"] = working_days_after(out["assessed"], out["outcome"])
+    return out
+
+
+def _band(days: pd.Series, limit_bands: tuple, beyond: str, missing: str) -> pd.Series:
+    labels = pd.Series(beyond, index=days.index, dtype=object)
+    for low, high, label in limit_bands:
+        labels[(days >= low) & (days <= high)] = label
+    labels[days.isna()] = missing
+    return labels
+
+
+def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
+    """Referral to first assessment (distribution, share within 10 working days) and duration."""
+    a = first_assessments(cb, scope)
+    a["wait band"] = _band(a["waited"], WAIT_BANDS, "over 45", "not yet assessed")
+    order = [label for *_, label in WAIT_BANDS] + ["over 45", "not yet assessed"]
+    waits = _counts(a, "wait band", "case_type").reindex(order, fill_value=0)
+    rows = []
+    for t in (*CASE_TYPES, "all"):
+        mine = a if t == "all" else a[a["case_type"] == t]
+        rows.append(
+            {
+                "case type": t,
+                "referrals": len(mine),
+                "assessed": int(mine["assessed"].notna().sum()),
+                "within 10 working days": int((mine["waited"] <= ASSESSMENT_LIMIT).sum()),
+                "median working days": mine["waited"].astype(float).median(),
+            }
+        )
+    summary = _rate_rows(
+        pd.DataFrame(rows),
+        "within 10 working days",
+        "referrals",
+        scope,
+        "within 10 days",
+        more=("assessed",),
+        total_row=True,
+    )
+    bands = ((0, 20, "0-20"), (21, 45, "21-45"))
+    a["duration"] = _band(a["took"], bands, "over 45", "no outcome yet")
+    assessed = a[a["assessed"].notna()]
+    durations = _counts(assessed, "duration", "case_type").reindex(
+        ["0-20", "21-45", "over 45", "no outcome yet"], fill_value=0
+    )
+    return [
+        Table(
+            "first_assessment_summary",
+            "Referral to first assessment",
+            summary,
+            f"Working days from the referral to the first assessment activity; the limit is "
+            f"{ASSESSMENT_LIMIT} (a later one raises the late_assessment flag). A share counts "
+            "every referral in the period, including those not yet assessed.",
+            counts=("referrals", "assessed", "within 10 working days"),
+        ),
+        Table(
+            "first_assessment_wait",
+            "Working days from referral to first assessment",
+            _published(waits, scope, "working days"),
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        Table(
+            "assessment_duration",
+            "Assessment duration",
+            _published(durations, scope, "working days"),
+            "Working days from the first assessment to the decision that followed it; the "
+            f"standard for a social work assessment is {ASSESSMENT_STANDARD}.",
+            counts=(*CASE_TYPES, "Total"),
+        ),
+    ]
+
+
+def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """Count flags, list them for supervision, and compare escalation and police-led steps."""
+    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    f = flag_table.assign(case_type=flag_table["case_id"].map(types).astype(object))
+    from .proportionality import FLAGS
+
+    by_flag = _counts(f.assign(flag=f["flag"].astype(str)), "flag", "case_type")
+    by_flag = by_flag.reindex(list(FLAGS), fill_value=0)
+    workers = cb.cases.set_index("case_id")["worker_id"]
+    flagged = pd.DataFrame(
+        {
+            "case_id": f["case_id"].astype(object),
+            "worker_id": f["case_id"].map(workers).astype(object).fillna("unallocated"),
+            "flag": f["flag"].astype(str),
+            "subject": f["subject_id"].astype(object),
+            "date": pd.to_datetime(f["date"]).dt.strftime("%Y-%m-%d"),
+            "reason": f["reason"].astype(object),
+        }
+    )
+    d = decision_profiles(cb)
+    d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end)]
+    esc = (
+        d.groupby(["group", "profile"])
+        .agg(decisions=("decision_id", "size"), escalations=("escalates", "sum"))
+        .reset_index()
+        .rename(columns={"group": "case type", "profile": "evidence it rests on"})
+    )
+    esc = _rate_rows(esc, "escalations", "decisions", scope, "escalated")
+    statutory = d[d["response"].isin(["section_47", "child_protection_plan", "proceedings"])]
+    police = pd.DataFrame(
+        [
+            {
+                "case type": t,
+                "statutory steps": int((statutory["group"] == t).sum()),
+                "police-led": int(
+                    ((statutory["group"] == t) & (statutory["lead_agency"] == "police")).sum()
+                ),
+            }
+            for t in CASE_TYPES
+        ]
+    )
+    police = _rate_rows(police, "police-led", "statutory steps", scope, "police-led")
+    return [
+        Table(
+            "flags_by_type",
+            f"Proportionality flags raised, as known on {_day(scope.as_of)}",
+            _published(by_flag, scope, "flag"),
+            "The flags are defined in the practice principles; each is a prompt for "
+            "supervision, not a finding.",
+            counts=(*CASE_TYPES, "Total"),
+        ),
+        _keep_case_lists(
+            Table(
+                "flagged_cases",
+                "For supervision: flagged cases and why",
+                flagged.reset_index(drop=True),
+                case_level=True,
+            ),
+            scope,
+        ),
+        Table(
+            "escalation_by_evidence",
+            "Escalation to child in need or above, by the evidence decisions rest on",
+            esc,
+            "Decisions in the period. Radicalisation cases beside the team's other "
+            "safeguarding cases with the same kind of evidence: a proportionate response "
+            "treats them alike (business as usual).",
+            counts=("decisions", "escalations"),
+        ),
+        Table(
+            "police_led",
+            "Statutory steps led by the police",
+            police,
+            "Section 47 enquiries, child protection plans and proceedings decided in the period.",
+            counts=("statutory steps", "police-led"),
+        ),
+    ]
+
+
+def practice(cb: Casebook, scope: Scope) -> list[Table]:
+    """Chronology currency, evidence links, family engagement, FGCs and supervision recency."""
+    cases = _open_at(cb.cases, scope.as_of)
+    ev = cb.events[cb.events["recorded_on"] <= scope.as_of]
+    last = ev.sort_values(["recorded_on", "date"], kind="stable").groupby("case_id").tail(1)
+    last = last.set_index("case_id")
+    sup_events = ev[ev["kind"] == "supervision"].groupby("case_id")["date"].max()
+    sup_records = cb.supervisions[cb.supervisions["date"] <= scope.as_of]
+    supervised = pd.concat([sup_events, sup_records.groupby("case_id")["date"].max()])
+    supervised = supervised.groupby(level=0).max()
+    last_entry = _lookup(cases["case_id"], last["recorded_on"])
+    last_supervised = _lookup(cases["case_id"], supervised)
+    currency = pd.DataFrame(
+        {
+            "case_id": cases["case_id"].astype(object),
+            "worker_id": cases["worker_id"].astype(object).fillna("unallocated"),
+            "last entry": last_entry.dt.strftime("%Y-%m-%d"),
+            "days since last entry": (scope.as_of - last_entry).dt.days,
+            "last entry summary": cases["case_id"].map(last["summary"]).astype(object),
+            "last supervision": last_supervised.dt.strftime("%Y-%m-%d"),
+            "days since supervision": (scope.as_of - last_supervised).dt.days,
+        }
+    ).sort_values("days since last entry", ascending=False, na_position="first")
+    currency["last entry summary"] = currency["last entry summary"].map(
+        lambda s: s if not isinstance(s, str) or len(s) <= 120 else s[:117] + "..."
+    )
+    plans = cb.plan_actions
+    plans = plans[(plans["created"] >= scope.start) & (plans["created"] <= scope.end)]
+    d = escalations(_known_decisions(cb, scope))
+    raising = d[d["raises"] & (d["date"] >= scope.start) & (d["date"] <= scope.end)]
+    up = raising[raising["rung"] >= RUNG["child_in_need"]]
+    fgc_cases = set(ev.loc[ev["kind"] == "family_group_conference", "case_id"])
+    escalated_cases = set(up["case_id"])
+    measures = pd.DataFrame(
+        [
+            ("plan actions that name the evidence they answer", _n_lists(plans), len(plans)),
+            ("decisions raising the response that cite evidence", _n_lists(raising), len(raising)),
+            (
+                "escalations to child in need or above with the family met and heard first",
+                int(up["family_engaged"].fillna(False).astype(bool).sum()),
+                len(up),
+            ),
+            (
+                "open cases that have had a family group conference",
+                int(cases["case_id"].isin(fgc_cases).sum()),
+                len(cases),
+            ),
+            (
+                "escalated cases that had a family group conference",
+                len(escalated_cases & fgc_cases),
+                len(escalated_cases),
+            ),
+            (
+                f"open cases discussed in supervision in the last {90} days",
+                int(((scope.as_of - last_supervised).dt.days <= 90).sum()),
+                len(cases),
+            ),
+            (
+                f"open cases with a chronology entry in the last {STALE_DAYS} days",
+                int(((scope.as_of - last_entry).dt.days <= STALE_DAYS).sum()),
+                len(cases),
+            ),
+        ],
+        columns=["measure", "yes", "of"],
+    )
+    measures = _rate_rows(measures, "yes", "of", scope, "share")
+    return [
+        Table(
+            "practice_measures",
+            "Practice quality",
+            measures,
+            "Escalations and decisions are those in the period; open cases are those open on "
+            f"{_day(scope.as_of)}.",
+            counts=("yes", "of"),
+        ),
+        _keep_case_lists(
+            Table(
+                "chronology_currency",
+                "Open cases: how current is the chronology, and when was it last supervised?",
+                currency.reset_index(drop=True),
+                "Least recently updated first. Supervision counts a supervision record or a "
+                "supervision entry in the chronology.",
+                case_level=True,
+            ),
+            scope,
+        ),
+    ]
+
+
+def _n_lists(frame: pd.DataFrame) -> int:
+    return int((frame["evidence_ids"].map(len) > 0).sum()) if len(frame) else 0
+
+
+def governance(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """Count sharing records with a purpose, a lawful basis and a consent position; list gaps."""
+    s = cb.info_sharing
+    s = s[(s["date"] >= scope.start) & (s["date"] <= scope.end)]
+    purpose = s["purpose"].notna()
+    basis = s["lawful_basis"] != "not_recorded"
+    consent = (s["consent"] != "not_sought") | s["not_sought_reason"].notna()
+    n = len(s)
+    rows = pd.DataFrame(
+        [
+            ("a purpose", int(purpose.sum()), n),
+            ("a lawful basis", int(basis.sum()), n),
+            ("a consent position (given, refused, or why not sought)", int(consent.sum()), n),
+            ("all three", int((purpose & basis & consent).sum()), n),
+        ],
+        columns=["sharing records with", "yes", "of"],
+    )
+    gaps = flag_table[flag_table["flag"].astype(str) == "sharing_without_basis"]
+    gaps = gaps[
+        (pd.to_datetime(gaps["date"]) >= scope.start) & (pd.to_datetime(gaps["date"]) <= scope.end)
+    ]
+    listing = pd.DataFrame(
+        {
+            "share_id": gaps["subject_id"].astype(object),
+            "case_id": gaps["case_id"].astype(object),
+            "what is missing": gaps["reason"].astype(object),
+        }
+    )
+    return [
+        Table(
+            "governance",
+            f"Information sharing, {scope.period}",
+            _rate_rows(rows, "yes", "of", scope, "share"),
+            counts=("yes", "of"),
+        ),
+        _keep_case_lists(
+            Table(
+                "governance_gaps",
+                "Sharing records with gaps",
+                listing.reset_index(drop=True),
+                case_level=True,
+            ),
+            scope,
+        ),
+    ]
+
+
+def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """Open cases whose safety judgements are rising or falling, and step-downs that are due."""
+    cases = _open_at(cb.cases, scope.as_of)
+    j = cb.judgements[
+        (cb.judgements["date"] <= scope.as_of) & cb.judgements["case_id"].isin(cases["case_id"])
+    ]
+    trends = safety_trends(j)
+    moving = trends[trends["trend"].isin(["rising", "falling"])]
+    counts = pd.crosstab(moving["level"].astype(object), moving["trend"].astype(object))
+    counts = counts.reindex(
+        index=["child", "family", "community"], columns=["rising", "falling"], fill_value=0
+    )
+    counts.columns.name = None
+    due = flag_table[flag_table["flag"].astype(str) == "step_down_due"]
+    listing = moving.sort_values(["trend", "change_per_90_days"]).reset_index(drop=True)
+    return [
+        Table(
+            "safety_trends",
+            "Open cases whose safety judgements are moving",
+            _published(counts, scope, "level"),
+            "A case's trend at a level is the fitted change in its safety scale (0-10), rising "
+            "or falling by more than half a point per 90 days.",
+            counts=("rising", "falling", "Total"),
+        ),
+        _keep_case_lists(
+            Table(
+                "safety_trend_cases",
+                "Which cases, and how fast",
+                listing,
+                case_level=True,
+            ),
+            scope,
+        ),
+        _keep_case_lists(
+            Table(
+                "step_downs_due",
+                "Step-downs that are due",
+                pd.DataFrame(
+                    {
+                        "case_id": due["case_id"].astype(object),
+                        "reason": due["reason"].astype(object),
+                    }
+                ).reset_index(drop=True),
+                "The response has stayed at child in need or above for over 90 days while every "
+                "judgement was 7 or above.",
+                case_level=True,
+            ),
+            scope,
+        ),
+    ]
+
+
+def flags_in(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """Return the flags a review reports: raised on the period's records, as known at as-of.
+
+    A flag's date is its subject's (a decision, plan action or sharing record), the first
+    assessment for ``late_assessment`` (or the as-of date when there is none yet), and the
+    end of the stretch for ``step_down_due``.
+    """
+    table = flags(cb, as_of=scope.as_of)
+    when = pd.to_datetime(table["date"])
+    return table[(when >= scope.start) & (when <= scope.as_of)].reset_index(drop=True)
+
+
+def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, object]:
+    """Give the numbers the index page shows for a team (suppressed like the review)."""
+    cases = _open_at(cb.cases, scope.as_of)
+    a = first_assessments(cb, scope)
+    numbers = {
+        "open cases": len(cases),
+        "unallocated": int(cases["worker_id"].isna().sum()),
+        "referrals": len(a),
+        "flags": len(flag_table),
+        "step-downs due": int((flag_table["flag"].astype(str) == "step_down_due").sum()),
+    }
+    within = int((a["waited"] <= ASSESSMENT_LIMIT).sum())
+    out: dict[str, object] = {
+        k: (SUPPRESSED if scope.suppress and 1 <= v <= 5 else v) for k, v in numbers.items()
+    }
+    hidden = scope.suppress and (1 <= within <= 5 or 1 <= len(a) <= 5)
+    out["assessed within 10 working days %"] = SUPPRESSED if hidden else _share(within, len(a))
+    return out
+
+
+SECTIONS = (
+    ("caseload", "Caseload", "Who holds which cases, and which children are waiting for a worker."),
+    ("flow", "Flow", "Where referrals come from, what they are about, and where they lead."),
+    ("timeliness", "Timeliness", "Assess early and meaningfully with the family."),
+    (
+        "proportionality",
+        "Proportionality",
+        "Belief is not risk; behaviour is. Respond as to any other safeguarding concern.",
+    ),
+    (
+        "practice",
+        "Practice quality",
+        "Plans tied to evidence, families engaged, chronologies current.",
+    ),
+    ("governance", "Information governance", "Share with partners under explicit governance."),
+    (
+        "dynamics",
+        "Dynamics",
+        "Risk is dynamic: who is getting safer, and whose response should step down.",
+    ),
+)
+
+
+def build(cb: Casebook, scope: Scope) -> Review:
+    """Build a team's whole review from a casebook (all teams, or already one team's)."""
+    team = team_casebook(cb, scope.team_id)
+    flag_table = flags_in(team, scope)
+    makers = {
+        "caseload": lambda: caseload(team, scope),
+        "flow": lambda: flow(team, scope),
+        "timeliness": lambda: timeliness(team, scope),
+        "proportionality": lambda: proportionality(team, scope, flag_table),
+        "practice": lambda: practice(team, scope),
+        "governance": lambda: governance(team, scope, flag_table),
+        "dynamics": lambda: dynamics(team, scope, flag_table),
+    }
+    sections = [Section(key, title, why, makers[key]()) for key, title, why in SECTIONS]
+    return Review(scope, headline(team, scope, flag_table), sections)

@@ -1,0 +1,81 @@
+"""Figures for a team review, drawn from the review's published tables.
+
+Each takes a :class:`casekit.review.Table` and returns a matplotlib ``Figure`` (never
+``plt.show()``). A suppressed cell (``c``) is not drawn as a bar; it is marked ``c`` instead,
+so a figure never shows more than its table. Colours are Okabe-Ito.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .disclosure import SUPPRESSED
+from .research import GROUP_BAU, GROUP_RADICALISATION
+from .review import CASE_TYPES, Table
+
+__all__ = ["count_bars", "rate_bars"]
+
+_COLOURS = {GROUP_RADICALISATION: "#D55E00", GROUP_BAU: "#0072B2"}
+
+
+def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    hidden = column.astype(str).eq(SUPPRESSED).to_numpy()
+    values = pd.to_numeric(column.mask(hidden), errors="coerce").fillna(0).to_numpy(dtype=float)
+    return values, hidden
+
+
+def count_bars(table: Table, xlabel: str) -> Figure:
+    """Draw a count table (rows by case type, without its Total row) as grouped bars."""
+    frame = table.frame[table.frame.iloc[:, 0].astype(str) != "Total"]
+    labels = frame.iloc[:, 0].astype(str).str.replace("_", " ").tolist()
+    fig = Figure(figsize=(8, 0.4 * len(labels) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(labels))
+    height = 0.8 / len(CASE_TYPES)
+    for i, case_type in enumerate(CASE_TYPES):
+        values, hidden = _numbers(frame[case_type])
+        pos = y + (i - (len(CASE_TYPES) - 1) / 2) * height
+        ax.barh(pos, values, height=height, color=_COLOURS[case_type], label=case_type)
+        for p in pos[hidden]:
+            ax.text(0.1, p, SUPPRESSED, va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(table.title, fontsize=10, loc="left")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def rate_bars(table: Table, label: str, by: list[str], rate: str) -> Figure:
+    """Draw a rate table's percentages with their 95% intervals, one bar per row."""
+    frame = table.frame
+    names = frame[by].astype(str).agg(": ".join, axis=1).tolist()
+    values, hidden = _numbers(frame[rate])
+    low, _ = _numbers(frame["95% CI low"])
+    high, _ = _numbers(frame["95% CI high"])
+    colours = [_COLOURS.get(str(g), "#555555") for g in frame[by[0]]]
+    fig = Figure(figsize=(8, 0.45 * len(names) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(names))
+    shown = ~hidden
+    ax.barh(y[shown], values[shown], color=np.array(colours)[shown], height=0.6)
+    ax.errorbar(
+        values[shown],
+        y[shown],
+        xerr=[values[shown] - low[shown], high[shown] - values[shown]],
+        fmt="none",
+        ecolor="#333333",
+        capsize=3,
+    )
+    for p in y[hidden]:
+        ax.text(1, p, f"{SUPPRESSED} (small numbers)", va="center", fontsize=8)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(label)
+    ax.set_title(table.title, fontsize=10, loc="left")
+    ax.grid(axis="x", alpha=0.3)
+    return fig

@@ -1,0 +1,133 @@
+"""Show a team review in a notebook: checked parameters in, escaped HTML and figures out.
+
+The review notebook is a few calls to this module, so that its exported HTML holds only
+headings, prose, tables and embedded PNG figures: no code, no scripts, nothing fetched from
+the network. All text from the data is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from io import BytesIO
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from .casebook import load
+from .errors import CasekitError
+from .io import write_file_atomically
+from .review import Review, Section, Table, build, scope_for
+from .review_figures import count_bars, rate_bars
+
+__all__ = ["open_review", "header_html", "section_html", "show", "save"]
+
+
+def open_review(
+    data: str,
+    team: str,
+    start: str = "",
+    end: str = "",
+    as_of: str = "",
+    suppress: bool = False,
+) -> Review:
+    """Check a review's parameters, load the bundle and build the team's review.
+
+    Raises :class:`CasekitError` naming the parameter and how to fix it.
+    """
+    if not str(data).strip():
+        raise CasekitError("data: give the bundle to review (a folder, workbook or store).")
+    if not Path(data).exists():
+        raise CasekitError(f"data: {data} does not exist. Check the path.")
+    if not str(team).strip():
+        raise CasekitError("team: give a team_id from the bundle's teams table.")
+    cb = load(data)
+    return build(cb, scope_for(cb, str(team), start, end, as_of, bool(suppress)))
+
+
+def _figure_html(fig: Figure, alt: str) -> str:
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=96)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="figure" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table_html(table: Table) -> str:
+    parts = [f"<h3>{html.escape(table.title)}</h3>"]
+    if table.note:
+        parts.append(f'<p class="note">{html.escape(table.note)}</p>')
+    if len(table.frame):
+        parts.append(table.frame.to_html(index=False, escape=True, na_rep="", border=0))
+    elif not table.note.startswith("Withheld"):
+        parts.append('<p class="note">None.</p>')
+    return "\n".join(parts)
+
+
+def _figures(section: Section) -> list[Figure]:
+    tables = {t.key: t for t in section.tables}
+    if any(t.frame.empty for t in tables.values() if not t.case_level):
+        return []  # nothing to draw (an empty period or team): the tables say so
+    if section.key == "caseload":
+        return [count_bars(tables["caseload_by_worker"], "open cases")]
+    if section.key == "timeliness":
+        return [count_bars(tables["first_assessment_wait"], "referrals")]
+    if section.key == "proportionality":
+        return [
+            rate_bars(
+                tables["escalation_by_evidence"],
+                "decisions that escalated to child in need or above (%)",
+                ["case type", "evidence it rests on"],
+                "escalated %",
+            )
+        ]
+    return []
+
+
+def header_html(review: Review) -> str:
+    """Render the review's title block and headline numbers."""
+    s = review.scope
+    suppressed = (
+        "Counts from 1 to 5 are shown as c, and lists of cases are withheld, so this review "
+        "can leave the team."
+        if s.suppress
+        else "Not suppressed: for use inside the team only."
+    )
+    cells = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in review.headline.items()
+    )
+    return (
+        f"<h1>Caseload review: {html.escape(s.team_name)} ({html.escape(s.team_id)})</h1>\n"
+        f'<p class="meta">Period {html.escape(s.period)}, as known on '
+        f"{s.as_of.date().isoformat()}. {html.escape(suppressed)}</p>\n"
+        f'<table class="headline">{cells}</table>'
+    )
+
+
+def section_html(section: Section) -> str:
+    """Render one section: heading, why it matters, tables, and its figure."""
+    parts = [
+        f"<h2>{html.escape(section.title)}</h2>",
+        f'<p class="why">{html.escape(section.why)}</p>',
+    ]
+    parts += [_table_html(t) for t in section.tables]
+    for fig in _figures(section):
+        parts.append(_figure_html(fig, fig.axes[0].get_title()))
+    return "\n".join(parts)
+
+
+def show(review: Review, key: str | None = None) -> None:
+    """Display the header (no ``key``) or one section of the review in the notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(header_html(review) if key is None else section_html(review.section(key))))
+
+
+def save(review: Review, folder: str) -> None:
+    """Write the review's tables (CSV, one workbook, headline.json) to ``folder``; "" skips."""
+    if not folder:
+        return
+    review.save_tables(folder)
+    headline = json.dumps(review.headline, indent=1, default=str).encode("utf-8")
+    write_file_atomically(Path(folder) / "headline.json", headline)

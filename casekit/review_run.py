@@ -1,0 +1,252 @@
+"""Run team reviews in batches: papermill per team, HTML without code, and an index page.
+
+Each team's review runs ``notebooks/caseload_review.ipynb`` with papermill in its own working
+directory (parallel kernels must not share one), then exports it with nbconvert's ``basic``
+template and no input cells into a page of our own: inline styles, figures as embedded PNG,
+no scripts, nothing loaded from the network. Everything a user gets wrong (a bad date, an
+unknown team, a missing bundle) is reported before any kernel starts. A team that fails is
+named with its cause; the other teams are still produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import jinja2
+
+from .casebook import load
+from .errors import CasekitError
+from .io import write_file_atomically
+from .review import Scope, scope_for
+
+__all__ = ["NOTEBOOK", "TeamResult", "plan", "run_team", "run_reviews", "write_index", "to_html"]
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "caseload_review.ipynb"
+"""The review notebook: notebooks/caseload_review.ipynb in the repository."""
+KERNEL_START_TIMEOUT = 120
+"""Seconds a kernel may take to start (parallel starts on a busy machine are slow)."""
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+_STYLE = """
+ body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em auto;
+        max-width: 70em; padding: 0 1em; color: #1a1a1a; line-height: 1.4; }
+ h1 { font-size: 1.5em; }
+ h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 2px solid #0072B2; }
+ h3 { font-size: 1em; margin: 1.4em 0 .3em; }
+ .meta, .note, .why { color: #444; } .note { font-size: .85em; } .why { font-style: italic; }
+ table { border-collapse: collapse; margin: .4em 0 1em; font-size: .85em; }
+ th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: left; vertical-align: top; }
+ th { background: #eef2f6; } td { font-variant-numeric: tabular-nums; }
+ img.figure { max-width: 100%; display: block; margin: .5em 0 1.5em; }
+ .failed { color: #a50026; } pre { white-space: pre-wrap; }
+ @media print { body { margin: 1cm; } h2 { page-break-before: auto; } }
+"""
+_PAGE = _ENV.from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>{{ style }}</style></head>
+<body>
+{{ body|safe }}
+<p class="note">Produced by casekit {{ version }} on {{ produced }}. Synthetic or pseudonymised
+data only.</p>
+</body></html>
+"""
+)
+_INDEX = _ENV.from_string(
+    """<h1>Caseload reviews</h1>
+<p class="meta">{{ teams|length }} teams · period {{ period }} · as known on {{ as_of }}
+{%- if suppress %} · suppressed for publication (counts 1-5 shown as c){% endif %}</p>
+<table><thead><tr><th>team</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for t in teams %}<tr><td>{% if t.ok %}<a href="{{ t.team_id }}.html">{{ t.team_name }}
+({{ t.team_id }})</a>{% else %}{{ t.team_name }} ({{ t.team_id }}){% endif %}</td>
+{% if t.ok %}{% for k in keys %}<td>{{ t.headline.get(k, "") }}</td>{% endfor %}
+{% else %}<td class="failed" colspan="{{ keys|length }}">failed: {{ t.error }}</td>{% endif %}
+</tr>
+{% endfor %}</tbody></table>
+"""
+)
+
+
+@dataclass
+class TeamResult:
+    """How one team's review went: its page, or the reason it failed."""
+
+    team_id: str
+    team_name: str
+    ok: bool
+    error: str = ""
+    seconds: float = 0.0
+    headline: dict | None = None
+
+
+def plan(
+    data: str | Path,
+    teams: Sequence[str] | str,
+    start: object = None,
+    end: object = None,
+    as_of: object = None,
+    suppress: bool = False,
+) -> list[Scope]:
+    """Check every parameter against the bundle and return one scope per team.
+
+    ``teams`` is a list of team ids or ``"all"``. Raises :class:`CasekitError` (or
+    :class:`casekit.errors.BundleInvalid`) before anything is run.
+    """
+    path = Path(data)
+    if not path.exists():
+        raise CasekitError(f"--data {data}: no such file or folder. Check the path.")
+    cb = load(path)
+    if teams == "all" or list(teams) == ["all"]:
+        ids = list(cb.teams["team_id"]) or sorted(cb.cases["team_id"].dropna().unique())
+    else:
+        ids = list(teams)
+    if not ids:
+        raise CasekitError(f"--data {data}: the bundle has no teams to review.")
+    return [scope_for(cb, team, start, end, as_of, suppress) for team in ids]
+
+
+def _parameters(data: Path, scope: Scope) -> dict[str, object]:
+    return {
+        "data": str(data),
+        "team": scope.team_id,
+        "start": scope.start.date().isoformat(),
+        "end": scope.end.date().isoformat(),
+        "as_of": scope.as_of.date().isoformat(),
+        "suppress": scope.suppress,
+        "tables_dir": "tables",
+    }
+
+
+def to_html(notebook: Path, title: str) -> str:
+    """Export an executed review notebook as one self-contained HTML page without code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True
+    )
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    return _page(title, body)
+
+
+def _page(title: str, body: str) -> str:
+    from . import __version__
+
+    return _PAGE.render(
+        title=title,
+        style=_STYLE,
+        body=body,
+        version=__version__,
+        produced=dt.date.today().isoformat(),
+    )
+
+
+def run_team(data: Path, out: Path, scope: Scope, notebook: Path) -> TeamResult:
+    """Run one team's review into ``out/<team>/`` and write ``out/<team>.html``."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    began = time.perf_counter()
+    work = out / scope.team_id
+    result = TeamResult(scope.team_id, scope.team_name, ok=False)
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        executed = work / "review.ipynb"
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=_parameters(data, scope),
+            cwd=str(work),
+            kernel_name="python3",
+            progress_bar=False,
+            start_timeout=KERNEL_START_TIMEOUT,
+        )
+        page = to_html(executed, f"Caseload review: {scope.team_name}")
+        write_file_atomically(out / f"{scope.team_id}.html", page.encode("utf-8"))
+        headline = work / "tables" / "headline.json"
+        result.headline = json.loads(headline.read_text()) if headline.exists() else {}
+        result.ok = True
+    except PapermillExecutionError as exc:
+        result.error = f"the review stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    except Exception as exc:  # a kernel that would not start, a disk that is full, ...
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def write_index(out: Path, scopes: list[Scope], results: list[TeamResult]) -> Path:
+    """Write ``out/index.html``: every team with its headline numbers and a link."""
+    keys: list[str] = []
+    for r in results:
+        for k in r.headline or {}:
+            if k not in keys:
+                keys.append(k)
+    first = scopes[0]
+    body = _INDEX.render(
+        teams=results,
+        keys=keys,
+        period=first.period,
+        as_of=first.as_of.date().isoformat(),
+        suppress=first.suppress,
+    )
+    path = out / "index.html"
+    write_file_atomically(path, _page("Caseload reviews", body).encode("utf-8"))
+    return path
+
+
+def run_reviews(
+    data: str | Path,
+    out: str | Path,
+    scopes: list[Scope],
+    jobs: int = 1,
+    notebook: str | Path | None = None,
+    progress: Callable[[TeamResult], None] | None = None,
+) -> list[TeamResult]:
+    """Run every scope's review (``jobs`` at a time) and write the index; return the results.
+
+    Results come back in the order of ``scopes``. ``progress`` is called as each team ends.
+    """
+    data, out = Path(data).resolve(), Path(out).resolve()
+    book = Path(notebook).resolve() if notebook else NOTEBOOK
+    if not book.exists():
+        raise CasekitError(f"--notebook {book}: no such notebook.")
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, TeamResult] = {}
+    if jobs <= 1 or len(scopes) == 1:
+        for scope in scopes:
+            results[scope.team_id] = run_team(data, out, scope, book)
+            if progress:
+                progress(results[scope.team_id])
+    else:
+        workers = min(jobs, len(scopes), os.cpu_count() or 1) or 1
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures: dict[Future[TeamResult], Scope] = {
+                pool.submit(run_team, data, out, scope, book): scope for scope in scopes
+            }
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.team_id] = result
+                if progress:
+                    progress(result)
+    ordered = [results[s.team_id] for s in scopes]
+    write_index(out, scopes, ordered)
+    return ordered

@@ -1,0 +1,494 @@
+"""Team caseload reviews: each section on a hand-made bundle with known answers, then the
+whole `casekit review` run (HTML, tables, index, failures, suppression, bad parameters)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SYNTHETIC, write_csv_bundle
+
+import casekit
+from casekit import review
+from casekit.cli import main
+from casekit.errors import CasekitError
+
+SCRIPT = '<script>alert("x")</script> The visit went well'
+
+
+def ev(eid, case, date, category, kind="visit", summary="s", recorded=""):
+    return {
+        "event_id": eid,
+        "case_id": case,
+        "date": date,
+        "recorded_on": recorded or date,
+        "source_agency": "social_care",
+        "kind": kind,
+        "summary": summary,
+        "category": category,
+        "level": "child",
+    }
+
+
+def case(cid, team, worker, opened, flags, source, closed=""):
+    return {
+        "case_id": cid,
+        "child_id": "K" + cid,
+        "team_id": team,
+        "worker_id": worker,
+        "opened": opened,
+        "closed": closed,
+        "referral_source": source,
+        "concern_flags": flags,
+    }
+
+
+TABLES = {
+    "teams": [{"team_id": "T1", "team_name": "North"}, {"team_id": "T2", "team_name": "South"}],
+    "workers": [
+        {"worker_id": "W1", "team_id": "T1", "role": "social_worker", "fte": "0.5"},
+        {"worker_id": "W2", "team_id": "T1", "role": "team_manager", "fte": "1"},
+        {"worker_id": "W9", "team_id": "T2", "role": "social_worker", "fte": "1"},
+    ],
+    "cases": [
+        case("C1", "T1", "W1", "2024-01-08", "radicalisation", "education"),
+        case("C2", "T1", "W1", "2024-03-04", "neglect", "police"),
+        case("C3", "T1", "", "2024-06-03", "radicalisation", "community"),
+        case("C4", "T1", "W2", "2023-01-02", "neglect", "health", closed="2023-06-30"),
+        case("C9", "T2", "W9", "2024-05-01", "neglect", "health"),
+    ],
+    "events": [
+        ev("E1", "C1", "2024-01-09", "views_expressed", kind="referral"),
+        ev("E2", "C1", "2024-01-09", "agency_action", kind="assessment"),
+        ev("E5", "C1", "2024-11-01", "protective", summary=SCRIPT),
+        ev("E3", "C2", "2024-03-04", "harm", kind="referral"),
+        ev("E4", "C2", "2024-03-25", "agency_action", kind="assessment"),
+        ev("E6", "C3", "2024-06-03", "views_expressed", kind="referral"),
+        ev("E7", "C4", "2023-01-03", "agency_action", kind="assessment"),
+        ev("E9", "C9", "2024-05-02", "agency_action", kind="assessment"),
+    ],
+    "decisions": [
+        {
+            "decision_id": "D1",
+            "case_id": "C1",
+            "date": "2024-02-01",
+            "response": "child_in_need",
+            "lead_agency": "social_care",
+            "family_engaged": "no",
+            "evidence_ids": "E1",
+        },
+        {
+            "decision_id": "D2",
+            "case_id": "C2",
+            "date": "2024-04-01",
+            "response": "child_in_need",
+            "lead_agency": "social_care",
+            "family_engaged": "yes",
+            "evidence_ids": "E3",
+        },
+    ],
+    "plan_actions": [
+        {
+            "action_id": "A1",
+            "case_id": "C1",
+            "created": "2024-02-02",
+            "description": "Mentoring",
+            "level": "child",
+            "owner_agency": "education",
+            "evidence_ids": "E1",
+        },
+        {
+            "action_id": "A2",
+            "case_id": "C2",
+            "created": "2024-04-02",
+            "description": "Parenting support",
+            "level": "family",
+            "owner_agency": "social_care",
+            "evidence_ids": "",
+        },
+    ],
+    "info_sharing": [
+        {
+            "share_id": "S1",
+            "case_id": "C1",
+            "date": "2024-01-12",
+            "from_agency": "police",
+            "to_agency": "social_care",
+            "purpose": "assessment",
+            "lawful_basis": "not_recorded",
+            "consent": "given",
+            "not_sought_reason": "",
+        },
+        {
+            "share_id": "S2",
+            "case_id": "C2",
+            "date": "2024-03-10",
+            "from_agency": "health",
+            "to_agency": "social_care",
+            "purpose": "assessment",
+            "lawful_basis": "public_task",
+            "consent": "not_sought",
+            "not_sought_reason": "",
+        },
+        {
+            "share_id": "S3",
+            "case_id": "C2",
+            "date": "2024-05-01",
+            "from_agency": "social_care",
+            "to_agency": "education",
+            "purpose": "plan",
+            "lawful_basis": "public_task",
+            "consent": "given",
+            "not_sought_reason": "",
+        },
+    ],
+    "supervisions": [{"supervision_id": "SV1", "case_id": "C1", "date": "2024-12-01"}],
+}
+AS_OF = "2024-12-31"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    return write_csv_bundle(tmp_path_factory.mktemp("review") / "bundle", TABLES)
+
+
+@pytest.fixture(scope="module")
+def built(bundle) -> review.Review:
+    cb = casekit.load(bundle)
+    return review.build(cb, review.scope_for(cb, "T1", start="2024-01-01", as_of=AS_OF))
+
+
+def table(r: review.Review, key: str) -> pd.DataFrame:
+    found = [t for t in r.tables() if t.key == key]
+    assert found, key
+    return found[0].frame
+
+
+def row(frame: pd.DataFrame, first: str) -> dict:
+    return frame[frame.iloc[:, 0].astype(str) == first].iloc[0].to_dict()
+
+
+# --- the sections, with known answers ----------------------------------------------------------
+
+
+def test_scope_defaults_and_bad_parameters(bundle):
+    cb = casekit.load(bundle)
+    s = review.scope_for(cb, "T1")
+    assert (s.as_of, s.end, s.start) == (
+        pd.Timestamp("2024-12-01"),  # the latest date in the data (the supervision)
+        pd.Timestamp("2024-12-01"),
+        pd.Timestamp("2023-12-02"),
+    )
+    assert s.team_name == "North"
+    with pytest.raises(CasekitError, match=r"team: 'T3' is not a team.*teams are: T1, T2"):
+        review.scope_for(cb, "T3")
+    with pytest.raises(CasekitError, match=r"did you mean 'T1'"):
+        review.scope_for(cb, "t1")
+    with pytest.raises(CasekitError, match=r"start: '2024-13-01' is not a date; write it as"):
+        review.scope_for(cb, "T1", start="2024-13-01")
+    with pytest.raises(CasekitError, match=r"2024-06-01 is after 2024-05-01"):
+        review.scope_for(cb, "T1", start="2024-06-01", end="2024-05-01", as_of="2024-06-30")
+    with pytest.raises(CasekitError, match=r"end: 2024-12-31 is after the as-of date"):
+        review.scope_for(cb, "T1", end="2024-12-31", as_of="2024-06-30")
+
+
+def test_caseload(built):
+    per_worker = table(built, "caseload_by_worker")
+    w1 = row(per_worker, "W1")
+    assert (w1["radicalisation"], w1["other safeguarding"], w1["Total"]) == ("1", "1", "2")
+    assert w1["fte"] == 0.5 and w1["cases per FTE"] == 4.0
+    assert row(per_worker, "W2")["Total"] == "0"  # C4 closed before the as-of date
+    assert "W9" not in set(per_worker["worker_id"])  # another team's worker
+    assert row(per_worker, "Total")["fte"] == 1.5
+    unallocated = table(built, "unallocated_cases")
+    assert unallocated["case_id"].tolist() == ["C3"]
+    assert unallocated["case type"].tolist() == ["radicalisation"]
+    assert row(table(built, "unallocated_count"), "unallocated")["radicalisation"] == "1"
+
+
+def test_flow(built):
+    source = table(built, "referrals_by_source")
+    assert row(source, "education")["radicalisation"] == "1"
+    assert row(source, "police")["other safeguarding"] == "1"
+    assert row(source, "Total")["Total"] == "3"  # C4 was referred before the period
+    outcomes = table(built, "outcomes")
+    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no decision yet", "Total"]
+    assert row(outcomes, "child_in_need")["Total"] == "2"
+
+
+def test_timeliness(built):
+    summary = table(built, "first_assessment_summary")
+    everyone = row(summary, "all")
+    assert (everyone["referrals"], everyone["assessed"], everyone["within 10 working days"]) == (
+        3,
+        2,
+        1,
+    )
+    assert everyone["within 10 days %"] == 33.0
+    assert everyone["median working days"] == 8.0  # 1 (C1) and 15 (C2)
+    waits = table(built, "first_assessment_wait")
+    assert row(waits, "0-5")["radicalisation"] == "1"
+    assert row(waits, "11-20")["other safeguarding"] == "1"
+    assert row(waits, "not yet assessed")["radicalisation"] == "1"
+    duration = table(built, "assessment_duration")
+    # C1: assessed 9 Jan, decided 1 Feb (17 working days); C2: 25 Mar to 1 Apr (3: Easter)
+    assert row(duration, "0-20")["Total"] == "2"
+    assert row(duration, "Total")["Total"] == "2"  # C3 has no assessment to time
+    took = review.first_assessments(casekit.load(SYNTHETIC), built.scope)["took"].dropna()
+    assert len(took) and took.ge(0).all()
+
+
+def test_proportionality(built):
+    by_flag = table(built, "flags_by_type")
+    assert row(by_flag, "escalation_on_belief_or_views")["radicalisation"] == "1"
+    assert row(by_flag, "family_not_engaged")["radicalisation"] == "1"
+    late = row(by_flag, "late_assessment")
+    assert (late["radicalisation"], late["other safeguarding"]) == ("1", "1")  # C3 never; C2
+    assert row(by_flag, "plan_not_linked")["other safeguarding"] == "1"
+    assert row(by_flag, "sharing_without_basis")["Total"] == "2"
+    flagged = table(built, "flagged_cases")
+    assert {"C1", "C2", "C3"} == set(flagged["case_id"])
+    belief = flagged[flagged["flag"] == "escalation_on_belief_or_views"].iloc[0]
+    assert "E1 (views expressed)" in belief["reason"] and belief["worker_id"] == "W1"
+    assert flagged.loc[flagged["case_id"] == "C3", "worker_id"].iloc[0] == "unallocated"
+    esc = table(built, "escalation_by_evidence")
+    weak = esc[(esc["case type"] == "radicalisation")].iloc[0]
+    assert weak["evidence it rests on"] == "belief, views or context only"
+    assert (weak["decisions"], weak["escalations"], weak["escalated %"]) == (1, 1, 100.0)
+    police = table(built, "police_led")
+    assert police["statutory steps"].tolist() == [0, 0]
+
+
+def test_practice_and_governance(built):
+    measures = table(built, "practice_measures").set_index("measure")
+    assert measures.loc[
+        "plan actions that name the evidence they answer", ["yes", "of"]
+    ].tolist() == [1, 2]
+    assert measures.loc["decisions raising the response that cite evidence", "yes"] == 2
+    engaged = measures.loc[
+        "escalations to child in need or above with the family met and heard first"
+    ]
+    assert (engaged["yes"], engaged["of"], engaged["share %"]) == (1, 2, 50.0)
+    supervised = measures.loc["open cases discussed in supervision in the last 90 days"]
+    assert (supervised["yes"], supervised["of"]) == (1, 3)
+    currency = table(built, "chronology_currency").set_index("case_id")
+    assert currency.loc["C1", "days since last entry"] == 60
+    assert currency.loc["C1", "last entry summary"] == SCRIPT
+    assert currency.loc["C1", "days since supervision"] == 30
+    gov = table(built, "governance").set_index("sharing records with")
+    assert gov.loc["a purpose", "yes"] == 3
+    assert gov.loc["a lawful basis", "yes"] == 2
+    assert gov.loc["all three", ["yes", "of", "share %"]].tolist() == [1, 3, 33.0]
+    assert set(table(built, "governance_gaps")["share_id"]) == {"S1", "S2"}
+
+
+def test_dynamics_counts_rising_and_falling_open_cases(tmp_path):
+    tables = {k: [dict(r) for r in v] for k, v in TABLES.items()}
+    tables["judgements"] = [
+        {"judgement_id": f"J{i}", "case_id": c, "date": d, "level": "child", "safety_scale": s}
+        for i, (c, d, s) in enumerate(
+            [
+                ("C1", "2024-03-01", "3"),
+                ("C1", "2024-09-01", "8"),  # rising
+                ("C2", "2024-03-01", "8"),
+                ("C2", "2024-09-01", "2"),  # falling
+                ("C4", "2023-02-01", "1"),
+                ("C4", "2023-05-01", "9"),  # closed: not counted
+            ]
+        )
+    ]
+    cb = casekit.load(write_csv_bundle(tmp_path / "b", tables))
+    r = review.build(cb, review.scope_for(cb, "T1", as_of=AS_OF))
+    counts = table(r, "safety_trends")
+    assert row(counts, "child")["rising"] == "1" and row(counts, "child")["falling"] == "1"
+    assert set(table(r, "safety_trend_cases")["case_id"]) == {"C1", "C2"}
+
+
+def test_suppressed_sections_hide_small_counts_and_case_lists(bundle):
+    cb = casekit.load(bundle)
+    r = review.build(cb, review.scope_for(cb, "T1", as_of=AS_OF, suppress=True))
+    assert all(t.frame.empty for t in r.tables() if t.case_level)
+    checked = 0
+    for t in r.tables():
+        for column in t.counts:
+            values = pd.to_numeric(t.frame[column], errors="coerce")
+            assert not values.between(1, 5).any(), (t.key, column)
+            checked += len(values)
+    assert checked > 100
+    assert r.headline["open cases"] == "c"
+
+
+# --- the whole run ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reports(bundle, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    code = main(
+        [
+            "review",
+            "--data",
+            str(bundle),
+            "--out",
+            str(out),
+            "--team",
+            "T1,T2",
+            "--as-of",
+            AS_OF,
+            "--from",
+            "2024-01-01",
+            "--jobs",
+            "2",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_review_writes_pages_tables_and_index(reports):
+    page = (reports / "T1.html").read_text()
+    assert "Caseload review: North (T1)" in page
+    for case_id in ("C1", "C2", "C3"):
+        assert f">{case_id}<" in page  # the supervisor's list and the unallocated list
+    assert "33" in page  # assessed within 10 working days, %
+    assert "review_report" not in page and "open_review" not in page  # no code
+    assert "<script" not in page.lower()
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; The visit went well' in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert page.count('src="data:image/png;base64,') == 3
+    tables = reports / "T1" / "tables"
+    assert (tables / "T1.xlsx").stat().st_size > 0
+    flags = pd.read_csv(tables / "flagged_cases.csv")
+    assert set(flags["case_id"]) == {"C1", "C2", "C3"}
+    assert (reports / "T1" / "review.ipynb").exists()
+    index = (reports / "index.html").read_text()
+    assert 'href="T1.html"' in index and 'href="T2.html"' in index
+    assert json.loads((tables / "headline.json").read_text())["referrals"] == 3
+
+
+def test_review_page_loads_nothing_from_the_network(reports):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((reports / "T1.html").as_uri())
+        assert page.locator("h1").first.inner_text().startswith("Caseload review: North")
+        shown = page.locator("img.figure").evaluate_all("els => els.map(e => e.naturalWidth)")
+        browser.close()
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert len(shown) == 3 and all(w > 100 for w in shown)  # the figures decode
+
+
+def test_a_failing_team_is_named_and_the_others_are_written(bundle, tmp_path, capsys):
+    import nbformat
+
+    book = nbformat.read(review_notebook(), as_version=4)
+    book.cells.insert(
+        3,
+        nbformat.v4.new_code_cell(
+            'if team == "T2":\n    raise RuntimeError("the T2 extract is locked")'
+        ),
+    )
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(book, broken)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "review",
+            "--data",
+            str(bundle),
+            "--out",
+            str(out),
+            "--team",
+            "T1,T2",
+            "--as-of",
+            AS_OF,
+            "--jobs",
+            "2",
+            "--notebook",
+            str(broken),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "team T2: failed: the review stopped in cell" in err
+    assert "RuntimeError: the T2 extract is locked" in err
+    assert (out / "T1.html").exists() and not (out / "T2.html").exists()
+    index = (out / "index.html").read_text()
+    assert "failed:" in index and 'href="T1.html"' in index
+
+
+def review_notebook() -> Path:
+    from casekit.review_run import NOTEBOOK
+
+    return NOTEBOOK
+
+
+def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path):
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "review",
+                "--data",
+                str(bundle),
+                "--out",
+                str(out),
+                "--team",
+                "T1",
+                "--as-of",
+                AS_OF,
+                "--suppress",
+            ]
+        )
+        == 0
+    )
+    r = review.build(
+        casekit.load(bundle),
+        review.scope_for(casekit.load(bundle), "T1", as_of=AS_OF, suppress=True),
+    )
+    counts = {t.key: t.counts for t in r.tables()}
+    files = sorted((out / "T1" / "tables").glob("*.csv"))
+    assert {f.stem for f in files} == {t.key for t in r.tables() if not t.case_level}
+    seen = 0
+    for f in files:
+        frame = pd.read_csv(f, dtype=str)
+        for column in counts[f.stem]:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            assert not values.between(1, 5).any(), (f.name, column)
+            seen += int((frame[column] == "c").sum())
+    assert seen > 10  # suppression really happened
+    page = re.sub(r'src="data:[^"]*"', "", (out / "T1.html").read_text())  # drop figures
+    assert not re.search(r">C[1-4]<", page)  # no case lists leave the team
+    assert "Withheld" in page
+
+
+def _run(argv: list[str]) -> int:
+    """Run the command as a shell would: argparse's own errors exit with 2 as well."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--team", "T7"], "team: 'T7' is not a team in the data"),
+        (["--as-of", "2024-02-30"], "is not a date; write it as YYYY-MM-DD"),
+        (["--from", "2024-12-01", "--to", "2024-11-01", "--as-of", AS_OF], "is after"),
+        (["--data", "no/such/bundle"], "no such file or folder"),
+    ],
+)
+def test_bad_parameters_stop_before_any_kernel(bundle, tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    argv = ["review", "--out", str(out)] + ([] if "--data" in args else ["--data", str(bundle)])
+    assert _run(argv + args) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # nothing written, no kernel started
