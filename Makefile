@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_chronology.py
 	$(BIN)/python benchmarks/bench_timeline.py
 	$(BIN)/python benchmarks/bench_research.py
+	$(BIN)/python benchmarks/bench_review.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info reports

@@ -8,6 +8,20 @@ import platform
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+WORK = Path(__file__).resolve().parent / ".work"
+"""Generated bundles, kept between runs (not committed)."""
+
+
+def parquet_bundle(cases: int) -> Path:
+    """Generate (once) a synthetic Parquet bundle with this many cases, in WORK."""
+    import subprocess
+    import sys
+
+    path = WORK / f"parquet-{cases}"
+    if not (path / "events.parquet").exists():
+        command = ["synth", "--out", str(path), "--cases", str(cases), "--form", "parquet"]
+        subprocess.run([sys.executable, "-m", "casekit.cli", *command, "--overwrite"], check=True)
+    return path
 
 
 def machine() -> str:

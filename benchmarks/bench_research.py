@@ -17,9 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _results import write_section
-
-WORK = Path(__file__).resolve().parent / ".work"
+from _results import WORK, parquet_bundle, write_section
 
 READ = r"""
 import json, resource, sys, time
@@ -56,29 +54,6 @@ times["total"] = time.perf_counter() - t0
 print(json.dumps({**times, "events": len(cb.events), "n_flags": len(table),
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def bundle(cases: int) -> Path:
-    """Generate (once) a Parquet bundle with this many cases."""
-    path = WORK / f"parquet-{cases}"
-    if not (path / "events.parquet").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "casekit.cli",
-                "synth",
-                "--out",
-                str(path),
-                "--cases",
-                str(cases),
-                "--form",
-                "parquet",
-                "--overwrite",
-            ],
-            check=True,
-        )
-    return path
 
 
 def inflate(path: Path, events: int) -> Path:
@@ -134,9 +109,9 @@ def main() -> None:
         "| whole study | study / read | peak memory |",
         "|---:|" + "---:|" * 8,
     ]
-    measured = [(n, bundle(n)) for n in args.sizes]
+    measured = [(n, parquet_bundle(n)) for n in args.sizes]
     if max(args.sizes) >= 200_000:
-        measured.append((max(args.sizes), inflate(bundle(max(args.sizes)), 6_000_000)))
+        measured.append((max(args.sizes), inflate(parquet_bundle(max(args.sizes)), 6_000_000)))
     for n, path in measured:
         read = run(READ, path)
         study = run(STUDY, path)

@@ -7,14 +7,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from .casebook import Casebook, load, validate_path
 from .contract import RESPONSE_LADDER, RUNG, TABLES
 from .disclosure import suppress
 from .errors import BundleInvalid, CasekitError, Problem, WriteRefused
-from .store import Store, open_store
 
-open = open_store  # noqa: A001 - `casekit.open(path)` is the documented way in
+if TYPE_CHECKING:
+    from .store import Store
+
 validate = validate_path
+
+
+def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
+    path_or_url: str | Path, user: str | None = None, create: bool = True
+) -> Store:
+    """Open (or create) a casebook store; see :func:`casekit.store.open_store`."""
+    from .store import open_store
+
+    return open_store(path_or_url, user=user, create=create)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the store (and SQLAlchemy) only when it is used: most jobs never need it."""
+    if name in ("Store", "open_store"):
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'casekit' has no attribute {name!r}")
+
 
 __all__ = [
     "Casebook",

@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .arrowops import is_in
 from .casebook import Casebook
-from .contract import RESPONSE_LADDER, RUNG, TABLE_ORDER, TABLES
+from .contract import RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES, TABLE_ORDER, TABLES
 from .disclosure import SUPPRESSED, suppress, suppression_mask
 from .errors import CasekitError
-from .proportionality import escalations, flags, working_days_after
+from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
 from .trends import safety_trends
 
@@ -127,14 +128,20 @@ class Review:
     def save_tables(self, folder: str | Path) -> list[Path]:
         """Write every table as CSV and all of them as one workbook; return the files written.
 
-        Withheld tables are not written. The workbook is named after the team.
+        Withheld tables are not written (and an earlier copy of one is removed). The workbook
+        is named after the team.
         """
         from .io import write_file_atomically
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        shown = [t for t in self.tables() if not (t.case_level and self.scope.suppress)]
+        shown = []
+        for t in self.tables():
+            if t.case_level and self.scope.suppress:  # and a list from an earlier run goes
+                (out / f"{t.key}.csv").unlink(missing_ok=True)
+            else:
+                shown.append(t)
         for t in shown:
             path = out / f"{t.key}.csv"
             write_file_atomically(path, t.frame.to_csv(index=False).encode("utf-8"))
@@ -232,7 +239,6 @@ def scope_for(
 def team_casebook(cb: Casebook, team: str) -> Casebook:
     """Keep only one team's cases, the records of those cases, and the team's workers."""
     cases = cb.cases[cb.cases["team_id"] == team]
-    ids = set(cases["case_id"])
     tables = {}
     for table in TABLE_ORDER:
         frame = cb.tables[table]
@@ -241,7 +247,7 @@ def team_casebook(cb: Casebook, team: str) -> Casebook:
         elif table in ("teams", "workers"):
             frame = frame[frame["team_id"] == team]
         elif "case_id" in TABLES[table].column_names:
-            frame = frame[frame["case_id"].isin(ids)]
+            frame = frame[is_in(frame["case_id"], cases["case_id"])]
         tables[table] = frame.reset_index(drop=True)
     return Casebook(tables, source=cb.source)
 
@@ -546,8 +552,6 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     """Count flags, list them for supervision, and compare escalation and police-led steps."""
     types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
     f = flag_table.assign(case_type=flag_table["case_id"].map(types).astype(object))
-    from .proportionality import FLAGS
-
     by_flag = _counts(f.assign(flag=f["flag"].astype(str)), "flag", "case_type")
     by_flag = by_flag.reindex(list(FLAGS), fill_value=0)
     workers = cb.cases.set_index("case_id")["worker_id"]
@@ -570,7 +574,7 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
         .rename(columns={"group": "case type", "profile": "evidence it rests on"})
     )
     esc = _rate_rows(esc, "escalations", "decisions", scope, "escalated")
-    statutory = d[d["response"].isin(["section_47", "child_protection_plan", "proceedings"])]
+    statutory = d[d["response"].isin(STATUTORY_RESPONSES)]
     police = pd.DataFrame(
         [
             {

@@ -168,7 +168,9 @@ def run_team(data: Path, out: Path, scope: Scope, notebook: Path) -> TeamResult:
     began = time.perf_counter()
     work = out / scope.team_id
     result = TeamResult(scope.team_id, scope.team_name, ok=False)
+    page = out / f"{scope.team_id}.html"
     try:
+        page.unlink(missing_ok=True)  # a page from an earlier run must not pass for this one
         work.mkdir(parents=True, exist_ok=True)
         executed = work / "review.ipynb"
         papermill.execute_notebook(
@@ -180,8 +182,8 @@ def run_team(data: Path, out: Path, scope: Scope, notebook: Path) -> TeamResult:
             progress_bar=False,
             start_timeout=KERNEL_START_TIMEOUT,
         )
-        page = to_html(executed, f"Caseload review: {scope.team_name}")
-        write_file_atomically(out / f"{scope.team_id}.html", page.encode("utf-8"))
+        html = to_html(executed, f"Caseload review: {scope.team_name}")
+        write_file_atomically(page, html.encode("utf-8"))
         headline = work / "tables" / "headline.json"
         result.headline = json.loads(headline.read_text()) if headline.exists() else {}
         result.ok = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -430,8 +431,10 @@ def review_notebook() -> Path:
     return NOTEBOOK
 
 
-def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path):
+def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
     out = tmp_path / "out"
+    shutil.copytree(reports, out)  # an earlier, unsuppressed run into the same folder
+    assert (out / "T1" / "tables" / "flagged_cases.csv").exists()
     assert (
         main(
             [
