@@ -289,6 +289,13 @@ def _published(counts: pd.DataFrame, scope: Scope, label: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _count_table(
+    key: str, title: str, counts: pd.DataFrame, scope: Scope, label: str, note: str = ""
+) -> Table:
+    """Make a table of counts by case type, with totals, published as the scope says."""
+    return Table(key, title, _published(counts, scope, label), note, counts=(*CASE_TYPES, "Total"))
+
+
 def _share(k: int, n: int) -> int | str:
     return round(100 * k / n) if n else ""
 
@@ -435,26 +442,29 @@ def flow(cb: Casebook, scope: Scope) -> list[Table]:
     outcomes = _counts(reached, "furthest", "case_type")
     outcomes = outcomes.reindex([o for o in order if o in outcomes.index])
     return [
-        Table(
+        _count_table(
             "referrals_by_source",
             f"Referrals received, {scope.period}, by source",
-            _published(by_source, scope, "referral source"),
-            counts=(*CASE_TYPES, "Total"),
+            by_source,
+            scope,
+            "referral source",
         ),
-        Table(
+        _count_table(
             "referrals_by_concern",
             "Referrals by concern",
-            _published(by_concern, scope, "concern"),
+            by_concern,
+            scope,
+            "concern",
             "A referral can raise several concerns, so the concerns add up to more than the "
             "referrals.",
-            counts=(*CASE_TYPES, "Total"),
         ),
-        Table(
+        _count_table(
             "outcomes",
             "How far up the response ladder each referral went",
-            _published(outcomes, scope, "furthest response"),
+            outcomes,
+            scope,
+            "furthest response",
             f"The most intrusive response decided by {_day(scope.as_of)}, least intrusive first.",
-            counts=(*CASE_TYPES, "Total"),
         ),
     ]
 
@@ -531,19 +541,21 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
             "every referral in the period, including those not yet assessed.",
             counts=("referrals", "assessed", "within 10 working days"),
         ),
-        Table(
+        _count_table(
             "first_assessment_wait",
             "Working days from referral to first assessment",
-            _published(waits, scope, "working days"),
-            counts=(*CASE_TYPES, "Total"),
+            waits,
+            scope,
+            "working days",
         ),
-        Table(
+        _count_table(
             "assessment_duration",
             "Assessment duration",
-            _published(durations, scope, "working days"),
+            durations,
+            scope,
+            "working days",
             "Working days from the first assessment to the decision that followed it; the "
             f"standard for a social work assessment is {ASSESSMENT_STANDARD}.",
-            counts=(*CASE_TYPES, "Total"),
         ),
     ]
 
@@ -589,13 +601,14 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     )
     police = _rate_rows(police, "police-led", "statutory steps", scope, "police-led")
     return [
-        Table(
+        _count_table(
             "flags_by_type",
             f"Proportionality flags raised, as known on {_day(scope.as_of)}",
-            _published(by_flag, scope, "flag"),
+            by_flag,
+            scope,
+            "flag",
             "The flags are defined in the practice principles; each is a prompt for "
             "supervision, not a finding.",
-            counts=(*CASE_TYPES, "Total"),
         ),
         _keep_case_lists(
             Table(
