@@ -325,25 +325,16 @@ def test_suppressed_sections_hide_small_counts_and_case_lists(bundle):
 # --- the whole run ------------------------------------------------------------------------------
 
 
+def review_cli(bundle: Path, out: Path, *options: str) -> int:
+    """Run `casekit review` on a bundle into a folder, with more options."""
+    return main(["review", "--data", str(bundle), "--out", str(out), *options])
+
+
 @pytest.fixture(scope="module")
 def reports(bundle, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
-    code = main(
-        [
-            "review",
-            "--data",
-            str(bundle),
-            "--out",
-            str(out),
-            "--team",
-            "T1,T2",
-            "--as-of",
-            AS_OF,
-            "--from",
-            "2024-01-01",
-            "--jobs",
-            "2",
-        ]
+    code = review_cli(
+        bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--from", "2024-01-01", "--jobs", "2"
     )
     assert code == 0
     return out
@@ -399,22 +390,8 @@ def test_a_failing_team_is_named_and_the_others_are_written(bundle, tmp_path, ca
     broken = tmp_path / "broken.ipynb"
     nbformat.write(book, broken)
     out = tmp_path / "out"
-    code = main(
-        [
-            "review",
-            "--data",
-            str(bundle),
-            "--out",
-            str(out),
-            "--team",
-            "T1,T2",
-            "--as-of",
-            AS_OF,
-            "--jobs",
-            "2",
-            "--notebook",
-            str(broken),
-        ]
+    code = review_cli(
+        bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--jobs", "2", "--notebook", str(broken)
     )
     err = capsys.readouterr().err
     assert code == 1
@@ -435,23 +412,7 @@ def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
     out = tmp_path / "out"
     shutil.copytree(reports, out)  # an earlier, unsuppressed run into the same folder
     assert (out / "T1" / "tables" / "flagged_cases.csv").exists()
-    assert (
-        main(
-            [
-                "review",
-                "--data",
-                str(bundle),
-                "--out",
-                str(out),
-                "--team",
-                "T1",
-                "--as-of",
-                AS_OF,
-                "--suppress",
-            ]
-        )
-        == 0
-    )
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF, "--suppress") == 0
     r = review.build(
         casekit.load(bundle),
         review.scope_for(casekit.load(bundle), "T1", as_of=AS_OF, suppress=True),
