@@ -15,7 +15,7 @@ recorded on or before the decision's date.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -50,12 +50,23 @@ FLAGS = (
 FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "team_id"]
 
 
-@lru_cache(maxsize=8)
-def _bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+@cache
+def _bank_holidays_in(year: int) -> tuple[dt.date, ...]:
     import holidays
 
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
-    return np.array(sorted(days), dtype="datetime64[D]")
+    return tuple(sorted(holidays.country_holidays("GB", subdiv="ENG", years=year)))
+
+
+def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """Return the bank holidays of England and Wales from ``first_year`` to ``last_year``.
+
+    Each year is worked out once per process (the ``holidays`` package is slow to import).
+
+    >>> [str(d) for d in bank_holidays(2025, 2025)[:2]]
+    ['2025-01-01', '2025-04-18']
+    """
+    days = [d for y in range(first_year, last_year + 1) for d in _bank_holidays_in(y)]
+    return np.array(days, dtype="datetime64[D]")
 
 
 def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -75,7 +86,7 @@ def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
     a = start[ok].to_numpy().astype("datetime64[D]") + 1
     b = end[ok].to_numpy().astype("datetime64[D]") + 1
     years = pd.DatetimeIndex(np.concatenate([a, b])).year
-    hol = _bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
+    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
     out[ok] = np.busday_count(a, b, holidays=hol)
     return out
 

@@ -15,13 +15,44 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .casebook import load
+from .casebook import Casebook, load
 from .errors import CasekitError
 from .io import write_file_atomically
 from .review import Review, Section, Table, build, scope_for
 from .review_figures import count_bars, rate_bars
 
-__all__ = ["open_review", "header_html", "section_html", "show", "save"]
+__all__ = ["open_review", "preload", "header_html", "section_html", "show", "save"]
+
+_LOADED: dict[tuple[object, ...], Casebook] = {}
+
+
+def _signature(path: Path) -> tuple[object, ...]:
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+
+
+def _load(data: str) -> Casebook:
+    """Load a bundle, reusing the one loaded before while none of its files has changed."""
+    path = Path(data).resolve()
+    key = (path, _signature(path))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load(path)
+    return _LOADED[key]
+
+
+def preload(data: str) -> None:
+    """Do a review's slow first steps ahead of time: load the bundle and draw a figure.
+
+    A kernel that reviews several teams runs this while the parameters are being checked.
+    """
+    from .proportionality import bank_holidays
+
+    cb = _load(data)
+    years = cb.cases["opened"].dropna().dt.year
+    if len(years):
+        bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
+    Figure().savefig(BytesIO(), format="png")
 
 
 def open_review(
@@ -42,7 +73,7 @@ def open_review(
         raise CasekitError(f"data: {data} does not exist. Check the path.")
     if not str(team).strip():
         raise CasekitError("team: give a team_id from the bundle's teams table.")
-    cb = load(data)
+    cb = _load(data)
     return build(cb, scope_for(cb, str(team), start, end, as_of, bool(suppress)))
 
 

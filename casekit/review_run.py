@@ -1,7 +1,8 @@
 """Run team reviews in batches: papermill per team, HTML without code, and an index page.
 
 Each team's review runs ``notebooks/caseload_review.ipynb`` with papermill in its own working
-directory (parallel kernels must not share one), then exports it with nbconvert's ``basic``
+directory, on one of ``jobs`` warm kernels (:mod:`casekit.review_kernel`) that each load the
+bundle once and then review team after team; then it is exported with nbconvert's ``basic``
 template and no input cells into a page of our own: inline styles, figures as embedded PNG,
 no scripts, nothing loaded from the network. Everything a user gets wrong (a bad date, an
 unknown team, a missing bundle) is reported before any kernel starts. A team that fails is
@@ -13,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -26,13 +30,20 @@ from .casebook import load
 from .errors import CasekitError
 from .io import write_file_atomically
 from .review import Scope, scope_for
+from .review_kernel import WarmKernel
 
-__all__ = ["NOTEBOOK", "TeamResult", "plan", "run_team", "run_reviews", "write_index", "to_html"]
+__all__ = [
+    "NOTEBOOK",
+    "TeamResult",
+    "plan",
+    "run_team",
+    "run_reviews",
+    "write_index",
+    "to_html",
+]
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "caseload_review.ipynb"
 """The review notebook: notebooks/caseload_review.ipynb in the repository."""
-KERNEL_START_TIMEOUT = 120
-"""Seconds a kernel may take to start (parallel starts on a busy machine are slow)."""
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 _STYLE = """
@@ -128,9 +139,12 @@ def _parameters(data: Path, scope: Scope) -> dict[str, object]:
     }
 
 
-def to_html(notebook: Path, title: str) -> str:
-    """Export an executed review notebook as one self-contained HTML page without code."""
-    import nbformat
+_EXPORT_LOCK = threading.Lock()
+
+
+@cache
+def _exporter() -> Any:
+    """Build the one HTML exporter (compiling its templates takes longer than a page)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -144,7 +158,27 @@ def to_html(notebook: Path, title: str) -> str:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    return exporter
+
+
+def prepare_export() -> None:
+    """Import papermill and nbconvert and compile the export's templates ahead of the first page.
+
+    A batch runs this in the background while the first kernel reviews its first team.
+    """
+    import papermill  # noqa: F401
+
+    with _EXPORT_LOCK:
+        _exporter()
+
+
+def to_html(notebook: Path, title: str) -> str:
+    """Export an executed review notebook as one self-contained HTML page without code."""
+    import nbformat
+
+    book = nbformat.read(notebook, as_version=4)
+    with _EXPORT_LOCK:
+        body, _ = _exporter().from_notebook_node(book)
     return _page(title, body)
 
 
@@ -160,9 +194,8 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def run_team(data: Path, out: Path, scope: Scope, notebook: Path) -> TeamResult:
-    """Run one team's review into ``out/<team>/`` and write ``out/<team>.html``."""
-    import papermill
+def run_team(data: Path, out: Path, scope: Scope, notebook: Path, kernel: WarmKernel) -> TeamResult:
+    """Run one team's review on ``kernel`` into ``out/<team>/`` and write ``out/<team>.html``."""
     from papermill.exceptions import PapermillExecutionError
 
     began = time.perf_counter()
@@ -173,22 +206,17 @@ def run_team(data: Path, out: Path, scope: Scope, notebook: Path) -> TeamResult:
         page.unlink(missing_ok=True)  # a page from an earlier run must not pass for this one
         work.mkdir(parents=True, exist_ok=True)
         executed = work / "review.ipynb"
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=_parameters(data, scope),
-            cwd=str(work),
-            kernel_name="python3",
-            progress_bar=False,
-            start_timeout=KERNEL_START_TIMEOUT,
-        )
+        kernel.run(notebook, executed, _parameters(data, scope), cwd=work)
         html = to_html(executed, f"Caseload review: {scope.team_name}")
         write_file_atomically(page, html.encode("utf-8"))
         headline = work / "tables" / "headline.json"
         result.headline = json.loads(headline.read_text()) if headline.exists() else {}
         result.ok = True
     except PapermillExecutionError as exc:
-        result.error = f"the review stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        result.error = (
+            f"the review stopped in cell {exc.cell_index + 1} of "
+            f"{executed.relative_to(out)}: {exc.ename}: {exc.evalue}"
+        )
     except Exception as exc:  # a kernel that would not start, a disk that is full, ...
         result.error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.perf_counter() - began
@@ -226,29 +254,40 @@ def run_reviews(
     """Run every scope's review (``jobs`` at a time) and write the index; return the results.
 
     Results come back in the order of ``scopes``. ``progress`` is called as each team ends.
+    ``jobs`` kernels (at most one per team and core) each warm up once, then take the next
+    team until none is left; they are shut down at the end, whatever happens.
     """
     data, out = Path(data).resolve(), Path(out).resolve()
     book = Path(notebook).resolve() if notebook else NOTEBOOK
     if not book.exists():
         raise CasekitError(f"--notebook {book}: no such notebook.")
     out.mkdir(parents=True, exist_ok=True)
-    results: dict[str, TeamResult] = {}
-    if jobs <= 1 or len(scopes) == 1:
-        for scope in scopes:
-            results[scope.team_id] = run_team(data, out, scope, book)
-            if progress:
-                progress(results[scope.team_id])
-    else:
-        workers = min(jobs, len(scopes), os.cpu_count() or 1) or 1
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures: dict[Future[TeamResult], Scope] = {
-                pool.submit(run_team, data, out, scope, book): scope for scope in scopes
-            }
-            for future in as_completed(futures):
+    kernels: list[WarmKernel] = []
+    try:
+        for _ in range(max(1, min(jobs, len(scopes), os.cpu_count() or 1))):
+            kernels.append(WarmKernel(data))
+        idle: queue.SimpleQueue[WarmKernel] = queue.SimpleQueue()
+        for kernel in kernels:
+            idle.put(kernel)
+
+        def review(scope: Scope) -> TeamResult:
+            kernel = idle.get()
+            try:
+                return run_team(data, out, scope, book, kernel)
+            finally:
+                idle.put(kernel)
+
+        results: dict[str, TeamResult] = {}
+        with ThreadPoolExecutor(max_workers=len(kernels) + 1) as pool:
+            pool.submit(prepare_export)  # while the kernels finish warming up
+            for future in as_completed([pool.submit(review, scope) for scope in scopes]):
                 result = future.result()
                 results[result.team_id] = result
                 if progress:
                     progress(result)
+    finally:
+        for kernel in kernels:
+            kernel.shutdown()
     ordered = [results[s.team_id] for s in scopes]
     write_index(out, scopes, ordered)
     return ordered

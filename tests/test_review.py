@@ -4,6 +4,7 @@ whole `casekit review` run (HTML, tables, index, failures, suppression, bad para
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -378,6 +379,22 @@ def test_review_page_loads_nothing_from_the_network(reports):
 
 
 def test_a_failing_team_is_named_and_the_others_are_written(bundle, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = review_cli(
+        bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--jobs", "2",
+        "--notebook", str(broken_notebook(tmp_path)),
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "team T2: failed: the review stopped in cell" in err
+    assert "RuntimeError: the T2 extract is locked" in err
+    assert (out / "T1.html").exists() and not (out / "T2.html").exists()
+    index = (out / "index.html").read_text()
+    assert "failed:" in index and 'href="T1.html"' in index
+
+
+def broken_notebook(folder: Path) -> Path:
+    """The review notebook with a cell that fails for team T2 only."""
     import nbformat
 
     book = nbformat.read(review_notebook(), as_version=4)
@@ -387,19 +404,64 @@ def test_a_failing_team_is_named_and_the_others_are_written(bundle, tmp_path, ca
             'if team == "T2":\n    raise RuntimeError("the T2 extract is locked")'
         ),
     )
-    broken = tmp_path / "broken.ipynb"
+    broken = folder / "broken.ipynb"
     nbformat.write(book, broken)
+    return broken
+
+
+def kernels_running() -> list[str]:
+    """The ipykernel processes this test process started and has not stopped."""
+    me, found = str(os.getpid()), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        if fields[1] == me and "ipykernel" in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_one_kernel_reviews_team_after_team_as_fresh_kernels_would(bundle, tmp_path, reports):
+    out = tmp_path / "out"
+    assert review_cli(
+        bundle, out, "--team", "T2,T1", "--as-of", AS_OF, "--from", "2024-01-01", "--jobs", "1"
+    ) == 0
+    # T1 ran second on a kernel that had reviewed T2; `reports` ran it on a kernel of its own
+    for alone in sorted((reports / "T1" / "tables").glob("*.csv")):
+        after = out / "T1" / "tables" / alone.name
+        assert after.read_text() == alone.read_text(), alone.name
+    assert (out / "T1" / "tables" / "headline.json").read_text() == (
+        reports / "T1" / "tables" / "headline.json"
+    ).read_text()
+    assert kernels_running() == []
+
+
+def test_a_team_after_a_failed_one_gets_a_fresh_kernel(bundle, tmp_path, capfd):
     out = tmp_path / "out"
     code = review_cli(
-        bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--jobs", "2", "--notebook", str(broken)
-    )
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "team T2: failed: the review stopped in cell" in err
-    assert "RuntimeError: the T2 extract is locked" in err
-    assert (out / "T1.html").exists() and not (out / "T2.html").exists()
-    index = (out / "index.html").read_text()
-    assert "failed:" in index and 'href="T1.html"' in index
+        bundle, out, "--team", "T2,T1", "--as-of", AS_OF, "--jobs", "1",
+        "--notebook", str(broken_notebook(tmp_path)),
+    )  # fmt: skip
+    err = capfd.readouterr().err
+    assert code == 1 and "team T2: failed: the review stopped in cell 5 of T2/review.ipynb" in err
+    assert ">C1<" in (out / "T1.html").read_text()
+    assert "without encryption" not in err  # kernels talk over local sockets, not TCP
+    assert kernels_running() == []
+
+
+def test_a_bundle_is_loaded_again_only_when_a_file_changes(bundle, tmp_path):
+    from casekit import review_report
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle, copy)
+    first = review_report._load(str(copy))
+    assert review_report._load(str(copy)) is first
+    teams = copy / "teams.csv"
+    teams.write_text(teams.read_text().replace("North", "Northern"))
+    again = review_report._load(str(copy))
+    assert again is not first and "Northern" in set(again.teams["team_name"])
 
 
 def review_notebook() -> Path:
