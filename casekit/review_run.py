@@ -194,8 +194,19 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def run_team(data: Path, out: Path, scope: Scope, notebook: Path, kernel: WarmKernel) -> TeamResult:
-    """Run one team's review on ``kernel`` into ``out/<team>/`` and write ``out/<team>.html``."""
+def run_team(
+    data: Path,
+    out: Path,
+    scope: Scope,
+    notebook: Path,
+    kernel: WarmKernel,
+    release: Callable[[], None] = lambda: None,
+) -> TeamResult:
+    """Run one team's review on ``kernel`` into ``out/<team>/`` and write ``out/<team>.html``.
+
+    ``release`` is called as soon as the kernel is no longer needed (before the export), so
+    that the next team can start on it.
+    """
     from papermill.exceptions import PapermillExecutionError
 
     began = time.perf_counter()
@@ -206,7 +217,10 @@ def run_team(data: Path, out: Path, scope: Scope, notebook: Path, kernel: WarmKe
         page.unlink(missing_ok=True)  # a page from an earlier run must not pass for this one
         work.mkdir(parents=True, exist_ok=True)
         executed = work / "review.ipynb"
-        kernel.run(notebook, executed, _parameters(data, scope), cwd=work)
+        try:
+            kernel.run(notebook, executed, _parameters(data, scope), cwd=work)
+        finally:
+            release()
         html = to_html(executed, f"Caseload review: {scope.team_name}")
         write_file_atomically(page, html.encode("utf-8"))
         headline = work / "tables" / "headline.json"
@@ -272,13 +286,11 @@ def run_reviews(
 
         def review(scope: Scope) -> TeamResult:
             kernel = idle.get()
-            try:
-                return run_team(data, out, scope, book, kernel)
-            finally:
-                idle.put(kernel)
+            return run_team(data, out, scope, book, kernel, release=lambda: idle.put(kernel))
 
         results: dict[str, TeamResult] = {}
-        with ThreadPoolExecutor(max_workers=len(kernels) + 1) as pool:
+        # twice as many threads as kernels: one team is exported while the next one runs
+        with ThreadPoolExecutor(max_workers=2 * len(kernels) + 1) as pool:
             pool.submit(prepare_export)  # while the kernels finish warming up
             for future in as_completed([pool.submit(review, scope) for scope in scopes]):
                 result = future.result()
