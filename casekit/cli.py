@@ -156,6 +156,16 @@ def _cmd_chronology_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_supervision_export(args: argparse.Namespace) -> int:
+    from .store import open_store
+    from .supervision_record import export_record, supervision_record
+
+    with open_store(args.store, create=False) as store:
+        out = export_record(supervision_record(store, args.id), args.out)
+    print(f"wrote supervision record {args.id} to {out}")
+    return 0
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     import os
     import subprocess
@@ -453,6 +463,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out entries below this significance",
     )
     p.set_defaults(run=_cmd_chronology_export)
+
+    sup = sub.add_parser(
+        "supervision",
+        help="export reflective supervision records",
+        description="Work with the records the reflective supervision notebook saves.",
+    )
+    ssub = sup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = ssub.add_parser(
+        "export",
+        help="export a saved supervision session for the case file, as HTML or Word",
+        description="Write one saved supervision session (its four stages, hypotheses, "
+        "GRACES reflection, decisions, judgements and the chronology entries it cites) as a "
+        "printable HTML page or a .docx document, chosen by the --out suffix.",
+    )
+    p.add_argument("--store", required=True, help="casebook store: a .sqlite path or a URL")
+    p.add_argument("--id", required=True, help="the supervision_id")
+    p.add_argument("--out", type=Path, required=True, help="a .html or .docx file")
+    p.set_defaults(run=_cmd_supervision_export)
+
     p = sub.add_parser(
         "review",
         help="team caseload reviews: one self-contained HTML page per team, and an index",

@@ -1,7 +1,9 @@
 """The casebook store: a validated, versioned, concurrent-safe home for a team's case bundle.
 
 The store keeps one SQL table per contract table (every cell in its canonical string form) and
-an append-only ``_history`` table holding every version of every record, deletions included.
+an append-only ``_history`` table holding every version of every record, deletions included,
+and a ``_drafts`` table of work in progress (a supervision session being typed) that is saved
+on every change, so that nothing typed is lost when a kernel dies or a page closes.
 Every write is validated against the contract, and against the store's other records, inside
 one transaction: an invalid write is refused with a clear message and writes nothing. SQLite is
 the default (WAL journal, ``synchronous=FULL``, writers serialised with ``BEGIN IMMEDIATE``); any
@@ -39,6 +41,7 @@ __all__ = ["Store", "open_store"]
 
 SCHEMA_VERSION = "1"
 _HISTORY = "_history"
+_DRAFTS = "_drafts"
 
 
 def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
@@ -65,6 +68,14 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
     )
     sa.Table(
         "_meta", meta, sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text)
+    )
+    sa.Table(
+        _DRAFTS,
+        meta,
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("at", sa.Text, nullable=False),
+        sa.Column("by", sa.Text),
+        sa.Column("data", sa.Text, nullable=False),
     )
     return meta, tables, history
 
@@ -267,36 +278,78 @@ class Store:
         row = conn.execute(sa.select(t).where(t.c[spec.id_column] == rid)).mappings().first()
         return dict(row) if row else None
 
+    def new_id(self, table: str) -> str:
+        """Make a fresh id for a record of ``table`` (as :meth:`add` does when none is given)."""
+        return f"{self._spec(table).id_prefix}-{uuid.uuid4().hex[:10]}"
+
     def add(self, table: str, /, *, by: str | None = None, **fields: object) -> str:
         """Validate and add one record; return its id (generated when not given).
 
         Raises :class:`~casekit.errors.WriteRefused`, writing nothing, when the record breaks
         the contract or refers to a record the store does not hold.
         """
-        spec = self._spec(table)
-        rid = fields.get(spec.id_column)
-        if rid is None or str(rid).strip() == "":
-            rid = f"{spec.id_prefix}-{uuid.uuid4().hex[:10]}"
-        rid = str(rid).strip()
-        fields[spec.id_column] = rid
-        label = f"adding {spec.singular} {rid}"
+        return self.add_many([(table, fields)], by=by)[0]
+
+    def add_many(
+        self, records: list[tuple[str, dict[str, object]]], /, *, by: str | None = None
+    ) -> list[str]:
+        """Validate and add several records in one transaction: all of them, or none.
+
+        ``records`` are ``(table, fields)`` pairs, added in order, so a later record may refer
+        to an earlier one. Returns their ids.
+        """
+        ids = []
         with self.engine.begin() as conn:
-            h = self._history
-            used = conn.execute(
-                sa.select(h.c.seq).where(h.c.table_name == spec.name, h.c.record_id == rid).limit(1)
-            ).first()
-            if used:
-                raise _refused(
-                    label,
-                    spec.id_column,
-                    rid,
-                    "is already used in this store (ids are never reused)",
-                    "leave the id empty and one is made for you",
-                )
-            data = self._validate(conn, spec, fields, label)
-            conn.execute(self._tables[spec.name].insert().values(**data))
-            self._record_history(conn, spec, rid, "add", data, by)
-        return rid
+            for table, given in records:
+                spec = self._spec(table)
+                fields = dict(given)
+                rid = fields.get(spec.id_column)
+                rid = self.new_id(table) if rid is None or str(rid).strip() == "" else rid
+                rid = str(rid).strip()
+                fields[spec.id_column] = rid
+                label = f"adding {spec.singular} {rid}"
+                h = self._history
+                used = conn.execute(
+                    sa.select(h.c.seq)
+                    .where(h.c.table_name == spec.name, h.c.record_id == rid)
+                    .limit(1)
+                ).first()
+                if used:
+                    raise _refused(
+                        label,
+                        spec.id_column,
+                        rid,
+                        "is already used in this store (ids are never reused)",
+                        "leave the id empty and one is made for you",
+                    )
+                data = self._validate(conn, spec, fields, label)
+                conn.execute(self._tables[spec.name].insert().values(**data))
+                self._record_history(conn, spec, rid, "add", data, by)
+                ids.append(rid)
+        return ids
+
+    # --- drafts ---------------------------------------------------------------------------------
+
+    def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
+        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
+        t = self._meta.tables[_DRAFTS]
+        row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
+        with self.engine.begin() as conn:
+            if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
+                conn.execute(t.insert().values(key=key, **row))
+
+    def draft(self, key: str) -> dict[str, Any] | None:
+        """Return the draft kept under ``key``, or None."""
+        t = self._meta.tables[_DRAFTS]
+        with self.engine.connect() as conn:
+            text = conn.execute(sa.select(t.c.data).where(t.c.key == key)).scalar()
+        return json.loads(text) if text else None
+
+    def discard_draft(self, key: str) -> None:
+        """Remove the draft kept under ``key`` (once its work is saved for good)."""
+        t = self._meta.tables[_DRAFTS]
+        with self.engine.begin() as conn:
+            conn.execute(t.delete().where(t.c.key == key))
 
     def update(
         self, table: str, record_id: str, /, *, by: str | None = None, **changes: object

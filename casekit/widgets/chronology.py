@@ -22,8 +22,15 @@ import pandas as pd
 from ..contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
 from ..errors import CasekitError, WriteRefused
 from ..merge import merge_files
-from ..store import Store, open_store
-from .common import field_control, field_value, set_field_value
+from ..store import Store
+from .common import (
+    case_record,
+    field_control,
+    field_value,
+    say,
+    set_field_value,
+    writable_store,
+)
 
 __all__ = ["ChronologyBuilder"]
 
@@ -76,13 +83,7 @@ class ChronologyBuilder(w.VBox):
         page_size: int = 50,
     ):
         """Build the widget for one case of a casebook store."""
-        if not isinstance(store, Store):
-            if hasattr(store, "tables"):
-                raise CasekitError(
-                    "ChronologyBuilder writes to a casebook store: open one with "
-                    "casekit.open(path) and pass that, not a loaded Casebook."
-                )
-            store = open_store(store, user=user)
+        store = writable_store(store, user, "ChronologyBuilder")
         self.store, self.case_id, self.user, self.page_size = store, case_id, user, page_size
         case = self._case_row()
         self.editing: str | None = None
@@ -186,10 +187,7 @@ class ChronologyBuilder(w.VBox):
             callback()
 
     def _case_row(self) -> dict[str, str]:
-        try:
-            return self.store.get("cases", self.case_id)
-        except CasekitError:
-            raise CasekitError(f"there is no case {self.case_id!r} in {self.store.url}.") from None
+        return case_record(self.store, self.case_id)
 
     def form_values(self) -> dict[str, object]:
         """Read the form as the fields of an event record."""
@@ -214,8 +212,7 @@ class ChronologyBuilder(w.VBox):
         self._say(summary, error=True)
 
     def _say(self, text: str, error: bool = False) -> None:
-        colour = "#b2182b" if error else "#1b7837"
-        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+        say(self.message, text, error)
 
     def clear_form(self) -> None:
         """Empty the form for a new entry (the date defaults to today)."""

@@ -8,12 +8,24 @@ browser tests and stylesheets find each control.
 from __future__ import annotations
 
 import datetime as dt
+import html
+from pathlib import Path
 
 import ipywidgets as w
 
 from ..contract import TABLES
+from ..errors import CasekitError
+from ..store import Store, open_store
 
-__all__ = ["LABELS", "field_control", "field_value", "set_field_value"]
+__all__ = [
+    "LABELS",
+    "field_control",
+    "field_value",
+    "set_field_value",
+    "writable_store",
+    "case_record",
+    "say",
+]
 
 LABELS = {
     "date": "Date",
@@ -79,3 +91,33 @@ def set_field_value(control: w.Widget, value: object) -> None:
         control.value = value if value in values else (None if None in values else values[0])
     else:
         control.value = "" if value is None else str(value)
+
+
+def writable_store(store: Store | str | Path, user: str | None, widget: str) -> Store:
+    """Return the store a widget writes to; a path is opened, a loaded Casebook refused."""
+    if isinstance(store, Store):
+        return store
+    if hasattr(store, "tables"):
+        raise CasekitError(
+            f"{widget} writes to a casebook store: open one with casekit.open(path) and pass "
+            "that, not a loaded Casebook."
+        )
+    return open_store(store, user=user)
+
+
+def case_record(store: Store, case_id: str) -> dict[str, str]:
+    """Return a case's record from the store, or say clearly that there is no such case."""
+    try:
+        return store.get("cases", case_id)
+    except CasekitError:
+        raise CasekitError(f"there is no case {case_id!r} in {store.url}.") from None
+
+
+def say(message: w.HTML, text: str, error: bool = False) -> None:
+    """Show an escaped message in green, or in red when it is an error."""
+    colour = "#b2182b" if error else "#1b7837"
+    css = "ck-error" if error else "ck-ok"
+    message.value = (
+        f"<span class='{css}' style='color:{colour}; white-space: pre-wrap'>"
+        f"{html.escape(text)}</span>"
+    )

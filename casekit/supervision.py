@@ -1,0 +1,376 @@
+"""Reflective supervision (Morrison's 4x4x4 model): a session's content, checks and saving.
+
+A :class:`Session` holds what a supervisor and worker write in one session: the four stages of
+the reflective cycle (experience, reflection, analysis, action plan), a Social GRACES check,
+competing hypotheses tied to chronology entries, proposed decisions and scaled judgements.
+It is plain data: it turns into a JSON-able dict (the autosaved draft) and back. These
+functions check it, preview the proportionality flags a proposed decision would raise, and
+save it into a casebook store in one transaction: the decisions into ``decisions``, the
+judgements into ``judgements`` and the session into ``supervisions``.
+:class:`casekit.widgets.SupervisionSession` is a thin layer over this module.
+
+>>> s = Session(case_id="C1", supervisor="Sam", worker="Alex", date="2025-03-01")
+>>> [stage.title for stage in STAGES]
+['Experience', 'Reflection', 'Analysis', 'Action plan']
+>>> Session.from_dict(s.to_dict()) == s
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .casebook import Casebook
+from .contract import LEVELS
+from .errors import CasekitError, Problem
+from .io import RawTable, canonical, cell_to_str, clean_frame
+from .proportionality import flags
+from .store import Store
+from .validation import check_table
+
+__all__ = [
+    "STAGES",
+    "GRACES",
+    "Stage",
+    "Hypothesis",
+    "ProposedDecision",
+    "ScaledJudgement",
+    "Session",
+    "draft_key",
+    "check",
+    "decision_flags",
+    "hypotheses_text",
+    "graces_text",
+    "save",
+]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the reflective cycle, with what it asks and its prompts."""
+
+    key: str
+    title: str
+    asks: str
+    prompts: tuple[str, ...]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "experience",
+        "Experience",
+        "What happened, and what was it like? The worker's account of the case and the work.",
+        (
+            "What is it like to be this young person in this family?",
+            "What do the family hope for?",
+        ),
+    ),
+    Stage(
+        "reflection",
+        "Reflection",
+        "What feelings, assumptions and differences shaped how it was seen?",
+        (
+            "Is this belief or behaviour?",
+            "Is difference being read as risk? Use the Social GRACES check.",
+        ),
+    ),
+    Stage(
+        "analysis",
+        "Analysis",
+        "What does it mean? Weigh the evidence, what is missing, and the explanations.",
+        (
+            "What do partners hold that we cannot see, and how does it weigh?",
+            "Is compliance genuine or disguised, and on what evidence?",
+        ),
+    ),
+    Stage(
+        "actions",
+        "Action plan",
+        "What will be done, by whom and by when, and how will we know it helped?",
+        (
+            "What would a business-as-usual safeguarding response be?",
+            "How does the plan build on what the family hope for?",
+        ),
+    ),
+)
+"""The reflective cycle (Kolb, as Morrison's 4x4x4 model uses it), in order."""
+
+GRACES: tuple[str, ...] = (
+    "gender",
+    "geography",
+    "race",
+    "religion",
+    "age",
+    "ability",
+    "appearance",
+    "class",
+    "culture",
+    "education",
+    "employment",
+    "ethnicity",
+    "sexuality",
+    "sexual orientation",
+    "spirituality",
+)
+"""The Social GRACES: aspects of difference to check are not being read as risk."""
+
+MIN_HYPOTHESES = 2
+"""Systemic supervision weighs at least two competing explanations."""
+
+
+@dataclass
+class Hypothesis:
+    """An explanation of what is happening, and the entries that support or weaken it."""
+
+    text: str = ""
+    supports: list[str] = field(default_factory=list)
+    weakens: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProposedDecision:
+    """A decision the session proposes; it reaches the store when the session is saved.
+
+    ``flags_considered`` records why the decision stands when it raises proportionality flags.
+    """
+
+    response: str | None = None
+    lead_agency: str | None = None
+    family_engaged: bool = False
+    rationale: str = ""
+    evidence_ids: list[str] = field(default_factory=list)
+    flags_considered: str = ""
+
+
+@dataclass
+class ScaledJudgement:
+    """A scaled judgement of safety (0-10) for one level: child, family or community."""
+
+    scale: int | None = None
+    rationale: str = ""
+
+
+def _blank_hypotheses() -> list[Hypothesis]:
+    return [Hypothesis() for _ in range(MIN_HYPOTHESES)]
+
+
+@dataclass
+class Session:
+    """Everything written in one reflective supervision session, saved or not."""
+
+    case_id: str
+    supervisor: str
+    worker: str
+    date: str = field(default_factory=lambda: dt.date.today().isoformat())
+    stages: dict[str, str] = field(default_factory=lambda: {s.key: "" for s in STAGES})
+    graces: list[str] = field(default_factory=list)
+    graces_notes: str = ""
+    hypotheses: list[Hypothesis] = field(default_factory=_blank_hypotheses)
+    decisions: list[ProposedDecision] = field(default_factory=list)
+    judgements: dict[str, ScaledJudgement] = field(
+        default_factory=lambda: {level: ScaledJudgement() for level in LEVELS}
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the session as a JSON-able dict (the autosaved draft)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        """Rebuild a session from :meth:`to_dict`'s dict; missing parts start empty."""
+        s = cls(str(data["case_id"]), str(data["supervisor"]), str(data["worker"]))
+        s.date = str(data.get("date") or s.date)
+        s.stages.update({k: str(v) for k, v in (data.get("stages") or {}).items()})
+        s.graces = [g for g in data.get("graces") or [] if g in GRACES]
+        s.graces_notes = str(data.get("graces_notes") or "")
+        s.hypotheses = [Hypothesis(**h) for h in data.get("hypotheses") or []]
+        s.hypotheses += [Hypothesis() for _ in range(MIN_HYPOTHESES - len(s.hypotheses))]
+        s.decisions = [ProposedDecision(**d) for d in data.get("decisions") or []]
+        for level, j in (data.get("judgements") or {}).items():
+            if level in s.judgements:
+                s.judgements[level] = ScaledJudgement(**j)
+        return s
+
+
+def draft_key(case_id: str, supervisor: str) -> str:
+    """Name the draft of a supervisor's session on a case (one draft each)."""
+    return f"supervision/{case_id}/{supervisor}"
+
+
+def check(session: Session) -> list[str]:
+    """List what must be written before the session can be saved (empty when it can).
+
+    >>> check(Session("C1", "Sam", "Alex"))[-1]
+    'Hypotheses: 0 written; give at least 2 competing explanations of what is happening.'
+    """
+    problems = []
+    for stage in STAGES:
+        if not session.stages.get(stage.key, "").strip():
+            problems.append(f"{stage.title}: nothing is written yet ({stage.asks})")
+    written = [h for h in session.hypotheses if h.text.strip()]
+    if len(written) < MIN_HYPOTHESES:
+        problems.append(
+            f"Hypotheses: {len(written)} written; give at least {MIN_HYPOTHESES} competing "
+            "explanations of what is happening."
+        )
+    for i, h in enumerate(session.hypotheses, 1):
+        if (h.supports or h.weakens) and not h.text.strip():
+            problems.append(f"Hypothesis {i}: entries are linked but the explanation is empty.")
+    return problems
+
+
+def _decision_fields(d: ProposedDecision, case_id: str, date: str, by: str) -> dict[str, object]:
+    rationale = d.rationale.strip()
+    if d.flags_considered.strip():
+        rationale += f"\nFlags considered: {d.flags_considered.strip()}"
+    return {
+        "case_id": case_id,
+        "date": date,
+        "response": d.response,
+        "lead_agency": d.lead_agency,
+        "family_engaged": d.family_engaged,
+        "rationale": rationale.strip(),
+        "evidence_ids": ";".join(d.evidence_ids),
+        "decided_by": by,
+    }
+
+
+def _typed_decisions(
+    case: Casebook, rows: list[dict[str, object]]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the case's decisions with ``rows`` appended, as a loaded casebook would hold them."""
+    frame = canonical(case.decisions, "decisions")
+    added = pd.DataFrame([{k: cell_to_str(v) for k, v in r.items()} for r in rows], dtype=object)
+    raw = pd.concat([frame, added], ignore_index=True).astype(object)
+    typed, problems = check_table(
+        RawTable("decisions", clean_frame(raw, 1), "decisions", row_word="decision")
+    )
+    return typed.reset_index(drop=True), problems
+
+
+def decision_flags(case: Casebook, session: Session, decision: ProposedDecision) -> pd.DataFrame:
+    """Return the proportionality flags ``decision`` would raise, with their reasons.
+
+    ``case`` is the case's casebook (``Store.case_casebook``); the session's decisions proposed
+    before this one count as taken. Raises :class:`CasekitError` when the decision is not
+    complete enough to judge (no response, say).
+    """
+    proposed = [*session.decisions, decision]
+    rows = [
+        {"decision_id": f"proposed-{i}", **_decision_fields(d, session.case_id, session.date, "")}
+        for i, d in enumerate(proposed, 1)
+    ]
+    typed, problems = _typed_decisions(case, rows)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise CasekitError(
+            "the decision is not complete: "
+            + "; ".join(f"{p.column.replace('_', ' ')}: {p.expected}" for p in errors[:3])
+        )
+    tables = dict(case.tables, decisions=typed)
+    raised = flags(Casebook(tables, case.source), as_of=session.date)
+    me = f"proposed-{len(proposed)}"
+    mine = raised.loc[raised["subject_id"] == me, ["flag", "reason"]].reset_index(drop=True)
+    mine["reason"] = mine["reason"].str.replace(
+        f"Decision {me} ({session.date})", "This decision", regex=False
+    )
+    return mine
+
+
+def hypotheses_text(session: Session) -> str:
+    """Write the session's hypotheses as the text the ``supervisions`` table keeps.
+
+    >>> s = Session("C1", "Sam", "Alex")
+    >>> s.hypotheses = [Hypothesis("Exploring faith", ["E1"]), Hypothesis("Groomed", [], ["E1"])]
+    >>> print(hypotheses_text(s))
+    1. Exploring faith
+       Supported by: E1
+    2. Groomed
+       Weakened by: E1
+    """
+    lines = []
+    for i, h in enumerate([h for h in session.hypotheses if h.text.strip()], 1):
+        lines.append(f"{i}. {h.text.strip()}")
+        if h.supports:
+            lines.append(f"   Supported by: {', '.join(h.supports)}")
+        if h.weakens:
+            lines.append(f"   Weakened by: {', '.join(h.weakens)}")
+    return "\n".join(lines)
+
+
+def graces_text(session: Session) -> str:
+    """Write the Social GRACES check as the text the ``supervisions`` table keeps.
+
+    >>> s = Session("C1", "Sam", "Alex", graces=["religion", "culture"], graces_notes="Faith")
+    >>> print(graces_text(s))
+    Considered: religion, culture
+    Faith
+    """
+    chosen = [g for g in GRACES if g in session.graces]
+    lines = [f"Considered: {', '.join(chosen)}"] if chosen else []
+    if session.graces_notes.strip():
+        lines.append(session.graces_notes.strip())
+    return "\n".join(lines)
+
+
+def judged_by(supervisor: str, supervision_id: str) -> str:
+    """Say who made a session's judgements; it also ties them to the session's record."""
+    return f"{supervisor}, in supervision {supervision_id}"
+
+
+def save(store: Store, session: Session) -> str:
+    """Save a session: its decisions, judgements and record in one transaction; return its id.
+
+    Raises :class:`CasekitError` listing what is missing (see :func:`check`), or
+    :class:`~casekit.errors.WriteRefused` when the store refuses a record; either way nothing
+    is written and the draft is kept.
+    """
+    problems = check(session)
+    if problems:
+        raise CasekitError("the session cannot be saved yet:\n- " + "\n- ".join(problems))
+    sid = store.new_id("supervisions")
+    records: list[tuple[str, dict[str, object]]] = []
+    decision_ids = []
+    for d in session.decisions:
+        did = store.new_id("decisions")
+        decision_ids.append(did)
+        fields = _decision_fields(d, session.case_id, session.date, session.supervisor)
+        records.append(("decisions", {"decision_id": did, **fields}))
+    for level, j in session.judgements.items():
+        if j.scale is not None:
+            records.append(
+                (
+                    "judgements",
+                    {
+                        "case_id": session.case_id,
+                        "date": session.date,
+                        "level": level,
+                        "safety_scale": j.scale,
+                        "rationale": j.rationale.strip(),
+                        "judged_by": judged_by(session.supervisor, sid),
+                    },
+                )
+            )
+    records.append(
+        (
+            "supervisions",
+            {
+                "supervision_id": sid,
+                "case_id": session.case_id,
+                "date": session.date,
+                "supervisor": session.supervisor,
+                "worker": session.worker,
+                **{s.key: session.stages.get(s.key, "").strip() for s in STAGES},
+                "hypotheses": hypotheses_text(session),
+                "graces": graces_text(session),
+                "decision_ids": ";".join(decision_ids),
+            },
+        )
+    )
+    store.add_many(records, by=session.supervisor)
+    store.discard_draft(draft_key(session.case_id, session.supervisor))
+    return sid

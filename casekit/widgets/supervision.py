@@ -1,0 +1,528 @@
+"""SupervisionSession: a guided reflective supervision session (4x4x4) on one case.
+
+A thin layer over :mod:`casekit.supervision` and :mod:`casekit.supervision_record`. It shows
+the case in view (summary, significant chronology entries, current proportionality flags and
+the risk timeline as known today), then guides the supervisor and worker through the
+reflective cycle with the practice prompts, a Social GRACES check, competing hypotheses tied
+to chronology entries, decisions and scaled judgements. Every change is saved at once as a
+draft in the casebook store, so nothing typed is lost when the kernel dies or the page
+closes; opening the session again brings the draft back. A decision that would raise a
+proportionality flag shows the flag and its reason before it is added, and is only added
+with the reason it stands. Handlers are plain methods that tests call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import asdict
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+
+from ..contract import BELIEF_CATEGORIES, LEVELS
+from ..errors import CasekitError
+from ..proportionality import flags
+from ..store import Store
+from ..supervision import (
+    GRACES,
+    STAGES,
+    Hypothesis,
+    ProposedDecision,
+    ScaledJudgement,
+    Session,
+    decision_flags,
+    draft_key,
+    save,
+)
+from ..supervision_record import export_record, supervision_record
+from .common import case_record, field_control, say, set_field_value, writable_store
+from .timeline import RiskTimeline
+
+__all__ = ["SupervisionSession"]
+
+_WIDE = w.Layout(width="98%")
+_PICK = w.Layout(width="98%", height="7em")
+_SCALE = [("not judged", None)] + [(str(i), i) for i in range(11)]
+
+
+def _entry_label(e: pd.Series) -> str:
+    summary = str(e["summary"])
+    summary = summary if len(summary) <= 70 else summary[:69] + "…"
+    return f"{e['date']:%Y-%m-%d} · {str(e['category']).replace('_', ' ')} · {summary}"
+
+
+class SupervisionSession(w.VBox):
+    """A reflective supervision session on one case of a casebook store, autosaved as typed.
+
+    ``supervisor`` defaults to the store's user and ``worker`` to the case's allocated
+    worker. Exported records go to ``exports`` (a folder, made when first needed).
+    """
+
+    def __init__(
+        self,
+        store: Store | str | Path,
+        case_id: str,
+        *,
+        supervisor: str | None = None,
+        worker: str | None = None,
+        exports: str | Path = "supervision_records",
+    ):
+        """Open the session: the draft this supervisor left on this case, or a new one."""
+        self.store = writable_store(store, supervisor, "SupervisionSession")
+        self.case_id = case_id
+        case = case_record(self.store, case_id)
+        self.supervisor = (supervisor or self.store.user).strip()
+        self.worker = (worker if worker is not None else case["worker_id"]).strip()
+        self.exports = Path(exports)
+        self.key = draft_key(case_id, self.supervisor)
+        self._loading = True
+        self.status = w.HTML()
+        self.status.add_class("ck-status")
+        self.message = w.HTML()
+        self.message.add_class("ck-message")
+        self.case_view = w.HTML()
+        self.case_view.add_class("ck-case-view")
+        self.timeline = RiskTimeline(self.store, case_id)
+        view = w.Tab(children=[self.case_view, self.timeline])
+        view.set_title(0, "The case")
+        view.set_title(1, "Risk timeline")
+
+        self.stages = {}
+        pages = []
+        for stage in STAGES:
+            area = w.Textarea(placeholder=stage.asks, rows=7, layout=_WIDE)
+            area.add_class(f"ck-stage-{stage.key}")
+            self.stages[stage.key] = area
+            prompts = "".join(f"<li>{html.escape(p)}</li>" for p in stage.prompts)
+            pages.append(
+                w.VBox([w.HTML(f"<p><b>{html.escape(stage.asks)}</b></p><ul>{prompts}</ul>"), area])
+            )
+        self.graces = {g: w.Checkbox(description=g, indent=False) for g in GRACES}
+        for g, box in self.graces.items():
+            box.add_class(f"ck-grace-{g.replace(' ', '-')}")
+        self.graces_notes = w.Textarea(
+            placeholder="Where might difference be read as risk? What would change if it were "
+            "not there?",
+            rows=4,
+            layout=_WIDE,
+        )
+        self.graces_notes.add_class("ck-graces-notes")
+        pages.append(
+            w.VBox(
+                [
+                    w.HTML(
+                        "<p><b>Social GRACES.</b> Tick each aspect of difference you talked "
+                        "about, and note whether it is being read as risk.</p>"
+                    ),
+                    w.GridBox(
+                        list(self.graces.values()),
+                        layout=w.Layout(grid_template_columns="repeat(4, 12em)"),
+                    ),
+                    self.graces_notes,
+                ]
+            )
+        )
+        self.cycle = w.Tab(children=pages)
+        for i, stage in enumerate(STAGES):
+            self.cycle.set_title(i, f"{i + 1} {stage.title}")
+        self.cycle.set_title(len(STAGES), "Social GRACES")
+
+        self.hypotheses: list[tuple[w.Textarea, w.SelectMultiple, w.SelectMultiple]] = []
+        self.hypothesis_box = w.VBox()
+        self.add_hypothesis_button = w.Button(description="Add a hypothesis", icon="plus")
+        self.add_hypothesis_button.on_click(lambda _: self.add_hypothesis())
+
+        self.decision = {
+            "response": field_control("decisions", "response"),
+            "lead_agency": field_control("decisions", "lead_agency"),
+            "family_engaged": field_control("decisions", "family_engaged"),
+            "rationale": field_control("decisions", "rationale"),
+        }
+        self.decision_evidence = w.SelectMultiple(description="Evidence", layout=_PICK)
+        self.decision_evidence.add_class("ck-field-evidence_ids")
+        self.add_decision_button = w.Button(
+            description="Check and add decision", button_style="primary"
+        )
+        self.add_decision_button.add_class("ck-add-decision")
+        self.add_decision_button.on_click(lambda _: self.add_decision())
+        self.flag_view = w.HTML()
+        self.flag_view.add_class("ck-decision-flags")
+        self.flag_reason = w.Textarea(
+            placeholder="Why this decision stands despite the flag (kept with the decision)",
+            rows=2,
+            layout=_WIDE,
+        )
+        self.flag_reason.add_class("ck-flag-reason")
+        self.add_anyway_button = w.Button(description="Add it with this reason")
+        self.add_anyway_button.add_class("ck-add-anyway")
+        self.add_anyway_button.on_click(lambda _: self.add_despite_flags())
+        self.reconsider_button = w.Button(description="Reconsider")
+        self.reconsider_button.on_click(lambda _: self.reconsider())
+        self.flag_panel = w.VBox(
+            [
+                self.flag_view,
+                self.flag_reason,
+                w.HBox([self.add_anyway_button, self.reconsider_button]),
+            ],
+            layout=w.Layout(display="none"),
+        )
+        self.decision_list = w.HTML()
+        self.decision_list.add_class("ck-decisions")
+        self.remove_pick = w.Dropdown(description="Decision", options=[])
+        self.remove_button = w.Button(description="Remove")
+        self.remove_button.on_click(lambda _: self.remove_decision(self.remove_pick.value))
+        self._flagged: ProposedDecision | None = None
+        self.flag_names: list[str] = []
+
+        self.scales = {}
+        self.scale_reasons = {}
+        rows = []
+        for level in LEVELS:
+            self.scales[level] = w.Dropdown(options=_SCALE, description=level.capitalize())
+            self.scales[level].add_class(f"ck-scale-{level}")
+            self.scale_reasons[level] = w.Text(placeholder="why", layout=w.Layout(width="40em"))
+            rows.append(w.HBox([self.scales[level], self.scale_reasons[level]]))
+
+        self.save_button = w.Button(
+            description="Save session", button_style="success", icon="check"
+        )
+        self.save_button.add_class("ck-save-session")
+        self.save_button.on_click(lambda _: self.save_session())
+        self.saved_pick = w.Dropdown(description="Record", options=[])
+        self.export_html_button = w.Button(description="Export HTML")
+        self.export_docx_button = w.Button(description="Export Word")
+        self.export_html_button.on_click(lambda _: self.export(self.saved_pick.value, ".html"))
+        self.export_docx_button.on_click(lambda _: self.export(self.saved_pick.value, ".docx"))
+        self.export_message = w.HTML()
+
+        super().__init__(
+            [
+                w.HTML(
+                    f"<h3>Reflective supervision: case {html.escape(case_id)}</h3><p>Supervisor "
+                    f"{html.escape(self.supervisor)} · worker {html.escape(self.worker or '—')}"
+                    f" · team {html.escape(case['team_id'])}</p>"
+                ),
+                self.status,
+                view,
+                w.HTML("<h4>The reflective cycle</h4>"),
+                self.cycle,
+                w.HTML(
+                    "<h4>Hypotheses</h4><p>At least two competing explanations of what is "
+                    "happening. Link the chronology entries that support or weaken each.</p>"
+                ),
+                self.hypothesis_box,
+                self.add_hypothesis_button,
+                w.HTML("<h4>Decision</h4>"),
+                w.VBox(list(self.decision.values()) + [self.decision_evidence]),
+                self.add_decision_button,
+                self.flag_panel,
+                self.decision_list,
+                w.HBox([self.remove_pick, self.remove_button]),
+                w.HTML(
+                    "<h4>Scaled judgements</h4><p>0 = the child cannot stay at home; 10 = "
+                    "everyone agrees it is safe enough to close.</p>"
+                ),
+                w.VBox(rows),
+                self.save_button,
+                self.message,
+                w.HTML("<h4>Saved records</h4>"),
+                w.HBox([self.saved_pick, self.export_html_button, self.export_docx_button]),
+                self.export_message,
+            ]
+        )
+        self.add_class("ck-supervision-session")
+        self.refresh_case()
+        draft = self.store.draft(self.key)
+        if draft and "session" in draft:
+            self.fill(Session.from_dict(draft["session"]), draft.get("decision_form") or {})
+            when = html.escape(str(draft.get("saved_at", "")))
+            self.status.value = f"Reopened your draft{(' from ' + when) if when else ''}."
+        else:
+            self.fill(Session(case_id, self.supervisor, self.worker), {})
+            self.status.value = "A new session: every change is saved as a draft as you type."
+        self.refresh_saved()
+        for control in self._inputs():
+            control.observe(lambda _: self.autosave(), names="value")
+        self._loading = False
+
+    # --- the case in view -----------------------------------------------------------------------
+
+    def refresh_case(self) -> None:
+        """Read the case again and show its summary, significant entries and current flags."""
+        self.case = self.store.case_casebook(self.case_id)
+        c = self.case.cases.iloc[0]
+        events = self.case.events.sort_values(["date", "event_id"])
+        self.entries = [(_entry_label(e), e["event_id"]) for _, e in events.iterrows()]
+        decisions = self.case.decisions.sort_values(["date", "decision_id"])
+        now = (
+            f"{str(decisions.iloc[-1]['response']).replace('_', ' ')} since "
+            f"{decisions.iloc[-1]['date']:%d %b %Y}"
+            if len(decisions)
+            else "no decision yet"
+        )
+        raised = flags(self.case)
+        flag_items = "".join(
+            f"<li><b>{html.escape(f.flag.replace('_', ' '))}</b>: {html.escape(f.reason)}</li>"
+            for f in raised.itertuples()
+        )
+        high = events[events["significance"].astype(str) == "high"]
+        rows = "".join(
+            f"<tr><td>{e['date']:%Y-%m-%d}</td><td>{html.escape(str(e['source_agency']))}</td>"
+            f"<td>{html.escape(str(e['category']).replace('_', ' '))}"
+            f"{' (not a concern in itself)' if e['category'] in BELIEF_CATEGORIES else ''}</td>"
+            f"<td>{html.escape(str(e['summary']))}</td></tr>"
+            for _, e in high.iterrows()
+        )
+        concerns = ", ".join(str(x).replace("_", " ") for x in c["concern_flags"]) or "—"
+        closed = f" · closed {c['closed']:%d %b %Y}" if pd.notna(c["closed"]) else " · open"
+        self.case_view.value = (
+            f"<p>Child {html.escape(str(c['child_id']))} · opened {c['opened']:%d %b %Y}{closed}"
+            f" · concerns: {html.escape(concerns)} · response now: {html.escape(now)} · "
+            f"{len(events)} chronology entries</p>"
+            f"<p><b>Proportionality flags now</b> (prompts for supervision, not findings)</p>"
+            + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None.</p>")
+            + f"<p><b>Significant entries</b> ({len(high)} of high significance)</p>"
+            + (
+                "<table><tr><th>Date</th><th>Source</th><th>Category</th><th>What happened"
+                f"</th></tr>{rows}</table>"
+                if rows
+                else "<p>None.</p>"
+            )
+        )
+        for area in [self.decision_evidence, *[x for h in self.hypotheses for x in h[1:]]]:
+            area.options = self.entries
+
+    # --- reading and filling the form -----------------------------------------------------------
+
+    def _inputs(self) -> list[w.Widget]:
+        """List the controls whose every change is autosaved (hypotheses observe their own)."""
+        controls: list[w.Widget] = [*self.stages.values(), *self.graces.values()]
+        controls += [self.graces_notes, *self.decision.values(), self.decision_evidence]
+        return controls + [*self.scales.values(), *self.scale_reasons.values(), self.flag_reason]
+
+    def read(self) -> Session:
+        """Return the session as the form shows it (decisions already added included)."""
+        s = Session(self.case_id, self.supervisor, self.worker, date=self._date)
+        s.stages = {k: area.value for k, area in self.stages.items()}
+        s.graces = [g for g, box in self.graces.items() if box.value]
+        s.graces_notes = self.graces_notes.value
+        s.hypotheses = [
+            Hypothesis(t.value, list(sup.value), list(wk.value)) for t, sup, wk in self.hypotheses
+        ]
+        s.decisions = list(self._decisions)
+        s.judgements = {
+            level: ScaledJudgement(self.scales[level].value, self.scale_reasons[level].value)
+            for level in LEVELS
+        }
+        return s
+
+    def decision_form(self) -> ProposedDecision:
+        """Return the decision the decision form describes."""
+        return ProposedDecision(
+            response=self.decision["response"].value,
+            lead_agency=self.decision["lead_agency"].value,
+            family_engaged=bool(self.decision["family_engaged"].value),
+            rationale=self.decision["rationale"].value,
+            evidence_ids=list(self.decision_evidence.value),
+        )
+
+    def fill(self, session: Session, form: dict[str, object]) -> None:
+        """Show ``session`` (and a half-written decision ``form``) in the controls."""
+        loading, self._loading = self._loading, True
+        self._date = session.date
+        for key, area in self.stages.items():
+            area.value = session.stages.get(key, "")
+        for g, box in self.graces.items():
+            box.value = g in session.graces
+        self.graces_notes.value = session.graces_notes
+        self.hypotheses = []
+        for h in session.hypotheses:
+            self._hypothesis_controls(h)
+        self._decisions = list(session.decisions)
+        d = ProposedDecision(**form) if form else ProposedDecision()
+        self._fill_decision_form(d)
+        for level in LEVELS:
+            j = session.judgements.get(level, ScaledJudgement())
+            self.scales[level].value = j.scale
+            self.scale_reasons[level].value = j.rationale
+        self._show_decisions()
+        self._loading = loading
+
+    def _fill_decision_form(self, d: ProposedDecision) -> None:
+        for name in ("response", "lead_agency", "rationale"):
+            set_field_value(self.decision[name], getattr(d, name))
+        self.decision["family_engaged"].value = d.family_engaged
+        known = {v for _, v in self.entries}
+        self.decision_evidence.value = tuple(e for e in d.evidence_ids if e in known)
+
+    def _hypothesis_controls(self, h: Hypothesis) -> None:
+        i = len(self.hypotheses) + 1
+        text = w.Textarea(
+            value=h.text,
+            placeholder=f"Hypothesis {i}: what might explain this?",
+            rows=2,
+            layout=_WIDE,
+        )
+        text.add_class(f"ck-hypothesis-{i}")
+        known = {v for _, v in self.entries}
+        supports = w.SelectMultiple(
+            options=self.entries, value=tuple(e for e in h.supports if e in known),
+            description="Supports", layout=_PICK,
+        )  # fmt: skip
+        weakens = w.SelectMultiple(
+            options=self.entries, value=tuple(e for e in h.weakens if e in known),
+            description="Weakens", layout=_PICK,
+        )  # fmt: skip
+        self.hypotheses.append((text, supports, weakens))
+        for control in (text, supports, weakens):
+            control.observe(lambda _: self.autosave(), names="value")
+        self.hypothesis_box.children = [w.VBox([t, w.HBox([s, k])]) for t, s, k in self.hypotheses]
+
+    # --- handlers -------------------------------------------------------------------------------
+
+    def autosave(self) -> None:
+        """Save everything on screen as this supervisor's draft of the session."""
+        if self._loading:
+            return
+        draft = {
+            "session": self.read().to_dict(),
+            "decision_form": asdict(self.decision_form()),
+            "saved_at": f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        }
+        try:
+            self.store.save_draft(self.key, draft, by=self.supervisor)
+        except Exception as exc:  # a locked or read-only store: say so, loudly
+            say(
+                self.status,
+                f"The draft could NOT be saved ({exc}). Copy your text somewhere safe.",
+                error=True,
+            )
+            return
+        self.status.value = f"Draft saved at {dt.datetime.now():%H:%M:%S}."
+
+    def add_hypothesis(self) -> None:
+        """Add another, empty, hypothesis."""
+        self._hypothesis_controls(Hypothesis())
+        self.autosave()
+
+    def add_decision(self) -> None:
+        """Check the decision form; add the decision, or show the flags it would raise first."""
+        d = self.decision_form()
+        try:
+            raised = decision_flags(self.case, self.read(), d)
+        except CasekitError as exc:
+            say(self.message, f"Decision not added: {exc}", error=True)
+            return
+        if raised.empty:
+            self._accept(d)
+            return
+        self._flagged = d
+        items = "".join(
+            f"<li><b>{html.escape(f.flag.replace('_', ' '))}</b>: {html.escape(f.reason)}</li>"
+            for f in raised.itertuples()
+        )
+        self.flag_view.value = (
+            "<p style='color:#b2182b'><b>This decision would raise a proportionality flag."
+            f"</b></p><ul>{items}</ul><p>Reconsider it, or record why it stands.</p>"
+        )
+        self.flag_names = [str(f) for f in raised["flag"]]
+        self.flag_panel.layout.display = "flex"
+        say(self.message, "Not added yet: see the flag above.", error=True)
+
+    def add_despite_flags(self) -> None:
+        """Add the flagged decision, keeping the reason given for it to stand."""
+        if self._flagged is None:
+            return
+        reason = self.flag_reason.value.strip()
+        if not reason:
+            say(self.message, "Write why the decision stands before adding it.", error=True)
+            return
+        self._flagged.flags_considered = f"{', '.join(self.flag_names)}. {reason}"
+        self._accept(self._flagged)
+
+    def reconsider(self) -> None:
+        """Put the flagged decision back in the form to change it."""
+        self._flagged = None
+        self.flag_panel.layout.display = "none"
+        self.flag_reason.value = ""
+        say(self.message, "The decision is back in the form: change it, then check it again.")
+
+    def _accept(self, d: ProposedDecision) -> None:
+        self._decisions.append(d)
+        self._flagged = None
+        self.flag_panel.layout.display = "none"
+        loading, self._loading = self._loading, True
+        self.flag_reason.value = ""
+        self._fill_decision_form(ProposedDecision())
+        self._loading = loading
+        self._show_decisions()
+        say(self.message, "Decision added to the session; it is saved with the session.")
+        self.autosave()
+
+    def remove_decision(self, index: int | None) -> None:
+        """Remove one of the session's decisions (before the session is saved)."""
+        if index is None or not 0 <= index < len(self._decisions):
+            say(self.message, "Choose a decision to remove.", error=True)
+            return
+        del self._decisions[index]
+        self._show_decisions()
+        self.autosave()
+
+    def _show_decisions(self) -> None:
+        items = []
+        for d in self._decisions:
+            text = (
+                f"{(d.response or '').replace('_', ' ')}, led by "
+                f"{(d.lead_agency or '').replace('_', ' ')}"
+                f"{'' if d.family_engaged else ', family not engaged'}; "
+                f"{len(d.evidence_ids)} evidence entries"
+            )
+            note = f" — flags considered: {d.flags_considered}" if d.flags_considered else ""
+            items.append(f"<li>{html.escape(text + note)}</li>")
+        self.decision_list.value = (
+            f"<p>Decisions in this session:</p><ol>{''.join(items)}</ol>" if items else ""
+        )
+        self.remove_pick.options = [(f"{i + 1}", i) for i in range(len(self._decisions))]
+
+    def save_session(self) -> str | None:
+        """Save the session, its decisions and judgements to the store; return its id."""
+        try:
+            sid = save(self.store, self.read())
+        except CasekitError as exc:
+            say(self.message, f"Not saved; your draft is kept. {exc}", error=True)
+            return None
+        self.fill(Session(self.case_id, self.supervisor, self.worker), {})
+        self.refresh_case()
+        self.timeline.refresh()
+        self.refresh_saved(sid)
+        say(self.message, f"Saved as {sid}. Export it for the case file below.")
+        self.status.value = "A new session starts here."
+        return sid
+
+    def refresh_saved(self, chosen: str | None = None) -> None:
+        """List the case's saved sessions, newest first."""
+        rows = self.store.case_rows("supervisions", self.case_id)
+        rows = rows.sort_values("date", ascending=False)
+        self.saved_pick.options = [
+            (f"{r.date} · {r.supervisor} · {r.supervision_id}", r.supervision_id)
+            for r in rows.itertuples()
+        ]
+        if chosen:
+            self.saved_pick.value = chosen
+
+    def export(self, supervision_id: str | None, suffix: str) -> Path | None:
+        """Export a saved session's record into the exports folder as .html or .docx."""
+        if not supervision_id:
+            say(self.export_message, "Choose a saved record to export.", error=True)
+            return None
+        try:
+            self.exports.mkdir(parents=True, exist_ok=True)
+            path = self.exports / f"supervision-{self.case_id}-{supervision_id}{suffix}"
+            written = export_record(supervision_record(self.store, supervision_id), path)
+        except (CasekitError, OSError) as exc:
+            say(self.export_message, f"Not exported: {exc}", error=True)
+            return None
+        say(self.export_message, f"Exported to {written.resolve()}")
+        return written
