@@ -154,3 +154,25 @@ def test_moving_the_as_known_at_slider_redraws_the_timeline(app, page):
         f"< {entries_before}",
         timeout=30_000,
     )
+
+
+REFLECTION = "Browser test: we read his <i>faith</i> as risk; his behaviour says otherwise."
+
+
+def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
+    from casekit.supervision import draft_key
+
+    url, store = app
+    page.goto(url.replace("chronology_builder", "reflective_supervision"), timeout=90_000)
+    page.wait_for_selector(".ck-supervision-session", timeout=90_000)
+    assert "A new session" in page.inner_text(".ck-status")
+    page.click(".lm-TabBar-tab >> text=2 Reflection")
+    page.locator(".ck-stage-reflection textarea").fill(REFLECTION)
+    page.wait_for_selector(".ck-status >> text=Draft saved", timeout=30_000)
+    page.reload()  # the page closes and opens again: a new kernel
+    page.wait_for_selector(".ck-status >> text=Reopened your draft", timeout=90_000)
+    page.click(".lm-TabBar-tab >> text=2 Reflection")
+    assert page.locator(".ck-stage-reflection textarea").input_value() == REFLECTION
+    with casekit.open(store) as s:
+        draft = s.draft(draft_key(CASE, "browser-test"))
+    assert draft["session"]["stages"]["reflection"] == REFLECTION

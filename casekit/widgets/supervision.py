@@ -143,7 +143,9 @@ class SupervisionSession(w.VBox):
         self.decision_evidence = w.SelectMultiple(description="Evidence", layout=_PICK)
         self.decision_evidence.add_class("ck-field-evidence_ids")
         self.add_decision_button = w.Button(
-            description="Check and add decision", button_style="primary"
+            description="Check and add decision",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
         )
         self.add_decision_button.add_class("ck-add-decision")
         self.add_decision_button.on_click(lambda _: self.add_decision())
@@ -155,7 +157,9 @@ class SupervisionSession(w.VBox):
             layout=_WIDE,
         )
         self.flag_reason.add_class("ck-flag-reason")
-        self.add_anyway_button = w.Button(description="Add it with this reason")
+        self.add_anyway_button = w.Button(
+            description="Add it with this reason", layout=w.Layout(width="auto")
+        )
         self.add_anyway_button.add_class("ck-add-anyway")
         self.add_anyway_button.on_click(lambda _: self.add_despite_flags())
         self.reconsider_button = w.Button(description="Reconsider")
@@ -269,7 +273,8 @@ class SupervisionSession(w.VBox):
         )
         high = events[events["significance"].astype(str) == "high"]
         rows = "".join(
-            f"<tr><td>{e['date']:%Y-%m-%d}</td><td>{html.escape(str(e['source_agency']))}</td>"
+            f"<tr><td>{e['date']:%Y-%m-%d}</td>"
+            f"<td>{html.escape(str(e['source_agency']).replace('_', ' '))}</td>"
             f"<td>{html.escape(str(e['category']).replace('_', ' '))}"
             f"{' (not a concern in itself)' if e['category'] in BELIEF_CATEGORIES else ''}</td>"
             f"<td>{html.escape(str(e['summary']))}</td></tr>"
@@ -285,7 +290,8 @@ class SupervisionSession(w.VBox):
             + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None.</p>")
             + f"<p><b>Significant entries</b> ({len(high)} of high significance)</p>"
             + (
-                "<table><tr><th>Date</th><th>Source</th><th>Category</th><th>What happened"
+                "<table style='border-collapse: collapse' cellpadding='4'><tr><th>Date</th>"
+                "<th>Source</th><th>Category</th><th>What happened"
                 f"</th></tr>{rows}</table>"
                 if rows
                 else "<p>None.</p>"
@@ -477,7 +483,7 @@ class SupervisionSession(w.VBox):
                 f"{(d.response or '').replace('_', ' ')}, led by "
                 f"{(d.lead_agency or '').replace('_', ' ')}"
                 f"{'' if d.family_engaged else ', family not engaged'}; "
-                f"{len(d.evidence_ids)} evidence entries"
+                f"evidence: {', '.join(d.evidence_ids) or 'none'}"
             )
             note = f" — flags considered: {d.flags_considered}" if d.flags_considered else ""
             items.append(f"<li>{html.escape(text + note)}</li>")

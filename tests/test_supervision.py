@@ -1,0 +1,259 @@
+"""Reflective supervision without widgets: checks, the flag preview, saving, drafts, records."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import casekit
+from casekit import supervision as sv
+from casekit.cli import main
+from casekit.errors import CasekitError, WriteRefused
+from casekit.supervision_record import export_record, supervision_record, to_docx, to_html
+
+SCRIPT = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def store(tmp_path, tiny_path):
+    s = casekit.open(tmp_path / "casebook.sqlite", user="sam")
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()
+
+
+def complete(case_id: str = "007") -> sv.Session:
+    """A session with every stage, two linked hypotheses, GRACES and a judgement."""
+    s = sv.Session(case_id, "Sam", "W1", date="2024-03-01")
+    s.stages = {
+        "experience": f"Met the young person at home. {SCRIPT}",
+        "reflection": "We had read his faith as risk.",
+        "analysis": "The police intelligence is restricted and cannot be tested.",
+        "actions": "Early help, as for any other child.",
+    }
+    s.graces = ["religion", "culture", "not a grace"]
+    s.graces_notes = "Faith practice is not a concern in itself."
+    s.hypotheses = [
+        sv.Hypothesis("Exploring his identity", supports=["E1"]),
+        sv.Hypothesis("Being groomed online", supports=["E2"], weakens=["E1"]),
+    ]
+    s.judgements["child"] = sv.ScaledJudgement(7, "Safe at home with support")
+    return s
+
+
+def counts(store) -> dict[str, int]:
+    c = store.counts()
+    return {t: c[t] for t in ("decisions", "judgements", "supervisions")}
+
+
+# --- checks and the flag preview --------------------------------------------------------------
+
+
+def test_an_empty_session_lists_every_stage_and_the_hypotheses():
+    problems = sv.check(sv.Session("007", "Sam", "W1"))
+    assert [p.split(":")[0] for p in problems] == [
+        "Experience",
+        "Reflection",
+        "Analysis",
+        "Action plan",
+        "Hypotheses",
+    ]
+    s = complete()
+    assert sv.check(s) == []
+    s.hypotheses[1].text = "  "
+    assert sv.check(s) == [
+        "Hypotheses: 1 written; give at least 2 competing explanations of what is happening.",
+        "Hypothesis 2: entries are linked but the explanation is empty.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [
+        (  # early help -> child in need on views alone
+            dict(response="child_in_need", lead_agency="social_care", family_engaged=True,
+                 evidence_ids=["E1"]),
+            ["escalation_on_belief_or_views"],
+        ),
+        (  # on restricted police intelligence only
+            dict(response="child_in_need", lead_agency="social_care", family_engaged=True,
+                 evidence_ids=["E2"]),
+            ["rests_on_restricted_intelligence"],
+        ),
+        (
+            dict(response="section_47", lead_agency="police", family_engaged=False,
+                 evidence_ids=["E1", "E2"]),
+            ["rests_on_restricted_intelligence", "family_not_engaged",
+             "police_led_statutory_step"],
+        ),
+        (  # no evidence, but no escalation either (the case is at early help already)
+            dict(response="early_help", lead_agency="social_care", family_engaged=True),
+            [],
+        ),
+        (  # with no evidence_ids it rests on every entry so far, and E2 is restricted
+            dict(response="child_in_need", lead_agency="social_care", family_engaged=True),
+            ["escalation_without_evidence", "rests_on_restricted_intelligence"],
+        ),
+    ],
+)  # fmt: skip
+def test_a_proposed_decision_shows_the_flags_it_would_raise(store, decision, expected):
+    case = store.case_casebook("007")
+    shown = sv.decision_flags(case, complete(), sv.ProposedDecision(**decision))
+    assert sorted(shown["flag"]) == sorted(expected)
+    assert all(r.startswith("This decision") for r in shown["reason"])
+
+
+def test_the_flag_preview_counts_the_sessions_earlier_decisions(store):
+    s = complete()
+    s.decisions = [
+        sv.ProposedDecision("child_in_need", "social_care", True, "", ["E2"], "considered")
+    ]
+    again = sv.ProposedDecision("child_in_need", "social_care", True, "", ["E1"])
+    assert sv.decision_flags(store.case_casebook("007"), s, again).empty  # no step up now
+
+
+def test_an_incomplete_decision_is_explained_not_judged(store):
+    with pytest.raises(CasekitError, match="response: is empty"):
+        sv.decision_flags(store.case_casebook("007"), complete(), sv.ProposedDecision())
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+
+def test_save_writes_decisions_judgements_and_the_session_together(store):
+    s = complete()
+    s.decisions = [
+        sv.ProposedDecision(
+            "child_in_need", "social_care", True, "Needs support", ["E1"], "Sister's account"
+        )
+    ]
+    store.save_draft(sv.draft_key("007", "Sam"), {"session": s.to_dict()})
+    sid = sv.save(store, s)
+    record = store.get("supervisions", sid)
+    assert record["experience"].endswith(SCRIPT) and record["worker"] == "W1"
+    assert record["hypotheses"] == (
+        "1. Exploring his identity\n   Supported by: E1\n"
+        "2. Being groomed online\n   Supported by: E2\n   Weakened by: E1"
+    )
+    assert record["graces"] == (
+        "Considered: religion, culture\nFaith practice is not a concern in itself."
+    )
+    (did,) = record["decision_ids"].split(";")
+    decision = store.get("decisions", did)
+    assert decision["response"] == "child_in_need" and decision["decided_by"] == "Sam"
+    assert decision["rationale"] == "Needs support\nFlags considered: Sister's account"
+    judgements = store.case_rows("judgements", "007")
+    mine = judgements[judgements["judged_by"] == f"Sam, in supervision {sid}"]
+    assert mine[["level", "safety_scale", "date"]].values.tolist() == [["child", "7", "2024-03-01"]]
+    assert store.draft(sv.draft_key("007", "Sam")) is None  # the draft is done with
+    assert store.history(sid)["op"].tolist() == ["add"]
+
+
+def test_an_incomplete_session_writes_nothing_and_keeps_the_draft(store):
+    s = complete()
+    s.stages["analysis"] = ""
+    store.save_draft(sv.draft_key("007", "Sam"), {"session": s.to_dict()})
+    before = counts(store)
+    with pytest.raises(CasekitError, match="Analysis: nothing is written yet"):
+        sv.save(store, s)
+    assert counts(store) == before
+    assert store.draft(sv.draft_key("007", "Sam"))["session"]["stages"]["experience"]
+
+
+def test_a_refused_record_leaves_no_half_saved_session(store):
+    s = complete()
+    s.decisions = [
+        sv.ProposedDecision("early_help", "social_care", True, "ok", ["E1"]),
+        sv.ProposedDecision("early_help", "social_care", True, "cites nothing real", ["E99"]),
+    ]
+    before = counts(store)
+    with pytest.raises(WriteRefused, match="E99"):
+        sv.save(store, s)
+    assert counts(store) == before  # not the first decision, nor the judgement
+
+
+def test_drafts_are_kept_replaced_and_discarded(store, tmp_path):
+    key = sv.draft_key("007", "Sam")
+    assert store.draft(key) is None
+    store.save_draft(key, {"n": 1})
+    store.save_draft(key, {"n": 2, "text": "naïve ✓"})
+    with casekit.open(tmp_path / "casebook.sqlite") as other:  # as a new kernel would
+        assert other.draft(key) == {"n": 2, "text": "naïve ✓"}
+    store.discard_draft(key)
+    assert store.draft(key) is None
+
+
+def test_a_session_survives_its_draft_form():
+    s = complete()
+    s.decisions = [sv.ProposedDecision("early_help", "health", False, "r", ["E1"], "why")]
+    again = sv.Session.from_dict(s.to_dict())
+    assert again.hypotheses == s.hypotheses and again.decisions == s.decisions
+    assert again.graces == ["religion", "culture"]  # an unknown aspect is dropped
+    partial = sv.Session.from_dict({"case_id": "007", "supervisor": "Sam", "worker": "W1"})
+    assert len(partial.hypotheses) == 2 and partial.stages["analysis"] == ""
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(store):
+    s = complete()
+    s.stages["actions"] += " Control\x01character."
+    s.decisions = [sv.ProposedDecision("child_in_need", "social_care", True, "Needs help", ["E1"])]
+    return sv.save(store, s)
+
+
+def test_the_record_has_what_was_entered_escaped(store, saved):
+    record = supervision_record(store, saved)
+    page = to_html(record)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page and SCRIPT not in page
+    for text in ("We had read his faith as risk.", "Being groomed online", "Weakened by: E1",
+                 "Considered: religion, culture", "child in need", "Needs help",
+                 "Safe at home with support", "School raised views expressed in class."):
+        assert text in page, text  # fmt: skip
+    assert record.decisions["family_engaged"].tolist() == ["yes"]
+    assert set(record.cited) == {"E1", "E2"}
+
+
+def test_the_word_record_has_what_was_entered(store, saved, tmp_path):
+    from docx import Document
+
+    path = export_record(supervision_record(store, saved), tmp_path / "record.docx")
+    doc = Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert SCRIPT in text  # plain text in Word: nothing to escape, nothing lost
+    assert "Early help, as for any other child. Controlcharacter." in text
+    assert "2. Being groomed online" in text
+    assert {"child in need", "Needs help", "Safe at home with support"} <= set(cells)
+    assert to_docx(supervision_record(store, saved))[:2] == b"PK"
+
+
+def test_export_explains_bad_requests(store, saved, tmp_path):
+    record = supervision_record(store, saved)
+    with pytest.raises(CasekitError, match=r"written as \.html or \.docx"):
+        export_record(record, tmp_path / "record.pdf")
+    with pytest.raises(CasekitError, match="does not exist"):
+        export_record(record, tmp_path / "no" / "record.html")
+    with pytest.raises(CasekitError, match="there is no supervision 'V404'"):
+        supervision_record(store, "V404")
+    assert not list(tmp_path.glob("record*"))
+
+
+def test_a_record_from_a_loaded_bundle(tiny_path):
+    record = supervision_record(casekit.load(tiny_path), "V1")
+    assert record.session["graces"] == "religion"
+    assert record.decisions["decision_id"].tolist() == ["D1"]
+    assert record.judgements.empty  # J1 was not made in a session
+    assert isinstance(record.decisions, pd.DataFrame)
+
+
+def test_cli_exports_a_record(store, saved, tmp_path, capsys):
+    out = tmp_path / "record.html"
+    assert main(["supervision", "export", "--store", store.url.removeprefix("sqlite:///"),
+                 "--id", saved, "--out", str(out)]) == 0  # fmt: skip
+    assert "We had read his faith as risk." in out.read_text()
+    code = main(["supervision", "export", "--store", str(tmp_path / "none.sqlite"),
+                 "--id", saved, "--out", str(out)])  # fmt: skip
+    assert code == 2 and "no such casebook store" in capsys.readouterr().err

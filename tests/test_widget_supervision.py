@@ -1,0 +1,193 @@
+"""SupervisionSession in Python: build it, type, call handlers, reopen, assert state and storage."""
+
+from __future__ import annotations
+
+import pytest
+
+import casekit
+from casekit.errors import CasekitError
+from casekit.supervision import STAGES, draft_key
+from casekit.widgets import SupervisionSession
+
+TEXT = {
+    "experience": "He talks about his football team <b>and</b> his mosque.",
+    "reflection": "Is this belief or behaviour? Belief, so far.",
+    "analysis": "The police hold more than they can share.",
+    "actions": "Early help with the youth service.",
+}
+
+
+@pytest.fixture
+def store(tmp_path, tiny_path):
+    s = casekit.open(tmp_path / "casebook.sqlite", user="sam")
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()
+
+
+def session(store, tmp_path) -> SupervisionSession:
+    return SupervisionSession(store, "007", exports=tmp_path / "records")
+
+
+def fill_everything(ws: SupervisionSession) -> None:
+    for key, text in TEXT.items():
+        ws.stages[key].value = text
+    ws.graces["religion"].value = True
+    ws.graces["culture"].value = True
+    ws.graces_notes.value = "His faith is not the worry."
+    (t1, s1, w1), (t2, s2, w2) = ws.hypotheses
+    t1.value, s1.value = "Exploring identity", ("E1",)
+    t2.value, s2.value, w2.value = "Being groomed", ("E2",), ("E1",)
+    ws.add_hypothesis()
+    ws.hypotheses[2][0].value = "A family dispute spilling into school"
+    ws.scales["family"].value = 8
+    ws.scale_reasons["family"].value = "Parents engaged"
+
+
+def decide(ws: SupervisionSession, response: str, evidence: tuple[str, ...], **more) -> None:
+    ws.decision["response"].value = response
+    ws.decision["lead_agency"].value = more.get("lead_agency", "social_care")
+    ws.decision["family_engaged"].value = more.get("family_engaged", True)
+    ws.decision["rationale"].value = more.get("rationale", "As discussed")
+    ws.decision_evidence.value = evidence
+
+
+def test_the_case_is_in_view(store, tmp_path):
+    ws = session(store, tmp_path)
+    view = ws.case_view.value
+    assert "Child K1" in view and "response now: early help since 02 Feb 2024" in view
+    assert "Police shared intelligence." in view  # the significant (high) entry
+    assert "late assessment" in view  # a current flag, with its reason
+    assert ws.timeline.image.value  # the risk timeline is drawn
+    assert [v for _, v in ws.decision_evidence.options] == ["E2", "E1"]  # by date
+    assert ws.worker == "W1" and ws.supervisor == "sam"
+    for stage in STAGES:
+        assert all(p in ws.cycle.children[STAGES.index(stage)].children[0].value
+                   for p in stage.prompts)  # fmt: skip
+
+
+def test_everything_typed_is_there_when_the_session_is_opened_again(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    decide(ws, "early_help", ("E1",))
+    ws.add_decision()
+    decide(ws, "child_in_need", ("E2",), rationale="half-written")
+    assert "Draft saved" in ws.status.value
+    again = session(casekit.open(store.url, user="sam"), tmp_path)  # as a new kernel would
+    assert "Reopened your draft" in again.status.value
+    assert {k: a.value for k, a in again.stages.items()} == TEXT
+    assert [g for g, b in again.graces.items() if b.value] == ["religion", "culture"]
+    assert again.graces_notes.value == "His faith is not the worry."
+    assert [(t.value, s.value, w.value) for t, s, w in again.hypotheses] == [
+        ("Exploring identity", ("E1",), ()),
+        ("Being groomed", ("E2",), ("E1",)),
+        ("A family dispute spilling into school", (), ()),
+    ]
+    assert [d.response for d in again.read().decisions] == ["early_help"]
+    assert again.decision["rationale"].value == "half-written"  # the form not yet added
+    assert again.decision_evidence.value == ("E2",)
+    assert again.scales["family"].value == 8 and again.scale_reasons["family"].value
+    assert again.scales["child"].value is None
+
+
+def test_saving_writes_the_tables_and_the_record_has_it_all(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    decide(ws, "early_help", ("E1",))
+    ws.add_decision()
+    before = store.counts()
+    sid = ws.save_session()
+    assert sid and f"Saved as {sid}" in ws.message.value
+    after = store.counts()
+    assert after["supervisions"] == before["supervisions"] + 1
+    assert after["decisions"] == before["decisions"] + 1
+    assert after["judgements"] == before["judgements"] + 1  # only the family was judged
+    assert store.draft(draft_key("007", "sam")) is None
+    assert ws.stages["experience"].value == ""  # a new session starts
+    reopened = session(store, tmp_path)
+    assert reopened.saved_pick.options[0][1] == sid and reopened.stages["analysis"].value == ""
+    page = reopened.export(sid, ".html").read_text()
+    docx = reopened.export(sid, ".docx")
+    assert "Exported to" in reopened.export_message.value and docx.stat().st_size > 0
+    assert "He talks about his football team &lt;b&gt;and&lt;/b&gt; his mosque." in page
+    for text in (*list(TEXT.values())[1:], "A family dispute spilling into school",
+                 "Considered: religion, culture", "early help", "Parents engaged"):
+        assert text.replace("'", "&#39;") in page, text  # fmt: skip
+
+
+def test_a_belief_only_decision_shows_its_flag_before_it_is_added(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    decide(ws, "child_in_need", ("E1",))  # early help -> child in need on views alone
+    ws.add_decision()
+    assert ws.flag_panel.layout.display == "flex"
+    assert "escalation on belief or views" in ws.flag_view.value
+    assert "resting on E1 (views expressed)" in ws.flag_view.value
+    assert ws.read().decisions == [] and "Not added yet" in ws.message.value
+    ws.add_despite_flags()  # no reason given
+    assert ws.read().decisions == [] and "Write why the decision stands" in ws.message.value
+    ws.reconsider()
+    assert ws.flag_panel.layout.display == "none"
+    assert ws.decision["response"].value == "child_in_need"  # back in the form to change
+    ws.add_decision()
+    ws.flag_reason.value = "His sister described threats at home"
+    ws.add_despite_flags()
+    (d,) = ws.read().decisions
+    assert d.flags_considered == (
+        "escalation_on_belief_or_views. His sister described threats at home"
+    )
+    assert ws.decision["response"].value is None  # the form is ready for the next one
+    before = store.counts()["decisions"]
+    sid = ws.save_session()
+    saved = store.get("decisions", store.get("supervisions", sid)["decision_ids"])
+    assert "Flags considered: escalation_on_belief_or_views" in saved["rationale"]
+    assert store.counts()["decisions"] == before + 1
+
+
+def test_a_decision_can_be_removed_before_saving(store, tmp_path):
+    ws = session(store, tmp_path)
+    decide(ws, "early_help", ("E1",))
+    ws.add_decision()
+    assert "early help, led by social care" in ws.decision_list.value
+    ws.remove_decision(None)
+    assert "Choose a decision" in ws.message.value
+    ws.remove_decision(0)
+    assert ws.read().decisions == [] and ws.decision_list.value == ""
+    assert session(store, tmp_path).read().decisions == []  # and from the draft
+
+
+def test_an_incomplete_session_is_not_saved_and_its_draft_stays(store, tmp_path):
+    ws = session(store, tmp_path)
+    ws.stages["experience"].value = "Only this so far"
+    ws.add_decision()  # an empty decision form
+    assert "response: is empty" in ws.message.value
+    before = store.counts()
+    assert ws.save_session() is None
+    assert "Not saved; your draft is kept." in ws.message.value
+    assert "Reflection: nothing is written yet" in ws.message.value
+    assert store.counts() == before
+    assert session(store, tmp_path).stages["experience"].value == "Only this so far"
+
+
+def test_bad_openings_and_exports_are_explained(store, tmp_path, tiny_path):
+    with pytest.raises(CasekitError, match="there is no case 'X1'"):
+        SupervisionSession(store, "X1")
+    with pytest.raises(CasekitError, match="open one with casekit.open"):
+        SupervisionSession(casekit.load(tiny_path), "007")
+    ws = session(store, tmp_path)
+    assert ws.export(None, ".html") is None and "Choose a saved record" in ws.export_message.value
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    ws.exports = blocked
+    assert ws.export("V1", ".html") is None and "Not exported" in ws.export_message.value
+
+
+def test_a_draft_that_cannot_be_saved_says_so(store, tmp_path, monkeypatch):
+    ws = session(store, tmp_path)
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "save_draft", refuse)
+    ws.stages["analysis"].value = "typed while the disk is full"
+    assert "could NOT be saved (disk full)" in ws.status.value
