@@ -68,7 +68,7 @@ def files(tmp_path):
             "Action taken": ["DSL informed", ""],
         }
     )
-    with pd.ExcelWriter(school) as xl:
+    with pd.ExcelWriter(school, engine="openpyxl") as xl:
         frame.to_excel(xl, sheet_name="Sheet1", index=False, startrow=2)
         xl.sheets["Sheet1"]["A1"] = "Chronology for pupil K1"
     health = write(

@@ -232,7 +232,7 @@ def test_utf16_without_bom_gets_resave_advice(tmp_path, tiny):
 def test_xlsx_bundle_reports_sheet_and_row(tmp_path, tiny):
     tiny["events"][1]["significance"] = "huge"
     xlsx = tmp_path / "bundle.xlsx"
-    with pd.ExcelWriter(xlsx) as xl:
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as xl:
         for name, rows in tiny.items():
             frame = pd.DataFrame(rows)
             if name == "cases":  # real spreadsheets hold dates as dates
@@ -248,7 +248,7 @@ def test_xlsx_bundle_reports_sheet_and_row(tmp_path, tiny):
     )
     assert "[sheet events]" in str(p)
     tiny["events"][1]["significance"] = "high"
-    with pd.ExcelWriter(xlsx) as xl:
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as xl:
         for name, rows in tiny.items():
             pd.DataFrame(rows).to_excel(xl, sheet_name=name, index=False)
     cb = casekit.load(xlsx, today=TODAY)
