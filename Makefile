@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_timeline.py
 	$(BIN)/python benchmarks/bench_research.py
 	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_supervision.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info reports

@@ -24,6 +24,37 @@ def parquet_bundle(cases: int) -> Path:
     return path
 
 
+def store_with_big_case(entries: int, work: Path) -> tuple[Path, str]:
+    """Make a casebook store in ``work`` with one case of about ``entries`` chronology entries."""
+    import datetime as dt
+
+    import pandas as pd
+
+    import casekit
+    from casekit.io import write_bundle
+    from casekit.synth import generate
+
+    store_path = work / f"store{entries}.sqlite"
+    tiny = generate(seed=3, n_cases=2, n_teams=1)
+    base = tiny["events"].iloc[0].to_dict()
+    case_id = base["case_id"]
+    rows = [
+        dict(
+            base,
+            event_id=f"E-B{i:06d}",
+            summary=f"Entry {i}",
+            date=(dt.date(2022, 1, 1) + dt.timedelta(days=i % 900)).isoformat(),
+            recorded_on=(dt.date(2022, 1, 1) + dt.timedelta(days=i % 900)).isoformat(),
+        )
+        for i in range(entries)
+    ]
+    tiny["events"] = pd.concat([tiny["events"], pd.DataFrame(rows)], ignore_index=True)
+    bundle = write_bundle(tiny, work / f"tiny{entries}")
+    with casekit.open(store_path) as store:
+        store.import_casebook(casekit.load(bundle))
+    return store_path, case_id
+
+
 def machine() -> str:
     """Describe this machine: CPU, cores, memory, Python and library versions."""
     import numpy

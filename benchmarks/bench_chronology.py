@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from _results import write_section
+from _results import store_with_big_case, write_section
 
 import casekit
 from casekit.agency_samples import write_agency_samples
@@ -49,24 +49,7 @@ def time_merge(rows: int, work: Path) -> dict[str, object]:
 
 
 def time_add(entries: int, work: Path) -> dict[str, object]:
-    store_path = work / f"store{entries}.sqlite"
-    tiny = generate(seed=3, n_cases=2, n_teams=1)
-    base = tiny["events"].iloc[0].to_dict()
-    case_id = base["case_id"]
-    rows = [
-        dict(
-            base,
-            event_id=f"E-B{i:06d}",
-            summary=f"Entry {i}",
-            date=(dt.date(2022, 1, 1) + dt.timedelta(days=i % 900)).isoformat(),
-            recorded_on=(dt.date(2022, 1, 1) + dt.timedelta(days=i % 900)).isoformat(),
-        )
-        for i in range(entries)
-    ]
-    tiny["events"] = pd.concat([tiny["events"], pd.DataFrame(rows)], ignore_index=True)
-    bundle = write_bundle(tiny, work / f"tiny{entries}")
-    with casekit.open(store_path) as store:
-        store.import_casebook(casekit.load(bundle))
+    store_path, case_id = store_with_big_case(entries, work)
     store = casekit.open(store_path, user="bench")
     builder = ChronologyBuilder(store, case_id)
     times = []
