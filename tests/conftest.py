@@ -203,3 +203,14 @@ def tiny_path(tmp_path: Path, tiny) -> Path:
 def synthetic_copy(tmp_path: Path) -> Path:
     """A writable copy of the committed synthetic bundle."""
     return Path(shutil.copytree(SYNTHETIC, tmp_path / "synthetic"))
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path, tiny_path: Path, request):
+    """A casebook store in tmp_path holding the tiny bundle; its user is the module's USER."""
+    import casekit
+
+    s = casekit.open(tmp_path / "casebook.sqlite", user=getattr(request.module, "USER", "sam"))
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()

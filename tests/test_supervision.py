@@ -15,11 +15,8 @@ SCRIPT = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def store(tmp_path, tiny_path):
-    s = casekit.open(tmp_path / "casebook.sqlite", user="sam")
-    s.import_casebook(casekit.load(tiny_path))
-    yield s
-    s.close()
+def store(tiny_store):
+    return tiny_store
 
 
 def complete(case_id: str = "007") -> sv.Session:

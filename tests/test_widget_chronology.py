@@ -11,13 +11,12 @@ import casekit
 from casekit.widgets import CasePicker, ChronologyBuilder
 from casekit.widgets.common import set_field_value
 
+USER = "sw-1"
+
 
 @pytest.fixture
-def store(tmp_path, tiny_path):
-    s = casekit.open(tmp_path / "casebook.sqlite", user="sw-1")
-    s.import_casebook(casekit.load(tiny_path))
-    yield s
-    s.close()
+def store(tiny_store):
+    return tiny_store
 
 
 def fill(builder, **values):

@@ -18,11 +18,8 @@ TEXT = {
 
 
 @pytest.fixture
-def store(tmp_path, tiny_path):
-    s = casekit.open(tmp_path / "casebook.sqlite", user="sam")
-    s.import_casebook(casekit.load(tiny_path))
-    yield s
-    s.close()
+def store(tiny_store):
+    return tiny_store
 
 
 def session(store, tmp_path) -> SupervisionSession:
