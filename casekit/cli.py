@@ -6,10 +6,12 @@ Exit codes: 0 done, 2 a user error (explained, no traceback), 1 an internal erro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -164,6 +166,34 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
         out = export_record(supervision_record(store, args.id), args.out)
     print(f"wrote supervision record {args.id} to {out}")
     return 0
+
+
+def _cmd_disclosure_check(args: argparse.Namespace) -> int:
+    from .disclosure_check import check_path
+
+    findings, files = check_path(args.path, ignore=args.ignore_column or ())
+    if args.format == "json":
+        report = {
+            "path": str(args.path),
+            "files": files,
+            "passed": not findings,
+            "findings": [dataclasses.asdict(f) for f in findings],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        shown = findings if args.all else findings[:50]
+        for f in shown:
+            print(f)
+        if len(shown) < len(findings):
+            print(f"... and {len(findings) - len(shown)} more (--all lists every one)")
+        kinds = Counter(f.kind for f in findings)
+        summary = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+        if findings:
+            print(f"{args.path}: {summary} in {files} file(s); not safe to leave the team.",
+                  file=sys.stderr)  # fmt: skip
+        else:
+            print(f"{args.path}: {files} file(s) checked; no disclosure risk found.")
+    return 2 if findings else 0
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -463,6 +493,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out entries below this significance",
     )
     p.set_defaults(run=_cmd_chronology_export)
+
+    p = sub.add_parser(
+        "disclosure-check",
+        help="check outputs for small counts, recoverable cells and raw identifiers",
+        description="Scan a review folder, or any CSV, .xlsx or HTML output, before it leaves "
+        "the team: counts from 1 to 5 that are shown, hidden cells that can be worked out "
+        "from the totals, and text that looks like a raw identifier (a UPN, an NHS number, a "
+        "full postcode, an e-mail address, a full date of birth). Exit code 0: nothing found; "
+        "2: findings (each with file, sheet, row, column and how to fix it).",
+    )
+    p.add_argument("path", help="a folder, or a .csv, .xlsx or .html file")
+    p.add_argument(
+        "--ignore-column",
+        action="append",
+        metavar="NAME",
+        help="a column that holds numbers but not counts (repeat for more)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    p.add_argument("--all", action="store_true", help="list every finding, not the first 50")
+    p.set_defaults(run=_cmd_disclosure_check)
 
     sup = sub.add_parser(
         "supervision",

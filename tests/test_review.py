@@ -16,6 +16,7 @@ from conftest import SYNTHETIC, write_csv_bundle
 import casekit
 from casekit import review
 from casekit.cli import main
+from casekit.disclosure_check import check_path
 from casekit.errors import CasekitError
 
 SCRIPT = '<script>alert("x")</script> The visit went well'
@@ -493,6 +494,10 @@ def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
     page = re.sub(r'src="data:[^"]*"', "", (out / "T1.html").read_text())  # drop figures
     assert not re.search(r">C[1-4]<", page)  # no case lists leave the team
     assert "Withheld" in page
+    for published in (out / "T1", out / "T1.html"):  # and the independent check agrees
+        findings, files = check_path(published)
+        assert findings == [] and files >= 1
+    assert check_path(reports / "T1")[0]  # while the unsuppressed review does not pass it
 
 
 def _run(argv: list[str]) -> int:

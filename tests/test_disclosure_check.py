@@ -1,0 +1,148 @@
+"""casekit disclosure-check: planted small counts, recoverable cells and identifiers are caught;
+suppressed tables pass."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casekit import suppress
+from casekit.cli import main
+from casekit.disclosure_check import check_path, check_table, looks_like_identifier
+from casekit.errors import CasekitError
+
+
+def kinds(findings) -> list[tuple[str, int | None, str | None]]:
+    return [(f.kind, f.row, f.column) for f in findings]
+
+
+def test_small_counts_are_found_with_their_row_and_column(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "referral source": ["police", "school", "Total"],
+            "referrals": ["12", "3", "15"],
+            "escalated %": ["4.0", "2.0", "3.0"],  # not counts
+            "95% CI low": ["1", "1", "1"],
+            "median working days": ["2", "4", "3"],
+        }
+    )
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    findings, files = check_path(tmp_path)
+    assert files == 1
+    assert kinds(findings) == [("small count", 3, "referrals")]
+    assert findings[0].file == "table.csv"
+    assert "show it as c" in str(findings[0])
+
+
+def test_every_sheet_of_a_workbook_is_checked(tmp_path):
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as xl:
+        pd.DataFrame({"team": ["T1"], "cases": [40]}).to_excel(xl, sheet_name="fine", index=False)
+        pd.DataFrame({"team": ["T1", "T2"], "cases": [40, 5]}).to_excel(
+            xl, sheet_name="leaky", index=False
+        )
+    (finding,) = check_path(book)[0]
+    assert (finding.sheet, finding.row, finding.column) == ("sheet leaky", 3, "cases")
+
+
+def test_a_hidden_cell_that_the_totals_give_away_is_found():
+    planted = pd.DataFrame(
+        {
+            "source": ["police", "school", "Total"],
+            "radicalisation": ["c", "12", "19"],  # 19 - 12 = 7: recoverable
+            "other": ["8", "9", "17"],
+            "Total": ["c", "21", "36"],  # and so is this one: 36 - 21
+        }
+    )
+    assert kinds(check_table(planted, "t.csv")) == [
+        ("recoverable cell", 2, "radicalisation"),
+        ("recoverable cell", 2, "Total"),
+    ]
+    row_total_only = pd.DataFrame({"x": ["a", "b"], "p": ["c", "9"], "q": ["10", "c"],
+                                   "Total": ["17", "c"]})  # fmt: skip
+    assert kinds(check_table(row_total_only, "t.csv")) == [("recoverable cell", 2, "p")]
+    all_hidden = pd.DataFrame({"x": ["a", "Total"], "p": ["c", "c"], "q": ["8", "8"],
+                               "Total": ["c", "12"]})  # fmt: skip
+    assert kinds(check_table(all_hidden, "t.csv")) == [
+        ("recoverable cell", 2, "p"),  # 12 - 8, though its column shows no number at all
+        ("recoverable cell", 2, "Total"),
+        ("recoverable cell", 3, "p"),
+    ]
+    safe = pd.DataFrame({"x": ["a", "b", "Total"], "p": ["c", "c", "20"],
+                         "q": ["c", "c", "15"], "Total": ["14", "21", "35"]})  # fmt: skip
+    assert check_table(safe, "t.csv") == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tables_suppressed_by_casekit_pass(seed):
+    rng = np.random.default_rng(seed)
+    counts = pd.DataFrame(
+        rng.integers(0, 14, size=(5, 4)), columns=list("abcd"), index=list("vwxyz")
+    )
+    published = suppress(counts).reset_index(names="group")
+    assert check_table(published.astype(str), "t.csv") == []
+    raw = counts.reset_index(names="group").astype(str)
+    small = ((counts >= 1) & (counts <= 5)).to_numpy().sum()
+    assert len(check_table(raw, "t.csv")) == small  # and the raw table is caught
+
+
+def test_raw_identifiers_are_found_and_reported_masked():
+    frame = pd.DataFrame(
+        {
+            "case": ["C00001", "C00002", "C00003"],
+            "note": [
+                "pupil A12345678901Z moved school",
+                "NHS 943 476 5919 on file; 943 476 5918 is not a valid NHS number",
+                "write to someone@example.org",
+            ],
+            "postcode": ["SW1A 1AA", "SW1A 1", ""],  # a sector is fine, a full postcode is not
+            "child date of birth": ["2010-03-04", "2010-03", ""],  # a month is fine
+        }
+    )
+    findings = check_table(frame, "ids.csv")
+    assert [(f.row, f.column, f.detail.split(" looks like ")[-1]) for f in findings] == [
+        (2, "note", "a UPN (unique pupil number)"),
+        (2, "postcode", "a full postcode"),
+        (2, "child date of birth", "a full date of birth"),
+        (3, "note", "an NHS number"),
+        (4, "note", "an e-mail address"),
+    ]
+    text = "\n".join(map(str, findings))
+    for raw in ("A12345678901Z", "9434765919", "943 476 5919", "SW1A 1AA", "someone@example"):
+        assert raw not in text  # the report discloses nothing itself
+    assert looks_like_identifier("W003 saw C00149 on 2024-03-01 about 12 referrals") == []
+
+
+def test_a_column_can_be_passed_over():
+    frame = pd.DataFrame({"team": ["T1"], "safety rung": ["3"]})
+    assert len(check_table(frame, "t.csv")) == 1
+    assert check_table(frame, "t.csv", ignore=["Safety rung"]) == []
+
+
+def test_bad_paths_and_unreadable_files_are_explained(tmp_path):
+    with pytest.raises(CasekitError, match="no such file or folder"):
+        check_path(tmp_path / "missing")
+    with pytest.raises(CasekitError, match=r"no \.csv, \.xlsx or \.html file"):
+        check_path(tmp_path)
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(CasekitError, match="reads .csv, .xlsx and .html"):
+        check_path(tmp_path / "notes.txt")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    (finding,) = check_path(tmp_path)[0]
+    assert finding.kind == "unreadable" and finding.file == "broken.xlsx"
+
+
+def test_cli_exit_codes_and_json(tmp_path, capsys):
+    pd.DataFrame({"team": ["T1"], "cases": ["c"]}).to_csv(tmp_path / "ok.csv", index=False)
+    assert main(["disclosure-check", str(tmp_path)]) == 0
+    assert "no disclosure risk found" in capsys.readouterr().out
+    pd.DataFrame({"team": ["T1"], "cases": ["2"]}).to_csv(tmp_path / "bad.csv", index=False)
+    assert main(["disclosure-check", str(tmp_path), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is False and report["files"] == 2
+    assert report["findings"][0]["file"] == "bad.csv" and report["findings"][0]["row"] == 2
+    assert main(["disclosure-check", str(tmp_path / "none")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
