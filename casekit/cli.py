@@ -168,6 +168,44 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pseudonymise(args: argparse.Namespace) -> int:
+    from .casebook import load
+    from .io import write_bundle, write_file_atomically
+    from .pseudonymise import new_key, pseudonymise_tables, read_key, read_names
+
+    source, out, key_file = Path(args.bundle), Path(args.out), Path(args.key_file)
+    if not source.exists():
+        raise CasekitError(f"{source}: no such bundle. Check the path.")
+    if out.resolve() == source.resolve():
+        raise CasekitError("--out: write the pseudonymised copy somewhere new, not over it.")
+    if out.resolve() in key_file.resolve().parents:
+        raise CasekitError("--key-file: keep the key apart from the data, not inside --out.")
+    if args.new_key:
+        new_key(key_file)
+        print(f"wrote a new key to {key_file}: keep it safe, apart from the data.")
+    key = read_key(key_file)
+    names = read_names(args.names) if args.names else []
+    tables, report = pseudonymise_tables(
+        load(source).canonical(),
+        key,
+        names=names,
+        names_column=args.names_column,
+        retention_years=args.retention_years,
+        as_of=args.as_of,
+    )
+    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
+    load(written)  # the copy is a valid bundle (an invalid one would be a bug, reported as one)
+    report_path = Path(args.report or out.parent / f"{out.name}-pseudonymisation.md")
+    write_file_atomically(report_path, report.to_markdown().encode("utf-8"))
+    changes = sum(report.replaced.values())
+    dropped = sum(report.dropped.values())
+    print(
+        f"wrote {written} ({changes:,} changes, {dropped:,} rows past retention dropped); "
+        f"report: {report_path}"
+    )
+    return 0
+
+
 def _cmd_disclosure_check(args: argparse.Namespace) -> int:
     from .disclosure_check import check_path
 
@@ -493,6 +531,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out entries below this significance",
     )
     p.set_defaults(run=_cmd_chronology_export)
+
+    p = sub.add_parser(
+        "pseudonymise",
+        help="write a pseudonymised copy of a bundle that is safe to analyse",
+        description="Replace every case, child, worker and staff ID with a keyed HMAC-SHA256 "
+        "pseudonym (stable for the same key, irreversible without it), cut dates of birth to "
+        "the month and postcodes to the sector, redact listed names from free text, and drop "
+        "cases closed longer ago than the retention period. Writes a report of what changed.",
+    )
+    p.add_argument("bundle", help="the bundle to pseudonymise")
+    p.add_argument("--key-file", required=True, help="the secret key (keep it apart from data)")
+    p.add_argument("--new-key", action="store_true", help="make a new key at --key-file first")
+    p.add_argument("--names", help="a text file of names to redact from free text, one a line")
+    p.add_argument(
+        "--names-column", help="TABLE.COLUMN holding names: redacted from text, then dropped"
+    )
+    p.add_argument(
+        "--retention-years",
+        type=int,
+        default=6,
+        help="drop cases closed longer ago than this (default 6; 0 keeps everything)",
+    )
+    p.add_argument("--as-of", type=_date, help="the date retention counts from (default today)")
+    p.add_argument("--report", type=Path, help="where to write the report (default beside --out)")
+    _output_arguments(p)
+    p.set_defaults(run=_cmd_pseudonymise)
 
     p = sub.add_parser(
         "disclosure-check",
