@@ -168,6 +168,28 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_annex_a(args: argparse.Namespace) -> int:
+    from .annex_import import import_annex_a, load_annex_mapping, write_report
+    from .casebook import load
+    from .io import write_bundle
+
+    out = Path(args.out)
+    mapping = load_annex_mapping(args.map)
+    tables, matching = import_annex_a(args.workbook, mapping)
+    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
+    load(written)  # a valid bundle (an invalid one would be a bug, reported as one)
+    report = write_report(matching, args.report or out.parent / f"{out.name}-matching.xlsx")
+    read, imported = sum(matching.read.values()), sum(matching.imported.values())
+    unmatched = len(matching.headers) + len(matching.values)
+    print(
+        f"wrote {written}: {len(tables['cases'])} cases, {len(tables['events'])} events, "
+        f"{len(tables['decisions'])} decisions from {read} rows ({imported} imported, "
+        f"{len(matching.rows)} not imported); {unmatched} unmatched header(s) or value(s). "
+        f"Matching report: {report}"
+    )
+    return 0
+
+
 def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     from .casebook import load
     from .io import write_bundle, write_file_atomically
@@ -531,6 +553,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out entries below this significance",
     )
     p.set_defaults(run=_cmd_chronology_export)
+
+    p = sub.add_parser(
+        "import-annex-a",
+        help="import an Ofsted Annex A workbook as a case bundle",
+        description="Read lists 1 (contacts), 3 (referrals), 4 (assessments), 5 (section 47 "
+        "and ICPCs), 6 (children in need) and 7 (child protection) of an Annex A workbook: "
+        "referrals become cases, contacts and assessments events, and section 47, child in "
+        "need and child protection starts decisions. Writes a matching report (.xlsx) of every "
+        "header and value it could not match (with suggestions) and every row it could not "
+        "place (with the reason); fix them in a mapping file and pass it with --map.",
+    )
+    p.add_argument("workbook", help="the Annex A workbook (.xlsx)")
+    p.add_argument("--map", help="a mapping file (YAML): sheets, headers, values, defaults")
+    p.add_argument("--report", type=Path, help="the matching report (default beside --out)")
+    _output_arguments(p)
+    p.set_defaults(run=_cmd_import_annex_a)
 
     p = sub.add_parser(
         "pseudonymise",
