@@ -28,8 +28,10 @@ __all__ = [
     "COMMON",
     "VALUE_CODES",
     "VALUE_WORDS",
+    "VALUE_KEYWORDS",
     "header_key",
     "code_of",
+    "label_of",
     "plain",
     "list_number",
 ]
@@ -51,6 +53,19 @@ def code_of(value: object) -> str:
     text = plain(value)
     m = re.match(r"^([0-9]{1,2}[A-Z]?|[A-Z][0-9]{1,2}|[A-Z]{4})\b\s*(?:[:\-)]|$)", text)
     return m.group(1) if m else text
+
+
+def label_of(value: object) -> str:
+    """Return a coded value's words without its code ("6: Police" gives "Police").
+
+    >>> label_of("q) 6: Police"), label_of("N1 - Abuse or neglect"), label_of("Police")
+    ('Police', 'Abuse or neglect', 'Police')
+    """
+    text = plain(value)
+    code = code_of(text)
+    if code != text and text.startswith(code):
+        return text[len(code) :].lstrip(" :-)") or text
+    return text
 
 
 @dataclass(frozen=True)
@@ -229,7 +244,7 @@ VALUE_CODES: dict[str, dict[str, str]] = {
     "contact_source": _codes(
         "1A=family 1B=community 1C=family 1D=community 2A=education 2B=education 3A=health "
         "3B=health 3C=health 3D=health 3E=health 3F=health 4=housing 5A=social_care "
-        "5B=social_care 5C=social_care 5D=social_care 6=police 7=other 8=voluntary_sector "
+        "5B=social_care 5C=social_care 5D=social_care 6=police 7=other 8=other "
         "9=other 10=other"
     ),
     # CIN census ethnicity codes
@@ -312,3 +327,39 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     },
 }
 """What plain labels mean, per field (matched on the lower-case label)."""
+
+_SOURCE_KEYWORDS = (
+    ("family", "family"),
+    ("relative", "family"),
+    ("acquaintance", "community"),
+    ("neighbour", "community"),
+    ("self", "self"),
+    ("individual", "community"),
+    ("school", "education"),
+    ("education", "education"),
+    ("health", "health"),
+    ("hospital", "health"),
+    ("police", "police"),
+    ("housing", "local_authority"),
+    ("la services", "local_authority"),
+    ("local authority", "local_authority"),
+    ("early help", "local_authority"),
+    ("legal", "other"),
+    ("anonymous", "other"),
+    ("unknown", "other"),
+    ("other", "other"),
+)
+VALUE_KEYWORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "referral_source": _SOURCE_KEYWORDS,
+    "contact_source": tuple(
+        (word, {"local_authority": "social_care", "self": "family"}.get(target, target))
+        for word, target in _SOURCE_KEYWORDS
+        if word != "housing"
+    )
+    + (("housing", "housing"),),
+}
+"""For plain labels no word list has: the first keyword found in the label decides, in order.
+
+>>> next(t for w, t in VALUE_KEYWORDS["referral_source"] if w in "individual - acquaintance")
+'community'
+"""

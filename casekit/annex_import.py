@@ -39,9 +39,11 @@ from .annex_a import (
     IGNORED_HEADERS,
     LISTS,
     VALUE_CODES,
+    VALUE_KEYWORDS,
     VALUE_WORDS,
     code_of,
     header_key,
+    label_of,
     list_number,
     plain,
 )
@@ -290,7 +292,10 @@ def _value(name: str, raw: object, mapping: AnnexMapping, matching: Matching) ->
         return mapping.values[name][text]
     code = code_of(text)
     found = VALUE_CODES.get(name, {}).get(code)
-    found = found or VALUE_WORDS.get(_WORDS.get(name, name), {}).get(plain(text).lower())
+    label = plain(text).lower()
+    found = found or VALUE_WORDS.get(_WORDS.get(name, name), {}).get(label)
+    if found is None:
+        found = next((t for word, t in VALUE_KEYWORDS.get(name, ()) if word in label), None)
     if found is None:
         matching.values[(name, text)] += 1
     return found
@@ -440,7 +445,7 @@ def _contacts(b: _Builder, rows: list[_Row]) -> None:
             continue
         raw = r.cells.get("contact_source")
         source = (_value("contact_source", raw, b.mapping, b.matching) if raw else None) or "other"
-        label = plain(raw) if raw else "an unrecorded source"
+        label = label_of(raw) if raw else "an unrecorded source"
         b.event(case, day, "contact", source, "uncategorised", f"Contact from {label}.")
         b.matching.imported[1] += 1
 
@@ -502,23 +507,21 @@ def _tables(b: _Builder) -> dict[str, pd.DataFrame]:
                  _value("ethnicity", ethnicity, b.mapping, b.matching) if ethnicity else ""
              ) or "unknown"}
         )  # fmt: skip
-    columns = {t: list(TABLES[t].column_names) for t in TABLES}
+    teams = [{"team_id": i, "team_name": name} for name, i in b.teams.items()]
+    workers = [{"worker_id": w, "team_id": t, "role": "social_worker"}
+               for w, t in b.workers.values()]  # fmt: skip
     return {
-        "teams": pd.DataFrame(
-            [{"team_id": i, "team_name": name} for name, i in b.teams.items()],
-            columns=columns["teams"],
-        ).fillna(""),
-        "workers": pd.DataFrame(
-            [
-                {"worker_id": w, "team_id": t, "role": "social_worker"}
-                for w, t in b.workers.values()
-            ],
-            columns=columns["workers"],
-        ).fillna(""),
-        "cases": pd.DataFrame(cases, columns=columns["cases"]).fillna(""),
-        "events": pd.DataFrame(b.events, columns=columns["events"]).fillna(""),
-        "decisions": pd.DataFrame(b.decisions, columns=columns["decisions"]).fillna(""),
+        "teams": _frame(teams, "teams"),
+        "workers": _frame(workers, "workers"),
+        "cases": _frame(cases, "cases"),
+        "events": _frame(b.events, "events"),
+        "decisions": _frame(b.decisions, "decisions"),
     }
+
+
+def _frame(rows: list[dict[str, object]], table: str) -> pd.DataFrame:
+    """Rows as a table of strings in the contract's columns ("" where a row has none)."""
+    return pd.DataFrame(rows, columns=list(TABLES[table].column_names), dtype=object).fillna("")
 
 
 def import_annex_a(

@@ -76,6 +76,17 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from .io import write_bundle
     from .synth import generate
 
+    if (args.out is None) == (args.annex_a is None):
+        raise CasekitError("give --out (a bundle) or --annex-a (a workbook), one of the two.")
+    if args.annex_a is not None:
+        from .annex_synth import annex_a_workbook
+
+        if args.annex_a.exists() and not args.overwrite:
+            raise CasekitError(f"--annex-a {args.annex_a} already exists; pass --overwrite.")
+        rows = annex_a_workbook(args.annex_a, cases=args.cases, seed=args.seed)
+        listed = ", ".join(f"list {n}: {k} rows" for n, k in rows.items())
+        print(f"wrote {args.annex_a} (synthetic Annex A, seed {args.seed}: {listed})")
+        return 0
     tables = generate(
         seed=args.seed, n_cases=args.cases, n_teams=args.teams, start=args.start, end=args.end
     )
@@ -351,9 +362,9 @@ def _cmd_contract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _output_arguments(p: argparse.ArgumentParser) -> None:
+def _output_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
     """Add the options every command that writes a bundle shares."""
-    p.add_argument("--out", type=Path, required=True, help="folder (or .xlsx file) to write")
+    p.add_argument("--out", type=Path, required=required, help="folder (or .xlsx file) to write")
     p.add_argument(
         "--form",
         choices=("csv", "xlsx", "parquet"),
@@ -422,7 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_END,
         help=f"last date in the data (default {DEFAULT_END})",
     )
-    _output_arguments(p)
+    p.add_argument(
+        "--annex-a",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="write a synthetic Ofsted Annex A workbook instead of a bundle",
+    )
+    _output_arguments(p, required=False)
     p.set_defaults(run=_cmd_synth)
 
     p = sub.add_parser(
