@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_research.py
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_supervision.py
+	$(BIN)/python benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info reports
