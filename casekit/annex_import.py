@@ -145,9 +145,9 @@ class Matching:
     values: Counter[tuple[str, str]] = field(default_factory=Counter)
     rows: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    read: Counter[int] = field(default_factory=Counter)
-    """Rows read per list."""
-    imported: Counter[int] = field(default_factory=Counter)
+    read: Counter[int | str] = field(default_factory=Counter)
+    """Rows read per list (or table)."""
+    imported: Counter[int | str] = field(default_factory=Counter)
     """Rows imported per list (each row read is imported or listed in ``rows``)."""
 
     def skip(self, number: int, sheet: str, row: int, child: object, reason: str) -> None:
@@ -550,17 +550,17 @@ def write_report(matching: Matching, path: str | Path) -> Path:
     """Write the matching report: an editable workbook of what was not matched or placed."""
     from .io import write_file_atomically
 
-    headers = pd.DataFrame(matching.headers, columns=["list", "sheet", "header", "suggestion"])
+    headers = _entries(matching.headers, ["list", "sheet", "header", "suggestion"])
     headers["map to (headers:)"] = headers["suggestion"]
     values = pd.DataFrame(
         [
             {"field": name, "value": value, "rows": n,
-             "suggestion": _suggest(name, value), "allowed": ", ".join(_TARGETS.get(name, ()))}
+             "suggestion": _suggest(name, value), "allowed": ", ".join(_allowed(name))}
             for (name, value), n in sorted(matching.values.items())
         ],
         columns=["field", "value", "rows", "suggestion", "allowed"],
     )  # fmt: skip
-    rows = pd.DataFrame(matching.rows, columns=["list", "sheet", "row", "child", "reason"])
+    rows = _entries(matching.rows, ["list", "sheet", "row", "child", "reason"])
     notes = pd.DataFrame({"note": matching.notes or ["Nothing to note."]})
 
     def write(tmp: Path) -> None:
@@ -573,8 +573,20 @@ def write_report(matching: Matching, path: str | Path) -> Path:
     return write_file_atomically(Path(path), write)
 
 
+def _entries(entries: list[dict[str, object]], default: list[str]) -> pd.DataFrame:
+    """Tabulate report entries in the columns they have (``default`` when there are none)."""
+    columns = list(dict.fromkeys(k for e in entries for k in e)) or default
+    return pd.DataFrame(entries, columns=columns)
+
+
+def _allowed(name: str) -> tuple[str, ...]:
+    if name in _TARGETS:
+        return _TARGETS[name]
+    return next((c.vocabulary for t in TABLES.values() for c in t.columns if c.name == name), ())
+
+
 def _suggest(name: str, value: str) -> str:
-    allowed = _TARGETS.get(name, ())
+    allowed = _allowed(name)
     low = plain(value).lower()
     for target in allowed:
         if target.replace("_", " ") in low or low in target.replace("_", " "):

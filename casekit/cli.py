@@ -201,6 +201,36 @@ def _cmd_import_annex_a(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_csv(args: argparse.Namespace) -> int:
+    from .annex_import import write_report
+    from .casebook import load
+    from .extract_import import ExtractRefused, import_extract, load_extract_mapping
+    from .io import write_bundle
+
+    out = Path(args.out)
+    report_path = args.report or out.parent / f"{out.name}-matching.xlsx"
+    files = []
+    for spec in args.files:
+        path, sep, table = spec.rpartition("=")
+        files.append((Path(path), table) if sep and "/" not in table else (Path(spec), None))
+    try:
+        tables, matching = import_extract(files, load_extract_mapping(args.map))
+    except ExtractRefused as exc:
+        write_report(exc.matching, report_path)
+        raise CasekitError(f"{exc} The matching report is {report_path}.") from None
+    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
+    load(written)  # a valid bundle (an invalid one would be a bug, reported as one)
+    report = write_report(matching, report_path)
+    sizes = ", ".join(f"{len(f)} {t}" for t, f in tables.items())
+    unmatched = len(matching.headers) + len(matching.values)
+    print(
+        f"wrote {written} ({sizes}) from {sum(matching.read.values())} rows; "
+        f"{len(matching.rows)} not imported; {unmatched} unmatched header(s) or value(s). "
+        f"Matching report: {report}"
+    )
+    return 0
+
+
 def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     from .casebook import load
     from .io import write_bundle, write_file_atomically
@@ -586,6 +616,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="the matching report (default beside --out)")
     _output_arguments(p)
     p.set_defaults(run=_cmd_import_annex_a)
+
+    p = sub.add_parser(
+        "import-csv",
+        help="import CSV or xlsx extracts onto bundle tables",
+        description="Read case-management extracts onto contract tables: one table per CSV "
+        "file or workbook sheet (name it FILE=TABLE, or in the mapping file, or by the file's "
+        "own name). Headers and values are matched to the contract's; what is not matched, "
+        "and every row the contract refuses, goes into the matching report (.xlsx) with a "
+        "suggestion or the reason. Fix them in a mapping file and pass it with --map.",
+    )
+    p.add_argument("files", nargs="+", help="extracts: FILE or FILE=TABLE (.csv or .xlsx)")
+    p.add_argument("--map", help="a mapping file (YAML): tables, headers, values")
+    p.add_argument("--report", type=Path, help="the matching report (default beside --out)")
+    _output_arguments(p)
+    p.set_defaults(run=_cmd_import_csv)
 
     p = sub.add_parser(
         "pseudonymise",
