@@ -170,7 +170,7 @@ LISTS: dict[int, AnnexList] = {
         AnnexList(
             7,
             "child protection",
-            ("child protection", "cp plan", "cpp"),
+            ("child protection", "cp"),
             {
                 "cpp_start": ("Child Protection Plan Start Date", "CPP Start Date", "CP Start"),
                 "cpp_end": ("Child Protection Plan End Date", "CPP End Date"),

@@ -223,3 +223,31 @@ def test_cli_writes_a_synthetic_workbook(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["synth", "--annex-a", str(tmp_path / "annex.csv")]) == 2
     assert "is an .xlsx file" in capsys.readouterr().err
+
+
+def test_other_spellings_of_the_headers_are_recognised(tmp_path):
+    path = workbook(
+        tmp_path / "spellings.xlsx",
+        {
+            "Referrals": [
+                ["Child ID", "Sex", "Ethnic Origin", "DOB", "Referral Date", "Source of Referral",
+                 "NFA", "Team Name", "Social Worker"],
+                [7, "F", "Mixed", "2011-06-30", "2024-02-01", "School", "N", "North", "A B"],
+            ],
+            "CP": [
+                ["Child ID", "CPP Start Date", "CPP End Date"],
+                [7, "14/03/2024", None],
+            ],
+        },
+    )  # fmt: skip
+    tables, matching = import_annex_a(path)
+    assert matching.headers == [] and not matching.values and accounted(matching)
+    case = tables["cases"].iloc[0]
+    assert (case["child_gender"], case["child_ethnicity"], case["referral_source"]) == (
+        "female",
+        "mixed",
+        "education",
+    )
+    assert tables["decisions"][["date", "response"]].values.tolist() == [
+        ["2024-03-14", "child_protection_plan"]
+    ]
