@@ -98,7 +98,7 @@ def looks_like_identifier(text: str) -> list[tuple[str, str]]:
     """Return what in ``text`` looks like a raw identifier: (what it looks like, masked).
 
     >>> looks_like_identifier("NHS 943 476 5919, pupil A12345678901Z")
-    [('a UPN (unique pupil number)', 'A1**********1Z'), ('an NHS number', '94******19')]
+    [('a UPN (unique pupil number)', 'A1*********1Z'), ('an NHS number', '94******19')]
     >>> looks_like_identifier("Case C00012, worker W003, 12 referrals")
     []
     """
