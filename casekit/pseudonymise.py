@@ -17,7 +17,7 @@
 >>> pseudonym(key, "case", "C00001") == pseudonym(key, "case", "C00001")
 True
 >>> pseudonym(key, "case", "C00001")
-'C-3f2b5e1f1bba'
+'C-9fe016f8df4a'
 """
 
 from __future__ import annotations
