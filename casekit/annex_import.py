@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .annex_a import (
     COMMON,
@@ -49,6 +48,7 @@ from .annex_a import (
 )
 from .contract import TABLES
 from .errors import CasekitError
+from .io import read_mapping_file
 from .merge import parse_agency_date
 
 __all__ = ["AnnexMapping", "Matching", "load_annex_mapping", "import_annex_a", "write_report"]
@@ -84,15 +84,7 @@ def load_annex_mapping(path: str | Path | None) -> AnnexMapping:
     """Read a mapping file (YAML), checking every target; None gives the defaults."""
     if path is None:
         return AnnexMapping()
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise CasekitError(f"--map {path}: no such mapping file.") from None
-    except yaml.YAMLError as exc:
-        raise CasekitError(f"--map {path}: is not valid YAML ({exc}).") from None
-    sections = {"sheets", "headers", "values", "defaults"}
-    if not isinstance(data, dict) or set(data) - sections:
-        raise CasekitError(f"--map {path}: its sections are {', '.join(sorted(sections))}.")
+    data = read_mapping_file(path, ("sheets", "headers", "values", "defaults"), f"--map {path}")
     fields = {f for a in LISTS.values() for f in a.fields} | set(COMMON)
     m = AnnexMapping()
     for sheet, number in (data.get("sheets") or {}).items():

@@ -26,13 +26,12 @@ from io import StringIO
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .annex_a import header_key
 from .annex_import import Matching
 from .contract import TABLES
 from .errors import CasekitError
-from .io import RawTable, canonical, decode_bytes
+from .io import RawTable, canonical, decode_bytes, read_mapping_file
 from .merge import parse_agency_date
 from .validation import check_tables, did_you_mean
 
@@ -66,14 +65,7 @@ def load_extract_mapping(path: str | Path | None) -> ExtractMapping:
     m = ExtractMapping()
     if path is None:
         return m
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise CasekitError(f"--map {path}: no such mapping file.") from None
-    except yaml.YAMLError as exc:
-        raise CasekitError(f"--map {path}: is not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or set(data) - {"tables", "headers", "values"}:
-        raise CasekitError(f"--map {path}: its sections are headers, tables and values.")
+    data = read_mapping_file(path, ("tables", "headers", "values"), f"--map {path}")
     for name, table in (data.get("tables") or {}).items():
         if table not in TABLES:
             raise CasekitError(f"--map {path}: tables: {name!r} -> {table!r}, not a table.")

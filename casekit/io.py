@@ -457,3 +457,26 @@ def write_bundle(
             os.replace(item, out / item.name)
         tmp.rmdir()
     return out
+
+
+def read_mapping_file(path: str | Path, sections: tuple[str, ...], label: str) -> dict:
+    """Read a YAML mapping file whose top level holds only ``sections``; explain what is wrong.
+
+    ``label`` names the file in messages (``--map mapping.yml``, say).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise CasekitError(f"{label}: no such mapping file.") from None
+    except yaml.YAMLError as exc:
+        raise CasekitError(f"{label}: is not valid YAML ({exc}).") from None
+    if not isinstance(data, dict) or set(data) - set(sections):
+        names = [f"'{s}:'" for s in sections]
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        count = {1: "one section", 2: "two sections", 3: "three sections", 4: "four sections"}.get(
+            len(names), f"{len(names)} sections"
+        )
+        raise CasekitError(f"{label}: a mapping file has {count}, {listed}.")
+    return data

@@ -24,11 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .contract import AGENCIES, TABLES, normalise_header
 from .errors import CasekitError, Problem, format_problems
-from .io import cell_to_str, decode_bytes
+from .io import cell_to_str, decode_bytes, read_mapping_file
 from .validation import did_you_mean
 
 __all__ = [
@@ -222,14 +221,7 @@ def load_mapping(path: Path | None) -> Mapping:
     """
     if path is None:
         return Mapping()
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise CasekitError(f"{path}: no such mapping file.") from None
-    except yaml.YAMLError as exc:
-        raise CasekitError(f"{path}: is not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or set(data) - {"columns", "values"}:
-        raise CasekitError(f"{path}: a mapping file has two sections, 'columns:' and 'values:'.")
+    data = read_mapping_file(path, ("columns", "values"), str(path))
     known = set(TABLES["events"].column_names) | {"time"}
     columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
     for header, target in columns.items():

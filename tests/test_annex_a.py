@@ -181,7 +181,7 @@ def test_a_mapping_file_fixes_what_the_report_listed(tmp_path):
     ("text", "message"),
     [
         ("headers: [", "is not valid YAML"),
-        ("columns:\n  a: b\n", "its sections are"),
+        ("columns:\n  a: b\n", "'sheets:', 'headers:', 'values:' and 'defaults:'"),
         ("headers:\n  Ref Src: referal_source\n", "which is not a field"),
         ("values:\n  referral_source:\n    x: polce\n", "expected one of"),
         ("values:\n  team:\n    x: y\n", "has no value list"),

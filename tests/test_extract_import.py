@@ -101,7 +101,7 @@ def test_a_workbook_s_sheets_are_read_by_their_table_names(tmp_path):
         ("headers:\n  cases:\n    Ref: caseid\n", "did you mean 'case_id'"),
         ("values:\n  kind:\n    Home visit: vist\n", "expected one of"),
         ("values:\n  summary:\n    a: b\n", "not a vocabulary column"),
-        ("columns: {}\n", "its sections are"),
+        ("columns: {}\n", "three sections, 'tables:', 'headers:' and 'values:'"),
     ],
 )
 def test_bad_mapping_files_are_explained(tmp_path, text, message):
