@@ -179,17 +179,26 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_path(args: argparse.Namespace, out: Path, suffix: str) -> Path:
+    """Where a command's report goes: --report, else beside --out; its folder must exist."""
+    path = Path(args.report or out.parent / f"{out.name}-{suffix}")
+    if args.report and not path.parent.exists():  # the default's folder is made with --out
+        raise CasekitError(f"--report {path}: the folder {path.parent} does not exist.")
+    return path
+
+
 def _cmd_import_annex_a(args: argparse.Namespace) -> int:
     from .annex_import import import_annex_a, load_annex_mapping, write_report
     from .casebook import load
     from .io import write_bundle
 
     out = Path(args.out)
+    report_path = _report_path(args, out, "matching.xlsx")
     mapping = load_annex_mapping(args.map)
     tables, matching = import_annex_a(args.workbook, mapping)
     written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
     load(written)  # a valid bundle (an invalid one would be a bug, reported as one)
-    report = write_report(matching, args.report or out.parent / f"{out.name}-matching.xlsx")
+    report = write_report(matching, report_path)
     read, imported = sum(matching.read.values()), sum(matching.imported.values())
     unmatched = len(matching.headers) + len(matching.values)
     print(
@@ -208,7 +217,7 @@ def _cmd_import_csv(args: argparse.Namespace) -> int:
     from .io import write_bundle
 
     out = Path(args.out)
-    report_path = args.report or out.parent / f"{out.name}-matching.xlsx"
+    report_path = _report_path(args, out, "matching.xlsx")
     files = []
     for spec in args.files:
         path, sep, table = spec.rpartition("=")
@@ -237,6 +246,7 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     from .pseudonymise import new_key, pseudonymise_tables, read_key, read_names
 
     source, out, key_file = Path(args.bundle), Path(args.out), Path(args.key_file)
+    report_path = _report_path(args, out, "pseudonymisation.md")
     if not source.exists():
         raise CasekitError(f"{source}: no such bundle. Check the path.")
     if out.resolve() == source.resolve():
@@ -258,7 +268,6 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     )
     written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
     load(written)  # the copy is a valid bundle (an invalid one would be a bug, reported as one)
-    report_path = Path(args.report or out.parent / f"{out.name}-pseudonymisation.md")
     write_file_atomically(report_path, report.to_markdown().encode("utf-8"))
     changes = sum(report.replaced.values())
     dropped = sum(report.dropped.values())

@@ -251,3 +251,13 @@ def test_other_spellings_of_the_headers_are_recognised(tmp_path):
     assert tables["decisions"][["date", "response"]].values.tolist() == [
         ["2024-03-14", "child_protection_plan"]
     ]
+
+
+def test_a_report_that_cannot_be_written_is_found_before_anything_is(tmp_path, capsys):
+    path = tmp_path / "annex.xlsx"
+    annex_a_workbook(path, cases=5)
+    out = tmp_path / "bundle"
+    code = main(["import-annex-a", str(path), "--out", str(out),
+                 "--report", str(tmp_path / "no" / "report.xlsx")])  # fmt: skip
+    assert code == 2 and "the folder" in capsys.readouterr().err
+    assert not out.exists()
