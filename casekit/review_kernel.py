@@ -107,6 +107,7 @@ class WarmKernel:
         """
         import papermill
 
+        km = self.km  # a restart below replaces it; its clients are closed all the same
         try:
             self._run(f"import os as _os\n_os.chdir({str(cwd)!r})")
             papermill.execute_notebook(
@@ -117,15 +118,15 @@ class WarmKernel:
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 start_timeout=KERNEL_START_TIMEOUT,
-                km=self.km,
+                km=km,
             )
         except BaseException:
             self.restart()
             raise
         finally:
-            for client in self.km.handed_out:  # papermill leaves its client open
+            for client in km.handed_out:  # papermill leaves its client open
                 client.stop_channels()
-            self.km.handed_out.clear()
+            km.handed_out.clear()
 
     def restart(self) -> None:
         """Replace the kernel with a fresh, warmed one."""
