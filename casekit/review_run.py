@@ -213,14 +213,21 @@ def run_team(
     work = out / scope.team_id
     result = TeamResult(scope.team_id, scope.team_name, ok=False)
     page = out / f"{scope.team_id}.html"
+    executed = work / "review.ipynb"
+    held = [kernel]
+
+    def give_back() -> None:  # once, whatever happens: other teams wait for this kernel
+        if held:
+            held.clear()
+            release()
+
     try:
         page.unlink(missing_ok=True)  # a page from an earlier run must not pass for this one
         work.mkdir(parents=True, exist_ok=True)
-        executed = work / "review.ipynb"
         try:
             kernel.run(notebook, executed, _parameters(data, scope), cwd=work)
         finally:
-            release()
+            give_back()
         html = to_html(executed, f"Caseload review: {scope.team_name}")
         write_file_atomically(page, html.encode("utf-8"))
         headline = work / "tables" / "headline.json"
@@ -233,6 +240,8 @@ def run_team(
         )
     except Exception as exc:  # a kernel that would not start, a disk that is full, ...
         result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        give_back()
     result.seconds = time.perf_counter() - began
     return result
 
