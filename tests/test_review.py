@@ -452,6 +452,18 @@ def test_a_team_after_a_failed_one_gets_a_fresh_kernel(bundle, tmp_path, capfd):
     assert kernels_running() == []
 
 
+def test_a_team_that_fails_before_its_notebook_runs_does_not_hold_up_the_others(
+    bundle, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "T1").write_text("a file where T1's folder should go")
+    assert review_cli(bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--jobs", "1") == 1
+    assert "team T1: failed: FileExistsError" in capsys.readouterr().err
+    assert (out / "T2.html").exists()  # on the same, single, kernel
+    assert kernels_running() == []
+
+
 def test_a_bundle_is_loaded_again_only_when_a_file_changes(bundle, tmp_path):
     from casekit import review_report
 
