@@ -45,6 +45,7 @@ __all__ = [
     "decision_flags",
     "hypotheses_text",
     "graces_text",
+    "judgement_id",
     "save",
 ]
 
@@ -317,9 +318,15 @@ def graces_text(session: Session) -> str:
     return "\n".join(lines)
 
 
-def judged_by(supervisor: str, supervision_id: str) -> str:
-    """Say who made a session's judgements; it also ties them to the session's record."""
-    return f"{supervisor}, in supervision {supervision_id}"
+def judgement_id(supervision_id: str, level: str) -> str:
+    """Name a judgement made in a session: the session's id and the level.
+
+    The id ties the judgement to the session's record, and survives pseudonymisation.
+
+    >>> judgement_id("V-1a2b", "family")
+    'V-1a2b-family'
+    """
+    return f"{supervision_id}-{level}"
 
 
 def save(store: Store, session: Session) -> str:
@@ -346,12 +353,13 @@ def save(store: Store, session: Session) -> str:
                 (
                     "judgements",
                     {
+                        "judgement_id": judgement_id(sid, level),
                         "case_id": session.case_id,
                         "date": session.date,
                         "level": level,
                         "safety_scale": j.scale,
                         "rationale": j.rationale.strip(),
-                        "judged_by": judged_by(session.supervisor, sid),
+                        "judged_by": session.supervisor,
                     },
                 )
             )

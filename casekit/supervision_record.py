@@ -19,10 +19,11 @@ import jinja2
 import pandas as pd
 
 from .casebook import Casebook
+from .contract import LEVELS
 from .errors import CasekitError
 from .io import canonical, write_file_atomically
 from .store import Store
-from .supervision import STAGES, judged_by
+from .supervision import STAGES, judgement_id
 
 __all__ = ["SupervisionRecord", "supervision_record", "to_html", "to_docx", "export_record"]
 
@@ -65,9 +66,8 @@ def supervision_record(source: Store | Casebook, supervision_id: str) -> Supervi
     decisions = tables["decisions"].set_index("decision_id").reindex(ids).reset_index()
     decisions["family_engaged"] = decisions["family_engaged"].map({"true": "yes", "false": "no"})
     judgements = tables["judgements"]
-    judgements = judgements[
-        judgements["judged_by"] == judged_by(session["supervisor"], supervision_id)
-    ].reset_index(drop=True)
+    mine = [judgement_id(supervision_id, level) for level in LEVELS]
+    judgements = judgements[judgements["judgement_id"].isin(mine)].reset_index(drop=True)
     events = tables["events"].set_index("event_id")
     mentioned = set(re.findall(r"[\w-]+", session["hypotheses"]))
     mentioned |= {e for ids in decisions["evidence_ids"].fillna("") for e in ids.split(";") if e}
