@@ -89,105 +89,15 @@ class SupervisionSession(w.VBox):
         view.set_title(0, "The case")
         view.set_title(1, "Risk timeline")
 
-        self.stages = {}
-        pages = []
-        for stage in STAGES:
-            area = w.Textarea(placeholder=stage.asks, rows=7, layout=_WIDE)
-            area.add_class(f"ck-stage-{stage.key}")
-            self.stages[stage.key] = area
-            prompts = "".join(f"<li>{html.escape(p)}</li>" for p in stage.prompts)
-            pages.append(
-                w.VBox([w.HTML(f"<p><b>{html.escape(stage.asks)}</b></p><ul>{prompts}</ul>"), area])
-            )
-        self.graces = {g: w.Checkbox(description=g, indent=False) for g in GRACES}
-        for g, box in self.graces.items():
-            box.add_class(f"ck-grace-{g.replace(' ', '-')}")
-        self.graces_notes = w.Textarea(
-            placeholder="Where might difference be read as risk? What would change if it were "
-            "not there?",
-            rows=4,
-            layout=_WIDE,
-        )
-        self.graces_notes.add_class("ck-graces-notes")
-        pages.append(
-            w.VBox(
-                [
-                    w.HTML(
-                        "<p><b>Social GRACES.</b> Tick each aspect of difference you talked "
-                        "about, and note whether it is being read as risk.</p>"
-                    ),
-                    w.GridBox(
-                        list(self.graces.values()),
-                        layout=w.Layout(grid_template_columns="repeat(4, 12em)"),
-                    ),
-                    self.graces_notes,
-                ]
-            )
-        )
-        self.cycle = w.Tab(children=pages)
-        for i, stage in enumerate(STAGES):
-            self.cycle.set_title(i, f"{i + 1} {stage.title}")
-        self.cycle.set_title(len(STAGES), "Social GRACES")
+        self.cycle = self._cycle()
 
         self.hypotheses: list[tuple[w.Textarea, w.SelectMultiple, w.SelectMultiple]] = []
         self.hypothesis_box = w.VBox()
         self.add_hypothesis_button = w.Button(description="Add a hypothesis", icon="plus")
         self.add_hypothesis_button.on_click(lambda _: self.add_hypothesis())
 
-        self.decision = {
-            "response": field_control("decisions", "response"),
-            "lead_agency": field_control("decisions", "lead_agency"),
-            "family_engaged": field_control("decisions", "family_engaged"),
-            "rationale": field_control("decisions", "rationale"),
-        }
-        self.decision_evidence = w.SelectMultiple(description="Evidence", layout=_PICK)
-        self.decision_evidence.add_class("ck-field-evidence_ids")
-        self.add_decision_button = w.Button(
-            description="Check and add decision",
-            button_style="primary",
-            layout=w.Layout(width="auto"),
-        )
-        self.add_decision_button.add_class("ck-add-decision")
-        self.add_decision_button.on_click(lambda _: self.add_decision())
-        self.flag_view = w.HTML()
-        self.flag_view.add_class("ck-decision-flags")
-        self.flag_reason = w.Textarea(
-            placeholder="Why this decision stands despite the flag (kept with the decision)",
-            rows=2,
-            layout=_WIDE,
-        )
-        self.flag_reason.add_class("ck-flag-reason")
-        self.add_anyway_button = w.Button(
-            description="Add it with this reason", layout=w.Layout(width="auto")
-        )
-        self.add_anyway_button.add_class("ck-add-anyway")
-        self.add_anyway_button.on_click(lambda _: self.add_despite_flags())
-        self.reconsider_button = w.Button(description="Reconsider")
-        self.reconsider_button.on_click(lambda _: self.reconsider())
-        self.flag_panel = w.VBox(
-            [
-                self.flag_view,
-                self.flag_reason,
-                w.HBox([self.add_anyway_button, self.reconsider_button]),
-            ],
-            layout=w.Layout(display="none"),
-        )
-        self.decision_list = w.HTML()
-        self.decision_list.add_class("ck-decisions")
-        self.remove_pick = w.Dropdown(description="Decision", options=[])
-        self.remove_button = w.Button(description="Remove")
-        self.remove_button.on_click(lambda _: self.remove_decision(self.remove_pick.value))
-        self._flagged: ProposedDecision | None = None
-        self.flag_names: list[str] = []
-
-        self.scales = {}
-        self.scale_reasons = {}
-        rows = []
-        for level in LEVELS:
-            self.scales[level] = w.Dropdown(options=_SCALE, description=level.capitalize())
-            self.scales[level].add_class(f"ck-scale-{level}")
-            self.scale_reasons[level] = w.Text(placeholder="why", layout=w.Layout(width="40em"))
-            rows.append(w.HBox([self.scales[level], self.scale_reasons[level]]))
+        self._decision_controls()
+        rows = self._judgement_rows()
 
         self.save_button = w.Button(
             description="Save session", button_style="success", icon="check"
@@ -250,6 +160,111 @@ class SupervisionSession(w.VBox):
         for control in self._inputs():
             control.observe(lambda _: self.autosave(), names="value")
         self._loading = False
+
+    # --- building the controls --------------------------------------------------------------
+
+    def _cycle(self) -> w.Tab:
+        """Build the reflective cycle: a tab per stage with its prompts, then Social GRACES."""
+        self.stages = {}
+        pages = []
+        for stage in STAGES:
+            area = w.Textarea(placeholder=stage.asks, rows=7, layout=_WIDE)
+            area.add_class(f"ck-stage-{stage.key}")
+            self.stages[stage.key] = area
+            prompts = "".join(f"<li>{html.escape(p)}</li>" for p in stage.prompts)
+            pages.append(
+                w.VBox([w.HTML(f"<p><b>{html.escape(stage.asks)}</b></p><ul>{prompts}</ul>"), area])
+            )
+        self.graces = {g: w.Checkbox(description=g, indent=False) for g in GRACES}
+        for g, box in self.graces.items():
+            box.add_class(f"ck-grace-{g.replace(' ', '-')}")
+        self.graces_notes = w.Textarea(
+            placeholder="Where might difference be read as risk? What would change if it were "
+            "not there?",
+            rows=4,
+            layout=_WIDE,
+        )
+        self.graces_notes.add_class("ck-graces-notes")
+        pages.append(
+            w.VBox(
+                [
+                    w.HTML(
+                        "<p><b>Social GRACES.</b> Tick each aspect of difference you talked "
+                        "about, and note whether it is being read as risk.</p>"
+                    ),
+                    w.GridBox(
+                        list(self.graces.values()),
+                        layout=w.Layout(grid_template_columns="repeat(4, 12em)"),
+                    ),
+                    self.graces_notes,
+                ]
+            )
+        )
+        cycle = w.Tab(children=pages)
+        for i, stage in enumerate(STAGES):
+            cycle.set_title(i, f"{i + 1} {stage.title}")
+        cycle.set_title(len(STAGES), "Social GRACES")
+        return cycle
+
+    def _decision_controls(self) -> None:
+        """Build the decision form, its flag panel and the list of the session's decisions."""
+        self.decision = {
+            "response": field_control("decisions", "response"),
+            "lead_agency": field_control("decisions", "lead_agency"),
+            "family_engaged": field_control("decisions", "family_engaged"),
+            "rationale": field_control("decisions", "rationale"),
+        }
+        self.decision_evidence = w.SelectMultiple(description="Evidence", layout=_PICK)
+        self.decision_evidence.add_class("ck-field-evidence_ids")
+        self.add_decision_button = w.Button(
+            description="Check and add decision",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
+        )
+        self.add_decision_button.add_class("ck-add-decision")
+        self.add_decision_button.on_click(lambda _: self.add_decision())
+        self.flag_view = w.HTML()
+        self.flag_view.add_class("ck-decision-flags")
+        self.flag_reason = w.Textarea(
+            placeholder="Why this decision stands despite the flag (kept with the decision)",
+            rows=2,
+            layout=_WIDE,
+        )
+        self.flag_reason.add_class("ck-flag-reason")
+        self.add_anyway_button = w.Button(
+            description="Add it with this reason", layout=w.Layout(width="auto")
+        )
+        self.add_anyway_button.add_class("ck-add-anyway")
+        self.add_anyway_button.on_click(lambda _: self.add_despite_flags())
+        self.reconsider_button = w.Button(description="Reconsider")
+        self.reconsider_button.on_click(lambda _: self.reconsider())
+        self.flag_panel = w.VBox(
+            [
+                self.flag_view,
+                self.flag_reason,
+                w.HBox([self.add_anyway_button, self.reconsider_button]),
+            ],
+            layout=w.Layout(display="none"),
+        )
+        self.decision_list = w.HTML()
+        self.decision_list.add_class("ck-decisions")
+        self.remove_pick = w.Dropdown(description="Decision", options=[])
+        self.remove_button = w.Button(description="Remove")
+        self.remove_button.on_click(lambda _: self.remove_decision(self.remove_pick.value))
+        self._flagged: ProposedDecision | None = None
+        self.flag_names: list[str] = []
+
+    def _judgement_rows(self) -> list[w.HBox]:
+        """Build a scale (0 to 10, or not judged) and a reason for each level."""
+        self.scales = {}
+        self.scale_reasons = {}
+        rows = []
+        for level in LEVELS:
+            self.scales[level] = w.Dropdown(options=_SCALE, description=level.capitalize())
+            self.scales[level].add_class(f"ck-scale-{level}")
+            self.scale_reasons[level] = w.Text(placeholder="why", layout=w.Layout(width="40em"))
+            rows.append(w.HBox([self.scales[level], self.scale_reasons[level]]))
+        return rows
 
     # --- the case in view -----------------------------------------------------------------------
 
