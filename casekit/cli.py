@@ -319,7 +319,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
             "a checkout of the casekit repository."
         )
     store = store_from_settings(args.store or "")
-    env = dict(os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"))
+    env = dict(
+        os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"), CASEKIT_APP="voila"
+    )
     if args.case:
         env["CASEKIT_CASE"] = args.case
     store.close()
@@ -337,6 +339,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
         f"--port={args.port}",
         "--Voila.port_retries=0",
         "--show_tracebacks=False",
+        # figures, and the supervision records a supervisor exports (to download them)
+        "--VoilaConfiguration.file_allowlist="
+        r"['.*\.(png|jpg|gif|svg)', 'supervision_records/.*\.(html|docx)']",
     ]
     if not args.browser:
         command.append("--no-browser")

@@ -8,11 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import SYNTHETIC
+from conftest import ROOT, SYNTHETIC
 
 import casekit
 
@@ -176,3 +177,23 @@ def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
     with casekit.open(store) as s:
         draft = s.draft(draft_key(CASE, "browser-test"))
     assert draft["session"]["stages"]["reflection"] == REFLECTION
+
+
+def test_the_app_serves_exported_records_and_nothing_else(app):
+    url, _ = app
+    base = url.split("/voila/")[0] + "/voila/files/"
+    folder = ROOT / "notebooks" / "supervision_records"
+    made = not folder.exists()
+    folder.mkdir(exist_ok=True)
+    record = folder / "browser-test-record.html"
+    record.write_text("<p>record</p>")
+    try:
+        with urllib.request.urlopen(base + "supervision_records/" + record.name, timeout=30) as r:
+            assert r.status == 200 and b"record" in r.read()
+        for private in ("reflective_supervision.ipynb", "../pyproject.toml"):
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(base + private, timeout=30)
+    finally:
+        record.unlink()
+        if made:
+            folder.rmdir()

@@ -188,3 +188,15 @@ def test_a_draft_that_cannot_be_saved_says_so(store, tmp_path, monkeypatch):
     monkeypatch.setattr(store, "save_draft", refuse)
     ws.stages["analysis"].value = "typed while the disk is full"
     assert "could NOT be saved (disk full)" in ws.status.value
+
+
+def test_in_casekit_app_an_export_comes_with_a_download_link(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the app's kernels work in the notebooks folder
+    ws = SupervisionSession(store, "007", exports="supervision_records")
+    assert ws.export("V1", ".html") is not None and "href" not in ws.export_message.value
+    monkeypatch.setenv("CASEKIT_APP", "voila")
+    path = ws.export("V1", ".docx")
+    assert f'href="../files/supervision_records/{path.name}"' in ws.export_message.value
+    ws.exports = tmp_path.parent / "elsewhere"  # outside what the app serves: no link
+    ws.export("V1", ".html")
+    assert "Exported to" in ws.export_message.value and "href" not in ws.export_message.value
