@@ -124,10 +124,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_and_agency(spec: str) -> tuple[Path, str | None]:
-    path, sep, agency = spec.rpartition("=")
-    if sep and agency and "/" not in agency:
-        return Path(path), agency
+def _file_and_name(spec: str) -> tuple[Path, str | None]:
+    """Split ``FILE=NAME`` (an agency, a table) into the path and the name; plain FILE has none."""
+    path, sep, name = spec.rpartition("=")
+    if sep and name and "/" not in name:
+        return Path(path), name
     return Path(spec), None
 
 
@@ -139,7 +140,7 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
         raise CasekitError(f"--out {out}: write the merged chronology to a .csv or .xlsx file.")
     if not out.parent.exists():
         raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
-    files = [_file_and_agency(spec) for spec in args.files]
+    files = [_file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
     if out.suffix.lower() == ".csv":
         write_file_atomically(out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
@@ -187,17 +188,24 @@ def _report_path(args: argparse.Namespace, out: Path, suffix: str) -> Path:
     return path
 
 
-def _cmd_import_annex_a(args: argparse.Namespace) -> int:
-    from .annex_import import import_annex_a, load_annex_mapping, write_report
+def _write_checked(tables: dict, out: Path, args: argparse.Namespace) -> Path:
+    """Write a bundle a command made, then load it back: an invalid one is a bug, said as one."""
     from .casebook import load
     from .io import write_bundle
+
+    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
+    load(written)
+    return written
+
+
+def _cmd_import_annex_a(args: argparse.Namespace) -> int:
+    from .annex_import import import_annex_a, load_annex_mapping, write_report
 
     out = Path(args.out)
     report_path = _report_path(args, out, "matching.xlsx")
     mapping = load_annex_mapping(args.map)
     tables, matching = import_annex_a(args.workbook, mapping)
-    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
-    load(written)  # a valid bundle (an invalid one would be a bug, reported as one)
+    written = _write_checked(tables, out, args)
     report = write_report(matching, report_path)
     read, imported = sum(matching.read.values()), sum(matching.imported.values())
     unmatched = len(matching.headers) + len(matching.values)
@@ -212,23 +220,17 @@ def _cmd_import_annex_a(args: argparse.Namespace) -> int:
 
 def _cmd_import_csv(args: argparse.Namespace) -> int:
     from .annex_import import write_report
-    from .casebook import load
     from .extract_import import ExtractRefused, import_extract, load_extract_mapping
-    from .io import write_bundle
 
     out = Path(args.out)
     report_path = _report_path(args, out, "matching.xlsx")
-    files = []
-    for spec in args.files:
-        path, sep, table = spec.rpartition("=")
-        files.append((Path(path), table) if sep and "/" not in table else (Path(spec), None))
+    files = [_file_and_name(spec) for spec in args.files]
     try:
         tables, matching = import_extract(files, load_extract_mapping(args.map))
     except ExtractRefused as exc:
         write_report(exc.matching, report_path)
         raise CasekitError(f"{exc} The matching report is {report_path}.") from None
-    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
-    load(written)  # a valid bundle (an invalid one would be a bug, reported as one)
+    written = _write_checked(tables, out, args)
     report = write_report(matching, report_path)
     sizes = ", ".join(f"{len(f)} {t}" for t, f in tables.items())
     unmatched = len(matching.headers) + len(matching.values)
@@ -242,7 +244,7 @@ def _cmd_import_csv(args: argparse.Namespace) -> int:
 
 def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     from .casebook import load
-    from .io import write_bundle, write_file_atomically
+    from .io import write_file_atomically
     from .pseudonymise import new_key, pseudonymise_tables, read_key, read_names
 
     source, out, key_file = Path(args.bundle), Path(args.out), Path(args.key_file)
@@ -266,8 +268,7 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
         retention_years=args.retention_years,
         as_of=args.as_of,
     )
-    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
-    load(written)  # the copy is a valid bundle (an invalid one would be a bug, reported as one)
+    written = _write_checked(tables, out, args)
     write_file_atomically(report_path, report.to_markdown().encode("utf-8"))
     changes = sum(report.replaced.values())
     dropped = sum(report.dropped.values())
