@@ -42,11 +42,14 @@ _NOT_COUNT = re.compile(
     re.IGNORECASE,
 )
 _TOTAL = {"total", "all"}
-_BIRTH = re.compile(r"birth|\bdob\b", re.IGNORECASE)
+BIRTH_HEADER = re.compile(r"birth|\bdob\b", re.IGNORECASE)
+"""A column header that names a date of birth."""
+FULL_POSTCODE = r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d)[A-Z]{2}\b"
+"""A full UK postcode; its groups are the outward code and the sector digit."""
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}/\d{1,2}/\d{4}$")
 _PATTERNS = (
     ("a UPN (unique pupil number)", re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")),
-    ("a full postcode", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")),
+    ("a full postcode", re.compile(FULL_POSTCODE)),
     ("an e-mail address", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
 )
 _NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
@@ -192,7 +195,7 @@ def check_table(
                 "hide another cell in its row and column (secondary suppression)",
             )
         )  # fmt: skip
-    birth = [c for c in frame.columns if _BIRTH.search(str(c))]
+    birth = [c for c in frame.columns if BIRTH_HEADER.search(str(c))]
     for c in frame.columns:
         for i, cell in enumerate(frame[c]):
             if not cell:

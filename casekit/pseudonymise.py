@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import TABLES
+from .disclosure_check import BIRTH_HEADER, FULL_POSTCODE
 from .errors import CasekitError
 
 __all__ = [
@@ -59,7 +60,7 @@ _PEOPLE_COLUMNS = {
     ("supervisions", "supervisor"),
     ("supervisions", "worker"),
 }
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d)[A-Z]{2}\b", re.IGNORECASE)
+_POSTCODE = re.compile(FULL_POSTCODE, re.IGNORECASE)
 _TOKEN = re.compile(r"[\w-]+")
 
 
@@ -266,7 +267,7 @@ def pseudonymise_tables(
                 hits = values.isin(known.keys())
                 report.replaced[f"{column} replaced by a pseudonym"] += int(hits.sum())
                 frame[column] = values.map(known).fillna(values)
-            elif re.search(r"birth|\bdob\b", column, re.IGNORECASE) and column != (
+            elif BIRTH_HEADER.search(column) and column != (
                 "child_birth_month"
             ):
                 parsed = pd.to_datetime(
