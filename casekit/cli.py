@@ -119,7 +119,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     with open_store(args.store, create=False) as store:
         casebook = store.casebook()
-    out = write_bundle(casebook.canonical(), args.out, args.form, overwrite=args.overwrite)
+    out = write_bundle(
+        casebook.canonical(), args.out, args.form, args.overwrite, protected=_protected(args)
+    )
     print(f"exported {args.store} to {out}")
     return 0
 
@@ -140,6 +142,7 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
         raise CasekitError(f"--out {out}: write the merged chronology to a .csv or .xlsx file.")
     if not out.parent.exists():
         raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
+    _keep_inputs(args, out)
     files = [_file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
     if out.suffix.lower() == ".csv":
@@ -164,6 +167,7 @@ def _cmd_chronology_export(args: argparse.Namespace) -> int:
     from .export import chronology_view, export_chronology
 
     known_at = args.as_known_at.isoformat() if args.as_known_at else None
+    _keep_inputs(args, args.out)
     view = chronology_view(load(args.data), args.case, known_at, args.min_significance)
     out = export_chronology(view, args.out)
     print(f"wrote {len(view.events)} entries of case {args.case} to {out}")
@@ -174,17 +178,46 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
     from .store import open_store
     from .supervision_record import export_record, supervision_record
 
+    _keep_inputs(args, args.out)
     with open_store(args.store, create=False) as store:
         out = export_record(supervision_record(store, args.id), args.out)
     print(f"wrote supervision record {args.id} to {out}")
     return 0
 
 
+def _protected(args: argparse.Namespace) -> dict[str, str | Path | None]:
+    """Every file a command reads (its inputs, the key file): no output may replace one."""
+    found: dict[str, str | Path | None] = {"the key file": getattr(args, "key_file", None)}
+    for name in ("bundle", "workbook", "data", "map", "names", "store"):
+        value = getattr(args, name, None)
+        if value and "://" not in str(value):
+            found[f"an input (--{name} {value})"] = value
+    for spec in getattr(args, "files", None) or []:
+        path = _file_and_name(spec)[0]
+        found[f"an input ({path})"] = path
+    return found
+
+
+def _keep_inputs(args: argparse.Namespace, out: Path) -> None:
+    """Refuse an --out that would replace the key file or one of the command's inputs."""
+    from .outputs import protect_paths
+
+    protect_paths(out, _protected(args), "--out")
+
+
 def _report_path(args: argparse.Namespace, out: Path, suffix: str) -> Path:
-    """Where a command's report goes: --report, else beside --out; its folder must exist."""
+    """Where a command's report goes: --report, else beside --out; its folder must exist.
+
+    A report never replaces the key file or an input, and never goes inside --out.
+    """
+    from .outputs import protect_paths
+
     path = Path(args.report or out.parent / f"{out.name}-{suffix}")
     if args.report and not path.parent.exists():  # the default's folder is made with --out
         raise CasekitError(f"--report {path}: the folder {path.parent} does not exist.")
+    protect_paths(path, {**_protected(args), "--out": out}, "--report")
+    if out.resolve() in path.resolve().parents:
+        raise CasekitError(f"--report {path}: put the report beside --out {out}, not inside it.")
     return path
 
 
@@ -193,7 +226,9 @@ def _write_checked(tables: dict, out: Path, args: argparse.Namespace) -> Path:
     from .casebook import load
     from .io import write_bundle
 
-    written = write_bundle(tables, out, args.form, overwrite=args.overwrite)
+    written = write_bundle(
+        tables, out, args.form, overwrite=args.overwrite, protected=_protected(args)
+    )
     load(written)
     return written
 
@@ -358,6 +393,7 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     if args.out is None:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
+    _keep_inputs(args, Path(args.out))
     out = write_file_atomically(
         Path(args.out), lambda tmp: table.to_csv(tmp, index=False, lineterminator="\n")
     )
@@ -748,6 +784,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a folder you may not write: one line, no data in it
+        from .outputs import disk_error
+
+        what = exc.filename or "a file"
+        print(f"casekit {name}: {disk_error(exc, what, 'read or written')}", file=sys.stderr)
+        return 2
     except Exception:  # a bug: say so plainly, with the details a developer needs
         print(
             f"casekit {name}: internal error (a bug in casekit, not your data). "

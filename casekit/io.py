@@ -26,6 +26,14 @@ import pyarrow as pa
 from .arrowops import arrow_strings
 from .contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
 from .errors import CasekitError, Problem
+from .outputs import (
+    OutputFolder,
+    check_file_target,
+    claim_folder,
+    disk_error,
+    make_private,
+    write_private,
+)
 
 __all__ = [
     "RawTable",
@@ -370,37 +378,14 @@ def canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def write_file_atomically(out: Path, write: Callable[[Path], object] | bytes) -> Path:
-    """Write one file through a temporary sibling, so a failure never leaves half of it.
-
-    ``write`` is the file's bytes, or a function given the temporary path to write; the
-    finished file then replaces ``out`` at once.
-    """
-    if isinstance(write, bytes):
-        content = write
-
-        def write(tmp: Path) -> object:
-            return tmp.write_bytes(content)
-
-    out = Path(out)
-    if not out.parent.exists():
-        raise CasekitError(f"{out.parent}: no such folder. Create it first.")
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        write(tmp)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    """Write one file privately and atomically (see :func:`casekit.outputs.write_private`)."""
+    return write_private(out, write)
 
 
 @contextlib.contextmanager
 def _staging(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out``; move it into place only if the block succeeds."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Yield a private temporary sibling of ``out`` (0700); remove it if the block fails."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
     try:
         yield tmp
     except BaseException:
@@ -408,54 +393,83 @@ def _staging(out: Path) -> Iterator[Path]:
         raise
 
 
+def _bundle_file(path: Path) -> bool:
+    """Say whether a file in a folder without a manifest is a table an older casekit wrote."""
+    return (
+        path.is_file()
+        and not path.is_symlink()
+        and path.suffix in (".csv", ".parquet")
+        and path.stem in TABLES
+    )
+
+
+def _workbook(path: Path) -> bool:
+    """Say whether an existing file is a workbook (so --overwrite may replace it)."""
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
 def write_bundle(
-    tables: dict[str, pd.DataFrame], out: Path, form: str = "csv", overwrite: bool = False
+    tables: dict[str, pd.DataFrame],
+    out: Path,
+    form: str = "csv",
+    overwrite: bool = False,
+    protected: dict[str, str | Path | None] | None = None,
 ) -> Path:
-    """Write canonical string tables as a bundle, atomically.
+    """Write canonical string tables as a bundle, atomically and readable by its owner only.
 
     ``tables`` maps table names to frames from :func:`canonical`. A CSV or Parquet bundle is a
-    folder; an xlsx bundle is one workbook. An existing bundle at ``out`` is replaced only with
-    ``overwrite``; other files in an existing folder are left alone.
+    folder with a manifest of what casekit wrote; an xlsx bundle is one workbook. An existing
+    bundle at ``out`` is replaced only with ``overwrite``; a folder holding other files, the
+    current or home folder, and ``protected`` paths (a key file, an input) are refused, with
+    nothing touched (see :func:`casekit.outputs.claim_folder`).
     """
     out = Path(out)
     if form not in ("csv", "xlsx", "parquet"):
         raise CasekitError(f"unknown bundle form {form!r}: use csv, xlsx or parquet.")
-    if out.exists() and not overwrite:
-        if out.is_file() or any(out.iterdir()):
-            raise CasekitError(
-                f"{out} already exists. Choose another --out, or pass --overwrite to replace it."
-            )
     ordered = [t for t in TABLE_ORDER if t in tables]
-    with _staging(out) as tmp:
-        if form == "xlsx":
-            target = tmp / "bundle.xlsx"
+    if form == "xlsx":
+        check_file_target(
+            out, overwrite=overwrite, protected=protected, looks_ours=_workbook, suffixes=(".xlsx",)
+        )
+
+        def workbook(target: Path) -> None:
             with pd.ExcelWriter(target, engine="openpyxl") as xl:
                 for t in ordered:
                     tables[t].to_excel(xl, sheet_name=t, index=False)
-            if out.is_dir():
-                shutil.rmtree(out)
-            os.replace(target, out)
-            shutil.rmtree(tmp, ignore_errors=True)
-            return out
-        for t in ordered:
-            if form == "csv":
-                tables[t].to_csv(tmp / f"{t}.csv", index=False, lineterminator="\n")
-            else:
-                tables[t].astype(str).to_parquet(tmp / f"{t}.parquet", index=False)
-        if not out.exists():
-            os.replace(tmp, out)
-            return out
-        if out.is_file():
-            raise CasekitError(
-                f"{out} is a file; a {form} bundle is a folder. Choose another --out."
-            )
-        for t in TABLE_ORDER:  # replace the whole bundle: drop tables the new one does not have
-            for stale in (out / f"{t}.csv", out / f"{t}.parquet"):
-                if stale.exists() and not (tmp / stale.name).exists():
-                    stale.unlink()
-        for item in tmp.iterdir():
-            os.replace(item, out / item.name)
-        tmp.rmdir()
+
+        return write_private(out, workbook)
+    suffix = f".{form}"
+    names = [f"{t}{suffix}" for t in ordered]
+    fresh = not out.exists()
+    folder = claim_folder(
+        out, overwrite=overwrite, legacy=_bundle_file, protected=protected, kind="bundle"
+    )
+    try:
+        with _staging(out) as tmp:
+            for t in ordered:
+                if form == "csv":
+                    tables[t].to_csv(tmp / f"{t}.csv", index=False, lineterminator="\n")
+                else:
+                    tables[t].astype(str).to_parquet(tmp / f"{t}.parquet", index=False)
+            for name in names:
+                make_private(tmp / name)
+            if fresh and not any(out.iterdir()):  # a new folder: move the whole bundle in at once
+                OutputFolder(tmp, "bundle").record(names)
+                out.rmdir()
+                os.replace(tmp, out)
+                return out
+            folder.record(names)  # listed first: a crash below leaves only files casekit owns
+            folder.remove(folder.previous - set(names))  # tables the new bundle does not have
+            for name in names:
+                os.replace(tmp / name, out / name)
+            tmp.rmdir()
+    except BaseException as exc:
+        if fresh and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # the folder claim_folder made for this bundle: leave nothing behind
+        if isinstance(exc, OSError):
+            raise disk_error(exc, out) from None
+        raise
     return out
 
 

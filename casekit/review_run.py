@@ -17,6 +17,7 @@ import os
 import queue
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -28,7 +29,16 @@ import jinja2
 
 from .casebook import load
 from .errors import CasekitError
-from .io import write_file_atomically
+from .outputs import (
+    OutputFolder,
+    check_names,
+    claim_folder,
+    make_private,
+    make_tree_private,
+    private_folder,
+    safe_name,
+    write_private,
+)
 from .review import Scope, scope_for
 from .review_kernel import WarmKernel
 
@@ -46,6 +56,14 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "caseload_review.
 """The review notebook: notebooks/caseload_review.ipynb in the repository."""
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def page_href(team_id: str) -> str:
+    """Return the index's link to a team's page: its checked file name, URL-quoted."""
+    return urllib.parse.quote(safe_name(team_id, "team ID"), safe="") + ".html"
+
+
+_ENV.filters["page_href"] = page_href
 _STYLE = """
  body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em auto;
         max-width: 70em; padding: 0 1em; color: #1a1a1a; line-height: 1.4; }
@@ -79,7 +97,7 @@ _INDEX = _ENV.from_string(
 {%- if suppress %} · suppressed for publication (counts 1-5 shown as c){% endif %}</p>
 <table><thead><tr><th>team</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for t in teams %}<tr><td>{% if t.ok %}<a href="{{ t.team_id }}.html">{{ t.team_name }}
+{% for t in teams %}<tr><td>{% if t.ok %}<a href="{{ t.team_id|page_href }}">{{ t.team_name }}
 ({{ t.team_id }})</a>{% else %}{{ t.team_name }} ({{ t.team_id }}){% endif %}</td>
 {% if t.ok %}{% for k in keys %}<td>{{ t.headline.get(k, "") }}</td>{% endfor %}
 {% else %}<td class="failed" colspan="{{ keys|length }}">failed: {{ t.error }}</td>{% endif %}
@@ -124,6 +142,7 @@ def plan(
         ids = list(teams)
     if not ids:
         raise CasekitError(f"--data {data}: the bundle has no teams to review.")
+    check_names(ids, "team ID", f"--data {data}")  # each names a page and a folder
     return [scope_for(cb, team, start, end, as_of, suppress) for team in ids]
 
 
@@ -223,13 +242,15 @@ def run_team(
 
     try:
         page.unlink(missing_ok=True)  # a page from an earlier run must not pass for this one
-        work.mkdir(parents=True, exist_ok=True)
+        private_folder(work, own_symlink_ok=False)
+        _private_placeholder(executed)
         try:
             kernel.run(notebook, executed, _parameters(data, scope), cwd=work)
         finally:
             give_back()
+            make_tree_private(work)  # what papermill and the kernel wrote there
         html = to_html(executed, f"Caseload review: {scope.team_name}")
-        write_file_atomically(page, html.encode("utf-8"))
+        write_private(page, html.encode("utf-8"))
         headline = work / "tables" / "headline.json"
         result.headline = json.loads(headline.read_text()) if headline.exists() else {}
         result.ok = True
@@ -244,6 +265,18 @@ def run_team(
         give_back()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _private_placeholder(path: Path) -> None:
+    """Replace ``path`` with a new empty file, 0600, that papermill then writes into.
+
+    Papermill opens the executed notebook by name; made first, the file keeps its private mode
+    and a symlink planted at that name is removed, never written through.
+    """
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    make_private(path)
 
 
 def write_index(out: Path, scopes: list[Scope], results: list[TeamResult]) -> Path:
@@ -262,8 +295,18 @@ def write_index(out: Path, scopes: list[Scope], results: list[TeamResult]) -> Pa
         suppress=first.suppress,
     )
     path = out / "index.html"
-    write_file_atomically(path, _page("Caseload reviews", body).encode("utf-8"))
+    write_private(path, _page("Caseload reviews", body).encode("utf-8"))
     return path
+
+
+def claim_reviews_folder(out: str | Path, data: str | Path | None = None) -> OutputFolder:
+    """Check ``--out`` for reviews: new, empty, or written by an earlier review (its manifest).
+
+    A folder holding anything else (your own ``index.html``, notes, another program's files),
+    an existing file, the current folder or one above it, and the home folder are refused
+    before anything is written; see :func:`casekit.outputs.claim_folder`.
+    """
+    return claim_folder(out, label="--out", kind="reviews", protected={"--data": data})
 
 
 def run_reviews(
@@ -284,7 +327,8 @@ def run_reviews(
     book = Path(notebook).resolve() if notebook else NOTEBOOK
     if not book.exists():
         raise CasekitError(f"--notebook {book}: no such notebook.")
-    out.mkdir(parents=True, exist_ok=True)
+    folder = claim_reviews_folder(out, data)
+    folder.record(["index.html"] + [n for s in scopes for n in (s.team_id, f"{s.team_id}.html")])
     kernels: list[WarmKernel] = []
     try:
         for _ in range(max(1, min(jobs, len(scopes), os.cpu_count() or 1))):

@@ -622,4 +622,21 @@ def open_store(path_or_url: str | Path, user: str | None = None, create: bool = 
             raise CasekitError(
                 f"{path_or_url}: the folder {path.parent} does not exist. Create it first."
             )
+        _create_private(path)
     return Store(f"sqlite:///{path}", user)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty store file 0600 before SQLite opens it, never through a symlink.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode, so they are private
+    too, whatever the umask.
+    """
+    from .outputs import make_private
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:  # made meanwhile, or a dangling symlink: SQLite opens what is there
+        return
+    os.close(fd)
+    make_private(path)

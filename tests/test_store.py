@@ -259,13 +259,29 @@ def test_export_refuses_to_overwrite_without_permission(tmp_path, tiny_path, cap
     store_path = tmp_path / "s.sqlite"
     main(["import", str(tiny_path), "--into", str(store_path)])
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
+    assert main(["export", str(store_path), "--out", str(out)]) == 0
+    before = (out / "cases.csv").read_bytes()
+    capsys.readouterr()
     assert main(["export", str(store_path), "--out", str(out)]) == 2
     assert "--overwrite" in capsys.readouterr().err
+    assert (out / "cases.csv").read_bytes() == before
     assert main(["export", str(store_path), "--out", str(out), "--overwrite"]) == 0
-    assert (out / "notes.txt").read_text() == "mine"  # other files are left alone
     assert (out / "cases.csv").exists()
+
+
+def test_export_never_overwrites_a_folder_of_other_files(tmp_path, tiny_path, capsys):
+    store_path = tmp_path / "s.sqlite"
+    main(["import", str(tiny_path), "--into", str(store_path)])
+    out = tmp_path / "mydocs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    for form in ("csv", "xlsx", "parquet"):
+        args = ["export", str(store_path), "--out", str(out), "--form", form, "--overwrite"]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "notes.txt" in err or "is a folder, where a file is expected" in err
+        assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # nothing touched
+        assert (out / "notes.txt").read_text() == "mine"
 
 
 def test_opening_a_missing_store_without_create_is_a_clear_error(tmp_path, capsys):

@@ -33,9 +33,10 @@ def demo_store(path: Path | None = None) -> Store:
     if not path.exists():
         from ..casebook import load
         from ..io import write_bundle
+        from ..outputs import private_folder
         from ..synth import generate
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             bundle = REPO_ROOT / "data" / "synthetic"
             if not bundle.exists():  # an installed casekit without the repository

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..contract import BELIEF_CATEGORIES, LEVELS
 from ..errors import CasekitError
+from ..outputs import private_folder, safe_name
 from ..proportionality import flags
 from ..store import Store
 from ..supervision import (
@@ -559,8 +560,9 @@ class SupervisionSession(w.VBox):
             say(self.export_message, "Choose a saved record to export.", error=True)
             return None
         try:
-            self.exports.mkdir(parents=True, exist_ok=True)
-            path = self.exports / f"supervision-{self.case_id}-{supervision_id}{suffix}"
+            private_folder(self.exports)
+            name = f"supervision-{self.case_id}-{supervision_id}"
+            path = self.exports / f"{safe_name(name, 'case and record ID')}{suffix}"
             written = export_record(supervision_record(self.store, supervision_id), path)
         except (CasekitError, OSError) as exc:
             say(self.export_message, f"Not exported: {exc}", error=True)

@@ -1,0 +1,428 @@
+"""Where and how casekit writes files: private, atomic, never through a symlink, never over yours.
+
+Every file casekit creates goes through this module:
+
+- :func:`write_private` writes one file atomically. The file is first written in a fresh
+  private temporary folder beside its target (``mkdtemp``: a random name, mode 0700), so no
+  one can plant a symlink at the temporary name, then made 0600 and renamed over the target;
+  the rename replaces a symlink at the target rather than writing through it. A failure,
+  a full disk included, leaves the target as it was and nothing half-written behind.
+- :func:`private_folder` creates folders 0700 whatever the umask; :func:`make_private` and
+  :func:`make_tree_private` make what other tools wrote (papermill, nbconvert) owner-only.
+- :func:`claim_folder` guards an output folder. A folder casekit writes holds a manifest
+  (``.casekit-manifest.json``) listing what it wrote; a folder holding anything else, the
+  current folder or one above it, the home folder, an existing file where a folder is
+  expected, or a folder holding the key file or an input is refused with a message saying
+  what to do, before anything is touched. Reruns replace or remove only what the manifest
+  lists.
+- :func:`safe_name` checks a value from the data (a team ID, say) before it becomes part of
+  a file name: it may not climb out of the folder, name a device, or carry markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CasekitError
+
+__all__ = [
+    "PRIVATE_FILE",
+    "PRIVATE_FOLDER",
+    "MANIFEST",
+    "OutputFolder",
+    "claim_folder",
+    "check_names",
+    "disk_error",
+    "make_private",
+    "make_tree_private",
+    "private_folder",
+    "protect_paths",
+    "safe_name",
+    "write_private",
+]
+
+PRIVATE_FILE = 0o600
+"""Mode of every file casekit creates: readable and writable by its owner only."""
+PRIVATE_FOLDER = 0o700
+"""Mode of every folder casekit creates: usable by its owner only."""
+MANIFEST = ".casekit-manifest.json"
+"""The file, in every output folder, that lists what casekit wrote there."""
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+# --- names from the data ------------------------------------------------------------------------
+
+_SAFE = re.compile(r"[^\W_]([\w.\-]{0,98}[\w\-])?")
+"""A letter or digit, then letters, digits, '_', '-' or '.', not ending with '.'; 1-100 long."""
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.IGNORECASE)
+"""Names Windows keeps for devices, with or without an extension."""
+
+
+def safe_name(value: object, what: str = "ID") -> str:
+    r"""Return ``value`` if it can be used as a file name as it is; raise otherwise.
+
+    A safe name is 1-100 characters: a letter or digit first, then letters, digits, ``_``,
+    ``-`` and ``.``, not ending with ``.``, and not a Windows device name (``CON``, ``NUL``,
+    ``COM1``...). So it cannot climb out of a folder (``..``, ``/``, ``\``), be absolute,
+    hide (a leading ``.``), carry control characters or NUL, format strings (``{}``), a URL
+    scheme (``javascript:``) or markup.
+
+    >>> safe_name("T01", "team ID")
+    'T01'
+    >>> safe_name("../../victim", "team ID")
+    Traceback (most recent call last):
+    ...
+    casekit.errors.CasekitError: team ID '../../victim' cannot be used in a file name: ...
+    """
+    text = str(value)
+    if _SAFE.fullmatch(text) and not _RESERVED.fullmatch(text):
+        return text
+    raise CasekitError(f"{what} {text!r} cannot be used in a file name: {_RULE}")
+
+
+_RULE = (
+    "an ID that names a file must be 1-100 letters, digits, '_', '-' or '.', start with a "
+    "letter or digit, not end with '.', and not be a Windows device name (CON, NUL, COM1...)."
+)
+
+
+def check_names(values: Iterable[object], what: str, where: str) -> None:
+    """Check every value with :func:`safe_name`; refuse them all in one message if any is bad.
+
+    Names that differ only in upper and lower case are refused too: on Windows and macOS they
+    would be the same file. ``where`` says where the values come from (``teams.csv``, say).
+    """
+    values = [str(v) for v in values]
+    bad = []
+    for v in values:
+        try:
+            safe_name(v, what)
+        except CasekitError:
+            bad.append(v)
+    if bad:
+        listed = ", ".join(repr(v) for v in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        raise CasekitError(
+            f"{where}: {len(bad)} {what}(s) cannot be used in a file name: {listed}. {_RULE} "
+            "Rename them in the data, then run again; nothing was written."
+        )
+    seen: dict[str, str] = {}
+    for v in values:
+        other = seen.setdefault(v.casefold(), v)
+        if other != v:
+            raise CasekitError(
+                f"{where}: {what}s {other!r} and {v!r} differ only in upper and lower case, so "
+                "their files would be the same file on Windows. Rename one; nothing was written."
+            )
+
+
+# --- modes --------------------------------------------------------------------------------------
+
+
+def make_private(path: str | Path) -> None:
+    """Give one file (0600) or folder (0700) casekit wrote to its owner alone; never a symlink.
+
+    A symlink is left alone (not followed, not changed).
+    """
+    flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink: not ours to change
+            return
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        os.fchmod(fd, PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
+def make_tree_private(folder: str | Path) -> None:
+    """Make a folder casekit owns, and everything in it, private; symlinks are not followed."""
+    make_private(folder)
+    for root, dirs, files in os.walk(folder):  # os.walk does not descend into symlinks
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                make_private(path)
+
+
+def private_folder(path: str | Path, own_symlink_ok: bool = True) -> Path:
+    """Create a folder (and any missing parents) 0700, whatever the umask; return it.
+
+    An existing folder is used as it is. With ``own_symlink_ok=False`` the last part may not
+    be a symlink (a folder inside one of casekit's own output folders, where a symlink could
+    only have been planted).
+    """
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists() and not p.is_symlink():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, PRIVATE_FOLDER)
+        except FileExistsError:
+            pass  # made meanwhile by another writer: checked below like any existing folder
+        else:
+            make_private(part)  # the umask may have taken bits away from 0700, never added
+    if not own_symlink_ok and path.is_symlink():
+        raise CasekitError(
+            f"{path}: is a symbolic link where casekit keeps a folder of its own; it was not "
+            "followed. Remove the link, then run again."
+        )
+    if not path.is_dir():
+        raise CasekitError(f"{path}: is a file, where a folder is expected. Choose another path.")
+    return path
+
+
+# --- writing one file ---------------------------------------------------------------------------
+
+
+def disk_error(exc: OSError, what: str | Path, doing: str = "written") -> CasekitError:
+    """Turn an OSError met while writing ``what`` into a one-line message with no data in it."""
+    if exc.errno in _DISK_FULL:
+        reason = "the disk (or your quota) is full"
+        advice = "Free some space, then run again."
+    else:
+        reason = exc.strerror or type(exc).__name__
+        advice = "Check the folder exists and that you may write to it, then run again."
+    return CasekitError(f"{what}: could not be {doing} ({reason}); nothing was kept. {advice}")
+
+
+@contextlib.contextmanager
+def _scratch(beside: Path) -> Iterator[Path]:
+    """Yield a fresh private folder (random name, 0700) beside ``beside``; remove it after."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{beside.name}.", suffix=".partial", dir=beside.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_private(out: str | Path, write: Callable[[Path], object] | bytes) -> Path:
+    """Write one file atomically, readable by its owner only; a failure leaves no half of it.
+
+    ``write`` is the file's bytes, or a function given a temporary path (with ``out``'s name,
+    so its suffix) to write. That path is inside a fresh private folder beside ``out``, so no
+    one can plant a symlink there; the finished file is made 0600 and then renamed over
+    ``out``, replacing a symlink at ``out`` instead of writing through it. A full disk, or any
+    other failed write, raises :class:`CasekitError` with a one-line message.
+    """
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise CasekitError(f"{out.parent}: no such folder. Create it first.")
+    if out.is_dir() and not out.is_symlink():
+        raise CasekitError(f"{out}: is a folder, where a file is expected. Choose a file name.")
+    try:
+        with _scratch(out) as tmp:
+            target = tmp / out.name
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE)
+            if isinstance(write, bytes):
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(write)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            else:
+                os.close(fd)
+                write(target)
+            make_private(target)  # a writer that replaced the file made it with the umask
+            os.replace(target, out)
+    except OSError as exc:
+        raise disk_error(exc, out) from None
+    return out
+
+
+# --- output folders -----------------------------------------------------------------------------
+
+
+def protect_paths(out: str | Path, protected: dict[str, str | Path | None], label: str) -> None:
+    """Refuse an output path that is, or holds, a protected file (the key, an input).
+
+    ``protected`` maps a label (``--key-file``, say) to a path; ``None`` entries are skipped.
+    """
+    target = Path(out).resolve()
+    for what, path in protected.items():
+        if path is None:
+            continue
+        p = Path(path).resolve()
+        if p == target:
+            raise CasekitError(
+                f"{label} {out}: is {what}; casekit never writes over it. Choose another path."
+            )
+        if target in p.parents:
+            raise CasekitError(
+                f"{label} {out}: holds {what} ({path}); casekit will not write into a folder "
+                "that holds it. Choose a new folder."
+            )
+
+
+def _refuse_home_or_cwd(out: Path, label: str) -> None:
+    target = out.resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents or target == Path.home().resolve():
+        raise CasekitError(
+            f"{label} {out}: is the current folder, a folder above it, or your home folder; "
+            "casekit writes only into a folder of its own. Give a new folder, e.g. "
+            f"{label} reviews."
+        )
+
+
+@dataclass
+class OutputFolder:
+    """An output folder casekit may write: its path and what an earlier run wrote there."""
+
+    path: Path
+    kind: str = "output"
+    """What the folder holds (``bundle``, ``reviews``); a rerun must write the same kind."""
+    previous: set[str] = field(default_factory=set)
+    """Names (files or folders directly inside) the earlier run's manifest listed."""
+    listed: set[str] = field(default_factory=set)
+
+    def record(self, names: Iterable[str]) -> None:
+        """Add ``names`` to the manifest, before they are written (so a crash leaves them owned)."""
+        self.listed |= {safe_entry(n) for n in names}
+        body = {"written_by": "casekit", "kind": self.kind, "entries": sorted(self.listed)}
+        write_private(self.path / MANIFEST, json.dumps(body, indent=1).encode("utf-8"))
+
+    def remove(self, names: Iterable[str]) -> None:
+        """Remove entries the manifest lists (files, or casekit's own folders); unlist them."""
+        gone = {n for n in names if n in self.listed}
+        for name in gone:
+            path = self.path / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)  # rmtree never follows symlinks
+            else:
+                path.unlink(missing_ok=True)
+        if gone:
+            self.listed -= gone
+            self.record(())
+
+
+def safe_entry(name: str) -> str:
+    """Check a manifest entry: one name directly inside the folder, never a path."""
+    if not name or name in (".", "..", MANIFEST) or "/" in name or "\\" in name or "\0" in name:
+        raise CasekitError(f"{name!r}: not a name casekit writes in an output folder.")
+    return name
+
+
+def _read_manifest(folder: Path, kind: str) -> set[str] | None:
+    """Return the entries of the folder's manifest, if it has one for output of this ``kind``."""
+    path = folder / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("kind") != kind:
+            return None
+        return {safe_entry(str(e)) for e in data["entries"]}
+    except (ValueError, KeyError, TypeError, AttributeError, CasekitError, OSError):
+        return None
+
+
+def claim_folder(
+    out: str | Path,
+    label: str = "--out",
+    overwrite: bool = True,
+    legacy: Callable[[Path], bool] | None = None,
+    protected: dict[str, str | Path | None] | None = None,
+    kind: str = "output",
+) -> OutputFolder:
+    """Check that casekit may write the folder ``out``; create it (0700) if it is new.
+
+    Refused, with nothing touched: the current folder, a folder above it or the home folder;
+    an existing file; a folder holding a ``protected`` path (the key file, an input); a folder
+    holding anything its manifest does not list (files written by you or another program); and,
+    without ``overwrite``, any earlier output. ``legacy`` accepts a folder written by an older
+    casekit, before manifests: it is given each entry and says whether casekit wrote it.
+    """
+    out = Path(out)
+    _refuse_home_or_cwd(out, label)
+    protect_paths(out, protected or {}, label)
+    if out.exists() and not out.is_dir():
+        raise CasekitError(
+            f"{label} {out}: is a file, where a folder is expected. Choose a new folder name; "
+            "the file was not touched."
+        )
+    if not out.exists():
+        return OutputFolder(private_folder(out), kind)
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return OutputFolder(out, kind)
+    listed = _read_manifest(out, kind)
+    if listed is None:
+        if legacy is not None and all(legacy(out / e) for e in entries):
+            listed = set(entries)
+        else:
+            listed = set()
+    foreign = [e for e in entries if e != MANIFEST and e not in listed]
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
+        raise CasekitError(
+            f"{label} {out}: the folder holds files casekit did not write there ({shown}); "
+            f"casekit writes {kind} only into a new or empty folder, or one it wrote them into "
+            "before. "
+            "Choose another folder; nothing was touched."
+        )
+    if not overwrite:
+        raise CasekitError(
+            f"{out} already exists. Choose another {label}, or pass --overwrite to replace it."
+        )
+    present = {e for e in entries if e != MANIFEST}
+    return OutputFolder(out, kind, previous=present, listed=listed & present)
+
+
+def check_file_target(
+    out: str | Path,
+    label: str = "--out",
+    overwrite: bool = True,
+    protected: dict[str, str | Path | None] | None = None,
+    looks_ours: Callable[[Path], bool] | None = None,
+    suffixes: Sequence[str] = (),
+) -> Path:
+    """Check a path a command writes one file to; refuse what must not be replaced.
+
+    Refused: a wrong suffix (when ``suffixes`` is given), a folder, a ``protected`` path, an
+    existing file without ``overwrite``, and an existing file that ``looks_ours`` says casekit
+    did not write.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise CasekitError(
+            f"{label} {out}: is a folder, where a file is expected; it was not touched. "
+            "Choose a file name."
+        )
+    if suffixes and out.suffix.lower() not in suffixes:
+        raise CasekitError(
+            f"{label} {out}: give a file name ending in {' or '.join(suffixes)} "
+            f"(e.g. {out.with_suffix(suffixes[0]).name})."
+        )
+    protect_paths(out, protected or {}, label)
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise CasekitError(
+                f"{out} already exists. Choose another {label}, or pass --overwrite to replace it."
+            )
+        if out.is_symlink() or (looks_ours is not None and not looks_ours(out)):
+            raise CasekitError(
+                f"{label} {out}: the file there is not one casekit wrote; it was not touched. "
+                "Choose another path."
+            )
+    if not out.parent.is_dir():
+        raise CasekitError(f"{label} {out}: the folder {out.parent} does not exist.")
+    return out
