@@ -83,16 +83,16 @@ def safe_name(value: object, what: str = "ID") -> str:
     >>> safe_name("../../victim", "team ID")
     Traceback (most recent call last):
     ...
-    casekit.errors.CasekitError: team ID '../../victim' cannot be used in a file name: ...
+    casekit.errors.CasekitError: team ID '../../victim' cannot be used in a file name. ...
     """
     text = str(value)
     if _SAFE.fullmatch(text) and not _RESERVED.fullmatch(text):
         return text
-    raise CasekitError(f"{what} {text!r} cannot be used in a file name: {_RULE}")
+    raise CasekitError(f"{what} {text!r} cannot be used in a file name. {_RULE}")
 
 
 _RULE = (
-    "an ID that names a file must be 1-100 letters, digits, '_', '-' or '.', start with a "
+    "An ID that names a file must be 1-100 letters, digits, '_', '-' or '.', start with a "
     "letter or digit, not end with '.', and not be a Windows device name (CON, NUL, COM1...)."
 )
 
@@ -251,7 +251,7 @@ def write_private(out: str | Path, write: Callable[[Path], object] | bytes) -> P
 
 
 def protect_paths(out: str | Path, protected: dict[str, str | Path | None], label: str) -> None:
-    """Refuse an output path that is, or holds, a protected file (the key, an input).
+    """Refuse an output path that is, holds, or lies inside a protected path (the key, an input).
 
     ``protected`` maps a label (``--key-file``, say) to a path; ``None`` entries are skipped.
     """
@@ -268,6 +268,11 @@ def protect_paths(out: str | Path, protected: dict[str, str | Path | None], labe
             raise CasekitError(
                 f"{label} {out}: holds {what} ({path}); casekit will not write into a folder "
                 "that holds it. Choose a new folder."
+            )
+        if p.is_dir() and p in target.parents:
+            raise CasekitError(
+                f"{label} {out}: is inside {what}; casekit never writes into it. Choose a path "
+                "outside it."
             )
 
 
@@ -402,6 +407,7 @@ def check_file_target(
     did not write.
     """
     out = Path(out)
+    protect_paths(out, protected or {}, label)
     if out.is_dir():
         raise CasekitError(
             f"{label} {out}: is a folder, where a file is expected; it was not touched. "
@@ -412,7 +418,6 @@ def check_file_target(
             f"{label} {out}: give a file name ending in {' or '.join(suffixes)} "
             f"(e.g. {out.with_suffix(suffixes[0]).name})."
         )
-    protect_paths(out, protected or {}, label)
     if out.exists() or out.is_symlink():
         if not overwrite:
             raise CasekitError(

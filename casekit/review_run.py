@@ -142,7 +142,7 @@ def plan(
         ids = list(teams)
     if not ids:
         raise CasekitError(f"--data {data}: the bundle has no teams to review.")
-    check_names(ids, "team ID", f"--data {data}")  # each names a page and a folder
+    check_names(ids, "team ID", f"--data {data}, column 'team_id'")  # names a page, a folder
     return [scope_for(cb, team, start, end, as_of, suppress) for team in ids]
 
 

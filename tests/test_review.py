@@ -7,11 +7,13 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SYNTHETIC, write_csv_bundle
+from conftest import ROOT, SYNTHETIC, write_csv_bundle
 
 import casekit
 from casekit import review
@@ -456,10 +458,13 @@ def test_a_team_that_fails_before_its_notebook_runs_does_not_hold_up_the_others(
     bundle, tmp_path, capsys
 ):
     out = tmp_path / "out"
-    out.mkdir()
+    out.mkdir()  # an earlier run's folder, whose T1 has since become a file
+    manifest = {"written_by": "casekit", "kind": "reviews", "entries": ["T1"]}
+    (out / ".casekit-manifest.json").write_text(json.dumps(manifest))
     (out / "T1").write_text("a file where T1's folder should go")
     assert review_cli(bundle, out, "--team", "T1,T2", "--as-of", AS_OF, "--jobs", "1") == 1
-    assert "team T1: failed: FileExistsError" in capsys.readouterr().err
+    assert "team T1: failed: CasekitError" in capsys.readouterr().err
+    assert (out / "T1").read_text() == "a file where T1's folder should go"
     assert (out / "T2.html").exists()  # on the same, single, kernel
     assert kernels_running() == []
 
@@ -535,3 +540,109 @@ def test_bad_parameters_stop_before_any_kernel(bundle, tmp_path, capsys, args, m
     assert _run(argv + args) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()  # nothing written, no kernel started
+
+
+# --- files and paths: team IDs, output folders, symlinks, modes ----------------------------------
+
+
+def with_team_id(team_id: str) -> dict[str, list[dict[str, str]]]:
+    """The review bundle's rows with team T1 renamed ``team_id`` everywhere."""
+    rows = {name: [dict(r) for r in table] for name, table in TABLES.items()}
+    for table in rows.values():
+        for r in table:
+            for k, v in r.items():
+                if k == "team_id" and v == "T1":
+                    r[k] = team_id
+    return rows
+
+
+@pytest.mark.parametrize("team_id", ["../../victim", "/abs/path", "a{}b", "javascript:alert(1)"])
+def test_a_team_id_that_is_not_a_safe_file_name_is_refused_before_anything(
+    tmp_path, capsys, team_id
+):
+    data = write_csv_bundle(tmp_path / "data", with_team_id(team_id))
+    out = tmp_path / "deep" / "out"
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert review_cli(data, out, "--as-of", AS_OF) == 2
+    err = capsys.readouterr().err
+    assert repr(team_id) in err and "column 'team_id'" in err and "nothing was written" in err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert not Path("/abs").exists()
+    assert kernels_running() == []
+
+
+def test_index_links_are_quoted_file_names_never_urls_from_the_data():
+    from casekit.review_run import page_href
+
+    assert page_href("T-1.a") == "T-1.a.html"
+    assert page_href("Équipe") == "%C3%89quipe.html"
+    with pytest.raises(CasekitError):
+        page_href("javascript:alert(1)")
+
+
+def test_review_refuses_a_folder_with_a_users_files_or_a_file(bundle, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("my own page")
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF) == 2
+    err = capsys.readouterr().err
+    assert "index.html" in err and "nothing was touched" in err
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert (out / "index.html").read_text() == "my own page"
+    existing = tmp_path / "reviews.txt"
+    existing.write_text("mine")
+    assert review_cli(bundle, existing, "--team", "T1", "--as-of", AS_OF) == 2
+    assert "is a file, where a folder is expected" in capsys.readouterr().err
+    assert existing.read_text() == "mine"
+    assert kernels_running() == []
+
+
+def test_a_rerun_lists_its_files_and_writes_through_no_planted_symlink(
+    bundle, reports, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    shutil.copytree(reports, out, symlinks=True)  # an earlier run, with its manifest
+    manifest = json.loads((out / ".casekit-manifest.json").read_text())
+    assert manifest["kind"] == "reviews"
+    assert manifest["entries"] == ["T1", "T1.html", "T2", "T2.html", "index.html"]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (out / ".T1.html.partial").symlink_to(victim)  # a name casekit did not write: refused
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF) == 2
+    assert ".T1.html.partial" in capsys.readouterr().err
+    (out / ".T1.html.partial").unlink()
+    for planted in ("T1.html", "index.html", "T1/review.ipynb", "T1/tables/headline.json"):
+        (out / planted).unlink(missing_ok=True)
+        (out / planted).symlink_to(victim)
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF) == 0
+    assert victim.read_text() == "precious"
+    for written in ("T1.html", "index.html", "T1/review.ipynb", "T1/tables/headline.json"):
+        assert not (out / written).is_symlink() and (out / written).stat().st_size > 0
+    # a symlink planted where a team's folder goes is refused, not followed
+    shutil.rmtree(out / "T1")
+    (out / "T1").symlink_to(tmp_path)
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF) == 1
+    assert "symbolic link" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "victim.txt"]
+
+
+def test_every_review_file_is_private_under_umask_0(bundle, tmp_path):
+    out = tmp_path / "new" / "out"
+    script = (
+        "import os, sys\nos.umask(0)\nfrom casekit.cli import main\n"
+        f"sys.exit(main(['review', '--data', {str(bundle)!r}, '--out', {str(out)!r}, "
+        f"'--team', 'T1', '--as-of', {AS_OF!r}]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    found = [out.parent, out, *out.rglob("*")]
+    assert len(found) > 8  # pages, index, manifest, notebook, tables, workbook, headline
+    for path in found:
+        want = 0o700 if path.is_dir() else 0o600
+        assert path.stat().st_mode & 0o777 == want, path
