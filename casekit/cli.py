@@ -80,9 +80,9 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         raise CasekitError("give --out (a bundle) or --annex-a (a workbook), one of the two.")
     if args.annex_a is not None:
         from .annex_synth import annex_a_workbook
+        from .outputs import check_file_target, is_workbook
 
-        if args.annex_a.exists() and not args.overwrite:
-            raise CasekitError(f"--annex-a {args.annex_a} already exists; pass --overwrite.")
+        check_file_target(args.annex_a, "--annex-a", args.overwrite, looks_ours=is_workbook)
         rows = annex_a_workbook(args.annex_a, cases=args.cases, seed=args.seed)
         listed = ", ".join(f"list {n}: {k} rows" for n, k in rows.items())
         print(f"wrote {args.annex_a} (synthetic Annex A, seed {args.seed}: {listed})")

@@ -31,6 +31,7 @@ from .outputs import (
     check_file_target,
     claim_folder,
     disk_error,
+    is_workbook,
     make_private,
     write_private,
 )
@@ -403,12 +404,6 @@ def _bundle_file(path: Path) -> bool:
     )
 
 
-def _workbook(path: Path) -> bool:
-    """Say whether an existing file is a workbook (so --overwrite may replace it)."""
-    with path.open("rb") as fh:
-        return fh.read(4) == b"PK\x03\x04"
-
-
 def write_bundle(
     tables: dict[str, pd.DataFrame],
     out: Path,
@@ -430,7 +425,7 @@ def write_bundle(
     ordered = [t for t in TABLE_ORDER if t in tables]
     if form == "xlsx":
         check_file_target(
-            out, overwrite=overwrite, protected=protected, looks_ours=_workbook, suffixes=(".xlsx",)
+            out, "--out", overwrite, protected, looks_ours=is_workbook, suffixes=(".xlsx",)
         )
 
         def workbook(target: Path) -> None:

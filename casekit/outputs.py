@@ -43,6 +43,7 @@ __all__ = [
     "claim_folder",
     "check_names",
     "disk_error",
+    "is_workbook",
     "make_private",
     "make_tree_private",
     "private_folder",
@@ -390,6 +391,12 @@ def claim_folder(
         )
     present = {e for e in entries if e != MANIFEST}
     return OutputFolder(out, kind, previous=present, listed=listed & present)
+
+
+def is_workbook(path: Path) -> bool:
+    """Say whether an existing file is a workbook (a zip), so --overwrite may replace it."""
+    with Path(path).open("rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
 
 
 def check_file_target(

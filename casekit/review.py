@@ -132,9 +132,9 @@ class Review:
         is named after the team.
         """
         from .io import write_file_atomically
+        from .outputs import private_folder
 
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        out = private_folder(folder)
         written = []
         shown = []
         for t in self.tables():

@@ -306,7 +306,31 @@ def claim_reviews_folder(out: str | Path, data: str | Path | None = None) -> Out
     an existing file, the current folder or one above it, and the home folder are refused
     before anything is written; see :func:`casekit.outputs.claim_folder`.
     """
-    return claim_folder(out, label="--out", kind="reviews", protected={"--data": data})
+    if "{" in str(out) or "}" in str(out):  # papermill would read them as a template
+        raise CasekitError(
+            f"--out {out}: a reviews folder's path may not contain '{{' or '}}'. Choose another."
+        )
+    return claim_folder(
+        out, label="--out", kind="reviews", legacy=_legacy_review, protected={"--data": data}
+    )
+
+
+def _legacy_review(path: Path) -> bool:
+    """Say whether an entry of a folder without a manifest was written by an older review.
+
+    A team folder holds ``review.ipynb``; a page says it was produced by casekit. Your own
+    ``index.html`` (or anything else) is not taken for one.
+    """
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        return (path / "review.ipynb").is_file()
+    if path.suffix != ".html" or not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 4096))
+        tail = fh.read()
+    return b'<p class="note">Produced by casekit' in tail
 
 
 def run_reviews(

@@ -646,3 +646,15 @@ def test_every_review_file_is_private_under_umask_0(bundle, tmp_path):
     for path in found:
         want = 0o700 if path.is_dir() else 0o600
         assert path.stat().st_mode & 0o777 == want, path
+
+
+def test_a_review_folder_from_before_manifests_can_be_rerun(bundle, reports, tmp_path, capsys):
+    out = tmp_path / "old"
+    shutil.copytree(reports, out)
+    (out / ".casekit-manifest.json").unlink()  # as an older casekit left it
+    assert review_cli(bundle, out, "--team", "T1", "--as-of", AS_OF) == 0
+    assert "T1.html" in json.loads((out / ".casekit-manifest.json").read_text())["entries"]
+    braces = tmp_path / "reviews{team}"
+    assert review_cli(bundle, braces, "--team", "T1", "--as-of", AS_OF) == 2
+    assert "may not contain '{' or '}'" in capsys.readouterr().err
+    assert not braces.exists()

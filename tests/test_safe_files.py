@@ -464,3 +464,15 @@ def test_make_private_never_follows_a_symlink(tmp_path):
     outputs.make_tree_private(tmp_path)
     assert mode(other) == 0o644  # outside the tree, reached only through a link: untouched
     other.unlink()
+
+
+def test_an_annex_a_workbook_replaces_only_a_workbook(tmp_path, capsys):
+    mine = tmp_path / "annex.xlsx"
+    mine.write_text("my notes, not a workbook")
+    assert main(["synth", "--annex-a", str(mine), "--cases", "12", "--overwrite"]) == 2
+    assert "not one casekit wrote" in capsys.readouterr().err
+    assert mine.read_text() == "my notes, not a workbook"
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    assert main(["synth", "--annex-a", str(folder), "--cases", "12", "--overwrite"]) == 2
+    assert "is a folder" in capsys.readouterr().err
