@@ -784,13 +784,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
-    except OSError as exc:  # a full disk, a folder you may not write: one line, no data in it
-        from .outputs import disk_error
+    except Exception as exc:  # a full disk is one line; anything else is a bug, said plainly
+        from .outputs import write_failure
 
-        what = exc.filename or "a file"
-        print(f"casekit {name}: {disk_error(exc, what, 'read or written')}", file=sys.stderr)
-        return 2
-    except Exception:  # a bug: say so plainly, with the details a developer needs
+        failure = write_failure(exc)
+        if failure is not None:  # one line, with no record's data in it
+            print(f"casekit {name}: {failure}", file=sys.stderr)
+            return 2
         print(
             f"casekit {name}: internal error (a bug in casekit, not your data). "
             "Please report it with the details below.",

@@ -43,6 +43,7 @@ __all__ = [
     "claim_folder",
     "check_names",
     "disk_error",
+    "write_failure",
     "is_workbook",
     "make_private",
     "make_tree_private",
@@ -203,6 +204,21 @@ def disk_error(exc: OSError, what: str | Path, doing: str = "written") -> Caseki
         reason = exc.strerror or type(exc).__name__
         advice = "Check the folder exists and that you may write to it, then run again."
     return CasekitError(f"{what}: could not be {doing} ({reason}); nothing was kept. {advice}")
+
+
+def write_failure(exc: BaseException) -> CasekitError | None:
+    """Say what a failed read or write means, in one line without data; None for a bug.
+
+    An :class:`OSError` (a full disk, a folder you may not write) and SQLite's "database or
+    disk is full" (raised through SQLAlchemy, whose message would list the record's values)
+    are a user's to fix; anything else is not.
+    """
+    if isinstance(exc, OSError):
+        return disk_error(exc, exc.filename or "a file", "read or written")
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
+    if type(orig).__module__ == "sqlite3" and "full" in str(orig):
+        return disk_error(OSError(errno.ENOSPC, "full"), "the casebook store")
+    return None
 
 
 @contextlib.contextmanager

@@ -476,3 +476,38 @@ def test_an_annex_a_workbook_replaces_only_a_workbook(tmp_path, capsys):
     folder.mkdir()
     assert main(["synth", "--annex-a", str(folder), "--cases", "12", "--overwrite"]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_a_full_disk_under_the_store_is_one_line_without_the_records(
+    tmp_path, monkeypatch, capsys
+):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from casekit.store import Store
+
+    secret = "Mother said the boy watched extremist videos"
+
+    def full(self, casebook):
+        raise sa.exc.OperationalError(
+            "INSERT INTO events (summary) VALUES (?)",
+            [(secret,)],
+            sqlite3.OperationalError("database or disk is full"),
+        )
+
+    monkeypatch.setattr(Store, "import_casebook", full)
+    assert main(["import", str(SYNTHETIC), "--into", str(tmp_path / "s.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "casebook store" in err and "is full" in err
+    assert secret not in err and "INSERT" not in err and "Traceback" not in err
+    assert mode(tmp_path / "s.sqlite") == 0o600
+
+
+def test_a_bug_is_still_reported_as_a_bug(monkeypatch, capsys):
+    def bug(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("casekit.cli._cmd_contract", bug)
+    assert main(["contract"]) == 1
+    assert "internal error" in capsys.readouterr().err
