@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import ROOT, SYNTHETIC, TINY, write_csv_bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import casekit
 from casekit import outputs
@@ -511,3 +513,37 @@ def test_a_bug_is_still_reported_as_a_bug(monkeypatch, capsys):
     monkeypatch.setattr("casekit.cli._cmd_contract", bug)
     assert main(["contract"]) == 1
     assert "internal error" in capsys.readouterr().err
+
+
+def test_a_supervision_record_export_is_private_and_never_named_from_unchecked_ids(
+    tiny_store, tmp_path
+):
+    from casekit.widgets import SupervisionSession
+
+    ws = SupervisionSession(tiny_store, "007", exports=tmp_path / "records" / "team")
+    for bad in ("../../evil", "a/b", "x{}"):
+        assert ws.export(bad, ".html") is None
+        assert "Not exported" in ws.export_message.value and "file name" in ws.export_message.value
+    assert not (tmp_path / "evil.html").exists() and not list(tmp_path.rglob("*.html"))
+    written = ws.export("V1", ".html")
+    assert written is not None and written.parent == tmp_path / "records" / "team"
+    assert mode(written) == 0o600
+    assert mode(tmp_path / "records") == 0o700 and mode(tmp_path / "records" / "team") == 0o700
+
+
+@given(st.text(max_size=120))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_either_refused_or_a_name_that_stays_in_its_folder(text):
+    folder = Path("/srv/out")
+    try:
+        name = safe_name(text, "ID")
+    except CasekitError as exc:
+        assert "cannot be used in a file name" in str(exc)
+        return
+    path = folder / f"{name}.html"
+    assert path.parent == folder and ".." not in path.parts and not name.startswith(".")
+    assert os.path.normpath(path) == str(path)
+    assert not any(c in name for c in '/\\:{}<>"\'&\x00') and name.isprintable()
+    from casekit.review_run import page_href
+
+    assert ":" not in page_href(name) and "/" not in page_href(name)
