@@ -611,6 +611,9 @@ def open_store(path_or_url: str | Path, user: str | None = None, create: bool = 
     """
     text = str(path_or_url)
     if "://" in text:
+        database = sa.engine.make_url(text).database if text.startswith("sqlite") else None
+        if create and database and database != ":memory:" and Path(database).parent.is_dir():
+            _create_private(Path(database))  # a SQLite URL's file is private too
         return Store(text, user)
     if text == ":memory:":
         return Store("sqlite://", user)

@@ -547,3 +547,12 @@ def test_any_text_is_either_refused_or_a_name_that_stays_in_its_folder(text):
     from casekit.review_run import page_href
 
     assert ":" not in page_href(name) and "/" not in page_href(name)
+
+
+def test_a_store_named_by_a_sqlite_url_is_created_private(tmp_path, umask0):
+    path = tmp_path / "url.sqlite"
+    store = casekit.open(f"sqlite:///{path}")
+    store.add_team(team_id="T1", team_name="North")
+    for name in ("url.sqlite", "url.sqlite-wal", "url.sqlite-shm"):
+        assert mode(tmp_path / name) == 0o600, name
+    store.close()
