@@ -231,6 +231,20 @@ def _scratch(beside: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _seal(path: Path) -> None:
+    """Make a finished temporary file 0600 and flush it to disk before it is renamed into place.
+
+    A writer that replaced the file made it with the umask; the flush means a crash after the
+    rename never leaves an empty file where the earlier one was.
+    """
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_private(out: str | Path, write: Callable[[Path], object] | bytes) -> Path:
     """Write one file atomically, readable by its owner only; a failure leaves no half of it.
 
@@ -252,12 +266,10 @@ def write_private(out: str | Path, write: Callable[[Path], object] | bytes) -> P
             if isinstance(write, bytes):
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(write)
-                    fh.flush()
-                    os.fsync(fh.fileno())
             else:
                 os.close(fd)
                 write(target)
-            make_private(target)  # a writer that replaced the file made it with the umask
+            _seal(target)
             os.replace(target, out)
     except OSError as exc:
         raise disk_error(exc, out) from None
