@@ -32,7 +32,7 @@ from .outputs import (
     claim_folder,
     disk_error,
     is_workbook,
-    make_private,
+    seal,
     write_private,
 )
 
@@ -448,7 +448,7 @@ def write_bundle(
                 else:
                     tables[t].astype(str).to_parquet(tmp / f"{t}.parquet", index=False)
             for name in names:
-                make_private(tmp / name)
+                seal(tmp / name)  # 0600 and on disk before it is moved into place
             if fresh and not any(out.iterdir()):  # a new folder: move the whole bundle in at once
                 OutputFolder(tmp, "bundle").record(names)
                 out.rmdir()

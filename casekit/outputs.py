@@ -50,6 +50,7 @@ __all__ = [
     "private_folder",
     "protect_paths",
     "safe_name",
+    "seal",
     "write_private",
 ]
 
@@ -231,7 +232,7 @@ def _scratch(beside: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _seal(path: Path) -> None:
+def seal(path: Path) -> None:
     """Make a finished temporary file 0600 and flush it to disk before it is renamed into place.
 
     A writer that replaced the file made it with the umask; the flush means a crash after the
@@ -269,7 +270,7 @@ def write_private(out: str | Path, write: Callable[[Path], object] | bytes) -> P
             else:
                 os.close(fd)
                 write(target)
-            _seal(target)
+            seal(target)
             os.replace(target, out)
     except OSError as exc:
         raise disk_error(exc, out) from None
