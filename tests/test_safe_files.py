@@ -556,3 +556,17 @@ def test_a_store_named_by_a_sqlite_url_is_created_private(tmp_path, umask0):
     for name in ("url.sqlite", "url.sqlite-wal", "url.sqlite-shm"):
         assert mode(tmp_path / name) == 0o600, name
     store.close()
+
+
+def test_a_full_disk_while_flushing_bytes_keeps_the_earlier_file(tmp_path, monkeypatch):
+    (tmp_path / "index.html").write_text("earlier review")
+
+    def full(fd):
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(CasekitError, match=r"quota\) is full"):
+        write_private(tmp_path / "index.html", b"<p>Child A, born 2010</p>")
+    monkeypatch.undo()
+    assert (tmp_path / "index.html").read_text() == "earlier review"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
