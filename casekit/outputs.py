@@ -355,6 +355,23 @@ def safe_entry(name: str) -> str:
     return name
 
 
+_SCRATCH = re.compile(r"\..+\.[a-z0-9_]{8}\.partial")
+"""The name of a scratch folder :func:`write_private` made (``mkdtemp``'s 8 random characters)."""
+
+
+def _left_by_a_crash(path: Path) -> bool:
+    """Say whether ``path`` is a scratch folder of casekit's that a killed run left behind."""
+    if not _SCRATCH.fullmatch(path.name) or path.is_symlink() or not path.is_dir():
+        return False
+    return path.stat().st_uid == os.getuid()
+
+
+def _remove_scratch(folders: list[Path]) -> None:
+    """Remove scratch folders a killed run left: the files in them were never renamed in."""
+    for folder in folders:
+        shutil.rmtree(folder)
+
+
 def _read_manifest(folder: Path, kind: str) -> set[str] | None:
     """Return the entries of the folder's manifest, if it has one for output of this ``kind``."""
     path = folder / MANIFEST
@@ -395,8 +412,10 @@ def claim_folder(
         )
     if not out.exists():
         return OutputFolder(private_folder(out), kind)
-    entries = sorted(p.name for p in out.iterdir())
+    crashed = [p for p in out.iterdir() if _left_by_a_crash(p)]
+    entries = sorted(p.name for p in out.iterdir() if p not in crashed)
     if not entries:
+        _remove_scratch(crashed)
         return OutputFolder(out, kind)
     listed = _read_manifest(out, kind)
     if listed is None:
@@ -419,6 +438,7 @@ def claim_folder(
             f"{out} already exists. Choose another {label}, or pass --overwrite to replace it."
         )
     present = {e for e in entries if e != MANIFEST}
+    _remove_scratch(crashed)
     return OutputFolder(out, kind, previous=present, listed=listed & present)
 
 

@@ -570,3 +570,18 @@ def test_a_full_disk_while_flushing_bytes_keeps_the_earlier_file(tmp_path, monke
     monkeypatch.undo()
     assert (tmp_path / "index.html").read_text() == "earlier review"
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def test_a_scratch_folder_left_by_a_killed_run_does_not_block_the_next(tmp_path):
+    out = write_bundle({"cases": casekit.load(SYNTHETIC).canonical()["cases"]}, tmp_path / "b")
+    crashed = out / ".cases.csv.k3j_9zq1.partial"  # as mkdtemp names them
+    crashed.mkdir()
+    (crashed / "cases.csv").write_text("half")
+    look_alike = out / ".notes.partial"  # not one of casekit's names: the user's
+    look_alike.mkdir()
+    with pytest.raises(CasekitError, match=r"\.notes\.partial"):
+        write_bundle({"cases": casekit.load(SYNTHETIC).canonical()["cases"]}, out, overwrite=True)
+    assert (crashed / "cases.csv").read_text() == "half"  # a refusal touches nothing
+    look_alike.rmdir()
+    write_bundle({"cases": casekit.load(SYNTHETIC).canonical()["cases"]}, out, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "cases.csv"]
