@@ -36,6 +36,7 @@ from pathlib import Path
 from .errors import CasekitError
 
 __all__ = [
+    "NOFOLLOW",
     "PRIVATE_FILE",
     "PRIVATE_FOLDER",
     "MANIFEST",
@@ -61,7 +62,9 @@ PRIVATE_FOLDER = 0o700
 MANIFEST = ".casekit-manifest.json"
 """The file, in every output folder, that lists what casekit wrote there."""
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+"""``os.O_NOFOLLOW`` where there is one (0 on Windows, where modes are ACLs instead)."""
+_NOFOLLOW = NOFOLLOW
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 # --- names from the data ------------------------------------------------------------------------
@@ -129,6 +132,12 @@ def check_names(values: Iterable[object], what: str, where: str) -> None:
             )
 
 
+def _fchmod(fd: int, mode: int) -> None:
+    """Set an open file's mode (POSIX); on Windows, where modes do not apply, do nothing."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+
+
 # --- modes --------------------------------------------------------------------------------------
 
 
@@ -146,7 +155,7 @@ def make_private(path: str | Path) -> None:
         raise
     try:
         mode = os.fstat(fd).st_mode
-        os.fchmod(fd, PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE)
+        _fchmod(fd, PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE)
     finally:
         os.close(fd)
 
@@ -240,7 +249,7 @@ def seal(path: Path) -> None:
     """
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     try:
-        os.fchmod(fd, PRIVATE_FILE)
+        _fchmod(fd, PRIVATE_FILE)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -363,7 +372,7 @@ def _left_by_a_crash(path: Path) -> bool:
     """Say whether ``path`` is a scratch folder of casekit's that a killed run left behind."""
     if not _SCRATCH.fullmatch(path.name) or path.is_symlink() or not path.is_dir():
         return False
-    return path.stat().st_uid == os.getuid()
+    return not hasattr(os, "getuid") or path.stat().st_uid == os.getuid()
 
 
 def _remove_scratch(folders: list[Path]) -> None:

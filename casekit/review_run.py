@@ -30,6 +30,8 @@ import jinja2
 from .casebook import load
 from .errors import CasekitError
 from .outputs import (
+    NOFOLLOW,
+    PRIVATE_FILE,
     OutputFolder,
     check_names,
     claim_folder,
@@ -275,7 +277,7 @@ def _private_placeholder(path: Path) -> None:
     """
     if path.is_symlink() or path.exists():
         path.unlink()
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, PRIVATE_FILE))
     make_private(path)
 
 

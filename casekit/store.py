@@ -635,10 +635,10 @@ def _create_private(path: Path) -> None:
     SQLite gives the ``-wal`` and ``-shm`` files the database file's mode, so they are private
     too, whatever the umask.
     """
-    from .outputs import make_private
+    from .outputs import NOFOLLOW, make_private
 
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
     except FileExistsError:  # made meanwhile, or a dangling symlink: SQLite opens what is there
         return
     os.close(fd)
