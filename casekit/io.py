@@ -425,13 +425,18 @@ def write_bundle(
             raise CasekitError(
                 f"{out} already exists. Choose another --out, or pass --overwrite to replace it."
             )
+    from .spreadsheets import Sheet, write_workbook
+
     ordered = [t for t in TABLE_ORDER if t in tables]
     with _staging(out) as tmp:
         if form == "xlsx":
             target = tmp / "bundle.xlsx"
-            with pd.ExcelWriter(target, engine="openpyxl") as xl:
-                for t in ordered:
-                    tables[t].to_excel(xl, sheet_name=t, index=False)
+            write_workbook(
+                target,
+                [Sheet(t, tables[t], freeze=False, widths=False) for t in ordered],
+                exact=True,
+                source=out.name,
+            )
             if out.is_dir():
                 shutil.rmtree(out)
             os.replace(target, out)
