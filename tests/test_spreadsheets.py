@@ -295,3 +295,39 @@ def test_any_text_is_never_a_formula_and_round_trips_where_storable(texts):
     else:
         with pytest.raises(CasekitError, match="control character U\\+"):
             write_workbook(exact, [Sheet("events", frame)], exact=True)
+
+
+def test_flags_csv_is_neutralised_on_stdout_and_in_a_file(tmp_path, capsys, monkeypatch):
+    import casekit.proportionality as proportionality
+
+    table = pd.DataFrame(
+        {
+            "case_id": ["=1+1", "C2"],
+            "flag": ["step_down", "escalation"],
+            "subject_id": ["@SUM(A1)", "-3"],
+            "reason": ['=HYPERLINK("http://x","y")', "plain"],
+            "date": pd.to_datetime(["2024-01-02", "2024-02-03"]),
+            "team_id": ["T1", "+1"],
+        }
+    )
+    monkeypatch.setattr(proportionality, "flags", lambda cb, as_of=None: table)
+    assert main(["flags", "--data", str(SYNTHETIC)]) == 0
+    shown = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = tmp_path / "flags.csv"
+    assert main(["flags", "--data", str(SYNTHETIC), "--out", str(out)]) == 0
+    for rows in (shown, list(csv.DictReader(out.open(newline="")))):
+        assert [r["case_id"] for r in rows] == ["'=1+1", "C2"]
+        assert [r["subject_id"] for r in rows] == ["'@SUM(A1)", "-3"]
+        assert rows[0]["reason"] == '\'=HYPERLINK("http://x","y")'
+        assert [r["team_id"] for r in rows] == ["T1", "'+1"]
+        assert [r["date"] for r in rows] == ["2024-01-02", "2024-02-03"]
+
+
+def test_a_store_write_with_a_control_character_is_refused(tiny_store):
+    before = tiny_store.counts()
+    with pytest.raises(casekit.WriteRefused, match="remove the control character U\\+000C"):
+        tiny_store.add_event(
+            case_id="007", date="2024-03-01", source_agency="education", kind="contact",
+            summary="Form\x0cfeed", category="harm", level="child", significance="low",
+        )  # fmt: skip
+    assert tiny_store.counts() == before
