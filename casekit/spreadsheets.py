@@ -27,7 +27,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from .contract import LIST_SEPARATOR
+from .contract import CONTROL_CHARACTERS, LIST_SEPARATOR
 from .errors import CasekitError
 
 __all__ = [
@@ -44,12 +44,9 @@ __all__ = [
 MAX_CELL_TEXT = 32_767
 """The longest text an Excel cell holds."""
 
-CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
-"""A regex (for Python and Arrow alike) of the characters a record may not hold: the C0
-controls but tab, LF and CR, and the non-characters U+FFFE and U+FFFF."""
-
 XML_ILLEGAL = re.compile(CONTROL_CHARACTERS[:-1] + "\ud800-\udfff]")
-"""Characters XML 1.0 (and so a workbook) cannot hold: those and lone surrogates."""
+"""Characters XML 1.0 (and so a workbook) cannot hold: the contract's control characters and
+lone surrogates."""
 
 REPLACEMENT = "\ufffd"
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
