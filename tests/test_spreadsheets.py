@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -26,7 +27,7 @@ from casekit.annex_import import Matching, write_report
 from casekit.cli import main
 from casekit.errors import CasekitError
 from casekit.export import chronology_view, export_chronology
-from casekit.io import read_bundle, write_bundle
+from casekit.io import clean_frame, read_bundle, write_bundle
 from casekit.spreadsheets import (
     MAX_CELL_TEXT,
     Sheet,
@@ -292,6 +293,15 @@ def test_any_text_is_never_a_formula_and_round_trips_where_storable(texts):
         assert [r[0] for r in sheet_values(exact.getvalue(), "events")[1:]] == [
             t or None for t in texts
         ]
+        # casekit's own reader gives what it gives for the same text in any other form: the
+        # workbook adds nothing and loses nothing (the reader trims cells, whatever the form)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bundle.xlsx"
+            path.write_bytes(exact.getvalue())
+            raws, _ = read_bundle(path)
+        expected = clean_frame(pd.DataFrame({"summary": texts}, dtype=object), 2)["summary"]
+        got = raws["events"].frame["summary"] if "events" in raws else pd.Series()
+        assert got.dropna().tolist() == expected.dropna().tolist()
     else:
         with pytest.raises(CasekitError, match="control character U\\+"):
             write_workbook(exact, [Sheet("events", frame)], exact=True)
