@@ -148,7 +148,10 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     else:
         sheet = Sheet("events", merged, freeze=False, widths=False)
         write_file_atomically(
-            out, lambda tmp: write_workbook(tmp, [sheet], exact=True, source=out.name)
+            out,
+            lambda tmp: write_workbook(
+                tmp, [sheet], exact=True, source=out.name, instead="merge to a .csv file instead"
+            ),
         )
     duplicates = int((merged["duplicate_of"] != "").sum())
     review = int((merged["needs_review"] != "").sum())

@@ -170,7 +170,13 @@ def to_xlsx(view: ChronologyView, out: Path, source: str = "") -> None:
     )
     lines = pd.DataFrame({"analysis": list(view.analysis.headline())})
     analysis = Sheet("analysis", lines, header=False, freeze=False, min_width=100, max_width=100)
-    write_workbook(out, [chronology, analysis], exact=True, source=source or Path(out).name)
+    write_workbook(
+        out,
+        [chronology, analysis],
+        exact=True,
+        source=source or Path(out).name,
+        instead="export to .csv or .html instead",
+    )
 
 
 def export_chronology(view: ChronologyView, out: Path) -> Path:

@@ -121,7 +121,12 @@ class Sheet:
 
 
 def write_workbook(
-    target: Path | IO[bytes], sheets: Sequence[Sheet], *, exact: bool, source: str = ""
+    target: Path | IO[bytes],
+    sheets: Sequence[Sheet],
+    *,
+    exact: bool,
+    source: str = "",
+    instead: str = "write CSV or Parquet instead",
 ) -> None:
     """Write ``sheets`` as one streamed workbook in which every text is a string cell.
 
@@ -129,19 +134,20 @@ def write_workbook(
     refused before anything is written, with a :class:`CasekitError` naming the file
     (``source``), sheet, row and column; otherwise (a report) such text is kept visibly: a
     control character becomes U+FFFD and over-long text ends with a note of its length.
+    ``instead`` says which form would keep the text whole.
     """
     from openpyxl import Workbook
 
     if exact:
         for sheet in sheets:
-            _refuse_unstorable(sheet, source or Path(str(target)).name)
+            _refuse_unstorable(sheet, source or Path(str(target)).name, instead)
     book = Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(book, sheet)
     book.save(target)
 
 
-def _refuse_unstorable(sheet: Sheet, source: str) -> None:
+def _refuse_unstorable(sheet: Sheet, source: str, instead: str) -> None:
     """Raise a located CasekitError for the first text in ``sheet`` a workbook cannot hold."""
     first_data_row = sheet.header_row + (1 if sheet.header else 0)
     for i, name in enumerate(sheet.frame.columns):
@@ -159,13 +165,12 @@ def _refuse_unstorable(sheet: Sheet, source: str) -> None:
         if char:
             raise CasekitError(
                 f"{where}: contains the control character {char}, which a workbook cannot "
-                f"hold. Remove the control character {char} from the data, or write CSV or "
-                "Parquet instead."
+                f"hold; nothing was written. Remove the control character {char} from the "
+                f"data, or {instead}."
             )
         raise CasekitError(
             f"{where}: the text is {len(text):,} characters long and a workbook cell holds at "
-            f"most {MAX_CELL_TEXT:,}; nothing was written. Write CSV or Parquet instead, which "
-            "keep it whole."
+            f"most {MAX_CELL_TEXT:,}; nothing was written. To keep it whole, {instead}."
         )
 
 

@@ -341,3 +341,31 @@ def test_a_store_write_with_a_control_character_is_refused(tiny_store):
             summary="Form\x0cfeed", category="harm", level="child", significance="low",
         )  # fmt: skip
     assert tiny_store.counts() == before
+
+
+def test_chronology_export_refuses_long_text_in_xlsx_and_keeps_it_in_csv(tiny, tmp_path):
+    tiny["events"][0]["summary"] = "y" * 40_000
+    view = chronology_view(casekit.load(write_csv_bundle(tmp_path / "long", tiny)), "007")
+    with pytest.raises(CasekitError) as info:
+        export_chronology(view, tmp_path / "c.xlsx")
+    message = str(info.value)
+    assert "c.xlsx [sheet chronology], row " in message and "column 'summary'" in message
+    assert "40,000 characters" in message and "export to .csv or .html instead" in message
+    assert list(tmp_path.glob("*.xlsx")) == [] and list(tmp_path.glob(".c.xlsx*")) == []
+    written = list(csv.DictReader(export_chronology(view, tmp_path / "c.csv").open(newline="")))
+    assert max(len(r["summary"]) for r in written) == 40_000
+
+
+def test_a_supervision_with_a_control_character_is_refused_and_nothing_written(tiny_store):
+    from test_supervision import complete
+
+    import casekit.supervision as sv
+
+    session = complete()
+    session.stages["actions"] += " Pasted from Word\x0bwith a soft line break."
+    before = tiny_store.counts()
+    with pytest.raises(casekit.WriteRefused) as info:
+        sv.save(tiny_store, session)
+    assert "column 'actions'" in str(info.value)
+    assert "remove the control character U+000B" in str(info.value)
+    assert tiny_store.counts() == before
