@@ -32,6 +32,7 @@ from .errors import CasekitError
 
 __all__ = [
     "CONTROL_CHARACTERS",
+    "CONTROL_CHARACTER_EXPECTED",
     "MAX_CELL_TEXT",
     "Sheet",
     "control_character",
@@ -47,6 +48,9 @@ MAX_CELL_TEXT = 32_767
 XML_ILLEGAL = re.compile(CONTROL_CHARACTERS[:-1] + "\ud800-\udfff]")
 """Characters XML 1.0 (and so a workbook) cannot hold: the contract's control characters and
 lone surrogates."""
+
+CONTROL_CHARACTER_EXPECTED = "contains a control character, which a case record cannot hold"
+"""What a problem says of a cell holding one of :data:`CONTROL_CHARACTERS`."""
 
 REPLACEMENT = "\ufffd"
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")

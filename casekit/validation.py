@@ -23,7 +23,7 @@ from .arrowops import find_rows, gc_paused
 from .contract import LIST_SEPARATOR, REQUIRED_TABLES, TABLES, Column, Table, normalise_header
 from .errors import Problem
 from .io import RawTable
-from .spreadsheets import CONTROL_CHARACTERS, control_character
+from .spreadsheets import CONTROL_CHARACTER_EXPECTED, CONTROL_CHARACTERS, control_character
 
 __all__ = [
     "IdIndex",
@@ -366,8 +366,7 @@ def _control_characters(raw: RawTable, frame: pd.DataFrame) -> list[Problem]:
         bad = s.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
         if bad.any():
             hints = {v: f"remove the control character {control_character(v)}" for v in s[bad]}
-            expected = "contains a control character, which a case record cannot hold"
-            problems += _problems(raw, bad, str(name), s, expected, hints)
+            problems += _problems(raw, bad, str(name), s, CONTROL_CHARACTER_EXPECTED, hints)
     return problems
 
 

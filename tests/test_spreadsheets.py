@@ -369,3 +369,17 @@ def test_a_supervision_with_a_control_character_is_refused_and_nothing_written(t
     assert "column 'actions'" in str(info.value)
     assert "remove the control character U+000B" in str(info.value)
     assert tiny_store.counts() == before
+
+
+def test_merge_refuses_control_characters_in_agency_files_naming_file_and_row(tmp_path, capsys):
+    police = tmp_path / "police.csv"
+    police.write_text(
+        'Date,Event,Source of information\n05/02/2024,"Arrested\x0bnear school",Police\n'
+        "06/02/2024,fine,Police\n"
+    )
+    for out in (tmp_path / "m.xlsx", tmp_path / "m.csv"):
+        assert main(["chronology", "merge", str(police), "--case", "C1", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "police.csv, row 2, column 'summary'" in err
+        assert "remove the control character U+000B" in err and "Traceback" not in err
+        assert not out.exists()
