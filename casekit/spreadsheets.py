@@ -210,6 +210,8 @@ def _write_sheet(book: Any, sheet: Sheet) -> None:
         cell = WriteOnlyCell(ws)
         cell.value = _visible(text)  # exact writes were checked: _visible leaves them alone
         cell.data_type = "s"  # never "f" (a formula) or "e" (an error), whatever the text
+        if text[:1] in _RISKY_START:
+            cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
         for key, value in style.items():
             setattr(cell, key, value)
         return cell

@@ -104,6 +104,10 @@ def test_bundle_xlsx_keeps_formula_text_as_text_and_round_trips(formula_bundle, 
     rows = sheet_values(out, "events")
     summary = rows[0].index("summary")
     assert [r[summary] for r in rows[-len(FORMULAS) :]] == [t.strip() for t in FORMULAS]
+    sheet = load_workbook(out)["events"]
+    cells = [row[summary] for row in sheet.iter_rows(min_row=sheet.max_row - len(FORMULAS) + 1)]
+    # a formula-like text carries Excel's quote prefix, so editing the cell keeps it text
+    assert [c.quotePrefix for c in cells] == [t.strip()[0] in "=+-@" for t in FORMULAS]
     back = casekit.load(out)
     assert back.events["summary"].tolist() == cb.events["summary"].tolist()
     assert back.events["action_taken"].tolist() == cb.events["action_taken"].tolist()
