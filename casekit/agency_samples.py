@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .spreadsheets import Sheet, write_workbook
+
 __all__ = ["write_agency_samples"]
 
 _SIGNIFICANCE = {"high": "Red", "medium": "Amber", "low": "Green"}
@@ -85,14 +87,12 @@ def write_agency_samples(events: pd.DataFrame, out: Path, seed: int = 0) -> list
                 }
             )
     paths = [out / "school.xlsx", out / "police.csv", out / "health.csv"]
-    with pd.ExcelWriter(paths[0], engine="openpyxl") as xl:
-        frame = pd.DataFrame(
-            school, columns=["Date of event", "Details", "Significance", "Action taken"]
-        )
-        frame.to_excel(xl, sheet_name="Chronology", index=False, startrow=2)
-        xl.sheets["Chronology"]["A1"] = "School chronology (synthetic)"
-        for row in xl.sheets["Chronology"].iter_rows(min_row=4, max_col=1):
-            row[0].number_format = "DD/MM/YYYY"
+    columns = ["Date of event", "Details", "Significance", "Action taken"]
+    frame = pd.DataFrame(school, columns=columns)
+    sheet = Sheet("Chronology", frame, title="School chronology (synthetic)", header_row=3,
+                  freeze=False, widths=False,
+                  number_formats={"Date of event": "DD/MM/YYYY"})  # fmt: skip
+    write_workbook(paths[0], [sheet], exact=True)
     pd.DataFrame(
         police, columns=["Date", "Event", "Source of information", "Restricted", "Impact on child"]
     ).to_csv(paths[1], index=False)

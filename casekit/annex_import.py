@@ -556,11 +556,12 @@ def write_report(matching: Matching, path: str | Path) -> Path:
     notes = pd.DataFrame({"note": matching.notes or ["Nothing to note."]})
 
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for name, frame in (("headers", headers), ("values", values),
-                                ("rows not imported", rows), ("notes", notes)):  # fmt: skip
-                frame.to_excel(xl, sheet_name=name, index=False)
-                xl.sheets[name].freeze_panes = "A2"
+        from .spreadsheets import Sheet, write_workbook
+
+        sheets = [Sheet(name, frame, widths=False)
+                  for name, frame in (("headers", headers), ("values", values),
+                                      ("rows not imported", rows), ("notes", notes))]  # fmt: skip
+        write_workbook(tmp, sheets, exact=False)  # a report: it must be written, whatever the text
 
     return write_file_atomically(Path(path), write)
 

@@ -171,15 +171,18 @@ def annex_a_workbook(
                               "contact_source": lists.source("police")})  # fmt: skip
 
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for number, annex in LISTS.items():
-                fields = {**COMMON, **annex.fields}
-                frame = pd.DataFrame(lists.rows[number], columns=list(fields))
-                frame.columns = [_header(fields[f][0], style) for f in fields]
-                sheet = _sheet_name(number, style)
-                frame.to_excel(xl, sheet_name=sheet, index=False, startrow=int(style.title_row))
-                if style.title_row:
-                    xl.sheets[sheet]["A1"] = f"Annex A {annex.name} (synthetic)"
+        from .spreadsheets import Sheet, write_workbook
+
+        sheets = []
+        for number, annex in LISTS.items():
+            fields = {**COMMON, **annex.fields}
+            frame = pd.DataFrame(lists.rows[number], columns=list(fields))
+            frame.columns = [_header(fields[f][0], style) for f in fields]
+            title = f"Annex A {annex.name} (synthetic)" if style.title_row else None
+            sheets.append(Sheet(_sheet_name(number, style), frame, title=title,
+                                header_row=int(style.title_row) + 1, freeze=False,
+                                widths=False))  # fmt: skip
+        write_workbook(tmp, sheets, exact=True)
 
     write_file_atomically(out, write)
     return {n: len(rows) for n, rows in lists.rows.items()}

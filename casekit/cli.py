@@ -136,6 +136,7 @@ def _file_and_name(spec: str) -> tuple[Path, str | None]:
 
 def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     from .merge import load_mapping, merge_files
+    from .spreadsheets import Sheet, write_people_csv, write_workbook
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".xlsx"):
@@ -146,11 +147,14 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     files = [_file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
     if out.suffix.lower() == ".csv":
-        write_file_atomically(out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
+        write_file_atomically(out, lambda tmp: write_people_csv(merged, tmp))
     else:
+        sheet = Sheet("events", merged, freeze=False, widths=False)
         write_file_atomically(
             out,
-            lambda tmp: merged.to_excel(tmp, sheet_name="events", index=False, engine="openpyxl"),
+            lambda tmp: write_workbook(
+                tmp, [sheet], exact=True, source=out.name, instead="merge to a .csv file instead"
+            ),
         )
     duplicates = int((merged["duplicate_of"] != "").sum())
     review = int((merged["needs_review"] != "").sum())
@@ -387,16 +391,15 @@ def _cmd_app(args: argparse.Namespace) -> int:
 def _cmd_flags(args: argparse.Namespace) -> int:
     from .casebook import load
     from .proportionality import flags
+    from .spreadsheets import write_people_csv
 
     table = flags(load(args.data), as_of=args.as_of)
     table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     if args.out is None:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_people_csv(table, sys.stdout)
         return 0
     _keep_inputs(args, Path(args.out))
-    out = write_file_atomically(
-        Path(args.out), lambda tmp: table.to_csv(tmp, index=False, lineterminator="\n")
-    )
+    out = write_file_atomically(Path(args.out), lambda tmp: write_people_csv(table, tmp))
     counts = table["flag"].value_counts()
     print(
         f"wrote {len(table)} flags to {out}: "

@@ -33,6 +33,7 @@ __all__ = [
     "LEVELS",
     "AGENCIES",
     "LIST_SEPARATOR",
+    "CONTROL_CHARACTERS",
     "normalise_header",
     "to_markdown",
 ]
@@ -45,6 +46,11 @@ date, a ``YYYY-MM`` month, a boolean, an integer, a number, one vocabulary value
 vocabulary values."""
 
 LIST_SEPARATOR = ";"
+
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
+"""Characters no cell may hold (a regex for Python and Arrow alike): the C0 control characters
+but tab, line feed and carriage return, and the non-characters U+FFFE and U+FFFF. No one types
+them, and no workbook (XML) can store them."""
 
 # --- vocabularies -------------------------------------------------------------------------------
 
@@ -570,7 +576,9 @@ _INTEGRITY_RULES = (
     "dates parse; `closed` ≥ `opened`; `recorded_on` ≥ `date`; no date in the future;",
     "`ideology` only where `concern_flags` holds `radicalisation`;",
     "`safety_scale` is an integer 0–10;",
-    "required columns are present and their cells are not empty; numbers are in range.",
+    "required columns are present and their cells are not empty; numbers are in range;",
+    "no cell holds a control character other than tab, line feed and carriage return "
+    "(U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, U+FFFE, U+FFFF).",
 )
 
 

@@ -18,6 +18,7 @@ from .chronology import Analysis, analyse, as_known_at, case_events, filter_even
 from .contract import BELIEF_CATEGORIES, CONCERN_CATEGORIES, STRENGTH_CATEGORIES, TABLES
 from .errors import CasekitError
 from .io import canonical, write_file_atomically
+from .spreadsheets import write_people_csv
 
 __all__ = ["ChronologyView", "chronology_view", "export_chronology", "to_html", "to_xlsx"]
 
@@ -155,28 +156,27 @@ def to_html(view: ChronologyView) -> str:
     )
 
 
-def to_xlsx(view: ChronologyView, out: Path) -> None:
-    """Write a chronology as a workbook: frozen bold header, wrapped text, sensible widths."""
-    from openpyxl.styles import Alignment, Font
+def to_xlsx(view: ChronologyView, out: Path, source: str = "") -> None:
+    """Write a chronology as a workbook: frozen bold header, wrapped text, sensible widths.
+
+    Every text stays exactly as recorded; text a workbook cannot hold is refused (naming
+    ``source``, the file the user asked for), never cut.
+    """
+    from .spreadsheets import Sheet, write_workbook
 
     frame = canonical(view.events, "events")[list(TABLES["events"].column_names)]
-    with pd.ExcelWriter(out, engine="openpyxl") as xl:
-        frame.to_excel(xl, sheet_name="chronology", index=False)
-        sheet = xl.sheets["chronology"]
-        sheet.freeze_panes = "A2"
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for i, name in enumerate(frame.columns, start=1):
-            longest = max([len(name)] + [len(str(v)) for v in frame[name].head(500)])
-            letter = sheet.cell(row=1, column=i).column_letter
-            sheet.column_dimensions[letter].width = min(60, max(10, longest + 2))
-            if name in ("summary", "action_taken"):
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        summary = xl.book.create_sheet("analysis")
-        for line in view.analysis.headline():
-            summary.append([line])
-        summary.column_dimensions["A"].width = 100
+    chronology = Sheet(
+        "chronology", frame, bold_header=True, min_width=10, wrap=("summary", "action_taken")
+    )
+    lines = pd.DataFrame({"analysis": list(view.analysis.headline())})
+    analysis = Sheet("analysis", lines, header=False, freeze=False, min_width=100, max_width=100)
+    write_workbook(
+        out,
+        [chronology, analysis],
+        exact=True,
+        source=source or Path(out).name,
+        instead="export to .csv or .html instead",
+    )
 
 
 def export_chronology(view: ChronologyView, out: Path) -> Path:
@@ -190,8 +190,6 @@ def export_chronology(view: ChronologyView, out: Path) -> Path:
             out, lambda tmp: tmp.write_text(to_html(view), encoding="utf-8")
         )
     if suffix == ".xlsx":
-        return write_file_atomically(out, lambda tmp: to_xlsx(view, tmp))
+        return write_file_atomically(out, lambda tmp: to_xlsx(view, tmp, out.name))
     frame = canonical(view.events, "events")[list(TABLES["events"].column_names)]
-    return write_file_atomically(
-        out, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n")
-    )
+    return write_file_atomically(out, lambda tmp: write_people_csv(frame, tmp))

@@ -428,10 +428,15 @@ def write_bundle(
             out, "--out", overwrite, protected, looks_ours=is_workbook, suffixes=(".xlsx",)
         )
 
+        from .spreadsheets import Sheet, write_workbook
+
         def workbook(target: Path) -> None:
-            with pd.ExcelWriter(target, engine="openpyxl") as xl:
-                for t in ordered:
-                    tables[t].to_excel(xl, sheet_name=t, index=False)
+            write_workbook(
+                target,
+                [Sheet(t, tables[t], freeze=False, widths=False) for t in ordered],
+                exact=True,
+                source=out.name,
+            )
 
         return write_private(out, workbook)
     suffix = f".{form}"

@@ -28,6 +28,7 @@ import pandas as pd
 from .contract import AGENCIES, TABLES, normalise_header
 from .errors import CasekitError, Problem, format_problems
 from .io import cell_to_str, decode_bytes, read_mapping_file
+from .spreadsheets import CONTROL_CHARACTER_EXPECTED, control_character
 from .validation import did_you_mean
 
 __all__ = [
@@ -430,6 +431,9 @@ def _record(
     def bad(column: str, value: object, expected: str, hint: str = "") -> None:
         problems.append(Problem(path.name, row, column, cell_to_str(value), expected, hint))
 
+    for column, value in cells.items():  # they would reach the store and every workbook
+        if isinstance(value, str) and (char := control_character(value)):
+            bad(column, value, CONTROL_CHARACTER_EXPECTED, f"remove the control character {char}")
     rec: dict[str, object] = {"source_file": path.name, "source_row": row}
     raw_date = cells.get("date")
     parsed = None

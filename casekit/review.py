@@ -134,20 +134,21 @@ class Review:
         from .io import write_file_atomically
         from .outputs import private_folder
 
+        shown = [t for t in self.tables() if not (t.case_level and self.scope.suppress)]
+        # every file's content is made before anything is written, so a failure leaves none
+        contents = {f"{t.key}.csv": _people_csv(t.frame) for t in shown}
+        book_content = _workbook(shown)
         out = private_folder(folder)
         written = []
-        shown = []
         for t in self.tables():
             if t.case_level and self.scope.suppress:  # and a list from an earlier run goes
                 (out / f"{t.key}.csv").unlink(missing_ok=True)
-            else:
-                shown.append(t)
         for t in shown:
             path = out / f"{t.key}.csv"
-            write_file_atomically(path, t.frame.to_csv(index=False).encode("utf-8"))
+            write_file_atomically(path, contents[path.name])
             written.append(path)
         book = out / f"{self.scope.team_id}.xlsx"
-        write_file_atomically(book, _workbook(shown))
+        write_file_atomically(book, book_content)
         written.append(book)
         return written
 
@@ -156,20 +157,25 @@ def _day(when: pd.Timestamp) -> str:
     return f"{when.day} {when.strftime('%b %Y')}"
 
 
+def _people_csv(frame: pd.DataFrame) -> bytes:
+    """Render one review table as a CSV meant for people (formulas neutralised)."""
+    from io import StringIO
+
+    from .spreadsheets import write_people_csv
+
+    text = StringIO()
+    write_people_csv(frame, text)
+    return text.getvalue().encode("utf-8")
+
+
 def _workbook(tables: list[Table]) -> bytes:
+    """Render the review's tables as one workbook, a sheet each; it never holds a formula."""
     from io import BytesIO
 
+    from .spreadsheets import Sheet, write_workbook
+
     buffer = BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for t in tables:
-            t.frame.to_excel(writer, sheet_name=t.key[:31], index=False)
-            sheet = writer.sheets[t.key[:31]]
-            sheet.freeze_panes = "A2"
-            for i, column in enumerate(t.frame.columns):
-                width = max([len(str(column)), *t.frame[column].astype(str).str.len().head(200)])
-                sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(
-                    60, width + 2
-                )
+    write_workbook(buffer, [Sheet(t.key[:31], t.frame) for t in tables], exact=False)
     return buffer.getvalue()
 
 

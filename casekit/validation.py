@@ -23,6 +23,7 @@ from .arrowops import find_rows, gc_paused
 from .contract import LIST_SEPARATOR, REQUIRED_TABLES, TABLES, Column, Table, normalise_header
 from .errors import Problem
 from .io import RawTable
+from .spreadsheets import CONTROL_CHARACTER_EXPECTED, CONTROL_CHARACTERS, control_character
 
 __all__ = [
     "IdIndex",
@@ -347,9 +348,26 @@ def check_table(raw: RawTable, today: dt.date | None = None) -> tuple[pd.DataFra
         columns[col.name], found = _check_column(raw, col, s, today)
         problems += found
     columns.update({c: frame[c] for c in frame.columns if c not in spec.column_names})
+    problems += _control_characters(raw, frame)
     typed = pd.DataFrame(columns, index=frame.index)
     problems += _in_table_rules(raw, spec, typed)
     return typed, problems
+
+
+def _control_characters(raw: RawTable, frame: pd.DataFrame) -> list[Problem]:
+    """Refuse control characters (NUL, U+000B, …) in any cell: no workbook can hold them.
+
+    Tab, line feed and carriage return are text; the others are never typed by a person and
+    would stop every export to a workbook.
+    """
+    problems: list[Problem] = []
+    for i, name in enumerate(frame.columns):
+        s = frame.iloc[:, i]
+        bad = s.str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
+        if bad.any():
+            hints = {v: f"remove the control character {control_character(v)}" for v in s[bad]}
+            problems += _problems(raw, bad, str(name), s, CONTROL_CHARACTER_EXPECTED, hints)
+    return problems
 
 
 def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Problem]:

@@ -198,7 +198,6 @@ def test_a_session_survives_its_draft_form():
 @pytest.fixture
 def saved(store):
     s = complete()
-    s.stages["actions"] += " Control\x01character."
     s.decisions = [sv.ProposedDecision("child_in_need", "social_care", True, "Needs help", ["E1"])]
     return sv.save(store, s)
 
@@ -223,7 +222,7 @@ def test_the_word_record_has_what_was_entered(store, saved, tmp_path):
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert SCRIPT in text  # plain text in Word: nothing to escape, nothing lost
-    assert "Early help, as for any other child. Controlcharacter." in text
+    assert "Early help, as for any other child." in text
     assert "2. Being groomed online" in text
     assert {"child in need", "Needs help", "Safe at home with support"} <= set(cells)
     assert to_docx(supervision_record(store, saved))[:2] == b"PK"
