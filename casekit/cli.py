@@ -136,7 +136,7 @@ def _file_and_name(spec: str) -> tuple[Path, str | None]:
 
 def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     from .merge import load_mapping, merge_files
-    from .spreadsheets import Sheet, write_people_csv, write_workbook
+    from .spreadsheets import Sheet, write_workbook
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".xlsx"):
@@ -146,8 +146,10 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     _keep_inputs(args, out)
     files = [_file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
-    if out.suffix.lower() == ".csv":
-        write_file_atomically(out, lambda tmp: write_people_csv(merged, tmp))
+    if out.suffix.lower() == ".csv":  # interchange: `casekit import` reads it back exactly
+        write_file_atomically(
+            out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n")
+        )
     else:
         sheet = Sheet("events", merged, freeze=False, widths=False)
         write_file_atomically(
