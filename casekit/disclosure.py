@@ -90,8 +90,8 @@ class Publication:
     def equate(self, left: Iterable[Cell], right: Iterable[Cell], check: bool = True) -> bool:
         """Add ``sum(left) == sum(right)``; return whether it was added.
 
-        It is left out when a cell is missing, and (with ``check``) when the true values
-        do not satisfy it, or when every cell is shown and the shown values do not: a sum
+        It is left out when a cell is missing, and (with ``check``) when the values known
+        (true values, or shown ones where hidden ones are unknown) do not satisfy it: a sum
         that does not hold tells a reader nothing.
         """
         left, right = list(left), list(right)
@@ -108,8 +108,6 @@ class Publication:
         if check and len(known) == len(terms):
             if abs(sum(v * self.values[k] for k, v in terms.items())) > 1e-6:
                 return False
-        if check and all(not self.hidden[k] for k in terms) and len(known) < len(terms):
-            return False
         self.equations.append(terms)
         return True
 
@@ -120,7 +118,7 @@ class Publication:
         counts: Sequence[str],
         hidden: np.ndarray | None = None,
         labels: Sequence[str] | None = None,
-    ) -> None:
+    ) -> list[str]:
         """Add a table's count columns (values or ``c``) and the totals it publishes.
 
         The first column labels the rows (``labels`` when given); a row labelled ``Total``
@@ -128,6 +126,7 @@ class Publication:
         the other count columns. Cells are named ``(name, row label, column)``; a label that
         repeats is numbered (``label#2``). ``hidden`` (same shape as the frame) says which
         cells are hidden where the frame holds true values; without it, ``c`` is hidden.
+        Returns the row names, in the frame's order.
         """
         labels = list(frame.iloc[:, 0].astype(str) if labels is None else labels)
         seen: dict[str, int] = {}
@@ -144,12 +143,12 @@ class Publication:
             for c in counts:
                 raw = frame.iat[i, position[c]]
                 shown = str(raw).strip()
-                is_hidden = bool(hidden[i, position[c]]) if hidden is not None else (
-                    shown == SUPPRESSED
+                is_hidden = (
+                    bool(hidden[i, position[c]]) if hidden is not None else (shown == SUPPRESSED)
                 )
                 value = _whole(raw)
-                if value is None and not (is_hidden or shown == ""):
-                    continue  # not a number: not a count
+                if value is None and not is_hidden:
+                    continue  # blank, or not a number: not a count
                 self.add((name, r, c), value if value is not None else math.nan, is_hidden)
         for total in total_cols:
             for r in rows:
@@ -157,6 +156,7 @@ class Publication:
         for total in total_rows:
             for c in counts:
                 self.equate([(name, r, c) for r in body_rows], [(name, total, c)])
+        return rows
 
     def _system(self) -> tuple[list[int], np.ndarray, np.ndarray, list[tuple[float, None]]]:
         unknown = [k for k, h in enumerate(self.hidden) if h]
@@ -241,24 +241,48 @@ class Publication:
             frontier = {k for t in sums for k in t if self.hidden[k]} - visited
         return None
 
-    def protect(self) -> list[Cell]:
+    def _linked(self, k: int) -> set[Cell]:
+        """Return the hidden cells the value of ``k`` bears on: its part of the system."""
+        seen: set[int] = set()
+        frontier = {k}
+        while frontier:
+            seen |= frontier
+            frontier = {
+                j for t in self.equations if frontier & t.keys() for j in t if self.hidden[j]
+            } - seen
+        return {self.cells[j] for j in seen if self.hidden[j] and j != k}
+
+    def protect(self, high: float = 5) -> list[Cell]:
         """Hide more cells until none hidden is pinned; return those newly hidden.
 
         Hiding a cell only widens what the others can be, so only cells pinned before (and
-        the newly hidden one) are checked again.
+        the newly hidden one) are checked again. Then every hidden count above ``high`` (not
+        hidden for being small) is tried shown again, the largest first, and stays shown
+        when nothing hidden becomes pinned: so the review hides as little as it can.
         """
         added: list[Cell] = []
         check: set[Cell] = {c for c, h in zip(self.cells, self.hidden, strict=True) if h}
         while True:
             pinned = self.pinned(check)
             if not pinned:
-                return added
+                break
             pick = self._next_to_hide(pinned)
             if pick is None:
-                return added  # nothing left to hide near it (every other count is zero)
+                break  # nothing left to hide near it (every other count is zero)
             self.hidden[pick] = True
             added.append(self.cells[pick])
             check = set(pinned) | {self.cells[pick]}
+        tries = [
+            k
+            for k, h in enumerate(self.hidden)
+            if h and not self.unpublished[k] and self.values[k] > high
+        ]
+        for k in sorted(tries, key=lambda k: (-self.values[k], k)):
+            self.hidden[k] = False
+            near = {self.cells[j] for t in self.equations if k in t for j in t if self.hidden[j]}
+            if self.pinned(near) or self.pinned(self._linked(k) - near):
+                self.hidden[k] = True
+        return [c for c in added if self.hidden[self.index[c]]]
 
 
 def _grid(counts: pd.DataFrame, totals: bool) -> Publication:
@@ -314,7 +338,7 @@ def suppression_mask(
     """
     counts = counts.fillna(0).astype(np.int64)
     publication = _grid(counts, totals)
-    for k, cell in enumerate(publication.cells):
+    for k in range(len(publication.cells)):
         if not publication.unpublished[k] and low <= publication.values[k] <= high:
             publication.hidden[k] = True
     publication.protect()
