@@ -57,6 +57,30 @@ def _whole(text: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _is_total(label: object) -> bool:
+    return str(label).strip().lower() in TOTAL_LABELS
+
+
+def _row_names(labels: Sequence[str]) -> list[str]:
+    """Name each row by its label, so that every name is different.
+
+    The last row labelled Total (or all) is the table's total and keeps its label; any other
+    row whose label repeats one before it is numbered (``label#2``).
+    """
+    ends = [i for i, label in enumerate(labels) if _is_total(label)]
+    total = ends[-1] if ends else None
+    used = {labels[total]} if total is not None else set()
+    names = []
+    for i, label in enumerate(labels):
+        name, n = label, 1
+        while i != total and name in used:
+            n += 1
+            name = f"{label}#{n}"
+        used.add(name)
+        names.append(name)
+    return names
+
+
 @dataclass
 class Publication:
     """Every count a publication shows or hides, and the sums a reader knows between them.
@@ -75,6 +99,8 @@ class Publication:
     equations: list[dict[int, float]] = field(default_factory=list)
     """Each a sum of cells times coefficients that is zero."""
     index: dict[Cell, int] = field(default_factory=dict)
+    rows: dict[str, list[str]] = field(default_factory=dict)
+    """Each table's row names (see :meth:`add_frame`), in its order."""
 
     def add(self, cell: Cell, value: float, hidden: bool, unpublished: bool = False) -> int:
         """Add one cell (or return the one of that name already added)."""
@@ -123,20 +149,18 @@ class Publication:
 
         The first column labels the rows (``labels`` when given); a row labelled ``Total``
         or ``all`` is the sum of the others, and so is a count column headed ``Total`` of
-        the other count columns. Cells are named ``(name, row label, column)``; a label that
-        repeats is numbered (``label#2``). ``hidden`` (same shape as the frame) says which
-        cells are hidden where the frame holds true values; without it, ``c`` is hidden.
+        the other count columns (the last such row, when several are so labelled). Cells are
+        named ``(name, row label, column)``; a label that repeats is numbered (``label#2``).
+        ``hidden`` (same shape as the frame) says which cells are hidden where the frame holds
+        true values; without it, ``c`` is hidden.
         Returns the row names, in the frame's order.
         """
         labels = list(frame.iloc[:, 0].astype(str) if labels is None else labels)
-        seen: dict[str, int] = {}
-        rows = []
-        for label in labels:
-            seen[label] = seen.get(label, 0) + 1
-            rows.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
-        total_rows = [r for r in rows if r.strip().lower() in TOTAL_LABELS][:1]
-        body_rows = [r for r in rows if r not in total_rows and r.split("#")[0] not in total_rows]
-        total_cols = [c for c in counts if str(c).strip().lower() in TOTAL_LABELS][:1]
+        rows = self.rows[name] = _row_names(labels)
+        ends = [i for i, label in enumerate(labels) if _is_total(label)]
+        total_rows = [rows[ends[-1]]] if ends else []
+        body_rows = [r for r in rows if r not in total_rows]
+        total_cols = [c for c in counts if _is_total(c)][-1:]
         body_cols = [c for c in counts if c not in total_cols]
         position = {c: frame.columns.get_loc(c) for c in counts}
         for i, r in enumerate(rows):

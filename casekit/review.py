@@ -952,9 +952,7 @@ def _protect_jointly(review: Review, raw: Review) -> None:
             review.headline[column] = SUPPRESSED
             continue
         frame = tables[key].frame
-        label, _, n = row.partition("#")
-        positions = np.flatnonzero(frame.iloc[:, 0].astype(str).to_numpy() == label)
-        i = positions[int(n) - 1 if n else 0]
+        i = p.rows[key].index(row)
         frame[column] = frame[column].astype(object)
         frame.iat[i, frame.columns.get_loc(column)] = SUPPRESSED
     for t in tables.values():

@@ -174,3 +174,15 @@ def test_percentages_are_whole_numbers_and_hidden_with_their_counts():
 def test_suppression_can_be_turned_off_for_use_inside_a_team():
     counts = pd.DataFrame({"a": [3]}, index=["x"])
     assert suppress(counts, enabled=False).loc["x", "a"] == "3"
+
+
+def test_rows_whose_labels_repeat_or_say_total_are_kept_apart():
+    # a data label may read "Total" or repeat: the table's total is its last Total row
+    frame = pd.DataFrame({"who": ["Total", "x", "x", "x#2", "Total"], "n": [7, 8, 9, 10, 34]})
+    p = Publication()
+    hidden = np.zeros(frame.shape, dtype=bool)
+    hidden[1, 1] = True  # alone in the column: 34 - 7 - 9 - 10
+    rows = p.add_frame("t", frame, ["n"], hidden=hidden)
+    assert rows == ["Total#2", "x", "x#2", "x#2#2", "Total"]  # every name different
+    assert len(p.equations) == 1 and p.pinned() == [("t", "x", "n")]
+    assert p.protect() == [("t", "Total#2", "n")] and p.pinned() == []
