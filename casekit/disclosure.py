@@ -226,13 +226,47 @@ class Publication:
             out[self.cells[k]] = (ends[0], ends[1])
         return out
 
+    def _seen_to_vary(self, tries: int = 6) -> set[Cell]:
+        """Return hidden cells that two solutions consistent with what is published set apart.
+
+        Two values a whole number or more apart mean at least two whole values are possible,
+        so the cell is not pinned; a cell not returned may still be safe.
+        """
+        from scipy.optimize import linprog
+
+        unknown, a_eq, b_eq, bounds = self._system()
+        if not unknown:
+            return set()
+        rng = np.random.default_rng(0)
+        pulls = [np.ones(len(unknown)), -np.ones(len(unknown))]
+        pulls += [rng.choice([-1.0, 1.0], len(unknown)) for _ in range(tries - 2)]
+        capped = [(low, 1e6) for low, _ in bounds]  # any solution within a cap is one too
+        solutions = []
+        for pull in pulls:
+            result = linprog(pull, A_eq=a_eq, b_eq=b_eq, bounds=capped, method="highs")
+            if result.status == 0:
+                solutions.append(result.x)
+            elif result.status == 2:
+                raise ValueError("the published numbers contradict each other")
+        if len(solutions) < 2:
+            return set()
+        seen = np.array(solutions)
+        low, high = seen.min(axis=0), seen.max(axis=0)
+        apart = np.floor(high + 1e-6) - np.ceil(low - 1e-6) >= 1
+        return {self.cells[k] for k, far in zip(unknown, apart, strict=True) if far}
+
     def pinned(self, which: Iterable[Cell] | None = None) -> list[Cell]:
         """Return the hidden cells (of ``which``, or all) a reader can work out exactly.
 
         A cell is pinned when a single whole number lies between its least and its most.
+        A few solutions found first (with objectives that pull every cell at once) already
+        show two whole values for most cells that are not pinned; only the rest get a linear
+        programme each.
         """
+        which = [c for c in (self.cells if which is None else which) if self.hidden[self.index[c]]]
+        free = self._seen_to_vary() if len(which) > 3 else set()  # else it saves nothing
         out = []
-        for cell, (low, high) in self.ranges(which).items():
+        for cell, (low, high) in self.ranges([c for c in which if c not in free]).items():
             if high < math.inf and math.floor(high + 1e-6) - math.ceil(low - 1e-6) < 1:
                 out.append(cell)
         return out
