@@ -5,8 +5,11 @@ sheet of every .xlsx workbook and every table of every HTML page. It reports
 
 - **small counts**: a count from 1 to 5 that is shown (the DfE convention shows them as ``c``);
 - **recoverable cells**: a hidden cell (``c``) whose value the shown cells and the published
-  totals pin down (a ``Total`` or ``all`` row or column), worked out with the same linear
-  programme as :mod:`casekit.disclosure`;
+  totals pin down (a ``Total`` or ``all`` row or column), knowing that a ``c`` is at least 1,
+  worked out with the same model as :mod:`casekit.disclosure`; and, among the tables of one
+  review (a folder of CSVs with its ``headline.json``, a workbook's sheets, an HTML page's
+  tables named by id), a hidden cell that they give away together through the totals they
+  share (:data:`casekit.review_links.MARGINS`);
 - **raw identifiers**: text that looks like a UPN, an NHS number (with a valid check digit), a
   full postcode or an e-mail address, and full dates in a date-of-birth column.
 
