@@ -101,6 +101,8 @@ class Publication:
     index: dict[Cell, int] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
     """Each table's row names (see :meth:`add_frame`), in its order."""
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    """Each table's count columns."""
 
     def add(self, cell: Cell, value: float, hidden: bool, unpublished: bool = False) -> int:
         """Add one cell (or return the one of that name already added)."""
@@ -116,11 +118,13 @@ class Publication:
     def equate(self, left: Iterable[Cell], right: Iterable[Cell], check: bool = True) -> bool:
         """Add ``sum(left) == sum(right)``; return whether it was added.
 
-        It is left out when a cell is missing, and (with ``check``) when the values known
-        (true values, or shown ones where hidden ones are unknown) do not satisfy it: a sum
-        that does not hold tells a reader nothing.
+        A cell of a table added by :meth:`add_frame` whose row the table does not list (a
+        category nobody fell in) counts as 0. The sum is left out when a cell is missing, and
+        (with ``check``) when the values known (true values, or shown ones where hidden ones
+        are unknown) do not satisfy it: a sum that does not hold tells a reader nothing.
         """
-        left, right = list(left), list(right)
+        left = [c for c in left if not self._absent_row(c)]
+        right = [c for c in right if not self._absent_row(c)]
         if not left or not right or any(c not in self.index for c in [*left, *right]):
             return False
         terms: dict[int, float] = {}
@@ -136,6 +140,17 @@ class Publication:
                 return False
         self.equations.append(terms)
         return True
+
+    def _absent_row(self, cell: Cell) -> bool:
+        """Say whether ``cell`` is (table, row, column) of a table that lists no such row."""
+        if cell in self.index or not isinstance(cell, tuple) or len(cell) != 3:
+            return False
+        table, row, column = cell
+        return (
+            table in self.rows
+            and row not in self.rows[table]
+            and column in self.columns.get(table, ())
+        )
 
     def add_frame(
         self,
@@ -157,6 +172,7 @@ class Publication:
         """
         labels = list(frame.iloc[:, 0].astype(str) if labels is None else labels)
         rows = self.rows[name] = _row_names(labels)
+        self.columns[name] = list(counts)
         ends = [i for i, label in enumerate(labels) if _is_total(label)]
         total_rows = [rows[ends[-1]]] if ends else []
         body_rows = [r for r in rows if r not in total_rows]

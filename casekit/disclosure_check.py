@@ -33,7 +33,7 @@ import pandas as pd
 
 from .disclosure import SUPPRESSED, Publication
 from .errors import CasekitError
-from .review_links import HEADLINE, MARGINS
+from .review_links import HEADLINE, MARGINS, row_labels
 
 __all__ = ["Finding", "check_path", "check_table", "looks_like_identifier", "SUFFIXES"]
 
@@ -296,7 +296,8 @@ def _linked_findings(
     where: dict[tuple[str, str], tuple[_Published, int]] = {}
     for key, p in keyed:
         frame = p.frame.fillna("").astype(str).map(str.strip)
-        rows = publication.add_frame(key, frame, _count_columns(frame, skip))
+        counts = _count_columns(frame, skip)
+        rows = publication.add_frame(key, frame, counts, labels=row_labels(key, frame))
         where.update({(key, r): (p, i) for i, r in enumerate(rows)})
     if not any([publication.equate(left, right) for left, right in MARGINS]):
         return []  # no two tables share a margin

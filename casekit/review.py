@@ -32,7 +32,7 @@ from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
 from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
-from .review_links import HEADLINE, MARGINS
+from .review_links import HEADLINE, MARGINS, row_labels
 from .trends import safety_trends
 
 __all__ = [
@@ -928,7 +928,8 @@ def publication(review: Review, raw: Review) -> Publication:
     for shown, true in zip(review.tables(), raw.tables(), strict=True):
         if shown.counts and not shown.case_level:
             hidden = (shown.frame.astype(str) == SUPPRESSED).to_numpy()
-            p.add_frame(shown.key, true.frame, shown.counts, hidden=hidden)
+            labels = row_labels(shown.key, true.frame)
+            p.add_frame(shown.key, true.frame, shown.counts, hidden=hidden, labels=labels)
     frame, counts = _headline_frame(raw.headline)
     hidden = (_headline_frame(review.headline)[0].astype(str) == SUPPRESSED).to_numpy()
     p.add_frame(HEADLINE, frame, counts, hidden=hidden)

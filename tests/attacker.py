@@ -71,6 +71,7 @@ def read_table(
     """
     frame = frame.astype(str)
     labels = list(frame.iloc[:, 0])
+    assert len(set(labels)) == len(labels), f"{name}: rows need different labels"
     if counts is None:
         counts = [
             c

@@ -186,3 +186,15 @@ def test_rows_whose_labels_repeat_or_say_total_are_kept_apart():
     assert rows == ["Total#2", "x", "x#2", "x#2#2", "Total"]  # every name different
     assert len(p.equations) == 1 and p.pinned() == [("t", "x", "n")]
     assert p.protect() == [("t", "Total#2", "n")] and p.pinned() == []
+
+
+def test_a_row_a_table_does_not_list_counts_as_zero_in_a_shared_sum():
+    # outcomes list only the responses someone reached: a sum naming another one adds 0
+    p = Publication()
+    outcomes = pd.DataFrame({"furthest": ["early_help", "Total"], "n": [3, 3]})
+    p.add_frame("outcomes", outcomes, ["n"], hidden=np.array([[False, True], [False, True]]))
+    p.add(("headline", "h", "referrals"), 3, hidden=False)
+    both = [("outcomes", "early_help", "n"), ("outcomes", "section_47", "n")]
+    assert p.equate(both, [("headline", "h", "referrals")])
+    assert p.pinned() == [("outcomes", "early_help", "n"), ("outcomes", "Total", "n")]
+    assert not p.equate([("outcomes", "early_help", "x")], [("headline", "h", "referrals")])

@@ -534,6 +534,28 @@ def attacker_margins() -> list[tuple[list, list]]:
              [("assessment_duration", "Total", column)]),
             ([("first_assessment_summary", row, "within 10 working days")], wait[:2]),
         ]  # fmt: skip
+    radicalisation = [("referrals_by_source", "Total", RAD)]  # cases with that concern
+    sums += [(radicalisation, [("referrals_by_concern", RAD, c)]) for c in (RAD, "Total")]
+    weak = "belief, views or context only"
+    escalations = [("escalation_by_evidence", f"{t} / {p}", "escalations")
+                   for t in (RAD, BAU) for p in ("behaviour or harm", weak)]  # fmt: skip
+    escalated = "escalations to child in need or above with the family met and heard first"
+    sums.append((escalations, [("practice_measures", escalated, "of")]))
+    for t in (RAD, BAU):  # flags count what other tables show
+        sums += [
+            ([("flags_by_type", "police_led_statutory_step", t)],
+             [("police_led", t, "police-led")]),
+            ([("flags_by_type", "escalation_on_belief_or_views", t)],
+             [("escalation_by_evidence", f"{t} / {weak}", "escalations")]),
+        ]  # fmt: skip
+    for flag, key, label in (
+        ("family_not_engaged", "practice_measures", escalated),
+        ("escalation_without_evidence", "practice_measures",
+         "decisions raising the response that cite evidence"),
+        ("plan_not_linked", "practice_measures", "plan actions that name the evidence they answer"),
+        ("sharing_without_basis", "governance", "all three"),
+    ):  # fmt: skip
+        sums.append(([("flags_by_type", flag, "Total"), (key, label, "yes")], [(key, label, "of")]))
     head = ("headline", "headline")
     sums += [
         ([(*head, "referrals")], [("referrals_by_source", "Total", "Total")]),
@@ -551,6 +573,8 @@ def read_review(folder: Path) -> tuple[dict, list]:
     cells, sums = {}, []
     for f in sorted(folder.glob("*.csv")):
         frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if "evidence it rests on" in frame.columns:  # rows named by type and evidence
+            frame["case type"] = frame["case type"] + " / " + frame.pop("evidence it rests on")
         counts = [
             c
             for c in frame.columns[1:]
