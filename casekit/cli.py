@@ -320,7 +320,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
             "a checkout of the casekit repository."
         )
     store = store_from_settings(args.store or "")
-    env = dict(os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"), CASEKIT_APP="voila")
+    env = dict(
+        os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"), CASEKIT_APP="voila"
+    )
     if args.case:
         env["CASEKIT_CASE"] = args.case
     store.close()

@@ -267,7 +267,9 @@ def pseudonymise_tables(
                 hits = values.isin(known.keys())
                 report.replaced[f"{column} replaced by a pseudonym"] += int(hits.sum())
                 frame[column] = values.map(known).fillna(values)
-            elif BIRTH_HEADER.search(column) and column != ("child_birth_month"):
+            elif BIRTH_HEADER.search(column) and column != (
+                "child_birth_month"
+            ):
                 parsed = pd.to_datetime(
                     values.replace("", None), errors="coerce", format="mixed", dayfirst=True
                 )
