@@ -3,8 +3,10 @@
 A review covers one team over a period, as known at an as-of date. Each section function
 returns :class:`Table` objects: a frame, its heading, a note on how to read it, which of its
 columns are counts, and whether it lists individual cases. With ``suppress`` every count goes
-through :func:`casekit.suppress` (1-5 shown as ``c``, plus secondary suppression) and lists of
-cases are withheld, so the review can leave the team.
+through :func:`casekit.suppress` (1-5 shown as ``c``, plus secondary suppression), then the
+whole review is protected at once (:func:`publication`: no hidden cell can be worked out from
+all its tables and headline numbers together), and lists of cases are withheld, so the review
+can leave the team.
 
 >>> import casekit
 >>> cb = casekit.load("data/synthetic")

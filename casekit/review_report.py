@@ -123,8 +123,9 @@ def header_html(review: Review) -> str:
     """Render the review's title block and headline numbers."""
     s = review.scope
     suppressed = (
-        "Counts from 1 to 5 are shown as c, and lists of cases are withheld, so this review "
-        "can leave the team."
+        "Counts from 1 to 5 are shown as c, and so is any other count or share from which "
+        "one of them could be worked out, across all the tables; lists of cases are "
+        "withheld, so this review can leave the team."
         if s.suppress
         else "Not suppressed: for use inside the team only."
     )
