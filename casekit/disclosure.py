@@ -212,6 +212,16 @@ class Publication:
         bounds = [(0.0 if self.unpublished[k] else 1.0, None) for k in unknown]
         return unknown, a_eq, b_eq, bounds
 
+    def consistent(self) -> bool:
+        """Say whether some values for the hidden cells satisfy every sum."""
+        from scipy.optimize import linprog
+
+        unknown, a_eq, b_eq, bounds = self._system()
+        if not unknown:
+            return bool(np.allclose(b_eq, 0.0))
+        result = linprog(np.zeros(len(unknown)), A_eq=a_eq, b_eq=b_eq, bounds=bounds)
+        return bool(result.status != 2)
+
     def ranges(self, which: Iterable[Cell] | None = None) -> dict[Cell, tuple[float, float]]:
         """Give the least and most each hidden cell can be, by what is published.
 

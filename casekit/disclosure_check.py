@@ -299,7 +299,14 @@ def _linked_findings(
         counts = _count_columns(frame, skip)
         rows = publication.add_frame(key, frame, counts, labels=row_labels(key, frame))
         where.update({(key, r): (p, i) for i, r in enumerate(rows)})
-    if not any([publication.equate(left, right) for left, right in MARGINS]):
+    shared = 0
+    for left, right in MARGINS:  # a sum these tables contradict is not one they share
+        if publication.equate(left, right):
+            if publication.consistent():
+                shared += 1
+            else:
+                publication.equations.pop()
+    if not shared:
         return []  # no two tables share a margin
     try:
         pinned = publication.pinned()

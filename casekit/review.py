@@ -948,6 +948,11 @@ def _protect_jointly(review: Review, raw: Review) -> None:
     """
     p = publication(review, raw)
     p.protect()
+    if p.pinned():  # protect() leaves none; publishing one would undo the suppression
+        raise CasekitError(
+            f"team {review.scope.team_id}: suppression could not hide every count that can be "
+            "worked out; the review is not written. Please report this as a bug."
+        )
     tables = {t.key: t for t in review.tables()}
     hidden = {cell for cell, h in zip(p.cells, p.hidden, strict=True) if h}
     for key, row, column in hidden:

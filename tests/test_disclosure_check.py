@@ -13,6 +13,7 @@ import pytest
 
 from casekit import suppress
 from casekit.cli import main
+from casekit.disclosure import Publication
 from casekit.disclosure_check import check_path, check_table, looks_like_identifier
 from casekit.errors import CasekitError
 
@@ -246,6 +247,24 @@ def test_tables_that_contradict_the_margins_are_not_taken_as_one_review(tmp_path
     wait.loc[wait["working days"] == "Total", "radicalisation"] = "9"  # 9 referrals, not 8
     wait.to_csv(folder / "first_assessment_wait.csv", index=False)
     assert [f for f in check_path(folder)[0] if "together" in f.detail] == []
+    summary = _csv(OLD_T01_SUMMARY)  # 9 of 8 within 10 days: bands 0-5 and 6-10 cannot hold it
+    summary.loc[0, "within 10 working days"] = "9"
+    summary.to_csv(folder / "first_assessment_summary.csv", index=False)
+    _csv(OLD_T01_WAIT).to_csv(folder / "first_assessment_wait.csv", index=False)
+    (finding,) = check_path(folder)[0]  # that sum is dropped; the others still give 21-45 away
+    assert (finding.row, finding.column) == (5, "radicalisation")  # 16 - 9 within, 8 - 7
+
+
+def test_a_publication_knows_when_its_numbers_contradict_each_other():
+    p = Publication()
+    p.add("x", 1, hidden=True)
+    p.add("y", 1, hidden=True)
+    p.add("total", 1, hidden=False)
+    assert p.consistent()
+    p.equate(["x", "y"], ["total"], check=False)  # two counts of at least 1 cannot make 1
+    assert not p.consistent()
+    with pytest.raises(ValueError, match="contradict"):
+        p.pinned()
 
 
 @pytest.mark.slow
