@@ -626,6 +626,15 @@ def test_every_shared_margin_holds_in_every_team_of_the_synthetic_data():
         assert publication.pinned() == [], team
 
 
+def test_a_review_that_would_give_a_cell_away_is_not_built(monkeypatch):
+    from casekit.disclosure import Publication
+
+    monkeypatch.setattr(Publication, "protect", lambda self, high=5: [])  # a broken protect
+    cb = casekit.load(SYNTHETIC)
+    with pytest.raises(CasekitError, match="T05: suppression could not hide"):
+        review.build(cb, review.scope_for(cb, "T05", suppress=True))
+
+
 def test_suppressed_t05_outcomes_cannot_be_worked_out():
     cb = casekit.load(SYNTHETIC)
     r = review.build(cb, review.scope_for(cb, "T05", suppress=True))
