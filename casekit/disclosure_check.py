@@ -5,8 +5,11 @@ sheet of every .xlsx workbook and every table of every HTML page. It reports
 
 - **small counts**: a count from 1 to 5 that is shown (the DfE convention shows them as ``c``);
 - **recoverable cells**: a hidden cell (``c``) whose value the shown cells and the published
-  totals pin down (a ``Total`` or ``all`` row or column), worked out with the same linear
-  programme as :mod:`casekit.disclosure`;
+  totals pin down (a ``Total`` or ``all`` row or column), knowing that a ``c`` is at least 1,
+  worked out with the same model as :mod:`casekit.disclosure`; and, among the tables of one
+  review (a folder of CSVs with its ``headline.json``, a workbook's sheets, an HTML page's
+  tables named by id), a hidden cell that they give away together through the totals they
+  share (:data:`casekit.review_links.MARGINS`);
 - **raw identifiers**: text that looks like a UPN, an NHS number (with a valid check digit), a
   full postcode or an e-mail address, and full dates in a date-of-birth column.
 
@@ -20,16 +23,17 @@ identifier is reported masked, so the report itself discloses nothing.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .disclosure import SUPPRESSED, pinned_cells
+from .disclosure import SUPPRESSED, Publication
 from .errors import CasekitError
+from .review_links import HEADLINE, MARGINS, row_labels
 
 __all__ = ["Finding", "check_path", "check_table", "looks_like_identifier", "SUFFIXES"]
 
@@ -138,34 +142,18 @@ def _count_columns(frame: pd.DataFrame, ignore: set[str]) -> list[str]:
 
 def _recoverable(frame: pd.DataFrame, counts: list[str]) -> list[tuple[int, str]]:
     """Hidden cells that the shown cells and the table's totals pin down."""
-    labels = frame.iloc[:, 0].astype(str).str.strip().str.lower()
-    total_rows = [i for i, label in enumerate(labels) if label in _TOTAL]
-    total_cols = [c for c in counts if str(c).strip().lower() in _TOTAL]
-    body_cols = [c for c in counts if c not in total_cols]
-    if not body_cols or not (total_rows or total_cols):
+    publication = Publication()
+    rows = publication.add_frame("", frame, counts)
+    return _located(publication, {("", r): i for i, r in enumerate(rows)})
+
+
+def _located(publication: Publication, where: dict[tuple[str, str], int]) -> list[tuple[int, str]]:
+    """List the pinned cells as (row position, column); none when the numbers contradict."""
+    try:
+        pinned = publication.pinned()
+    except ValueError:  # totals that do not add up: nothing can be worked out from them
         return []
-    body_rows = [i for i in range(len(frame)) if i not in total_rows]
-    grid = frame[body_cols + total_cols].iloc[body_rows + total_rows[:1]]
-    hidden = (grid == SUPPRESSED).to_numpy()
-    if not hidden.any():
-        return []
-    values = grid.map(lambda v: _number(v) if v not in ("", SUPPRESSED) else 0.0)
-    full = values.fillna(0.0).to_numpy(dtype=float)
-    if not total_cols:  # margins the table does not publish are unknown to a reader
-        full = np.column_stack([full, full.sum(axis=1)])
-        hidden = np.column_stack([hidden, np.ones(len(full), dtype=bool)])
-    if not total_rows:
-        full = np.vstack([full, full.sum(axis=0)])
-        hidden = np.vstack([hidden, np.ones(full.shape[1], dtype=bool)])
-    if hidden[:-1, :-1].sum() == 0:
-        return []
-    names = [*body_cols, *total_cols]
-    rows = [*body_rows, *total_rows[:1]]
-    out = []
-    for r, c in pinned_cells(full, hidden):
-        if r < len(rows) and c < len(names):
-            out.append((rows[r], names[c]))
-    return out
+    return [(where[(key, row)], column) for key, row, column in pinned]
 
 
 def check_table(
@@ -236,6 +224,112 @@ def _tables(path: Path) -> Iterator[tuple[str | None, pd.DataFrame]]:
             yield f"table {i}", frame.astype(str).replace("nan", "")
 
 
+@dataclass
+class _Published:
+    """One table read from a file, with where it came from."""
+
+    file: str
+    sheet: str | None
+    path: Path
+    frame: pd.DataFrame
+
+
+def _keyed(group: Path, published: list[_Published]) -> list[tuple[str, _Published]]:
+    """Name each table of a group as a review does: CSV by file, sheet by name, HTML by id.
+
+    A folder's ``headline.json`` (a review's headline numbers) joins its CSVs.
+    """
+    out = []
+    ids: dict[Path, list[str | None]] = {}
+    for p in published:
+        if p.path.suffix.lower() == ".csv":
+            out.append((p.path.stem, p))
+        elif p.path.suffix.lower() == ".xlsx" and p.sheet:
+            out.append((p.sheet.removeprefix("sheet "), p))
+        elif p.sheet:
+            if p.path not in ids:
+                import lxml.html
+
+                text = p.path.read_text(encoding="utf-8", errors="replace")
+                ids[p.path] = [t.get("id") for t in lxml.html.fromstring(text).iter("table")]
+            found = ids[p.path]
+            n = int(p.sheet.removeprefix("table "))
+            if len(found) == sum(q.path == p.path for q in published) and found[n - 1]:
+                out.append((str(found[n - 1]), p))
+    headline = group / "headline.json" if group.is_dir() else None
+    if headline is not None and headline.is_file() and headline.stat().st_size < 100_000:
+        try:
+            numbers = json.loads(headline.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            numbers = None
+        if isinstance(numbers, dict):
+            frame = pd.DataFrame([{"": HEADLINE, **{str(k): v for k, v in numbers.items()}}])
+            out.append((HEADLINE, _Published(headline.name, None, headline, frame.astype(str))))
+    return [(key, _as_headline(p) if key == HEADLINE else p) for key, p in out]
+
+
+def _as_headline(p: _Published) -> _Published:
+    """Turn a two-column headline table (name, number) into one row labelled ``headline``."""
+    frame = p.frame
+    if len(frame.columns) == 2 and HEADLINE not in set(frame.iloc[:, 0].astype(str)):
+        pairs = dict(zip(frame.iloc[:, 0].astype(str), frame.iloc[:, 1].astype(str), strict=True))
+        frame = pd.DataFrame([{"": HEADLINE, **pairs}])
+    return _Published(p.file, p.sheet, p.path, frame)
+
+
+def _linked_findings(
+    group: Path, published: list[_Published], found: list[Finding], ignore: Iterable[str]
+) -> list[Finding]:
+    """Hidden cells that tables of one review give away together (their shared margins).
+
+    The tables of a folder (with its ``headline.json``), of a workbook or of an HTML page are
+    read as one review: each table's totals and the margins a casekit review's tables share
+    (:data:`casekit.review_links.MARGINS`) are attacked at once, as
+    :class:`casekit.disclosure.Publication` does. Cells a single table already gives away
+    are not reported twice.
+    """
+    keyed = _keyed(group, published)
+    if len(keyed) < 2:
+        return []
+    skip = {s.lower() for s in ignore}
+    publication = Publication()
+    where: dict[tuple[str, str], tuple[_Published, int]] = {}
+    for key, p in keyed:
+        frame = p.frame.fillna("").astype(str).map(str.strip)
+        counts = _count_columns(frame, skip)
+        rows = publication.add_frame(key, frame, counts, labels=row_labels(key, frame))
+        where.update({(key, r): (p, i) for i, r in enumerate(rows)})
+    shared = 0
+    for left, right in MARGINS:  # a sum these tables contradict is not one they share
+        if publication.equate(left, right):
+            if publication.consistent():
+                shared += 1
+            else:
+                publication.equations.pop()
+    if not shared:
+        return []  # no two tables share a margin
+    try:
+        pinned = publication.pinned()
+    except ValueError:  # the tables contradict the margins: they are not one review
+        return []
+    known = {(f.file, f.sheet, f.row, f.column) for f in found if f.kind == "recoverable cell"}
+    out = []
+    for key, row, column in pinned:
+        p, i = where[(key, row)]
+        if (p.file, p.sheet, i + 2, str(column)) in known:
+            continue
+        out.append(
+            Finding(
+                p.file, p.sheet, i + 2, str(column), "recoverable cell",
+                "this hidden cell can be worked out from this table together with others of "
+                "the same review (totals they share)",
+                "hide another cell it shares a total with (casekit review --suppress protects "
+                "the whole review at once)",
+            )
+        )  # fmt: skip
+    return out
+
+
 def check_path(path: str | Path, ignore: Iterable[str] = ()) -> tuple[list[Finding], int]:
     """Check a file, or every CSV, workbook and HTML page under a folder; return findings and files.
 
@@ -253,14 +347,19 @@ def check_path(path: str | Path, ignore: Iterable[str] = ()) -> tuple[list[Findi
     if not files:
         raise CasekitError(f"{path}: no .csv, .xlsx or .html file to check in this folder.")
     findings = []
+    groups: dict[Path, list[_Published]] = {}
     for f in files:
         name = str(f.relative_to(root)) if root.is_dir() else f.name
         try:
             for sheet, frame in _tables(f):
                 findings += check_table(frame, name, sheet, ignore)
+                group = f.parent if f.suffix.lower() == ".csv" else f
+                groups.setdefault(group, []).append(_Published(name, sheet, f, frame))
         except (ValueError, OSError, KeyError) as exc:  # unreadable: say so, do not pass it
             findings.append(
                 Finding(name, None, None, None, "unreadable", str(exc).splitlines()[0],
                         "check the file by hand, or remove it from what leaves the team")
             )  # fmt: skip
+    for group, published in groups.items():
+        findings += _linked_findings(group, published, findings, ignore)
     return findings, len(files)

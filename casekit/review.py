@@ -3,8 +3,10 @@
 A review covers one team over a period, as known at an as-of date. Each section function
 returns :class:`Table` objects: a frame, its heading, a note on how to read it, which of its
 columns are counts, and whether it lists individual cases. With ``suppress`` every count goes
-through :func:`casekit.suppress` (1-5 shown as ``c``, plus secondary suppression) and lists of
-cases are withheld, so the review can leave the team.
+through :func:`casekit.suppress` (1-5 shown as ``c``, plus secondary suppression), then the
+whole review is protected at once (:func:`publication`: no hidden cell can be worked out from
+all its tables and headline numbers together), and lists of cases are withheld, so the review
+can leave the team.
 
 >>> import casekit
 >>> cb = casekit.load("data/synthetic")
@@ -19,7 +21,7 @@ cases are withheld, so the review can leave the team.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +30,11 @@ import pandas as pd
 from .arrowops import is_in
 from .casebook import Casebook
 from .contract import RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES, TABLE_ORDER, TABLES
-from .disclosure import SUPPRESSED, suppress, suppression_mask
+from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
 from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
+from .review_links import HEADLINE, MARGINS, row_labels
 from .trends import safety_trends
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "dynamics",
     "flags_in",
     "headline",
+    "publication",
     "build",
 ]
 
@@ -94,6 +98,8 @@ class Table:
     """Columns holding counts of children, cases, decisions or records."""
     case_level: bool = False
     """The table lists individual cases: withheld when the review is suppressed."""
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns worked out from count columns (a share, a rate): hidden wherever those are."""
 
 
 @dataclass
@@ -343,6 +349,11 @@ def _rate_rows(
     return table
 
 
+def _from_rate(k: str, n: str, label: str) -> dict[str, tuple[str, ...]]:
+    """Name the columns :func:`_rate_rows` works out from its counts ``k`` and ``n``."""
+    return {column: (k, n) for column in (f"{label} %", "95% CI low", "95% CI high")}
+
+
 def _keep_case_lists(table: Table, scope: Scope) -> Table:
     if table.case_level and scope.suppress:
         table.frame = table.frame.iloc[0:0]
@@ -400,6 +411,7 @@ def caseload(cb: Casebook, scope: Scope) -> list[Table]:
             per_worker,
             "Cases per FTE divides a worker's open cases by their full-time equivalence.",
             counts=(*CASE_TYPES, "Total"),
+            derived={"cases per FTE": ("Total",)},
         ),
         Table(
             "unallocated_count",
@@ -546,6 +558,7 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
             f"{ASSESSMENT_LIMIT} (a later one raises the late_assessment flag). A share counts "
             "every referral in the period, including those not yet assessed.",
             counts=("referrals", "assessed", "within 10 working days"),
+            derived=_from_rate("within 10 working days", "referrals", "within 10 days"),
         ),
         _count_table(
             "first_assessment_wait",
@@ -633,6 +646,7 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
             "safeguarding cases with the same kind of evidence: a proportionate response "
             "treats them alike (business as usual).",
             counts=("decisions", "escalations"),
+            derived=_from_rate("escalations", "decisions", "escalated"),
         ),
         Table(
             "police_led",
@@ -640,6 +654,7 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
             police,
             "Section 47 enquiries, child protection plans and proceedings decided in the period.",
             counts=("statutory steps", "police-led"),
+            derived=_from_rate("police-led", "statutory steps", "police-led"),
         ),
     ]
 
@@ -718,6 +733,7 @@ def practice(cb: Casebook, scope: Scope) -> list[Table]:
             "Escalations and decisions are those in the period; open cases are those open on "
             f"{_day(scope.as_of)}.",
             counts=("yes", "of"),
+            derived=_from_rate("yes", "of", "share"),
         ),
         _keep_case_lists(
             Table(
@@ -771,6 +787,7 @@ def governance(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Tab
             f"Information sharing, {scope.period}",
             _rate_rows(rows, "yes", "of", scope, "share"),
             counts=("yes", "of"),
+            derived=_from_rate("yes", "of", "share"),
         ),
         _keep_case_lists(
             Table(
@@ -891,10 +908,7 @@ SECTIONS = (
 )
 
 
-def build(cb: Casebook, scope: Scope) -> Review:
-    """Build a team's whole review from a casebook (all teams, or already one team's)."""
-    team = team_casebook(cb, scope.team_id)
-    flag_table = flags_in(team, scope)
+def _sections(team: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Section]:
     makers = {
         "caseload": lambda: caseload(team, scope),
         "flow": lambda: flow(team, scope),
@@ -904,5 +918,86 @@ def build(cb: Casebook, scope: Scope) -> Review:
         "governance": lambda: governance(team, scope, flag_table),
         "dynamics": lambda: dynamics(team, scope, flag_table),
     }
-    sections = [Section(key, title, why, makers[key]()) for key, title, why in SECTIONS]
-    return Review(scope, headline(team, scope, flag_table), sections)
+    return [Section(key, title, why, makers[key]()) for key, title, why in SECTIONS]
+
+
+def _headline_frame(headline: dict[str, object]) -> tuple[pd.DataFrame, list[str]]:
+    counts = [k for k in headline if not k.endswith("%")]
+    return pd.DataFrame([{"": HEADLINE, **headline}]), counts
+
+
+def publication(review: Review, raw: Review) -> Publication:
+    """Put every count a suppressed review shows or hides, and every sum it shares, together.
+
+    ``raw`` is the same review unsuppressed (the true values). The sums are each table's
+    totals and the margins tables share (:data:`casekit.review_links.MARGINS`).
+    """
+    p = Publication()
+    for shown, true in zip(review.tables(), raw.tables(), strict=True):
+        if shown.counts and not shown.case_level:
+            hidden = (shown.frame.astype(str) == SUPPRESSED).to_numpy()
+            labels = row_labels(shown.key, true.frame)
+            p.add_frame(shown.key, true.frame, shown.counts, hidden=hidden, labels=labels)
+    frame, counts = _headline_frame(raw.headline)
+    hidden = (_headline_frame(review.headline)[0].astype(str) == SUPPRESSED).to_numpy()
+    p.add_frame(HEADLINE, frame, counts, hidden=hidden)
+    for left, right in MARGINS:
+        p.equate(left, right)
+    return p
+
+
+def _protect_jointly(review: Review, raw: Review) -> None:
+    """Hide more cells until none hidden can be worked out from the whole review.
+
+    Then hide every derived column (a share, a rate, cases per FTE) wherever a count it is
+    made from is hidden.
+    """
+    p = publication(review, raw)
+    p.protect()
+    if p.pinned():  # protect() leaves none; publishing one would undo the suppression
+        raise CasekitError(
+            f"team {review.scope.team_id}: suppression could not hide every count that can be "
+            "worked out; the review is not written. Please report this as a bug."
+        )
+    tables = {t.key: t for t in review.tables()}
+    hidden = {cell for cell, h in zip(p.cells, p.hidden, strict=True) if h}
+    for key, row, column in hidden:
+        if key == HEADLINE:
+            review.headline[column] = SUPPRESSED
+            continue
+        frame = tables[key].frame
+        i = p.rows[key].index(row)
+        frame[column] = frame[column].astype(object)
+        frame.iat[i, frame.columns.get_loc(column)] = SUPPRESSED
+    for t in tables.values():
+        for column, sources in t.derived.items():
+            if column in t.frame.columns and len(t.frame):
+                gone = t.frame[list(sources)].astype(str).eq(SUPPRESSED).any(axis=1)
+                t.frame[column] = t.frame[column].astype(object).mask(gone, SUPPRESSED)
+    summary = tables.get("first_assessment_summary")
+    share = "assessed within 10 working days %"
+    if summary is not None and share in review.headline:
+        everyone = summary.frame[summary.frame.iloc[:, 0].astype(str) == "all"]
+        sources = everyone[["within 10 working days", "referrals"]].astype(str)
+        if sources.eq(SUPPRESSED).any(axis=None) or review.headline["referrals"] == SUPPRESSED:
+            review.headline[share] = SUPPRESSED
+
+
+def build(cb: Casebook, scope: Scope) -> Review:
+    """Build a team's whole review from a casebook (all teams, or already one team's).
+
+    Suppressed, the review is protected as a whole: no hidden cell can be worked out from
+    all its tables and headline numbers together (see :mod:`casekit.review_links`).
+    """
+    team = team_casebook(cb, scope.team_id)
+    flag_table = flags_in(team, scope)
+    review = Review(scope, headline(team, scope, flag_table), _sections(team, scope, flag_table))
+    if scope.suppress:
+        open_scope = replace(scope, suppress=False)
+        raw = Review(
+            open_scope,
+            headline(team, open_scope, flag_table),
+            _sections(team, open_scope, flag_table),
+        )
+        _protect_jointly(review, raw)
+    return review

@@ -20,6 +20,7 @@ from .errors import CasekitError
 from .io import write_file_atomically
 from .review import Review, Section, Table, build, scope_for
 from .review_figures import count_bars, rate_bars
+from .review_links import HEADLINE
 
 __all__ = ["open_review", "preload", "header_html", "section_html", "show", "save"]
 
@@ -89,7 +90,10 @@ def _table_html(table: Table) -> str:
     if table.note:
         parts.append(f'<p class="note">{html.escape(table.note)}</p>')
     if len(table.frame):
-        parts.append(table.frame.to_html(index=False, escape=True, na_rep="", border=0))
+        frame_html = table.frame.to_html(
+            index=False, escape=True, na_rep="", border=0, table_id=table.key
+        )  # the id names the table for casekit disclosure-check (a key, never data)
+        parts.append(frame_html)
     elif not table.note.startswith("Withheld"):
         parts.append('<p class="note">None.</p>')
     return "\n".join(parts)
@@ -119,8 +123,9 @@ def header_html(review: Review) -> str:
     """Render the review's title block and headline numbers."""
     s = review.scope
     suppressed = (
-        "Counts from 1 to 5 are shown as c, and lists of cases are withheld, so this review "
-        "can leave the team."
+        "Counts from 1 to 5 are shown as c, and so is any other count or share from which "
+        "one of them could be worked out, across all the tables; lists of cases are "
+        "withheld, so this review can leave the team."
         if s.suppress
         else "Not suppressed: for use inside the team only."
     )
@@ -132,7 +137,7 @@ def header_html(review: Review) -> str:
         f"<h1>Caseload review: {html.escape(s.team_name)} ({html.escape(s.team_id)})</h1>\n"
         f'<p class="meta">Period {html.escape(s.period)}, as known on '
         f"{s.as_of.date().isoformat()}. {html.escape(suppressed)}</p>\n"
-        f'<table class="headline">{cells}</table>'
+        f'<table class="headline" id="{HEADLINE}">{cells}</table>'
     )
 
 

@@ -3,7 +3,9 @@ suppressed tables pass."""
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ import pytest
 
 from casekit import suppress
 from casekit.cli import main
+from casekit.disclosure import Publication
 from casekit.disclosure_check import check_path, check_table, looks_like_identifier
 from casekit.errors import CasekitError
 
@@ -146,3 +149,143 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     assert report["findings"][0]["file"] == "bad.csv" and report["findings"][0]["row"] == 2
     assert main(["disclosure-check", str(tmp_path / "none")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+# --- reviews suppressed the old way (per table, hidden cells taken as at least 0) -------------
+
+# As `casekit review --suppress` wrote them before the fix (T05 and T01 of the synthetic data).
+OLD_T05_OUTCOMES = """furthest response,radicalisation,other safeguarding,Total
+no_further_action,c,0,c
+early_help,c,c,c
+child_in_need,6,0,6
+section_47,c,c,c
+child_protection_plan,0,c,c
+Total,c,c,12
+"""
+OLD_T01_SUMMARY = """case type,referrals,assessed,within 10 working days,median working days,\
+within 10 days %,95% CI low,95% CI high
+radicalisation,8,8,7,3.5,88.0,53.0,98.0
+other safeguarding,12,12,9,6.5,75.0,47.0,91.0
+all,20,20,16,6.0,80.0,58.0,92.0
+"""
+OLD_T01_WAIT = """working days,radicalisation,other safeguarding,Total
+0-5,c,c,9
+6-10,c,c,7
+11-20,0,c,c
+21-45,c,c,c
+over 45,0,0,0
+not yet assessed,0,0,0
+Total,8,12,20
+"""
+
+
+def _csv(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def test_the_old_t05_outcomes_fail_because_every_hidden_cell_is_at_least_one():
+    findings = check_table(_csv(OLD_T05_OUTCOMES), "outcomes.csv")
+    hidden = [
+        (i + 2, c)
+        for i, row in _csv(OLD_T05_OUTCOMES).iterrows()
+        for c in ("radicalisation", "other safeguarding", "Total")
+        if row[c] == "c"
+    ]
+    # 12 referrals in 5 rows with 6 of them in one: the other four rows hold 1 each, and so on
+    assert {(f.row, f.column) for f in findings} == set(hidden)
+    assert all(f.kind == "recoverable cell" for f in findings)
+
+
+def _old_t01(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "first_assessment_summary.csv").write_text(OLD_T01_SUMMARY)
+    (folder / "first_assessment_wait.csv").write_text(OLD_T01_WAIT)
+    return folder
+
+
+def test_a_cell_two_tables_give_away_together_is_found(tmp_path):
+    folder = _old_t01(tmp_path / "T01")
+    for f in folder.iterdir():  # each table alone gives nothing away
+        assert check_path(f)[0] == []
+    (finding,) = check_path(folder)[0]  # 8 referrals, 7 within 10 days: 21-45 days holds 1
+    assert (finding.file, finding.row, finding.column) == (
+        "first_assessment_wait.csv",
+        5,
+        "radicalisation",
+    )
+    assert finding.kind == "recoverable cell" and "together" in finding.detail
+
+
+def test_linked_tables_are_found_in_a_workbook_and_an_html_page(tmp_path):
+    book = tmp_path / "T01.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as xl:
+        _csv(OLD_T01_SUMMARY).to_excel(xl, sheet_name="first_assessment_summary", index=False)
+        _csv(OLD_T01_WAIT).to_excel(xl, sheet_name="first_assessment_wait", index=False)
+    (finding,) = check_path(book)[0]
+    assert (finding.sheet, finding.row, finding.column) == (
+        "sheet first_assessment_wait",
+        5,
+        "radicalisation",
+    )
+    page = tmp_path / "T01.html"
+    page.write_text(
+        "<html><body>"
+        + _csv(OLD_T01_SUMMARY).to_html(index=False, table_id="first_assessment_summary")
+        + _csv(OLD_T01_WAIT).to_html(index=False, table_id="first_assessment_wait")
+        + "</body></html>"
+    )
+    (finding,) = check_path(page)[0]
+    assert (finding.sheet, finding.row, finding.column) == ("table 2", 5, "radicalisation")
+    unnamed = tmp_path / "unnamed.html"  # without ids, nothing says the tables are linked
+    unnamed.write_text(page.read_text().replace(' id="first_assessment', ' class="x'))
+    assert check_path(unnamed)[0] == []
+
+
+def test_tables_that_contradict_the_margins_are_not_taken_as_one_review(tmp_path):
+    folder = _old_t01(tmp_path / "T01")
+    wait = _csv(OLD_T01_WAIT)
+    wait.loc[wait["working days"] == "Total", "radicalisation"] = "9"  # 9 referrals, not 8
+    wait.to_csv(folder / "first_assessment_wait.csv", index=False)
+    assert [f for f in check_path(folder)[0] if "together" in f.detail] == []
+    summary = _csv(OLD_T01_SUMMARY)  # 9 of 8 within 10 days: bands 0-5 and 6-10 cannot hold it
+    summary.loc[0, "within 10 working days"] = "9"
+    summary.to_csv(folder / "first_assessment_summary.csv", index=False)
+    _csv(OLD_T01_WAIT).to_csv(folder / "first_assessment_wait.csv", index=False)
+    (finding,) = check_path(folder)[0]  # that sum is dropped; the others still give 21-45 away
+    assert (finding.row, finding.column) == (5, "radicalisation")  # 16 - 9 within, 8 - 7
+
+
+def test_a_publication_knows_when_its_numbers_contradict_each_other():
+    p = Publication()
+    p.add("x", 1, hidden=True)
+    p.add("y", 1, hidden=True)
+    p.add("total", 1, hidden=False)
+    assert p.consistent()
+    p.equate(["x", "y"], ["total"], check=False)  # two counts of at least 1 cannot make 1
+    assert not p.consistent()
+    with pytest.raises(ValueError, match="contradict"):
+        p.pinned()
+
+
+@pytest.mark.slow
+def test_a_review_suppressed_now_passes_where_the_old_one_failed(tmp_path):
+    from conftest import SYNTHETIC
+
+    import casekit
+    from casekit import review, review_report
+
+    cb = casekit.load(SYNTHETIC)
+    for team in ("T01", "T05"):
+        r = review.build(cb, review.scope_for(cb, team, suppress=True))
+        folder = tmp_path / team
+        review_report.save(r, str(folder))
+        page = review_report.header_html(r) + "".join(map(review_report.section_html, r.sections))
+        (tmp_path / f"{team}.html").write_text(f"<html><body>{page}</body></html>")
+    findings, files = check_path(tmp_path)
+    assert findings == [] and files > 20
+    old = _old_t01(tmp_path / "old")
+    (old / "outcomes.csv").write_text(OLD_T05_OUTCOMES)
+    assert {f.file for f in check_path(tmp_path)[0]} == {
+        "old/first_assessment_wait.csv",
+        "old/outcomes.csv",
+    }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from attacker import read_table, recovered
 from conftest import ROOT, SYNTHETIC, write_csv_bundle
 
 import casekit
@@ -515,6 +516,137 @@ def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
         findings, files = check_path(published)
         assert findings == [] and files >= 1
     assert check_path(reports / "T1")[0]  # while the unsuppressed review does not pass it
+
+
+# --- suppression as a whole: nothing hidden can be worked out from the whole review --------
+
+RAD, BAU = "radicalisation", "other safeguarding"
+
+
+def attacker_margins() -> list[tuple[list, list]]:
+    """The sums a reader of a review knows between its tables, stated here independently."""
+    sums = []
+    for column, row in ((RAD, RAD), (BAU, BAU), ("Total", "all")):
+        wait = [("first_assessment_wait", band, column)
+                for band in ("0-5", "6-10", "11-20", "21-45", "over 45")]  # fmt: skip
+        referrals = [("referrals_by_source", "Total", column)]
+        sums += [
+            (referrals, [("outcomes", "Total", column)]),
+            (referrals, [("first_assessment_wait", "Total", column)]),
+            (referrals, [("first_assessment_summary", row, "referrals")]),
+            ([("first_assessment_summary", row, "assessed")], wait),
+            ([("first_assessment_summary", row, "assessed")],
+             [("assessment_duration", "Total", column)]),
+            ([("first_assessment_summary", row, "within 10 working days")], wait[:2]),
+        ]  # fmt: skip
+    radicalisation = [("referrals_by_source", "Total", RAD)]  # cases with that concern
+    sums += [(radicalisation, [("referrals_by_concern", RAD, c)]) for c in (RAD, "Total")]
+    weak = "belief, views or context only"
+    escalations = [("escalation_by_evidence", f"{t} / {p}", "escalations")
+                   for t in (RAD, BAU) for p in ("behaviour or harm", weak)]  # fmt: skip
+    escalated = "escalations to child in need or above with the family met and heard first"
+    sums.append((escalations, [("practice_measures", escalated, "of")]))
+    for t in (RAD, BAU):  # flags count what other tables show
+        sums += [
+            ([("flags_by_type", "police_led_statutory_step", t)],
+             [("police_led", t, "police-led")]),
+            ([("flags_by_type", "escalation_on_belief_or_views", t)],
+             [("escalation_by_evidence", f"{t} / {weak}", "escalations")]),
+        ]  # fmt: skip
+    for flag, key, label in (
+        ("family_not_engaged", "practice_measures", escalated),
+        ("escalation_without_evidence", "practice_measures",
+         "decisions raising the response that cite evidence"),
+        ("plan_not_linked", "practice_measures", "plan actions that name the evidence they answer"),
+        ("sharing_without_basis", "governance", "all three"),
+    ):  # fmt: skip
+        sums.append(([("flags_by_type", flag, "Total"), (key, label, "yes")], [(key, label, "of")]))
+    head = ("headline", "headline")
+    sums += [
+        ([(*head, "referrals")], [("referrals_by_source", "Total", "Total")]),
+        ([(*head, "unallocated")], [("unallocated_count", "unallocated", "Total")]),
+        ([(*head, "open cases")], [("caseload_by_worker", "Total", "Total"),
+                                   ("unallocated_count", "unallocated", "Total")]),
+        ([(*head, "flags")], [("flags_by_type", "Total", "Total")]),
+        ([(*head, "step-downs due")], [("flags_by_type", "step_down_due", "Total")]),
+    ]  # fmt: skip
+    return sums
+
+
+def read_review(folder: Path) -> tuple[dict, list]:
+    """Read every table a review folder publishes, and the headline, as an attacker would."""
+    cells, sums = {}, []
+    for f in sorted(folder.glob("*.csv")):
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if "evidence it rests on" in frame.columns:  # rows named by type and evidence
+            frame["case type"] = frame["case type"] + " / " + frame.pop("evidence it rests on")
+        counts = [
+            c
+            for c in frame.columns[1:]
+            if not re.search(r"%|CI|median|fte|FTE", c)
+            and all(v == "c" or v.isdigit() for v in frame[c])
+        ]
+        c, s = read_table(f.stem, frame, counts)
+        cells.update(c)
+        sums += s
+    headline = json.loads((folder / "headline.json").read_text())
+    for k, v in headline.items():
+        if not k.endswith("%") and v != "":
+            cells[("headline", "headline", k)] = None if v == "c" else float(v)
+    return cells, sums + attacker_margins()
+
+
+@pytest.mark.slow
+def test_suppressed_reviews_of_the_synthetic_data_give_nothing_away(tmp_path):
+    out = tmp_path / "out"
+    assert review_cli(SYNTHETIC, out, "--team", "T01,T05", "--suppress") == 0
+    for team in ("T01", "T05"):
+        cells, sums = read_review(out / team / "tables")
+        hidden = [k for k, v in cells.items() if v is None]
+        assert len(hidden) > 50
+        assert recovered(cells, sums) == [], team  # not within a table, nor across them
+        findings, _ = check_path(out / team)
+        assert findings == []
+        assert check_path(out / f"{team}.html")[0] == []
+    summary = pd.read_csv(out / "T01" / "tables" / "first_assessment_summary.csv", dtype=str)
+    wait = pd.read_csv(out / "T01" / "tables" / "first_assessment_wait.csv", dtype=str)
+    band = wait.set_index("working days").loc["21-45", RAD]
+    within = summary.set_index("case type").loc[RAD, ["referrals", "within 10 working days"]]
+    assert band == "c" and "c" in within.tolist()  # 8 referrals, 7 within 10 days: no more
+
+
+def test_every_shared_margin_holds_in_every_team_of_the_synthetic_data():
+    from dataclasses import replace
+
+    from casekit.review_links import MARGINS
+
+    cb = casekit.load(SYNTHETIC)
+    for team in sorted(cb.teams["team_id"]):
+        scope = review.scope_for(cb, team, suppress=True)
+        shown = review.build(cb, scope)
+        raw = review.build(cb, replace(scope, suppress=False))
+        publication = review.publication(shown, raw)
+        missing = [m for m in MARGINS if not publication.equate(*m)]
+        assert missing == [], team  # a declared sum that does not hold would be left out
+        assert publication.pinned() == [], team
+
+
+def test_a_review_that_would_give_a_cell_away_is_not_built(monkeypatch):
+    from casekit.disclosure import Publication
+
+    monkeypatch.setattr(Publication, "protect", lambda self, high=5: [])  # a broken protect
+    cb = casekit.load(SYNTHETIC)
+    with pytest.raises(CasekitError, match="T05: suppression could not hide"):
+        review.build(cb, review.scope_for(cb, "T05", suppress=True))
+
+
+def test_suppressed_t05_outcomes_cannot_be_worked_out():
+    cb = casekit.load(SYNTHETIC)
+    r = review.build(cb, review.scope_for(cb, "T05", suppress=True))
+    outcomes = table(r, "outcomes")
+    assert (outcomes == "c").to_numpy().sum() >= 10
+    cells, sums = read_table("outcomes", outcomes)
+    assert recovered(cells, sums) == []
 
 
 def _run(argv: list[str]) -> int:

@@ -1,0 +1,116 @@
+"""Which numbers of a team review count the same children twice: the sums tables share.
+
+A reader who sees several tables of one review can combine them: the referrals by source,
+the outcomes and the waits for a first assessment all count the same referrals, so their
+totals are equal; the first-assessment summary's "within 10 working days" is two rows of the
+wait table. :data:`MARGINS` declares these sums once; ``casekit review --suppress`` protects
+every hidden cell against all of them at once, and ``casekit disclosure-check`` attacks a
+review folder, workbook or HTML page with them. Each sum names cells as (table, row label,
+column); a sum whose cells a publication does not hold is left out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .research import GROUP_BAU, GROUP_RADICALISATION, STRONG, WEAK
+
+__all__ = ["MARGINS", "HEADLINE", "OPEN_CASE_MEASURES", "row_labels"]
+
+Ref = tuple[str, str, str]
+
+HEADLINE = "headline"
+"""The pseudo-table of a review's headline numbers (one row, labelled ``headline``)."""
+OPEN_CASE_MEASURES = (
+    "open cases that have had a family group conference",
+    "open cases discussed in supervision in the last 90 days",
+    "open cases with a chronology entry in the last 30 days",
+)
+"""Practice measures counted out of every open case."""
+LABEL_COLUMNS = {"escalation_by_evidence": ("case type", "evidence it rests on")}
+"""Tables whose rows are named by more than their first column."""
+_ESCALATED = "escalations to child in need or above with the family met and heard first"
+_RAISING = "decisions raising the response that cite evidence"
+_PLANS = "plan actions that name the evidence they answer"
+_WAIT_BANDS = ("0-5", "6-10", "11-20", "21-45", "over 45")
+_WITHIN = ("0-5", "6-10")
+
+
+def _margins() -> list[tuple[list[Ref], list[Ref]]]:
+    sums: list[tuple[list[Ref], list[Ref]]] = []
+    for column, row in ((GROUP_RADICALISATION, GROUP_RADICALISATION), (GROUP_BAU, GROUP_BAU),
+                        ("Total", "all")):  # fmt: skip
+        referrals = ("referrals_by_source", "Total", column)
+        for other in (("outcomes", "Total", column), ("first_assessment_wait", "Total", column),
+                      ("first_assessment_summary", row, "referrals")):  # fmt: skip
+            sums.append(([referrals], [other]))
+        assessed = ("first_assessment_summary", row, "assessed")
+        sums.append(([assessed], [("assessment_duration", "Total", column)]))
+        sums.append(([assessed], [("first_assessment_wait", band, column) for band in _WAIT_BANDS]))
+        sums.append(
+            (
+                [("first_assessment_summary", row, "within 10 working days")],
+                [("first_assessment_wait", band, column) for band in _WITHIN],
+            )
+        )
+    # a radicalisation case is one whose concerns include radicalisation
+    referrals = [("referrals_by_source", "Total", GROUP_RADICALISATION)]
+    for column in (GROUP_RADICALISATION, "Total"):
+        sums.append((referrals, [("referrals_by_concern", GROUP_RADICALISATION, column)]))
+    # each flag counts what a table shows from the other side
+    for t in (GROUP_RADICALISATION, GROUP_BAU):
+        sums.append(
+            (
+                [("flags_by_type", "police_led_statutory_step", t)],
+                [("police_led", t, "police-led")],
+            )
+        )
+        sums.append(
+            (
+                [("flags_by_type", "escalation_on_belief_or_views", t)],
+                [("escalation_by_evidence", f"{t} / {WEAK}", "escalations")],
+            )
+        )
+    every_escalation = [
+        ("escalation_by_evidence", f"{t} / {profile}", "escalations")
+        for t in (GROUP_RADICALISATION, GROUP_BAU)
+        for profile in (STRONG, WEAK)
+    ]
+    sums.append((every_escalation, [("practice_measures", _ESCALATED, "of")]))
+    for flag, table, row in (
+        ("family_not_engaged", "practice_measures", _ESCALATED),
+        ("escalation_without_evidence", "practice_measures", _RAISING),
+        ("plan_not_linked", "practice_measures", _PLANS),
+        ("sharing_without_basis", "governance", "all three"),
+    ):
+        sums.append(([("flags_by_type", flag, "Total"), (table, row, "yes")], [(table, row, "of")]))
+    head = HEADLINE
+    open_cases = (head, head, "open cases")
+    sums += [
+        ([(head, head, "referrals")], [("referrals_by_source", "Total", "Total")]),
+        ([(head, head, "unallocated")], [("unallocated_count", "unallocated", "Total")]),
+        (
+            [open_cases],
+            [
+                ("caseload_by_worker", "Total", "Total"),
+                ("unallocated_count", "unallocated", "Total"),
+            ],
+        ),
+        ([(head, head, "flags")], [("flags_by_type", "Total", "Total")]),
+        ([(head, head, "step-downs due")], [("flags_by_type", "step_down_due", "Total")]),
+    ]
+    sums += [([open_cases], [("practice_measures", m, "of")]) for m in OPEN_CASE_MEASURES]
+    return sums
+
+
+MARGINS = _margins()
+"""Every sum two tables of a review share: (cells, cells) with equal totals."""
+
+
+def row_labels(key: str, frame: pd.DataFrame) -> list[str] | None:
+    """Name a table's rows as :data:`MARGINS` does; None: by its first column."""
+    columns = LABEL_COLUMNS.get(key)
+    if not columns or not all(c in frame.columns for c in columns):
+        return None
+    parts = [frame[c].astype(str).str.strip() for c in columns]
+    return [" / ".join(p) for p in zip(*parts, strict=True)]
