@@ -117,6 +117,8 @@ class Kind:
     """Whether a match really is one (a check digit, say); every match is when None."""
     group: int = 0
     """The part of the match that is the identifier (a birth date, not the "DOB" before it)."""
+    partly_shown: bool = True
+    """Whether a report may show its first and last two characters (not so a date of birth)."""
 
     def masked(self, match: re.Match[str]) -> str:
         """Return the text that replaces the identifier in ``match``."""
@@ -125,7 +127,8 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind("e-mail addresses", "an e-mail address", _EMAIL, "[email]"),
-    Kind("dates of birth", "a date of birth", _BIRTH_DATE, "[date of birth]", group=1),
+    Kind("dates of birth", "a date of birth", _BIRTH_DATE, "[date of birth]", group=1,
+         partly_shown=False),
     Kind("NHS numbers", "an NHS number", _NHS, "[NHS number]",
          valid=lambda m: nhs_valid("".join(m.groups()))),
     Kind("UPNs", "a UPN (unique pupil number)", _UPN, "[UPN]"),
