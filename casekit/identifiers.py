@@ -74,6 +74,7 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\s?44[ \-]?(?:\(0\)[ \-]?)?\(?|\(?0)"  # +44, 0044, +44 (0), 0, (0
     r"\d(?:\)?[ \-]?\d){8,9}(?![\w])"  # then 9 or 10 more digits, spaced or hyphenated
 )
+_MAYBE = re.compile(r"[\d@]")
 
 
 def nhs_valid(digits: str) -> bool:
@@ -147,6 +148,8 @@ def scan(text: str, counts: Counter[str] | None = None) -> tuple[str, list[tuple
     when given, gains one per identifier under its kind's name.
     """
     found: list[tuple[Kind, str]] = []
+    if not _MAYBE.search(text):  # every identifier has a digit or an @: most text has neither
+        return text, found
     for kind in KINDS:
 
         def swap(m: re.Match[str], kind: Kind = kind) -> str:
