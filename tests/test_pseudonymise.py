@@ -111,6 +111,11 @@ def test_keys_are_handled_with_care(identifying, tmp_path, capsys):
     bad.write_text("password123")
     with pytest.raises(CasekitError, match="not a casekit key"):
         read_key(bad)
+    weak = tmp_path / "weak-key"
+    weak.write_text("00" * 32 + "\n")
+    assert run(identifying, tmp_path / "w", weak) == 2
+    assert "a weak key (only 1 distinct byte value)" in capsys.readouterr().err
+    assert not (tmp_path / "w").exists() and not (tmp_path / "w-pseudonymisation.md").exists()
     assert run(identifying, tmp_path / "x", tmp_path / "x" / "key", "--new-key") == 2
     assert "keep the key apart from the data" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
