@@ -45,10 +45,21 @@ __all__ = [
 
 BIRTH_HEADER = re.compile(r"birth|\bdob\b", re.IGNORECASE)
 """A column header that names a date of birth."""
+_AREAS = (
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY "
+    "E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE "
+    "LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL "
+    "SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE"
+).split()
+"""The UK's postcode areas (with Guernsey, Jersey and the Isle of Man)."""
 FULL_POSTCODE = re.compile(
-    r"(?<![^\W_])([A-Z]{1,2}\d[A-Z\d]?)[ \t\xa0]*(\d)[A-Z]{2}(?![^\W_])", re.IGNORECASE
+    rf"(?<![^\W_])((?:{'|'.join(sorted(_AREAS, key=len, reverse=True))})\d[A-Z\d]?)"
+    r"[ \t\xa0]*(\d)[ABD-HJLNP-UW-Z]{2}(?![^\W_])",
+    re.IGNORECASE,
 )
-"""A full UK postcode in any case, with or without the space; groups: outward code, sector."""
+"""A full UK postcode in any case, with or without the space; groups: outward code, sector.
+
+Only real postcode areas and unit letters count, so ``Y10 2nd`` is not a postcode."""
 
 _NOT_ALNUM_BEFORE = r"(?<![^\W_])"  # a word starts here (an underscore separates words too)
 _NOT_ALNUM_AFTER = r"(?![^\W_])"

@@ -288,6 +288,7 @@ FREE_TEXT = [
     # ordinary dates, counts and times are not identifiers
     ("Seen on 03/04/2024 and 2024-04-05; 12 referrals at 10:30.", None),
     ("Meeting 3 April 2024 in Year 10; 943 476 5918 is no NHS number.", None),
+    ("In y10 2nd term; KS2 3rd place; 0 1 2 3 in a row.", None),  # not postcodes or phones
 ]
 
 
