@@ -377,7 +377,8 @@ _FILLER = st.lists(
 
 @st.composite
 def spelled_id(draw) -> tuple[str, str]:
-    """One of the bundle's IDs, in a random spelling: any case, any separator between runs."""
+    """One of the bundle's IDs in a random spelling (any case, any separator between its runs),
+    perhaps in brackets or quotes, or followed by punctuation."""
     original = draw(st.sampled_from(_ALL_IDS))
     runs = re.findall(r"[^\W\d_]+|\d+", original)
     out = ""
@@ -385,7 +386,9 @@ def spelled_id(draw) -> tuple[str, str]:
         if i:
             out += draw(st.sampled_from(["", " ", "-", "_", " - "]))
         out += "".join(c.upper() if draw(st.booleans()) else c.lower() for c in run)
-    return original, out
+    before = draw(st.sampled_from(["", "(", "'", '"', "#"]))
+    after = draw(st.sampled_from(["", ")", ",", ".", "'s", ";", ":"]))
+    return original, before + out + after
 
 
 @settings(
