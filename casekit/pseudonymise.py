@@ -242,6 +242,11 @@ def _identifiers(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, str], dict[
     return ids, people
 
 
+def _birth_column(column: str) -> bool:
+    """Whether a column's header names a date of birth (the contract's birth month is one)."""
+    return BIRTH_HEADER.search(column) is not None and column != "child_birth_month"
+
+
 def _birth_months(values: pd.Series, where: str, report: Report) -> pd.Series:
     """Cut a birth-date column to months; a value that is not a date is removed and noted."""
     months = {v: birth_month(v) for v in values.unique() if v}
@@ -255,7 +260,7 @@ def _birth_months(values: pd.Series, where: str, report: Report) -> pd.Series:
         rows = ", ".join(map(str, unread[:10])) + (" …" if len(unread) > 10 else "")
         report.notes.append(
             f"{where}: {len(unread)} value(s) not read as a date of birth were removed (rows "
-            f"{rows} of the table as written; header = row 1). Write them as YYYY-MM-DD or "
+            f"{rows}; header = row 1, blank rows not counted). Write them as YYYY-MM-DD or "
             "DD/MM/YYYY and run again to keep their month."
         )
     return out
@@ -289,6 +294,10 @@ def pseudonymise_tables(
         names += [v for v in tables[table][column].unique() if v]
         tables[table] = tables[table].drop(columns=[column])
         report.replaced[f"column {names_column} dropped (names)"] += 1
+    for table, frame in tables.items():  # before retention, so that notes give the rows read
+        for column in frame.columns:
+            if _birth_column(column):
+                frame[column] = _birth_months(frame[column], f"{table}.{column}", report)
     every_id, everyone = _identifiers(tables)  # before retention: dropped IDs must go too
     if retention_years > 0:
         cutoff = as_of.replace(year=as_of.year - retention_years)
@@ -335,8 +344,8 @@ def pseudonymise_tables(
                 hits = values.isin(known.keys())
                 report.replaced[f"{column} replaced by a pseudonym"] += int(hits.sum())
                 frame[column] = values.map(known).fillna(values)
-            elif BIRTH_HEADER.search(column) and column != "child_birth_month":
-                frame[column] = _birth_months(values, where, report)
+            elif _birth_column(column):
+                continue  # already cut to the month
             elif "postcode" in column.lower():
                 frame[column] = values.map(
                     lambda v: (

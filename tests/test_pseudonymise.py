@@ -244,11 +244,15 @@ def test_every_birth_date_form_becomes_the_right_month(tiny_path, written, month
 
 def test_a_birth_date_that_is_not_a_date_is_removed_and_said_so(tiny_path):
     tables = casekit.load(tiny_path).canonical()
+    import datetime as dt
+
     tables["cases"]["dob"] = ["31/02/2010", "ask mum"]
     safe, report = pseudonymise_tables(tables, KEY, retention_years=0)
     assert safe["cases"]["dob"].tolist() == ["", ""]  # never kept whole
     assert report.replaced["cases.dob: dates of birth not read as a date, removed"] == 2
-    assert "rows 2, 3" in report.notes[0] and "YYYY-MM-DD" in report.notes[0]
+    assert "rows 2, 3;" in report.notes[0] and "YYYY-MM-DD" in report.notes[0]
+    _, report = pseudonymise_tables(tables, KEY, as_of=dt.date(2030, 7, 1))  # row 2 dropped
+    assert "rows 2, 3;" in report.notes[0]  # still the rows as they were read
 
 
 def test_workbook_dates_of_birth_become_the_month(tiny_path, tmp_path):
