@@ -4,8 +4,8 @@ Two kinds of identifier are handled here.
 
 - **Direct identifiers in free text**, found by pattern: e-mail addresses, dates of birth
   introduced as such ("DOB 03/04/2010", "d.o.b. 3.4.10", "born 2010-04-03", "date of birth: 3
-  April 2010"), NHS numbers (10 digits, with a valid check digit), UPNs (a letter and 12 digits
-  or letters, any case), UK phone numbers (landline or mobile, ``0…`` or ``+44…``, with spaces
+  April 2010"), NHS numbers (10 digits, with a valid check digit), UPNs (a letter, 11 digits and a
+  digit or letter, any case), UK phone numbers (landline or mobile, ``0…`` or ``+44…``, with spaces
   or hyphens) and full postcodes (any case, with or without the space). :func:`scan` finds them
   all; :func:`mask` replaces each with its mask (a postcode is cut to its sector). An ordinary
   date ("seen on 03/04/2024") is not a date of birth and is left alone.
@@ -75,7 +75,7 @@ _DATE = (
 )
 _BIRTH_DATE = re.compile(
     rf"{_NOT_ALNUM_BEFORE}(?:d\.?[ ]?o\.?[ ]?b\b\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?)"
-    rf"(?:\s*[:=\-–]\s*|\s+)(?:(?:is|was|on)\s+)?({_DATE})",
+    rf"(?:\s*[:=\-–]\s*|\s+)(?:(?:is|was|on|in)\s+)?({_DATE})",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")

@@ -283,6 +283,10 @@ FREE_TEXT = [
     ("He was born 2010-04-03 in Leeds.", "He was born [date of birth] in Leeds."),
     ("date of birth: 3 April 2010", "date of birth: [date of birth]"),
     ("Born on April 3rd, 2010.", "Born on [date of birth]."),
+    (
+        "Born in 03/04/2010; born in March 2010 is kept.",
+        "Born in [date of birth]; born in March 2010 is kept.",
+    ),
     ("Mum on 07700 900123 or +44 (0)20 7946 0958.", "Mum on [phone] or [phone]."),
     ("School: 0113-496-0000; dad +447700900123", "School: [phone]; dad [phone]"),
     ("NHS no. 943 476 5919 (or 9434765919)", "NHS no. [NHS number] (or [NHS number])"),
