@@ -420,3 +420,39 @@ def test_no_original_id_survives_random_text(tiny_path, parts, tail, plain):
         assert not survives(original, out), (original, text)
     kept, _ = pseudonymise_tables(tables, KEY, retention_years=0)
     assert kept["events"].loc[0, "summary"] == plain  # no identifier: not a character changed
+
+
+def test_every_output_byte_is_free_of_every_identifier(tiny, tmp_path, capsys):
+    """Through the CLI, with retention: every file written, and the report, are searched."""
+    tiny["cases"][0]["case_id"] = "C00001"
+    for table in ("events", "judgements", "decisions", "plan_actions", "info_sharing",
+                  "supervisions"):  # fmt: skip
+        for row in tiny[table]:
+            row["case_id"] = {"007": "C00001", "008": "C-101"}.get(row["case_id"], row["case_id"])
+    tiny["cases"][1]["case_id"] = "C-101"
+    tiny["events"][2]["summary"] = (
+        "Brother of k 1 (case c-00001, closed). DOB 03/04/2010; mum 07700 900123, "
+        "mum@example.org; NHS 943 476 5919; UPN a12345678901z; lives at ls1 4dy; seen 03/04/2024."
+    )
+    bundle = write_csv_bundle(tmp_path / "extract", tiny)
+    out, key = tmp_path / "safe", tmp_path / "secret" / "key"
+    key.parent.mkdir()
+    assert run(bundle, out, key, "--new-key", "--as-of", "2030-07-01") == 0
+    capsys.readouterr()
+    report = tmp_path / "safe-pseudonymisation.md"
+    text = "\n".join(f.read_text(encoding="utf-8") for f in [*out.iterdir(), report])
+    for original in ("C00001", "C-101", "K1", "K2", "W1"):
+        assert not survives(original, text), original
+    for raw in ("03/04/2010", "07700 900123", "mum@example", "943 476 5919", "a12345678901z",
+                "4dy"):  # fmt: skip
+        assert raw.lower() not in text.lower(), raw
+    summary = casekit.load(out).events["summary"].item()
+    assert summary == (
+        "Brother of [removed] (case [removed], closed). DOB [date of birth]; mum [phone], "
+        "[email]; NHS [NHS number]; UPN [UPN]; lives at LS1 4; seen 03/04/2024."
+    )
+    markdown = report.read_text()
+    for line in ("| IDs of dropped records in free text (events.summary) → [removed] | 2 |",
+                 "| phone numbers in free text → [phone] | 1 |",
+                 "| dates of birth in free text → [date of birth] | 1 |"):  # fmt: skip
+        assert line in markdown, line
