@@ -11,7 +11,9 @@ sheet of every .xlsx workbook and every table of every HTML page. It reports
   tables named by id), a hidden cell that they give away together through the totals they
   share (:data:`casekit.review_links.MARGINS`);
 - **raw identifiers**: text that looks like a UPN, an NHS number (with a valid check digit), a
-  full postcode or an e-mail address, and full dates in a date-of-birth column.
+  full postcode, an e-mail address, a UK phone number or a date of birth given as such ("DOB
+  03/04/2010"), in any case (the patterns of :mod:`casekit.identifiers`, which pseudonymise
+  masks with), and full dates in a date-of-birth column.
 
 Which columns hold counts is read from their headers: numbers under a header that names a
 percentage, an interval, a median or mean, a rate, FTE, a scale, an age or a year are not
@@ -33,6 +35,7 @@ import pandas as pd
 
 from .disclosure import SUPPRESSED, Publication
 from .errors import CasekitError
+from .identifiers import BIRTH_HEADER, scan
 from .review_links import HEADLINE, MARGINS, row_labels
 
 __all__ = ["Finding", "check_path", "check_table", "looks_like_identifier", "SUFFIXES"]
@@ -46,17 +49,7 @@ _NOT_COUNT = re.compile(
     re.IGNORECASE,
 )
 _TOTAL = {"total", "all"}
-BIRTH_HEADER = re.compile(r"birth|\bdob\b", re.IGNORECASE)
-"""A column header that names a date of birth."""
-FULL_POSTCODE = r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d)[A-Z]{2}\b"
-"""A full UK postcode; its groups are the outward code and the sector digit."""
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}/\d{1,2}/\d{4}$")
-_PATTERNS = (
-    ("a UPN (unique pupil number)", re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")),
-    ("a full postcode", re.compile(FULL_POSTCODE)),
-    ("an e-mail address", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")),
-)
-_NHS = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 
 
 @dataclass(frozen=True)
@@ -85,18 +78,6 @@ class Finding:
         return f"{self.where()}: {self.kind}: {self.detail} — {self.fix}"
 
 
-def _nhs_valid(digits: str) -> bool:
-    """Check an NHS number's modulus 11 check digit.
-
-    >>> _nhs_valid("9434765919"), _nhs_valid("9434765918")
-    (True, False)
-    """
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
-
-
 def _mask(text: str) -> str:
     return text[:2] + "*" * max(0, len(text) - 4) + text[-2:] if len(text) > 4 else "****"
 
@@ -104,19 +85,15 @@ def _mask(text: str) -> str:
 def looks_like_identifier(text: str) -> list[tuple[str, str]]:
     """Return what in ``text`` looks like a raw identifier: (what it looks like, masked).
 
-    >>> looks_like_identifier("NHS 943 476 5919, pupil A12345678901Z")
-    [('a UPN (unique pupil number)', 'A1*********1Z'), ('an NHS number', '94******19')]
-    >>> looks_like_identifier("Case C00012, worker W003, 12 referrals")
-    []
+    >>> looks_like_identifier("NHS 943 476 5919, pupil a12345678901z")
+    [('an NHS number', '94********19'), ('a UPN (unique pupil number)', 'a1*********1z')]
+    >>> looks_like_identifier("dob 3.4.10, seen on 03/04/2024 by W003 about C00012")
+    [('a date of birth', '*.*.**')]
     """
-    found = []
-    for what, pattern in _PATTERNS:
-        found += [(what, _mask(m.group(0))) for m in pattern.finditer(text)]
-    for m in _NHS.finditer(text):
-        digits = "".join(m.groups())
-        if _nhs_valid(digits):
-            found.append(("an NHS number", _mask(digits)))
-    return found
+    return [
+        (kind.label, _mask(raw) if kind.partly_shown else re.sub(r"\w", "*", raw))
+        for kind, raw in scan(text)[1]
+    ]
 
 
 def _number(cell: str) -> float | None:

@@ -3,11 +3,16 @@
 - **IDs**: every case, child and worker ID, and every person named in a ``*_by`` column or a
   supervision's supervisor and worker, becomes a keyed pseudonym: HMAC-SHA256 under a secret
   key, so it is the same in every run with the same key and cannot be reversed without it.
-  IDs quoted in free text are replaced by the same pseudonyms. The key is never written out;
-  the report gives only its fingerprint.
+  IDs quoted in free text are replaced by the same pseudonyms, however they are spelled
+  (``c00001``, ``C 00001``, ``C-00001``); the IDs of records dropped for retention become
+  ``[removed]``. The key is never written out; the report gives only its fingerprint. A weak
+  key (too short, too few distinct bytes, or a repeated pattern) is refused.
 - **Dates of birth and postcodes**: a column whose header names a birth date becomes a birth
-  month (``YYYY-MM``); a postcode column, and any full postcode in free text, is cut to its
-  sector (``SW1A 1AA`` → ``SW1A 1``).
+  month (``YYYY-MM``) in every date form the importers read; a postcode column, and any full
+  postcode in free text, is cut to its sector (``SW1A 1AA`` → ``SW1A 1``).
+- **Other identifiers in free text** (:mod:`casekit.identifiers`): e-mail addresses, phone
+  numbers, NHS numbers, UPNs and dates of birth introduced as such ("DOB 03/04/2010") are
+  masked (``[email]``, ``[phone]``, ``[NHS number]``, ``[UPN]``, ``[date of birth]``).
 - **Names**: names from a list (and the people in the ``*_by`` columns) are redacted from free
   text as ``[name]``; a column named as holding names is redacted and then dropped.
 - **Retention**: a case closed longer ago than the retention period (default 6 years) is
@@ -35,17 +40,19 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import TABLES
-from .disclosure_check import BIRTH_HEADER, FULL_POSTCODE
 from .errors import CasekitError
+from .identifiers import BIRTH_HEADER, FULL_POSTCODE, KINDS, IdReplacer, birth_month, scan
 
 __all__ = [
     "pseudonym",
     "new_key",
+    "check_key",
     "read_key",
     "read_names",
     "Report",
     "pseudonymise_tables",
     "RETENTION_YEARS",
+    "DROPPED",
 ]
 
 RETENTION_YEARS = 6
@@ -60,8 +67,14 @@ _PEOPLE_COLUMNS = {
     ("supervisions", "supervisor"),
     ("supervisions", "worker"),
 }
-_POSTCODE = re.compile(FULL_POSTCODE, re.IGNORECASE)
-_TOKEN = re.compile(r"[\w-]+")
+DROPPED = "[removed]"
+"""What free text says instead of the ID of a record dropped for retention."""
+KEY_BYTES = 32
+"""The length of a key: :func:`new_key` writes this many random bytes."""
+_MAKE_ONE = (
+    "Make one with --new-key (keep it safe, apart from the data: with the same key the "
+    "pseudonyms are the same in every run)."
+)
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
@@ -81,28 +94,54 @@ def new_key(path: str | Path) -> Path:
         raise CasekitError(f"--key-file {path}: the folder {out.parent} does not exist.")
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32) + "\n")
+        fh.write(secrets.token_hex(KEY_BYTES) + "\n")
     return out
 
 
+def check_key(key: bytes, where: str = "the key") -> None:
+    """Refuse a weak key: shorter than 32 bytes, under 16 distinct byte values, or a repeat.
+
+    Anyone who can guess the key can work out every pseudonym from the IDs it could stand for,
+    so a key must be as random as :func:`new_key` makes it.
+
+    >>> check_key(bytes(range(32)))
+    >>> check_key(bytes(32))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    casekit.errors.CasekitError: the key: a weak key (only 1 distinct byte value); it is ...
+    """
+    problem = None
+    if len(key) < KEY_BYTES:
+        problem = f"too short ({len(key)} bytes; a key has at least {KEY_BYTES})"
+    elif len(set(key)) < 16:
+        problem = f"only {len(set(key))} distinct byte value{'s' if len(set(key)) > 1 else ''}"
+    else:
+        period = next(
+            (p for p in range(1, len(key) // 2 + 1) if key == (key[:p] * len(key))[: len(key)]),
+            None,
+        )
+        if period is not None:
+            problem = f"the same {period} bytes repeated"
+    if problem:
+        raise CasekitError(f"{where}: a weak key ({problem}); it is refused. {_MAKE_ONE}")
+
+
 def read_key(path: str | Path) -> bytes:
-    """Read a key written by :func:`new_key` (64 hex digits)."""
+    """Read a key written by :func:`new_key` (64 hex digits), refusing a weak one."""
     p = Path(path)
     if not p.exists():
-        raise CasekitError(
-            f"--key-file {path}: no such key file. Make one with --new-key (keep it safe, apart "
-            "from the data: with the same key the pseudonyms are the same in every run)."
-        )
+        raise CasekitError(f"--key-file {path}: no such key file. {_MAKE_ONE}")
     text = p.read_text(encoding="utf-8", errors="replace").strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
-    if len(key) < 16:
+    if not key:
         raise CasekitError(
-            f"--key-file {path}: not a casekit key (expected at least 32 hex digits). Make one "
-            "with --new-key."
+            f"--key-file {path}: not a casekit key (expected {2 * KEY_BYTES} hex digits). "
+            + _MAKE_ONE
         )
+    check_key(key, f"--key-file {path}")
     return key
 
 
@@ -186,6 +225,47 @@ def _retained(tables: dict[str, pd.DataFrame], cutoff: dt.date, report: Report) 
                 tables[name] = frame[keep].reset_index(drop=True)
 
 
+def _identifiers(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, str], dict[str, None]]:
+    """Every ID (value -> kind) and every person named (in order) in ``tables``."""
+    ids: dict[str, str] = {}
+    people: dict[str, None] = {}
+    for frame in tables.values():
+        for column, kind in _ID_COLUMNS.items():
+            if column in frame.columns:
+                for value in frame[column].unique():
+                    if value:
+                        ids.setdefault(value, kind)
+    for table, column in _PEOPLE_COLUMNS:
+        frame = tables.get(table)
+        if frame is not None and column in frame.columns:
+            people.update((v, None) for v in frame[column].unique() if v)
+    return ids, people
+
+
+def _birth_column(column: str) -> bool:
+    """Whether a column's header names a date of birth (the contract's birth month is one)."""
+    return BIRTH_HEADER.search(column) is not None and column != "child_birth_month"
+
+
+def _birth_months(values: pd.Series, where: str, report: Report) -> pd.Series:
+    """Cut a birth-date column to months; a value that is not a date is removed and noted."""
+    months = {v: birth_month(v) for v in values.unique() if v}
+    out = values.map(lambda v: (months[v] or "") if v else "")
+    report.replaced[f"{where}: dates of birth cut to the month"] += int(
+        sum(1 for v in values if v and months[v])
+    )
+    unread = [i + 2 for i, v in enumerate(values) if v and months[v] is None]
+    if unread:
+        report.replaced[f"{where}: dates of birth not read as a date, removed"] += len(unread)
+        rows = ", ".join(map(str, unread[:10])) + (" …" if len(unread) > 10 else "")
+        report.notes.append(
+            f"{where}: {len(unread)} value(s) not read as a date of birth were removed (rows "
+            f"{rows}; header = row 1, blank rows not counted). Write them as YYYY-MM-DD or "
+            "DD/MM/YYYY and run again to keep their month."
+        )
+    return out
+
+
 def pseudonymise_tables(
     tables: dict[str, pd.DataFrame],
     key: bytes,
@@ -197,7 +277,9 @@ def pseudonymise_tables(
     """Pseudonymise canonical string tables (``Casebook.canonical()``); return them and a report.
 
     ``names_column`` is ``TABLE.COLUMN``: its values join ``names`` and the column is dropped.
+    A weak ``key`` is refused (:func:`check_key`).
     """
+    check_key(key)
     as_of = as_of or dt.date.today()
     report = Report(hashlib.sha256(key).hexdigest()[:12], retention_years, as_of)
     tables = {t: f.copy() for t, f in tables.items()}
@@ -212,84 +294,72 @@ def pseudonymise_tables(
         names += [v for v in tables[table][column].unique() if v]
         tables[table] = tables[table].drop(columns=[column])
         report.replaced[f"column {names_column} dropped (names)"] += 1
+    for table, frame in tables.items():  # before retention, so that notes give the rows read
+        for column in frame.columns:
+            if _birth_column(column):
+                frame[column] = _birth_months(frame[column], f"{table}.{column}", report)
+    every_id, everyone = _identifiers(tables)  # before retention: dropped IDs must go too
     if retention_years > 0:
         cutoff = as_of.replace(year=as_of.year - retention_years)
         _retained(tables, cutoff, report)
 
-    mapping: dict[str, str] = {}  # every case, child and worker id -> its pseudonym
-    people: dict[str, str] = {}  # whoever a *_by column names -> a pseudonym
-    whole: list[str] = []
-    for frame in tables.values():
-        for column, kind in _ID_COLUMNS.items():
-            if column in frame.columns:
-                for value in frame[column].unique():
-                    if value:
-                        mapping.setdefault(value, pseudonym(key, kind, value))
-    for table, column in _PEOPLE_COLUMNS:
-        frame = tables.get(table)
-        if frame is not None and column in frame.columns:
-            for value in frame[column].unique():
-                if value and value not in people:
-                    people[value] = mapping.get(value) or pseudonym(key, "person", value)
-                    if " " in value.strip():
-                        whole.append(value)  # perhaps a person's name: redact it from text
+    kept_ids, kept_people = _identifiers(tables)
+    mapping = {value: pseudonym(key, kind, value) for value, kind in kept_ids.items()}
+    people = {p: mapping.get(p) or pseudonym(key, "person", p) for p in kept_people}
     both = {**people, **mapping}
     if len(set(both.values())) < len(both):
         raise CasekitError("two different IDs share a pseudonym: use a new key (--new-key).")
+    # in free text: every ID, and every person named with a digit (a collar number, say)
+    in_text = {v: both.get(v, DROPPED) for v in [*every_id, *everyone] if v in every_id or (
+        any(c.isdigit() for c in v))}  # fmt: skip
+    ids = IdReplacer(in_text)
+    whole = [p for p in everyone if " " in p.strip()]  # perhaps a person's name: redact it
     pattern = _names_pattern(names, whole)
     contract_text = {
         (t.name, c.name) for t in TABLES.values() for c in t.columns if c.kind == "text"
     }
+    found: Counter[str] = Counter()
 
     def scrub(text: str, where: str) -> str:
         if not text:
             return text
+        text, swapped = ids.sub(text)
+        if swapped:
+            removed = sum(1 for r in swapped if r == DROPPED)
+            report.replaced[f"IDs quoted in free text ({where})"] += len(swapped) - removed
+            dropped = f"IDs of dropped records in free text ({where}) → {DROPPED}"
+            report.replaced[dropped] += removed
+        text, _ = scan(text, found)
         if pattern is not None:
             text, n = pattern.subn("[name]", text)
             report.replaced["names redacted from free text"] += n
-        text, n = _POSTCODE.subn(lambda m: f"{m.group(1).upper()} {m.group(2)}", text)
-        report.replaced["full postcodes in free text cut to the sector"] += n
-
-        def swap(m: re.Match[str]) -> str:
-            token = m.group(0)
-            if token in mapping:
-                report.replaced[f"IDs quoted in free text ({where})"] += 1
-                return mapping[token]
-            return token
-
-        return _TOKEN.sub(swap, text)
+        return text
 
     for table, frame in tables.items():
         for column in frame.columns:
             values = frame[column]
+            where = f"{table}.{column}"
             if column in _ID_COLUMNS or (table, column) in _PEOPLE_COLUMNS:
                 known = mapping if column in _ID_COLUMNS else people
                 hits = values.isin(known.keys())
                 report.replaced[f"{column} replaced by a pseudonym"] += int(hits.sum())
                 frame[column] = values.map(known).fillna(values)
-            elif BIRTH_HEADER.search(column) and column != (
-                "child_birth_month"
-            ):
-                parsed = pd.to_datetime(
-                    values.replace("", None), errors="coerce", format="mixed", dayfirst=True
-                )
-                frame[column] = parsed.dt.strftime("%Y-%m").fillna("")
-                report.replaced[f"{table}.{column}: dates of birth cut to the month"] += int(
-                    parsed.notna().sum()
-                )
+            elif _birth_column(column):
+                continue  # already cut to the month
             elif "postcode" in column.lower():
                 frame[column] = values.map(
                     lambda v: (
                         f"{m.group(1).upper()} {m.group(2)}"
-                        if (m := _POSTCODE.search(v))
+                        if (m := FULL_POSTCODE.search(v))
                         else v.strip().upper()
                     )
                 )
-                report.replaced[f"{table}.{column}: postcodes cut to the sector"] += int(
+                report.replaced[f"{where}: postcodes cut to the sector"] += int(
                     values.str.len().gt(0).sum()
                 )
             elif (table, column) in contract_text or column not in TABLES[table].column_names:
-                where = f"{table}.{column}"
                 frame[column] = [scrub(v, where) for v in values]
+    for kind in KINDS:
+        report.replaced[f"{kind.name} in free text → {kind.shown_as}"] += found[kind.name]
     report.replaced = Counter({k: v for k, v in report.replaced.items() if v})
     return tables, report

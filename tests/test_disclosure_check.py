@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -289,3 +290,42 @@ def test_a_review_suppressed_now_passes_where_the_old_one_failed(tmp_path):
         "old/first_assessment_wait.csv",
         "old/outcomes.csv",
     }
+@pytest.mark.parametrize(
+    ("note", "raw", "what"),
+    [
+        ("lives at sw1a 1aa now", "sw1a 1aa", "a full postcode"),  # lower case
+        ("lives at SW1A1AA now", "SW1A1AA", "a full postcode"),  # no space
+        ("pupil a12345678901z", "a12345678901z", "a UPN (unique pupil number)"),  # lower case
+        ("DOB 03/04/2010", "03/04/2010", "a date of birth"),
+        ("d.o.b. 3.4.10", "3.4.10", "a date of birth"),
+        ("born 2010-04-03 in Leeds", "2010-04-03", "a date of birth"),
+        ("date of birth: 3 April 2010", "3 April 2010", "a date of birth"),
+        ("call 07700 900123", "07700 900123", "a UK phone number"),
+        ("call +44 (0)20 7946 0958", "7946 0958", "a UK phone number"),
+        ("NHS 943-476-5919", "943-476-5919", "an NHS number"),
+    ],
+)
+def test_identifiers_in_any_case_and_dates_of_birth_in_text_are_found(note, raw, what):
+    findings = check_table(pd.DataFrame({"team": ["T1"], "note": [note]}), "t.csv")
+    assert [(f.row, f.column, f.detail.split(" looks like ")[-1]) for f in findings] == [
+        (2, "note", what)
+    ]
+    assert raw not in str(findings[0])  # reported masked
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "seen on 03/04/2024 and 2024-04-05 at 10:30",
+        "meeting on 3 April 2024; 12 referrals in year 10",
+        "943 476 5918 fails the NHS check digit",
+        "case C00149, worker W003, team T01, event E000001",
+    ],
+)
+def test_ordinary_dates_and_ids_are_not_identifiers(note):
+    assert looks_like_identifier(note) == []
+
+
+def test_a_date_of_birth_is_reported_without_any_of_its_digits():
+    (finding,) = check_table(pd.DataFrame({"note": ["DOB 03/04/2010"]}), "t.csv")
+    assert "**/**/****" in finding.detail and not re.search(r"\d", finding.detail)

@@ -261,7 +261,8 @@ def test_a_record_still_finds_its_judgements_after_pseudonymisation(store, saved
     from casekit.io import write_bundle
     from casekit.pseudonymise import pseudonymise_tables
 
-    tables, _ = pseudonymise_tables(store.casebook().canonical(), b"k" * 32, retention_years=0)
+    key = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
+    tables, _ = pseudonymise_tables(store.casebook().canonical(), key, retention_years=0)
     record = supervision_record(casekit.load(write_bundle(tables, tmp_path / "safe")), saved)
     assert record.judgements["safety_scale"].tolist() == ["7"]
     assert record.session["supervisor"] == record.judgements["judged_by"].item() != "Sam"
