@@ -9,6 +9,7 @@ write them atomically: a failed write leaves no half-written bundle behind.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import os
 import shutil
@@ -33,6 +34,7 @@ __all__ = [
     "cell_to_str",
     "read_bundle",
     "read_csv_table",
+    "read_csv_rows",
     "decode_bytes",
     "canonical",
     "write_bundle",
@@ -171,6 +173,9 @@ def cell_to_str(value: object) -> object:
 
 def read_csv_table(path: Path, table: str) -> RawTable:
     """Read one ``<table>.csv`` with every cell as text, whatever its encoding."""
+    from .workbooks import check_csv_size
+
+    check_csv_size(path)
     text, note = decode_bytes(path.read_bytes(), path.name)
     try:
         frame = pd.read_csv(
@@ -188,6 +193,27 @@ def read_csv_table(path: Path, table: str) -> RawTable:
             "character or a row with more commas than the header."
         ) from None
     return RawTable(table, clean_frame(frame, 2), path.name, notes=[note] if note else [])
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """Read a CSV file's rows as lists of text (rows may be ragged), whatever its encoding.
+
+    Refuses a file over the CSV size limit (:class:`casekit.workbooks.Limits`) and explains a
+    malformed one by its line, such as a field longer than Python's CSV field limit.
+    """
+    from .workbooks import check_csv_size
+
+    check_csv_size(path)
+    text, _ = decode_bytes(path.read_bytes(), path.name)
+    reader = csv.reader(StringIO(text))
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as exc:
+        raise CasekitError(
+            f"{path.name}, line {reader.line_num}: is not well-formed CSV ({exc}; a field holds "
+            f"at most {csv.field_size_limit():,} characters). Check for a stray quote character "
+            "that runs on past the end of its field."
+        ) from None
 
 
 def _known_table(name: str) -> str | None:
@@ -233,36 +259,28 @@ def _ignored(source: str, sheet: str | None) -> Problem:
 
 
 def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    from openpyxl import load_workbook
+    from .workbooks import read_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise CasekitError(
-            f"{path.name}: cannot be opened as an .xlsx workbook ({exc}). Save it from Excel as "
-            "'Excel Workbook (*.xlsx)'."
-        ) from None
     raws: dict[str, RawTable] = {}
     notes: list[Problem] = []
-    try:
-        for sheet in book.worksheets:
-            table = _known_table(sheet.title)
-            if table is None:
-                notes.append(_ignored(path.name, sheet.title))
-                continue
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                frame = pd.DataFrame()
-            else:
-                width = len(header)
-                data = [[cell_to_str(v) for v in row[:width]] for row in rows]
-                names = [str(h).strip() if h is not None else "" for h in header]
-                frame = pd.DataFrame(data, columns=names, dtype=object)
-                frame = frame.loc[:, [n != "" for n in names]]
-            raws[table] = RawTable(table, clean_frame(frame, 2), path.name, sheet=sheet.title)
-    finally:
-        book.close()
+    for sheet in read_workbook(path, wanted=lambda title: _known_table(title) is not None):
+        table = _known_table(sheet.title)
+        if table is None or sheet.rows is None:
+            notes.append(_ignored(path.name, sheet.title))
+            continue
+        if not sheet.rows:
+            frame = pd.DataFrame()
+        else:
+            header, *rows = sheet.rows
+            width = len(header)
+            data = [[cell_to_str(v) for v in row[:width]] for row in rows]
+            for cells in data:  # trailing empty cells are not read: pad to the header
+                if len(cells) < width:
+                    cells.extend([np.nan] * (width - len(cells)))
+            names = [str(h).strip() if h is not None else "" for h in header]
+            frame = pd.DataFrame(data, columns=names, dtype=object)
+            frame = frame.loc[:, [n != "" for n in names]]
+        raws[table] = RawTable(table, clean_frame(frame, 2), path.name, sheet=sheet.title)
     return raws, notes
 
 
