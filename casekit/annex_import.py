@@ -84,7 +84,9 @@ def load_annex_mapping(path: str | Path | None) -> AnnexMapping:
     """Read a mapping file (YAML), checking every target; None gives the defaults."""
     if path is None:
         return AnnexMapping()
-    data = read_mapping_file(path, ("sheets", "headers", "values", "defaults"), f"--map {path}")
+    data = read_mapping_file(
+        path, ("sheets", "headers", "values", "defaults"), f"--map {path}", nested=("values",)
+    )
     fields = {f for a in LISTS.values() for f in a.fields} | set(COMMON)
     m = AnnexMapping()
     for sheet, number in (data.get("sheets") or {}).items():

@@ -63,7 +63,9 @@ def load_extract_mapping(path: str | Path | None) -> ExtractMapping:
     m = ExtractMapping()
     if path is None:
         return m
-    data = read_mapping_file(path, ("tables", "headers", "values"), f"--map {path}")
+    data = read_mapping_file(
+        path, ("tables", "headers", "values"), f"--map {path}", nested=("headers", "values")
+    )
     for name, table in (data.get("tables") or {}).items():
         if table not in TABLES:
             raise CasekitError(f"--map {path}: tables: {name!r} -> {table!r}, not a table.")

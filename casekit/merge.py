@@ -219,7 +219,7 @@ def load_mapping(path: Path | None) -> Mapping:
     """
     if path is None:
         return Mapping()
-    data = read_mapping_file(path, ("columns", "values"), str(path))
+    data = read_mapping_file(path, ("columns", "values"), str(path), nested=("values",))
     known = set(TABLES["events"].column_names) | {"time"}
     columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
     for header, target in columns.items():
