@@ -236,9 +236,15 @@ class Store:
         self.engine = _sqlite_engine(url, readonly) if is_sqlite else sa.create_engine(url)
         self._meta, self._tables, self._history = _schema()
         try:
-            self._check_is_store()
             if readonly:
+                self._check_is_store(self.engine, strict=True)
                 return
+            if is_sqlite and Path(url.removeprefix("sqlite:///")).is_file():
+                probe = _sqlite_engine(url, readonly=True)  # look before writing anything
+                try:
+                    self._check_is_store(probe, strict=False)
+                finally:
+                    probe.dispose()
             self._meta.create_all(self.engine)
             with self.engine.begin() as conn:
                 meta = self._meta.tables["_meta"]
@@ -259,30 +265,30 @@ class Store:
             self.engine.dispose()
             raise
 
-    def _check_is_store(self) -> None:
-        """Refuse a database that is not a casebook store (a read-only one must be complete).
+    def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
+        """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
 
         A new, empty file becomes a store when opened for writing; any other database is
         never written into.
         """
-        names = set(sa.inspect(self.engine).get_table_names())
+        names = set(sa.inspect(engine).get_table_names())
         label = self.url.removeprefix("sqlite:///")
-        if "_meta" not in names and (names or self.readonly):
+        if "_meta" not in names and (names or strict):
             empty = "it is empty" if not names else "it holds other tables"
             raise CasekitError(
                 f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
                 "by 'casekit import BUNDLE --into STORE' or casekit.open()."
             )
         missing = [t for t in self._meta.tables if t not in names]
-        if self.readonly and missing:
+        if strict and missing:
             raise CasekitError(
                 f"{label}: is an incomplete casebook store (no {', '.join(missing)} table); "
                 "open it once with write access to bring it up to date, or restore it from "
                 "a backup."
             )
-        if self.readonly:
+        if strict:
             meta = self._meta.tables["_meta"]
-            with self.engine.connect() as conn:
+            with engine.connect() as conn:
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()

@@ -232,6 +232,9 @@ def read_workbook(
 
 
 def _first_line(exc: BaseException) -> str:
+    """Say what went wrong: the first line of the innermost cause (openpyxl wraps them)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
 
