@@ -89,7 +89,9 @@ def _sqlite_engine(url: str, readonly: bool = False) -> sa.Engine:
             flags += "&immutable=1"  # no -wal/-shm can be made there, and nobody writes
         uri = f"{path.as_uri()}?{flags}"
         engine = sa.create_engine(
-            "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=60)
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False),
+            poolclass=sa.pool.QueuePool,  # as for a file, not the one-connection pool of memory
         )
     else:
         engine = sa.create_engine(url, connect_args={"timeout": 60})

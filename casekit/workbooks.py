@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -53,7 +53,7 @@ class Limits:
 
     rows: int = 1_000_000
     columns: int = 500
-    cells: int = 2_000_000
+    cells: int = 10_000_000
     unzipped_mb: int = 500
     max_ratio: int = 250
     csv_mb: int = 500
@@ -187,12 +187,13 @@ def read_workbook(
     path: str | Path,
     wanted: Callable[[str], bool] | None = None,
     limits: Limits | None = None,
-) -> list[Sheet]:
-    """Read a workbook's sheets (those ``wanted`` by title), refusing one beyond the limits.
+) -> Iterator[Sheet]:
+    """Read a workbook's sheets one by one (those ``wanted`` by title), within the limits.
 
-    Cell values are as openpyxl gives them (strings, numbers, booleans, datetimes; formulas
-    as their cached values). Every problem, from a damaged zip to a sheet beyond the limits,
-    is a :class:`CasekitError` naming the file and the sheet.
+    Yields each sheet as it is read, so a caller can turn one into a table before the next
+    is read. Cell values are as openpyxl gives them (strings, numbers, booleans, datetimes;
+    formulas as their cached values). Every problem, from a damaged zip to a sheet beyond the
+    limits, is a :class:`CasekitError` naming the file and the sheet.
     """
     from openpyxl import load_workbook
 
@@ -208,17 +209,16 @@ def read_workbook(
         raise CasekitError(
             f"{name}: cannot be opened as an .xlsx workbook ({_first_line(exc)}). {_RESAVE}."
         ) from None
-    sheets: list[Sheet] = []
     budget = [0]
     try:
         for ws in book.worksheets:
             title = str(ws.title)
             if wanted is not None and not wanted(title):
-                sheets.append(Sheet(title, None))
+                yield Sheet(title, None)
                 continue
             where = f"{name}, sheet {title!r}"
             try:
-                sheets.append(Sheet(title, _read_rows(ws, where, limits, budget)))
+                rows = _read_rows(ws, where, limits, budget)
             except CasekitError:
                 raise
             except Exception as exc:  # a damaged part: bad XML, a broken zip stream, bad values
@@ -226,9 +226,10 @@ def read_workbook(
                     f"{where}: cannot be read ({_first_line(exc)}); the file is damaged. "
                     f"{_RESAVE}."
                 ) from None
+            yield Sheet(title, rows)
+            del rows
     finally:
         book.close()
-    return sheets
 
 
 def _first_line(exc: BaseException) -> str:

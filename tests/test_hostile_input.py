@@ -242,7 +242,7 @@ def test_openpyxl_parses_with_defusedxml():
 def test_entity_bomb_is_refused_by_defusedxml(tmp_path):
     path = entity_bomb(tmp_path / "laughs.xlsx")
     with pytest.raises(CasekitError, match=r"laughs.xlsx: cannot be .*EntitiesForbidden"):
-        read_workbook(path)
+        list(read_workbook(path))
 
 
 # --- limits: defaults, keyword, environment -----------------------------------------------------
@@ -259,26 +259,26 @@ def plain_rows(n: int, width: int = 2) -> str:
 
 def test_limits_are_set_by_keyword_or_environment(tmp_path, monkeypatch):
     path = build_xlsx(tmp_path / "ten.xlsx", {"events": sheet_xml(plain_rows(10, 3))})
-    assert len(read_workbook(path)[0].rows) == 10  # well within the defaults
+    assert len(next(read_workbook(path)).rows) == 10  # well within the defaults
     with pytest.raises(CasekitError, match=r"ten.xlsx, sheet 'events': has data in row 6, more"):
-        read_workbook(path, limits=Limits(rows=5))
+        list(read_workbook(path, limits=Limits(rows=5)))
     with pytest.raises(CasekitError, match=r"column 3, more than the limit of 2 columns"):
-        read_workbook(path, limits=Limits(columns=2))
+        list(read_workbook(path, limits=Limits(columns=2)))
     with pytest.raises(CasekitError, match=r"more than the limit of 20 cells \(reached at row 7"):
-        read_workbook(path, limits=Limits(cells=20))
+        list(read_workbook(path, limits=Limits(cells=20)))
     monkeypatch.setenv("CASEKIT_MAX_ROWS", "9")
     with pytest.raises(CasekitError, match="CASEKIT_MAX_ROWS"):
-        read_workbook(path)
+        list(read_workbook(path))
     monkeypatch.setenv("CASEKIT_MAX_ROWS", "1,000")
-    assert len(read_workbook(path)[0].rows) == 10
+    assert len(next(read_workbook(path)).rows) == 10
     monkeypatch.setenv("CASEKIT_MAX_ROWS", "lots")
     with pytest.raises(CasekitError, match="CASEKIT_MAX_ROWS='lots': a limit is a whole number"):
-        read_workbook(path)
+        list(read_workbook(path))
     monkeypatch.delenv("CASEKIT_MAX_ROWS")
     monkeypatch.setenv("CASEKIT_MAX_UNZIPPED_MB", "1")
     zip_bomb(tmp_path / "big.xlsx")
     with pytest.raises(CasekitError, match=r"big.xlsx: unzips to 38 MB, more than the limit of 1"):
-        read_workbook(tmp_path / "big.xlsx")
+        list(read_workbook(tmp_path / "big.xlsx"))
 
 
 def test_trailing_empty_cells_and_rows_cost_nothing(tmp_path):
