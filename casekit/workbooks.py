@@ -38,6 +38,9 @@ ENVIRONMENT = {
 }
 """The environment variable that sets each limit (a whole number)."""
 
+EXCEL_COLUMNS = 16_384
+"""Excel's last column (XFD): no row of a real workbook holds more cells."""
+
 _RESAVE = "Open it in Excel and save it again as 'Excel Workbook (*.xlsx)'"
 
 
@@ -55,7 +58,7 @@ class Limits:
     columns: int = 500
     cells: int = 10_000_000
     unzipped_mb: int = 500
-    max_ratio: int = 250
+    max_ratio: int = 100
     csv_mb: int = 500
 
     @classmethod
@@ -143,7 +146,7 @@ def _read_rows(sheet: object, where: str, limits: Limits, budget: list[int]) -> 
         )
     rows: list[tuple] = []
     book = sheet.parent
-    with sheet._get_source() as source:  # openpyxl's own streaming parser, without its padding
+    with sheet._get_source() as source:  # openpyxl's own cell parser, without its padding
         parser = WorkSheetParser(
             source,
             sheet._shared_strings,
@@ -152,7 +155,7 @@ def _read_rows(sheet: object, where: str, limits: Limits, budget: list[int]) -> 
             date_formats=book._date_formats,
             timedelta_formats=book._timedelta_formats,
         )
-        for number, cells in parser.parse():
+        for number, cells in _parsed_rows(source, parser, where):
             filled = [c for c in cells if not _blank(c["value"])]
             if not filled:
                 continue  # an empty row costs nothing, wherever it is
@@ -181,6 +184,34 @@ def _read_rows(sheet: object, where: str, limits: Limits, budget: list[int]) -> 
                 values[c["column"] - 1] = c["value"]
             rows.append(tuple(values))
     return rows
+
+
+def _parsed_rows(source: object, parser: object, where: str) -> Iterator[tuple[int, list]]:
+    """Yield (row number, cells) as openpyxl parses them, refusing a row of too many cells.
+
+    openpyxl builds each row's XML before reading it, so a row of millions of empty cells
+    would fill memory before any limit could count them; here they are counted as they open.
+    An Excel sheet has at most 16,384 columns, so no real row holds more cells than that.
+    """
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse  # defusedxml's, when it is installed
+
+    row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
+    in_row = 0
+    for event, element in iterparse(source, events=("start", "end")):
+        if event == "start":
+            if element.tag == cell_tag:
+                in_row += 1
+                if in_row > EXCEL_COLUMNS:
+                    raise CasekitError(
+                        f"{where}: a row holds more than {EXCEL_COLUMNS:,} cells, more than any "
+                        f"Excel sheet can; the file is damaged or was made to harm. {_RESAVE}."
+                    )
+            elif element.tag == row_tag:
+                in_row = 0
+        elif element.tag == row_tag:
+            yield parser.parse_row(element)
+            element.clear()
 
 
 def read_workbook(

@@ -108,6 +108,8 @@ XFD_UNDECLARED = sheet_xml(
     f'<row r="1">{cell("A1", "event_id")}</row><row r="1048576">{cell("A1048576", "E1")}</row>'
 )
 WIDE_UNDECLARED = sheet_xml(f'<row r="1">{cell("A1", "event_id")}{cell("XFD1", "x")}</row>')
+# A row of more cell elements than Excel has columns: refused as they open, before they are built.
+CROWDED_ROW = sheet_xml(f'<row r="1">{cell("A1", "event_id")}{"<c/>" * 20_000}</row>')
 
 
 def hostile_workbook(path: Path, xml: str) -> Path:
@@ -155,6 +157,7 @@ HOSTILE_XLSX = {
     "xfd": (lambda p: hostile_workbook(p, XFD), "declares 1,048,576 rows"),
     "xfd-undeclared": (lambda p: hostile_workbook(p, XFD_UNDECLARED), "row 1,048,576"),
     "wide-undeclared": (lambda p: hostile_workbook(p, WIDE_UNDECLARED), "column 16,384"),
+    "crowded-row": (lambda p: hostile_workbook(p, CROWDED_ROW), "more than 16,384 cells"),
     "zip-bomb": (zip_bomb, "compressed"),
     "entity-bomb": (entity_bomb, "EntitiesForbidden"),
     "truncated": (truncated, "cannot be opened as an .xlsx workbook"),
