@@ -190,7 +190,7 @@ def _parsed_rows(source: object, parser: object, where: str) -> Iterator[tuple[i
     """Yield (row number, cells) as openpyxl parses them, refusing a row of too many cells.
 
     openpyxl builds each row's XML before reading it, so a row of millions of empty cells
-    would fill memory before any limit could count them; here they are counted as they open.
+    would fill memory before any limit could count them; here they are counted as they close.
     An Excel sheet has at most 16,384 columns, so no real row holds more cells than that.
     """
     from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -198,18 +198,17 @@ def _parsed_rows(source: object, parser: object, where: str) -> Iterator[tuple[i
 
     row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
     in_row = 0
-    for event, element in iterparse(source, events=("start", "end")):
-        if event == "start":
-            if element.tag == cell_tag:
-                in_row += 1
-                if in_row > EXCEL_COLUMNS:
-                    raise CasekitError(
-                        f"{where}: a row holds more than {EXCEL_COLUMNS:,} cells, more than any "
-                        f"Excel sheet can; the file is damaged or was made to harm. {_RESAVE}."
-                    )
-            elif element.tag == row_tag:
-                in_row = 0
-        elif element.tag == row_tag:
+    for _, element in iterparse(source):  # each element as it closes: a cell before its row
+        tag = element.tag
+        if tag == cell_tag:
+            in_row += 1
+            if in_row > EXCEL_COLUMNS:
+                raise CasekitError(
+                    f"{where}: a row holds more than {EXCEL_COLUMNS:,} cells, more than any "
+                    f"Excel sheet can; the file is damaged or was made to harm. {_RESAVE}."
+                )
+        elif tag == row_tag:
+            in_row = 0
             yield parser.parse_row(element)
             element.clear()
 
