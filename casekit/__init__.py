@@ -22,12 +22,15 @@ validate = validate_path
 
 
 def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
-    path_or_url: str | Path, user: str | None = None, create: bool = True
+    path_or_url: str | Path,
+    user: str | None = None,
+    create: bool = True,
+    readonly: bool | None = None,
 ) -> Store:
     """Open (or create) a casebook store; see :func:`casekit.store.open_store`."""
     from .store import open_store
 
-    return open_store(path_or_url, user=user, create=create)
+    return open_store(path_or_url, user=user, create=create, readonly=readonly)
 
 
 def __getattr__(name: str) -> Any:

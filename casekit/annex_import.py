@@ -84,7 +84,9 @@ def load_annex_mapping(path: str | Path | None) -> AnnexMapping:
     """Read a mapping file (YAML), checking every target; None gives the defaults."""
     if path is None:
         return AnnexMapping()
-    data = read_mapping_file(path, ("sheets", "headers", "values", "defaults"), f"--map {path}")
+    data = read_mapping_file(
+        path, ("sheets", "headers", "values", "defaults"), f"--map {path}", nested=("values",)
+    )
     fields = {f for a in LISTS.values() for f in a.fields} | set(COMMON)
     m = AnnexMapping()
     for sheet, number in (data.get("sheets") or {}).items():
@@ -223,31 +225,31 @@ def _read_sheet(rows: list[tuple], number: int, sheet: str, mapping: AnnexMappin
 def read_annex_workbook(path: str | Path, mapping: AnnexMapping,
                         matching: Matching) -> dict[int, list[_Row]]:  # fmt: skip
     """Read the lists casekit uses from an Annex A workbook, row by row."""
-    from openpyxl import load_workbook
+    from .workbooks import read_workbook
 
     p = Path(path)
     if not p.exists():
         raise CasekitError(f"{path}: no such workbook. Check the path.")
-    try:
-        book = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or wrong file
-        raise CasekitError(f"{p.name}: cannot be opened as an .xlsx workbook ({exc}).") from None
     lists: dict[int, list[_Row]] = {}
-    try:
-        for sheet in book.worksheets:
-            number = mapping.sheets.get(sheet.title) or list_number(sheet.title)
-            if number not in LISTS:
-                matching.notes.append(f"sheet {sheet.title!r}: not one of the lists casekit reads.")
-                continue
-            if number in lists:
-                matching.notes.append(
-                    f"sheet {sheet.title!r}: a second sheet for list {number}; it was not read."
-                )
-                continue
-            rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
-            lists[number] = _read_sheet(rows, number, sheet.title, mapping, matching)
-    finally:
-        book.close()
+    chosen: set[int] = set()
+
+    def wanted(title: str) -> bool:  # read each list's first sheet only
+        number = mapping.sheets.get(title) or list_number(title)
+        if number not in LISTS or number in chosen:
+            return False
+        chosen.add(number)
+        return True
+
+    for sheet in read_workbook(p, wanted):
+        number = mapping.sheets.get(sheet.title) or list_number(sheet.title)
+        if number not in LISTS:
+            matching.notes.append(f"sheet {sheet.title!r}: not one of the lists casekit reads.")
+        elif sheet.rows is None:
+            matching.notes.append(
+                f"sheet {sheet.title!r}: a second sheet for list {number}; it was not read."
+            )
+        else:
+            lists[number] = _read_sheet(sheet.rows, number, sheet.title, mapping, matching)
     if not lists:
         raise CasekitError(
             f"{p.name}: no sheet holds list 1, 3, 4, 5, 6 or 7. Name the sheets in the "

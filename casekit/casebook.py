@@ -132,11 +132,13 @@ def load(path: str | Path, today: dt.date | None = None) -> Casebook:
     if "://" in text:
         from .store import open_store
 
-        return open_store(text, create=False).casebook(today=today)
+        with open_store(text, create=False, readonly=True) as store:
+            return store.casebook(today=today)
     path = Path(path)
     if bundle_form(path) == "store":
         from .store import open_store
 
-        return open_store(path, create=False).casebook(today=today)
+        with open_store(path, create=False, readonly=True) as store:  # reading never writes
+            return store.casebook(today=today)
     raws, notes = read_bundle(path)
     return from_raw(raws, path.name or str(path), notes, today)

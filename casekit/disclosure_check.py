@@ -36,7 +36,9 @@ import pandas as pd
 from .disclosure import SUPPRESSED, Publication
 from .errors import CasekitError
 from .identifiers import BIRTH_HEADER, scan
+from .io import cell_to_str
 from .review_links import HEADLINE, MARGINS, row_labels
+from .workbooks import check_csv_size, read_workbook
 
 __all__ = ["Finding", "check_path", "check_table", "looks_like_identifier", "SUFFIXES"]
 
@@ -184,13 +186,30 @@ def check_table(
     return sorted(findings, key=lambda f: (f.row or 0, order.get(f.column or "", 0)))
 
 
+def _sheet_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
+    """Make a sheet's rows a frame of text: the first row is the header, every cell is kept."""
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(r) for r in rows)
+    names: list[str] = []
+    for i in range(width):
+        name = cell_to_str(rows[0][i]) if i < len(rows[0]) else None
+        name = name if isinstance(name, str) and name.strip() else f"Unnamed: {i}"
+        while name in names:  # a repeated header would make two columns one
+            name += f".{i}"
+        names.append(name)
+    data = [[cell_to_str(v) for v in r] + [""] * (width - len(r)) for r in rows[1:]]
+    return pd.DataFrame(data, columns=names, dtype=object).fillna("")
+
+
 def _tables(path: Path) -> Iterator[tuple[str | None, pd.DataFrame]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        check_csv_size(path)
         yield None, pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        for sheet, frame in pd.read_excel(path, sheet_name=None, dtype=str).items():
-            yield f"sheet {sheet}", frame
+        for sheet in read_workbook(path):
+            yield f"sheet {sheet.title}", _sheet_frame(sheet.rows or [])
     else:
         text = path.read_text(encoding="utf-8", errors="replace")
         if "<table" not in text.lower():
@@ -332,7 +351,7 @@ def check_path(path: str | Path, ignore: Iterable[str] = ()) -> tuple[list[Findi
                 findings += check_table(frame, name, sheet, ignore)
                 group = f.parent if f.suffix.lower() == ".csv" else f
                 groups.setdefault(group, []).append(_Published(name, sheet, f, frame))
-        except (ValueError, OSError, KeyError) as exc:  # unreadable: say so, do not pass it
+        except (CasekitError, ValueError, OSError, KeyError) as exc:  # unreadable: say so
             findings.append(
                 Finding(name, None, None, None, "unreadable", str(exc).splitlines()[0],
                         "check the file by hand, or remove it from what leaves the team")

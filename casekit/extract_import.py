@@ -20,9 +20,7 @@ and listed there with the reason. The mapping file::
 
 from __future__ import annotations
 
-import csv
 import difflib
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +29,7 @@ from .annex_a import header_key
 from .annex_import import Matching
 from .contract import TABLES
 from .errors import CasekitError
-from .io import RawTable, canonical, decode_bytes, read_mapping_file
+from .io import RawTable, canonical, read_csv_rows, read_mapping_file
 from .merge import parse_agency_date
 from .validation import check_tables, did_you_mean
 
@@ -65,7 +63,9 @@ def load_extract_mapping(path: str | Path | None) -> ExtractMapping:
     m = ExtractMapping()
     if path is None:
         return m
-    data = read_mapping_file(path, ("tables", "headers", "values"), f"--map {path}")
+    data = read_mapping_file(
+        path, ("tables", "headers", "values"), f"--map {path}", nested=("headers", "values")
+    )
     for name, table in (data.get("tables") or {}).items():
         if table not in TABLES:
             raise CasekitError(f"--map {path}: tables: {name!r} -> {table!r}, not a table.")
@@ -103,22 +103,11 @@ def _sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
         raise CasekitError(f"{path}: no such file. Check the path.")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text, problem = decode_bytes(path.read_bytes(), path.name)
-        if problem is not None and problem.severity == "error":
-            raise CasekitError(str(problem))
-        return [(path.name, [list(r) for r in csv.reader(StringIO(text))])]
+        return [(path.name, read_csv_rows(path))]
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        from .workbooks import read_workbook
 
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise CasekitError(f"{path.name}: cannot be opened as a workbook ({exc}).") from None
-        try:
-            return [(s.title, [list(r) for r in s.iter_rows(values_only=True)])
-                    for s in book.worksheets]  # fmt: skip
-        finally:
-            book.close()
+        return [(s.title, [list(r) for r in s.rows or []]) for s in read_workbook(path)]
     raise CasekitError(f"{path.name}: an extract is a .csv or .xlsx file.")
 
 

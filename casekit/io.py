@@ -9,6 +9,7 @@ write them atomically: a failed write leaves no half-written bundle behind.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import os
 import shutil
@@ -42,6 +43,7 @@ __all__ = [
     "cell_to_str",
     "read_bundle",
     "read_csv_table",
+    "read_csv_rows",
     "decode_bytes",
     "canonical",
     "write_bundle",
@@ -180,6 +182,9 @@ def cell_to_str(value: object) -> object:
 
 def read_csv_table(path: Path, table: str) -> RawTable:
     """Read one ``<table>.csv`` with every cell as text, whatever its encoding."""
+    from .workbooks import check_csv_size
+
+    check_csv_size(path)
     text, note = decode_bytes(path.read_bytes(), path.name)
     try:
         frame = pd.read_csv(
@@ -197,6 +202,27 @@ def read_csv_table(path: Path, table: str) -> RawTable:
             "character or a row with more commas than the header."
         ) from None
     return RawTable(table, clean_frame(frame, 2), path.name, notes=[note] if note else [])
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """Read a CSV file's rows as lists of text (rows may be ragged), whatever its encoding.
+
+    Refuses a file over the CSV size limit (:class:`casekit.workbooks.Limits`) and explains a
+    malformed one by its line, such as a field longer than Python's CSV field limit.
+    """
+    from .workbooks import check_csv_size
+
+    check_csv_size(path)
+    text, _ = decode_bytes(path.read_bytes(), path.name)
+    reader = csv.reader(StringIO(text))
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as exc:
+        raise CasekitError(
+            f"{path.name}, line {reader.line_num}: is not well-formed CSV ({exc}; a field holds "
+            f"at most {csv.field_size_limit():,} characters). Check for a stray quote character "
+            "that runs on past the end of its field."
+        ) from None
 
 
 def _known_table(name: str) -> str | None:
@@ -242,36 +268,28 @@ def _ignored(source: str, sheet: str | None) -> Problem:
 
 
 def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    from openpyxl import load_workbook
+    from .workbooks import read_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise CasekitError(
-            f"{path.name}: cannot be opened as an .xlsx workbook ({exc}). Save it from Excel as "
-            "'Excel Workbook (*.xlsx)'."
-        ) from None
     raws: dict[str, RawTable] = {}
     notes: list[Problem] = []
-    try:
-        for sheet in book.worksheets:
-            table = _known_table(sheet.title)
-            if table is None:
-                notes.append(_ignored(path.name, sheet.title))
-                continue
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                frame = pd.DataFrame()
-            else:
-                width = len(header)
-                data = [[cell_to_str(v) for v in row[:width]] for row in rows]
-                names = [str(h).strip() if h is not None else "" for h in header]
-                frame = pd.DataFrame(data, columns=names, dtype=object)
-                frame = frame.loc[:, [n != "" for n in names]]
-            raws[table] = RawTable(table, clean_frame(frame, 2), path.name, sheet=sheet.title)
-    finally:
-        book.close()
+    for sheet in read_workbook(path, wanted=lambda title: _known_table(title) is not None):
+        table = _known_table(sheet.title)
+        if table is None or sheet.rows is None:
+            notes.append(_ignored(path.name, sheet.title))
+            continue
+        if not sheet.rows:
+            frame = pd.DataFrame()
+        else:
+            header, *rows = sheet.rows
+            width = len(header)
+            data = [[cell_to_str(v) for v in row[:width]] for row in rows]
+            for cells in data:  # trailing empty cells are not read: pad to the header
+                if len(cells) < width:
+                    cells.extend([np.nan] * (width - len(cells)))
+            names = [str(h).strip() if h is not None else "" for h in header]
+            frame = pd.DataFrame(data, columns=names, dtype=object)
+            frame = frame.loc[:, [n != "" for n in names]]
+        raws[table] = RawTable(table, clean_frame(frame, 2), path.name, sheet=sheet.title)
     return raws, notes
 
 
@@ -473,24 +491,145 @@ def write_bundle(
     return out
 
 
-def read_mapping_file(path: str | Path, sections: tuple[str, ...], label: str) -> dict:
+MAPPING_MAX_BYTES = 1_000_000
+"""The largest mapping file read (a real one is a few kilobytes)."""
+MAPPING_MAX_DEPTH = 20
+"""How deeply a mapping file may nest (a real one nests three levels)."""
+
+
+def read_mapping_file(
+    path: str | Path, sections: tuple[str, ...], label: str, nested: tuple[str, ...] = ()
+) -> dict:
     """Read a YAML mapping file whose top level holds only ``sections``; explain what is wrong.
 
-    ``label`` names the file in messages (``--map mapping.yml``, say).
+    ``label`` names the file in messages (``--map mapping.yml``, say). Each section is a
+    mapping of plain values; a section in ``nested`` is a mapping of such mappings. Refused,
+    with the file and line: a file over 1 MB or not UTF-8, anchors and aliases (``&a``/``*a``,
+    the "billion laughs"), nesting deeper than 20 levels, and a section of the wrong shape.
     """
     import yaml
 
+    path = Path(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        with path.open("rb") as fh:
+            data = fh.read(MAPPING_MAX_BYTES + 1)
     except FileNotFoundError:
         raise CasekitError(f"{label}: no such mapping file.") from None
-    except yaml.YAMLError as exc:
-        raise CasekitError(f"{label}: is not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or set(data) - set(sections):
-        names = [f"'{s}:'" for s in sections]
-        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-        count = {1: "one section", 2: "two sections", 3: "three sections", 4: "four sections"}.get(
-            len(names), f"{len(names)} sections"
+    except OSError as exc:
+        raise CasekitError(f"{label}: cannot be read ({exc.strerror}).") from None
+    if len(data) > MAPPING_MAX_BYTES:
+        raise CasekitError(
+            f"{label}: is larger than {MAPPING_MAX_BYTES:,} bytes; a mapping file is a few "
+            "lines of YAML. Check that --map names the mapping file, not a data file."
         )
-        raise CasekitError(f"{label}: a mapping file has {count}, {listed}.")
-    return data
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CasekitError(
+            f"{label}, line {line}: is not UTF-8 text (byte {exc.start}); save the mapping "
+            "file with UTF-8 encoding in your editor."
+        ) from None
+    try:
+        _check_yaml_events(text, label)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                _check_sections(node, sections, nested, label)
+            mapping = (loader.construct_document(node) if node is not None else None) or {}
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise CasekitError(f"{label}: is not valid YAML ({' '.join(str(exc).split())}).") from None
+    return mapping
+
+
+def _check_yaml_events(text: str, label: str) -> None:
+    """Refuse anchors, aliases and deep nesting, scanning YAML events before building anything."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise CasekitError(
+                f"{label}, line {line}: uses a YAML anchor or alias (&name or *name); a mapping "
+                "file does not need them, so they are refused. Write each value out in full."
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAPPING_MAX_DEPTH:
+                raise CasekitError(
+                    f"{label}, line {line}: nests more than {MAPPING_MAX_DEPTH} levels deep; a "
+                    "mapping file has sections of 'header: target' lines, two levels at most."
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_sections(
+    node: object, sections: tuple[str, ...], nested: tuple[str, ...], label: str
+) -> None:
+    """Check a mapping file's shape: known sections, each a mapping of plain values."""
+    import yaml
+
+    def at(n: yaml.Node) -> str:
+        return f"{label}, line {n.start_mark.line + 1}"
+
+    def kind(n: yaml.Node) -> str:
+        return "a list" if isinstance(n, yaml.SequenceNode) else "a mapping"
+
+    names = [f"'{s}:'" for s in sections]
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    count = {1: "one section", 2: "two sections", 3: "three sections", 4: "four sections"}.get(
+        len(names), f"{len(names)} sections"
+    )
+    shape = f"a mapping file has {count}, {listed}"
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        return
+    if not isinstance(node, yaml.MappingNode):
+        what = "a single value" if isinstance(node, yaml.ScalarNode) else kind(node)
+        raise CasekitError(f"{at(node)}: is {what}; {shape}.")
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value not in sections:
+            raise CasekitError(f"{at(key)}: {shape}.")
+        section = key.value
+        if isinstance(value, yaml.ScalarNode):
+            if value.tag == "tag:yaml.org,2002:null":
+                continue
+            raise CasekitError(
+                f"{at(value)}: '{section}:' holds a single value; it must hold 'name: value' "
+                "lines, indented under it."
+            )
+        if not isinstance(value, yaml.MappingNode):
+            raise CasekitError(
+                f"{at(value)}: '{section}:' holds a list; it must hold 'name: value' lines "
+                "(a mapping), not '- item' lines."
+            )
+        for inner_key, inner in value.value:
+            if not isinstance(inner_key, yaml.ScalarNode):
+                raise CasekitError(
+                    f"{at(inner_key)}: '{section}:' has {kind(inner_key)} as a name; a name is "
+                    "plain text."
+                )
+            if section in nested:
+                if isinstance(inner, yaml.MappingNode) or (
+                    isinstance(inner, yaml.ScalarNode) and inner.tag == "tag:yaml.org,2002:null"
+                ):
+                    for k, v in getattr(inner, "value", None) or []:
+                        if not isinstance(k, yaml.ScalarNode) or not isinstance(v, yaml.ScalarNode):
+                            raise CasekitError(
+                                f"{at(v)}: under '{section}: {inner_key.value}:', each line is "
+                                "'value: target', plain text on both sides."
+                            )
+                    continue
+                raise CasekitError(
+                    f"{at(inner)}: '{section}: {inner_key.value}:' must hold 'value: target' "
+                    "lines (a mapping), indented under it."
+                )
+            if not isinstance(inner, yaml.ScalarNode):
+                raise CasekitError(
+                    f"{at(inner)}: '{section}: {inner_key.value}:' is {kind(inner)}; it must "
+                    "be one plain value."
+                )

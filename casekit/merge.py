@@ -14,12 +14,10 @@ an entry is belief, views or behaviour is the practitioner's judgement, never a 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +25,7 @@ import pandas as pd
 
 from .contract import AGENCIES, TABLES, normalise_header
 from .errors import CasekitError, Problem, format_problems
-from .io import cell_to_str, decode_bytes, read_mapping_file
+from .io import cell_to_str, read_csv_rows, read_mapping_file
 from .spreadsheets import CONTROL_CHARACTER_EXPECTED, control_character
 from .validation import did_you_mean
 
@@ -222,7 +220,7 @@ def load_mapping(path: Path | None) -> Mapping:
     """
     if path is None:
         return Mapping()
-    data = read_mapping_file(path, ("columns", "values"), str(path))
+    data = read_mapping_file(path, ("columns", "values"), str(path), nested=("values",))
     known = set(TABLES["events"].column_names) | {"time"}
     columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
     for header, target in columns.items():
@@ -315,24 +313,13 @@ def _rows_of(path: Path) -> list[list[object]]:
     """Read a CSV or xlsx file's cells, row by row (the first sheet with data)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        text, _ = decode_bytes(path.read_bytes(), path.name)
-        return [list(row) for row in csv.reader(StringIO(text))]  # rows may be ragged
+        return read_csv_rows(path)  # rows may be ragged
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        from .workbooks import read_workbook
 
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise CasekitError(
-                f"{path.name}: cannot be opened as an .xlsx workbook ({exc})."
-            ) from None
-        try:
-            for sheet in book.worksheets:
-                rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-                if any(any(c not in (None, "") for c in r) for r in rows):
-                    return rows
-        finally:
-            book.close()
+        for sheet in read_workbook(path):
+            if sheet.rows:  # trailing empty rows are never read, so any row means data
+                return [list(r) for r in sheet.rows]
         return []
     raise CasekitError(f"{path.name}: agency chronologies must be .csv or .xlsx files.")
 

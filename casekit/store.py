@@ -21,6 +21,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import sqlite3
 import uuid
 from functools import partialmethod
 from pathlib import Path
@@ -37,7 +38,7 @@ from .errors import CasekitError, Problem, WriteRefused
 from .io import RawTable, canonical, cell_to_str, clean_frame
 from .validation import FrameIndex, check_references, check_table, did_you_mean
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "store_error"]
 
 SCHEMA_VERSION = "1"
 _HISTORY = "_history"
@@ -80,24 +81,86 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
     return meta, tables, history
 
 
-def _sqlite_engine(url: str) -> sa.Engine:
-    engine = sa.create_engine(url, connect_args={"timeout": 60})
+def _sqlite_engine(url: str, readonly: bool = False) -> sa.Engine:
+    if readonly:  # never write, not even a journal mode; a read-only folder gets immutable=1
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        flags = "mode=ro"
+        if not os.access(path.parent, os.W_OK) and not _wal_of(path).exists():
+            flags += "&immutable=1"  # no -wal/-shm can be made there, and nobody writes
+        uri = f"{path.as_uri()}?{flags}"
+        engine = sa.create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False),
+            poolclass=sa.pool.QueuePool,  # as for a file, not the one-connection pool of memory
+        )
+    else:
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+    label = url.removeprefix("sqlite:///") or url
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let BEGIN IMMEDIATE below open each transaction
         cur = dbapi_conn.cursor()
-        if ":memory:" not in url:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
+        try:
+            if ":memory:" not in url and not readonly:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.DatabaseError as exc:
+            raise store_error(label, exc) from None
+        finally:
+            cur.close()
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        orig = context.original_exception
+        if isinstance(orig, sqlite3.DatabaseError) and not isinstance(
+            orig, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+        ):
+            raise store_error(label, orig) from None
 
     return engine
+
+
+def _wal_of(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def store_error(label: str, exc: BaseException) -> CasekitError:
+    """Turn a SQLite error into a message a user can act on; record values never appear in it.
+
+    A full disk, a read-only store, a damaged file and a file that is not a store each get
+    their own advice. Nothing was written when this is raised: the transaction rolled back.
+    """
+    text = str(exc).strip()
+    low = text.lower()
+    if "full" in low:
+        return CasekitError(
+            f"{label}: the disk is full ({text}), so nothing was written. Free some space on "
+            "the disk and try again."
+        )
+    if "readonly" in low or "read-only" in low:
+        return CasekitError(
+            f"{label}: the store is read-only here (its file or folder cannot be written, or it "
+            "was opened with readonly=True), so nothing was written. Ask for write access, or "
+            "work on a copy in a folder you may write to."
+        )
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return CasekitError(
+            f"{label}: cannot be opened as a casebook store: it is damaged, or not a store "
+            f"at all ({text}). casekit changed nothing; if it is your store, restore it from "
+            "your latest backup."
+        )
+    if "unable to open" in low:
+        return CasekitError(
+            f"{label}: cannot be opened ({text}). Check the path, and that you may read the "
+            "file and its folder."
+        )
+    return CasekitError(f"{label}: the casebook store cannot be used ({text}).")
 
 
 class _StoreIndex:
@@ -162,14 +225,28 @@ class Store:
     ``delete`` do the same for any table.
     """
 
-    def __init__(self, url: str, user: str | None = None):
-        """Connect to the store at ``url`` and create its tables if they are missing."""
+    def __init__(self, url: str, user: str | None = None, readonly: bool = False):
+        """Connect to the store at ``url`` and create its tables if they are missing.
+
+        A ``readonly`` store is only read: its schema is checked, never created or changed,
+        and every write is refused with a clear message.
+        """
         self.url = url
+        self.readonly = readonly
         self.user = user or os.environ.get("CASEKIT_USER") or getpass.getuser()
         is_sqlite = url.startswith("sqlite")
-        self.engine = _sqlite_engine(url) if is_sqlite else sa.create_engine(url)
+        self.engine = _sqlite_engine(url, readonly) if is_sqlite else sa.create_engine(url)
         self._meta, self._tables, self._history = _schema()
         try:
+            if readonly:
+                self._check_is_store(self.engine, strict=True)
+                return
+            if is_sqlite and Path(url.removeprefix("sqlite:///")).is_file():
+                probe = _sqlite_engine(url, readonly=True)  # look before writing anything
+                try:
+                    self._check_is_store(probe, strict=False)
+                finally:
+                    probe.dispose()
             self._meta.create_all(self.engine)
             with self.engine.begin() as conn:
                 meta = self._meta.tables["_meta"]
@@ -183,10 +260,45 @@ class Store:
                         f"{url}: casebook store schema {version}, but this casekit reads "
                         f"{SCHEMA_VERSION}."
                     )
-        except sa.exc.DatabaseError as exc:
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise store_error(url.removeprefix("sqlite:///"), exc.orig) from None
+        except CasekitError:
+            self.engine.dispose()
+            raise
+
+    def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
+        """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
+
+        A new, empty file becomes a store when opened for writing; any other database is
+        never written into.
+        """
+        names = set(sa.inspect(engine).get_table_names())
+        label = self.url.removeprefix("sqlite:///")
+        if "_meta" not in names and (names or strict):
+            empty = "it is empty" if not names else "it holds other tables"
             raise CasekitError(
-                f"{url}: cannot be opened as a casebook store ({exc.orig})."
-            ) from None
+                f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
+                "by 'casekit import BUNDLE --into STORE' or casekit.open()."
+            )
+        missing = [t for t in self._meta.tables if t not in names]
+        if strict and missing:
+            raise CasekitError(
+                f"{label}: is an incomplete casebook store (no {', '.join(missing)} table); "
+                "open it once with write access to bring it up to date, or restore it from "
+                "a backup."
+            )
+        if strict:
+            meta = self._meta.tables["_meta"]
+            with engine.connect() as conn:
+                version = conn.execute(
+                    sa.select(meta.c.value).where(meta.c.key == "schema")
+                ).scalar()
+            if version != SCHEMA_VERSION:
+                raise CasekitError(
+                    f"{label}: casebook store schema {version}, but this casekit reads "
+                    f"{SCHEMA_VERSION}."
+                )
 
     def __repr__(self) -> str:
         """Show where the store is."""
@@ -603,30 +715,47 @@ for _spec_ in TABLES.values():
 del _spec_, _verb, _method, _bound
 
 
-def open_store(path_or_url: str | Path, user: str | None = None, create: bool = True) -> Store:
+def open_store(
+    path_or_url: str | Path,
+    user: str | None = None,
+    create: bool = True,
+    readonly: bool | None = None,
+) -> Store:
     """Open (or create) a casebook store at a file path or SQLAlchemy URL.
 
     A plain path is a SQLite file. With ``create=False`` a missing file is an error rather
-    than a new, empty store.
+    than a new, empty store. ``readonly=True`` opens an existing store only to read it
+    (nothing is ever written, not even its schema); by default a store whose file or folder
+    cannot be written (a read-only mount, say) is opened read-only.
     """
     text = str(path_or_url)
     if "://" in text:
         database = sa.engine.make_url(text).database if text.startswith("sqlite") else None
-        if create and database and database != ":memory:" and Path(database).parent.is_dir():
+        if (
+            create
+            and not readonly
+            and database
+            and database != ":memory:"
+            and Path(database).parent.is_dir()
+        ):
             _create_private(Path(database))  # a SQLite URL's file is private too
-        return Store(text, user)
+        return Store(text, user, readonly=bool(readonly))
     if text == ":memory:":
         return Store("sqlite://", user)
     path = Path(text).expanduser().resolve()
+    if path.exists() and not path.is_file():
+        raise CasekitError(f"{path_or_url}: is a folder, not a casebook store file.")
+    if path.exists() and readonly is None:
+        readonly = not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
     if not path.exists():
-        if not create:
+        if not create or readonly:
             raise CasekitError(f"{path_or_url}: no such casebook store.")
         if not path.parent.exists():
             raise CasekitError(
                 f"{path_or_url}: the folder {path.parent} does not exist. Create it first."
             )
         _create_private(path)
-    return Store(f"sqlite:///{path}", user)
+    return Store(f"sqlite:///{path}", user, readonly=bool(readonly))
 
 
 def _create_private(path: Path) -> None:

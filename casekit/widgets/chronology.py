@@ -211,6 +211,13 @@ class ChronologyBuilder(w.VBox):
             summary += " " + " ".join(general)
         self._say(summary, error=True)
 
+    def _not_saved(self, exc: CasekitError) -> None:
+        """Say beside the form why nothing was saved; what was typed stays in the form."""
+        self._say(
+            f"Not saved: {' '.join(str(exc).split())} What you typed is still in the form.",
+            error=True,
+        )
+
     def _say(self, text: str, error: bool = False) -> None:
         say(self.message, text, error)
 
@@ -236,6 +243,9 @@ class ChronologyBuilder(w.VBox):
             eid = self.store.add_event(case_id=self.case_id, by=self.user, **fields)
         except WriteRefused as exc:
             self._show_problems(exc)
+            return None
+        except CasekitError as exc:  # a full disk, a read-only store: the form keeps its text
+            self._not_saved(exc)
             return None
         record = self.store.get("events", eid)
         at = int(np.searchsorted(_order_key(self.rows), _order_key(pd.DataFrame([record]))[0]))
@@ -278,6 +288,9 @@ class ChronologyBuilder(w.VBox):
             self.store.update_event(eid, by=self.user, **changes)
         except WriteRefused as exc:
             self._show_problems(exc)
+            return False
+        except CasekitError as exc:
+            self._not_saved(exc)
             return False
         record = self.store.get("events", eid)
         self.rows.loc[self.rows["event_id"] == eid, list(record)] = list(record.values())
