@@ -7,6 +7,7 @@ everything without real data.
 
 from __future__ import annotations
 
+import html
 import os
 import tempfile
 from collections.abc import Callable
@@ -71,10 +72,11 @@ class CasePicker(w.VBox):
             )
             for c in cases.itertuples()
         ]
+        known = case_id in {value for _, value in options}
         self.choice = w.Dropdown(
             options=options,
             description="Case",
-            value=case_id or (options[0][1] if options else None),
+            value=case_id if known else (options[0][1] if options else None),
         )
         self.choice.add_class("ck-case-choice")
         self.open_button = w.Button(description="Open", button_style="primary")
@@ -82,9 +84,18 @@ class CasePicker(w.VBox):
         self.open_button.on_click(lambda _: self.show_case(self.choice.value))
         self.body = w.VBox()
         self.message = w.HTML()
-        super().__init__([w.HBox([self.choice, self.open_button]), self.message, self.body])
-        if case_id:
+        self.recorded_as = w.HTML(f"Entries are recorded as <b>{html.escape(str(store.user))}</b>.")
+        self.recorded_as.add_class("ck-recorded-as")
+        super().__init__(
+            [w.HBox([self.choice, self.open_button, self.recorded_as]), self.message, self.body]
+        )
+        if case_id and known:
             self.show_case(case_id)
+        elif case_id:
+            self.message.value = (
+                f"<span style='color:#b2182b'>There is no case {html.escape(case_id)} in this "
+                "store: choose one from the list.</span>"
+            )
 
     def show_case(self, case_id: str | None) -> None:
         """Show the chosen case's widget."""
@@ -95,4 +106,4 @@ class CasePicker(w.VBox):
             self.body.children = [self.make(self.store, case_id)]
             self.message.value = ""
         except CasekitError as exc:
-            self.message.value = f"<span style='color:#b2182b'>{exc}</span>"
+            self.message.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
