@@ -119,7 +119,7 @@ def prepare(
         env = {
             "CASEKIT_STORE": opened.url.removeprefix("sqlite:///"),
             "CASEKIT_APP": "voila",
-            "CASEKIT_USER": opened.user,
+            "CASEKIT_USER": user or opened.user,
         }
     finally:
         opened.close()

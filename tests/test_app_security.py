@@ -344,6 +344,16 @@ def test_password_prompt_hashes_with_jupyter_server_and_checks_it():
         hash_password(lambda _: "short")
 
 
+def test_password_mode_turns_the_token_off(store, monkeypatch):
+    from jupyter_server.auth import passwd_check
+
+    monkeypatch.delenv("CASEKIT_APP_PASSWORD_HASH", raising=False)
+    settings = prepare(str(store), password=True, ask=lambda _: "correct horse battery")
+    assert settings.token == "" and settings.url.endswith(":8866/")
+    assert passwd_check(settings.hashed_password, "correct horse battery")
+    assert not passwd_check(settings.hashed_password, "correct horse batter")
+
+
 def test_a_bad_password_hash_in_the_environment_is_refused(store, monkeypatch):
     monkeypatch.setenv("CASEKIT_APP_PASSWORD_HASH", "hunter2")
     with pytest.raises(CasekitError, match="not a password hash"):
@@ -356,6 +366,9 @@ def test_token_mode_makes_a_new_token_each_time_and_names_the_user(store, monkey
     assert first.token != second.token and len(first.token) >= 40
     assert first.url.endswith(f"?token={first.token}")
     assert first.env["CASEKIT_USER"] == "A. Worker"
+    monkeypatch.setenv("CASEKIT_USER", "B. Worker")
+    assert prepare("", user="A. Worker").env["CASEKIT_USER"] == "A. Worker"  # the demo store
+    assert prepare("").env["CASEKIT_USER"] == "B. Worker"
 
 
 def test_an_unknown_case_exits_2_before_the_server_starts(store, capsys):
