@@ -26,6 +26,7 @@ import getpass
 import os
 import re
 import secrets
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ __all__ = [
     "RECORD_FILES",
     "AppSettings",
     "check_case",
+    "check_port",
     "hash_password",
     "prepare",
     "serve",
@@ -87,12 +89,31 @@ def hash_password(ask: Callable[[str], str] = getpass.getpass) -> str:
     """Ask for a new password twice and return its jupyter_server hash (argon2)."""
     from jupyter_server.auth import passwd
 
-    first = ask("casekit app password: ")
+    try:
+        first = ask("casekit app password: ")
+        again = ask("the same password again: ") if len(first) >= 8 else ""
+    except (EOFError, KeyboardInterrupt):
+        raise CasekitError(
+            f"casekit app --password: no password was typed; run it in a terminal, or set "
+            f"${PASSWORD_HASH_ENV} to a hash from jupyter_server.auth.passwd()."
+        ) from None
     if len(first) < 8:
         raise CasekitError("casekit app --password: use at least 8 characters.")
-    if ask("the same password again: ") != first:
+    if again != first:
         raise CasekitError("casekit app --password: the two passwords differ; run it again.")
     return passwd(first)
+
+
+def check_port(port: int) -> None:
+    """Raise a CasekitError saying what to do if ``port`` on 127.0.0.1 is already taken."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise CasekitError(
+                f"--port {port}: 127.0.0.1:{port} cannot be used ({exc.strerror}); "
+                "choose another port with --port."
+            ) from None
 
 
 def prepare(
@@ -113,6 +134,7 @@ def prepare(
             f"{notebooks}: the notebooks folder is missing; run casekit app from "
             "a checkout of the casekit repository."
         )
+    check_port(port)
     opened = store_from_settings(store or "", user=user or None)
     try:
         check_case(opened, case)
@@ -155,6 +177,13 @@ def _voila_class() -> type:
             if KERNEL_PROTOCOL not in [p.strip() for p in offered.split(",")]:
                 raise tornado.web.HTTPError(400, f"only the {KERNEL_PROTOCOL} protocol is served")
             await super().get(*args, **kwargs)
+
+        def write_message(self, message: Any, binary: bool = False) -> Any:
+            """Send a message; read binary ones as v1 only on a v1 connection (never loop)."""
+            if self.selected_subprotocol != KERNEL_PROTOCOL:  # get() refuses these already
+                self.close(1002, f"only the {KERNEL_PROTOCOL} protocol is served")
+                return None
+            return super().write_message(message, binary)
 
         def select_subprotocol(self, subprotocols: list[str]) -> str | None:
             """Choose the v1 protocol, the only one this handler accepts."""

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from app_helpers import start_app, status, stop
+from app_helpers import free_port, start_app, status, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -344,6 +345,24 @@ def test_password_prompt_hashes_with_jupyter_server_and_checks_it():
         hash_password(lambda _: "short")
 
 
+def test_password_prompt_without_a_terminal_says_what_to_do():
+    def no_terminal(_prompt: str) -> str:
+        raise EOFError
+
+    with pytest.raises(CasekitError, match="CASEKIT_APP_PASSWORD_HASH"):
+        hash_password(no_terminal)
+
+
+def test_a_port_in_use_exits_2_before_the_server_starts(store, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["app", "--store", str(store), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"--port {port}" in err and "choose another port" in err and "Traceback" not in err
+
+
 def test_password_mode_turns_the_token_off(store, monkeypatch):
     from jupyter_server.auth import passwd_check
 
@@ -372,7 +391,10 @@ def test_token_mode_makes_a_new_token_each_time_and_names_the_user(store, monkey
 
 
 def test_an_unknown_case_exits_2_before_the_server_starts(store, capsys):
-    assert cli.main(["app", "--store", str(store), "--case", "C99999", "--port", "1"]) == 2
+    assert (
+        cli.main(["app", "--store", str(store), "--case", "C99999", "--port", str(free_port())])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "C99999" in err and "Leave out --case" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
