@@ -23,13 +23,16 @@ to its owner), never on a command line, and are removed before kernels start.
 from __future__ import annotations
 
 import getpass
+import html
+import json
 import os
 import re
 import secrets
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +42,12 @@ __all__ = [
     "KERNEL_PROTOCOL",
     "RECORD_FILES",
     "AppSettings",
+    "add_user",
     "check_case",
     "check_port",
     "hash_password",
     "prepare",
+    "read_users",
     "serve",
 ]
 
@@ -62,12 +67,70 @@ class AppSettings:
     hashed_password: str
     env: dict[str, str]
     open_browser: bool = False
+    users: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         """The address to open: with the token, or the login page in password mode."""
         base = f"http://127.0.0.1:{self.port}/"
         return f"{base}?token={self.token}" if self.token else base
+
+
+HASH = re.compile(r"(argon2|sha1|sha256|sha512):\S+")
+USER_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
+USER_HEADER = "X-Casekit-User"  # set by the server from the login, never by the browser
+USER_ENV = "HTTP_X_CASEKIT_USER"  # what Voila names it in the kernel's environment
+
+
+def read_users(path: str | Path) -> dict[str, str]:
+    """Read a users file (JSON: name to jupyter_server password hash), private to its owner."""
+    path = Path(path)
+    where = f"--users {path}"
+    try:
+        mode = path.stat().st_mode
+        users = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CasekitError(
+            f"{where}: there is no such file; make it with casekit app --users {path} "
+            "--add-user NAME."
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CasekitError(
+            f"{where}: not a users file ({exc}); make it with --add-user NAME."
+        ) from None
+    if mode & 0o077:
+        raise CasekitError(f"{where}: others can read it; run chmod 600 {path}.")
+    if not isinstance(users, dict) or not users:
+        raise CasekitError(f"{where}: no users in it; add one with --add-user NAME.")
+    for name, hashed in users.items():
+        if (
+            not USER_NAME.fullmatch(name)
+            or not isinstance(hashed, str)
+            or not HASH.fullmatch(hashed)
+        ):
+            raise CasekitError(
+                f"{where}: the entry {name!r} is not a name with a password hash; "
+                f"set it again with --add-user NAME."
+            )
+    return users
+
+
+def add_user(path: str | Path, name: str, ask: Callable[[str], str] = getpass.getpass) -> Path:
+    """Set ``name``'s password in a users file, made or rewritten atomically and private (0600)."""
+    path = Path(path)
+    if not USER_NAME.fullmatch(name.strip()) or name != name.strip():
+        raise CasekitError(f"--add-user {name!r}: give a name of 1-80 printable characters.")
+    users = read_users(path) if path.exists() else {}
+    users[name] = hash_password(ask)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp makes it 0600
+            json.dump(users, out, indent=1, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def check_case(store: Any, case_id: str) -> None:
@@ -124,6 +187,7 @@ def prepare(
     user: str = "",
     open_browser: bool = False,
     ask: Callable[[str], str] = getpass.getpass,
+    users_file: str = "",
 ) -> AppSettings:
     """Check everything a start needs (notebooks, store, case, password) before serving."""
     from .widgets.app import REPO_ROOT, store_from_settings
@@ -134,6 +198,9 @@ def prepare(
             f"{notebooks}: the notebooks folder is missing; run casekit app from "
             "a checkout of the casekit repository."
         )
+    if password and users_file:
+        raise CasekitError("give --password or --users, not both.")
+    users = read_users(users_file) if users_file else {}
     check_port(port)
     opened = store_from_settings(store or "", user=user or None)
     try:
@@ -150,23 +217,95 @@ def prepare(
     hashed = ""
     if password:
         hashed = hash_password(ask)
-    elif os.environ.get(PASSWORD_HASH_ENV):
+    elif os.environ.get(PASSWORD_HASH_ENV) and not users:
         hashed = os.environ[PASSWORD_HASH_ENV]
-        if not re.fullmatch(r"(argon2|sha1|sha256|sha512):\S+", hashed):
+        if not HASH.fullmatch(hashed):
             raise CasekitError(
                 f"${PASSWORD_HASH_ENV} is not a password hash: make one with "
                 "python -c 'from jupyter_server.auth import passwd; print(passwd())'."
             )
-    token = "" if hashed else secrets.token_urlsafe(32)
-    return AppSettings(notebooks, port, token, hashed, env, open_browser)
+    token = "" if hashed or users else secrets.token_urlsafe(32)
+    return AppSettings(notebooks, port, token, hashed, env, open_browser, users)
 
 
 def _voila_class() -> type:
     """Build the Voila application class with casekit's protections (imports Voila lazily)."""
     import tornado.web
+    from jupyter_server.auth import passwd_check
+    from jupyter_server.auth.identity import PasswordIdentityProvider, User
     from jupyter_server.base.handlers import AuthenticatedFileHandler
+    from tornado.escape import url_escape
+    from traitlets import Dict
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+    from voila.voila_identity_provider import VoilaLoginHandler
+
+    class NamedLoginHandler(VoilaLoginHandler):
+        """A login page that asks for a name as well as a password."""
+
+        def _render(self, message: dict[str, str] | None = None) -> None:
+            """Write the login form (every value in it escaped)."""
+            error = (message or {}).get("error", "")
+            target = url_escape(self.get_argument("next", default=self.base_url))
+            action = html.escape(f"{self.base_url}login?next={target}", quote=True)
+            self.write(
+                "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                "<title>casekit app: log in</title></head><body><h1>casekit app</h1>"
+                + (f"<p role='alert'>{html.escape(error)}</p>" if error else "")
+                + f"<form method='post' action='{action}'>{self.xsrf_form_html()}"
+                "<p><label>Name <input name='username' autocomplete='username' autofocus>"
+                "</label></p><p><label>Password <input type='password' name='password' "
+                "autocomplete='current-password'></label></p>"
+                "<p><button type='submit'>Log in</button></p></form></body></html>"
+            )
+
+    class NamedLogins(PasswordIdentityProvider):
+        """Log in with a name and that name's password from a users file."""
+
+        users = Dict(config=True, help="name: jupyter_server password hash")
+
+        def __init__(self, **kwargs: Any):
+            """Use the named login page."""
+            super().__init__(**kwargs)
+            self.login_handler_class = NamedLoginHandler
+            self.need_token = False
+
+        @property
+        def auth_enabled(self) -> bool:
+            """Logging in is always required."""
+            return True
+
+        @property
+        def login_available(self) -> bool:
+            """The login page is always shown."""
+            return True
+
+        def process_login_form(self, handler: tornado.web.RequestHandler) -> User | None:
+            """Return the named user if the password is theirs, else None."""
+            name = handler.get_argument("username", default="")
+            typed = handler.get_argument("password", default="")
+            hashed = self.users.get(name)
+            if hashed and passwd_check(hashed, typed):
+                return User(username=name, name=name, display_name=name)
+            return None
+
+        def cookie_secret_hook(self, h: Any) -> Any:
+            """Log everyone out when anyone's password changes."""
+            h.update(json.dumps(self.users, sort_keys=True).encode())
+            return h
+
+    class NotebookPage(TornadoVoilaHandler):
+        """Voila's notebook page; its kernel learns the logged-in name (never a sent header)."""
+
+        async def prepare(self) -> None:
+            """Replace any name header the browser sent by the name this login proved."""
+            await super().prepare()
+            if USER_HEADER in self.request.headers:
+                del self.request.headers[USER_HEADER]
+            user = self.current_user
+            if isinstance(self.identity_provider, NamedLogins) and user:
+                self.request.headers[USER_HEADER] = user.username
 
     class KernelWebsocket(VoilaKernelWebsocketHandler):
         """Voila's kernel websocket, refusing clients that do not offer the v1 protocol."""
@@ -221,6 +360,8 @@ def _voila_class() -> type:
             for spec in super().init_handlers():
                 if spec[1] is VoilaKernelWebsocketHandler:
                     spec = (spec[0], KernelWebsocket, *spec[2:])
+                elif spec[1] is TornadoVoilaHandler:
+                    spec = (spec[0], NotebookPage, *spec[2:])
                 elif spec[0].endswith("/voila/files/(.*)"):
                     spec = (spec[0], RecordFiles, {"path": self.root_dir})
                 handlers.append(spec)
@@ -235,6 +376,7 @@ def _voila_class() -> type:
             }
             super().start()
 
+    CasekitVoila.named_logins = NamedLogins
     return CasekitVoila
 
 
@@ -257,8 +399,14 @@ def serve(settings: AppSettings) -> int:
     config.VoilaConfiguration.show_tracebacks = False
     config.VoilaConfiguration.file_allowlist = [RECORD_FILES]
     config.PasswordIdentityProvider.hashed_password = settings.hashed_password
+    config.PasswordIdentityProvider.allow_password_change = False  # it writes a config file
+    config.VoilaConfiguration.http_header_envs = [USER_HEADER]
+    app_class = _voila_class()
+    if settings.users:
+        config.Voila.identity_provider_class = app_class.named_logins
+        config.NamedLogins.users = settings.users
     config.ZMQChannelsWebsocketConnection.kernel_ws_protocol = KERNEL_PROTOCOL
-    app = _voila_class()(config=config)
+    app = app_class(config=config)
     app.initialize([str(settings.notebooks)])
     app.start()
     return 0
@@ -271,13 +419,18 @@ def run(
     password: bool = False,
     user: str = "",
     open_browser: bool = False,
+    users_file: str = "",
 ) -> int:
     """Check the start, print the address (with its token) and who is recorded, then serve."""
-    settings = prepare(store, case, port, password, user, open_browser)
+    settings = prepare(store, case, port, password, user, open_browser, users_file=users_file)
+    who = (
+        "under the name each person logs in with"
+        if settings.users
+        else f"as {settings.env['CASEKIT_USER']!r} (change with --user)"
+    )
     print(
         f"casekit app: {settings.url} (store {settings.env['CASEKIT_STORE']}); entries are "
-        f"recorded as {settings.env['CASEKIT_USER']!r} (change with --user); "
-        "press Ctrl+C to stop.",
+        f"recorded {who}; press Ctrl+C to stop.",
         file=sys.stdout,
         flush=True,
     )

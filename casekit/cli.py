@@ -308,9 +308,16 @@ def _cmd_disclosure_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from .app_server import run
+    from .app_server import add_user, run
 
-    return run(args.store, args.case, args.port, args.password, args.user, args.browser)
+    if args.add_user:
+        if not args.users:
+            raise CasekitError("--add-user NAME needs --users FILE, the file to add NAME to.")
+        print(f"set {args.add_user!r}'s password in {add_user(args.users, args.add_user)}")
+        return 0
+    return run(
+        args.store, args.case, args.port, args.password, args.user, args.browser, args.users
+    )
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
@@ -531,6 +538,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="the name entries and sessions are recorded under "
         "(default $CASEKIT_USER, else your login name)",
+    )
+    p.add_argument(
+        "--users",
+        default="",
+        metavar="FILE",
+        help="log in with a name and password from FILE (made with --add-user); "
+        "entries are then recorded under the name logged in with",
+    )
+    p.add_argument(
+        "--add-user",
+        default="",
+        metavar="NAME",
+        help="ask for NAME's password and save its hash in the --users FILE, then stop",
     )
     p.set_defaults(run=_cmd_app)
 

@@ -23,7 +23,12 @@ def free_port() -> int:
 
 
 def start_app(
-    store: Path, cwd: Path, env: dict[str, str], case: str = CASE, user: str = "security-test"
+    store: Path,
+    cwd: Path,
+    env: dict[str, str],
+    case: str = CASE,
+    user: str = "security-test",
+    extra: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen, int, str]:
     """Start `casekit app` on ``store`` and ``case``; return the process, its port and URL."""
     port = free_port()
@@ -41,6 +46,7 @@ def start_app(
                 case,
                 "--port",
                 str(port),
+                *extra,
             ],
             env=dict(os.environ, CASEKIT_USER=user, **env),
             cwd=cwd,

@@ -433,3 +433,145 @@ def test_case_picker_with_an_unknown_case_says_so_instead_of_crashing(store):
         assert picker.choice.value  # the first case, ready to open
         assert "There is no case &lt;i&gt;C0&lt;/i&gt;" in picker.message.value
         assert picker.body.children == ()
+
+
+@pytest.fixture(scope="module")
+def named_app(store, tmp_path_factory):
+    """Start `casekit app --users FILE` with two people; yield (process, port, url)."""
+    from casekit.app_server import add_user
+
+    cwd = tmp_path_factory.mktemp("namedcwd")
+    users = cwd / "users.json"
+    add_user(users, "Alice Adams", lambda _: "alice's long password")
+    add_user(users, "Bob Brown", lambda _: "bob's long password")
+    proc, port, _ = start_app(store, cwd, {}, user="os-user", extra=("--users", str(users)))
+    yield proc, port, next(cwd.glob("app-*.log")).read_text()
+    stop(proc)
+
+
+def log_in(base: str, name: str, password: str) -> tuple[int, urllib.request.OpenerDirector]:
+    """Log in through the named login form; return the POST's status and the cookie opener."""
+    import http.cookiejar
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=30) as r:
+        page = r.read().decode()
+    assert "name='username'" in page and "type='password'" in page
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = {"username": name, "password": password, "_xsrf": xsrf}
+    try:
+        with opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=30) as r:
+            return r.status, opener
+    except urllib.error.HTTPError as e:
+        return e.code, opener
+
+
+def kernel_environs(pid: int) -> list[list[bytes]]:
+    """The environments of a server's child processes (its kernels)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [Path(f"/proc/{c}/environ").read_bytes().split(b"\0") for c in children]
+
+
+def test_named_logins_record_the_name_logged_in_with(named_app):
+    proc, port, printed = named_app
+    base = f"http://127.0.0.1:{port}"
+    assert "token=" not in printed and "the name each person logs in with" in printed
+    assert status(base + "/") in (302, 403)
+    assert log_in(base, "Alice Adams", "bob's long password")[0] == 401
+    assert log_in(base, "Mallory", "alice's long password")[0] == 401
+    code, alice = log_in(base, "Alice Adams", "alice's long password")
+    assert code == 200
+    before = {tuple(env) for env in kernel_environs(proc.pid)}
+    # a header the browser sends cannot choose the name
+    page = urllib.request.Request(
+        base + "/voila/render/risk_timeline.ipynb", headers={"X-Casekit-User": "Bob Brown"}
+    )
+    with alice.open(page, timeout=120) as r:
+        assert r.status == 200
+    new = [env for env in kernel_environs(proc.pid) if tuple(env) not in before]
+    assert len(new) == 1
+    assert b"HTTP_X_CASEKIT_USER=Alice Adams" in new[0]
+    assert b"HTTP_X_CASEKIT_USER=Bob Brown" not in new[0]
+
+
+def test_the_store_records_the_logged_in_name_in_the_app(store, monkeypatch):
+    from casekit.widgets import store_from_settings
+
+    monkeypatch.setenv("CASEKIT_USER", "os-user")
+    monkeypatch.setenv("HTTP_X_CASEKIT_USER", "Alice Adams")
+    monkeypatch.delenv("CASEKIT_APP", raising=False)
+    with store_from_settings(str(store)) as s:  # outside the app the header is not trusted
+        assert s.user == "os-user"
+    monkeypatch.setenv("CASEKIT_APP", "voila")
+    with store_from_settings(str(store)) as s:
+        assert s.user == "Alice Adams"  # what the history records as "by"
+
+
+def test_users_files_are_private_and_checked(tmp_path):
+    from casekit.app_server import add_user, read_users
+
+    users = tmp_path / "users.json"
+    add_user(users, "Alice Adams", lambda _: "alice's long password")
+    assert users.stat().st_mode & 0o777 == 0o600
+    assert list(read_users(users)) == ["Alice Adams"]
+    assert [p.name for p in tmp_path.iterdir()] == ["users.json"]  # no partial file left
+    users.chmod(0o644)
+    with pytest.raises(CasekitError, match="chmod 600"):
+        read_users(users)
+    users.chmod(0o600)
+    users.write_text('{"Alice": "hunter2"}')
+    with pytest.raises(CasekitError, match="'Alice' is not a name with a password hash"):
+        read_users(users)
+    users.write_text("not json")
+    with pytest.raises(CasekitError, match="not a users file"):
+        read_users(users)
+    with pytest.raises(CasekitError, match="no such file"):
+        read_users(tmp_path / "missing.json")
+    with pytest.raises(CasekitError, match="printable"):
+        add_user(tmp_path / "u2.json", "bad\nname", lambda _: "alice's long password")
+
+
+def test_add_user_and_password_flags_need_their_file(store, capsys):
+    assert cli.main(["app", "--add-user", "Alice"]) == 2
+    assert "--add-user NAME needs --users FILE" in capsys.readouterr().err
+    assert cli.main(["app", "--store", str(store), "--password", "--users", "x.json"]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_the_login_form_cannot_set_a_password_or_write_a_config_file(app):
+    import http.cookiejar
+    import urllib.parse
+
+    proc, port, token = app
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=30) as r:
+        r.read()
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = {"password": token, "new_password": "attacker's password", "_xsrf": xsrf}
+    with opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=30) as r:
+        r.read()
+    cwd = Path(f"/proc/{proc.pid}/cwd").resolve()
+    assert not (cwd / "jupyter_server_config.json").exists()
+    assert log_in_with_password(base, "attacker's password") != 200
+
+
+def log_in_with_password(base: str, password: str) -> int:
+    """Try the login form with only a password; return the POST's status."""
+    import http.cookiejar
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=30) as r:
+        r.read()
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = urllib.parse.urlencode({"password": password, "_xsrf": xsrf}).encode()
+    try:
+        with opener.open(base + "/login", form, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code

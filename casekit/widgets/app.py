@@ -28,7 +28,7 @@ def _demo_path() -> Path:
     return Path(os.environ.get("CASEKIT_DEMO_STORE") or cache / "casekit" / "demo.sqlite")
 
 
-def demo_store(path: Path | None = None) -> Store:
+def demo_store(path: Path | None = None, user: str | None = None) -> Store:
     """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
@@ -46,15 +46,20 @@ def demo_store(path: Path | None = None) -> Store:
             store.import_casebook(load(bundle))
             store.close()
             os.replace(partial, path)
-    return open_store(path)
+    return open_store(path, user=user)
 
 
 def store_from_settings(store: str = "", user: str | None = None) -> Store:
-    """Open the store a notebook parameter names, else ``$CASEKIT_STORE``, else the demo."""
+    """Open the store a notebook parameter names, else ``$CASEKIT_STORE``, else the demo.
+
+    In ``casekit app`` with named logins, the store records the name logged in with.
+    """
+    if not user and os.environ.get("CASEKIT_APP") == "voila":
+        user = os.environ.get("HTTP_X_CASEKIT_USER") or None
     chosen = store or os.environ.get("CASEKIT_STORE", "")
     if chosen:
         return open_store(chosen, user=user, create=False)
-    return demo_store()
+    return demo_store(user=user)
 
 
 class CasePicker(w.VBox):
