@@ -386,6 +386,7 @@ def serve(settings: AppSettings) -> int:
 
     os.environ.update(settings.env)
     os.environ.pop(PASSWORD_HASH_ENV, None)
+    os.environ.pop(USER_ENV, None)  # only a login may name the person (see NotebookPage)
     os.environ.pop("JUPYTER_TOKEN", None)
     os.environ.pop("JUPYTER_TOKEN_FILE", None)
     config = Config()
