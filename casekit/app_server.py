@@ -1,12 +1,14 @@
 """Serving casekit's notebooks as a Voila app that only its user can reach.
 
-``casekit app`` runs Voila in this process with four protections that Voila 0.5 does not give
+``casekit app`` runs Voila in this process with protections that Voila 0.5 does not give
 by default:
 
-- **a login**: every start makes a random token (:mod:`secrets`) that the printed URL carries,
+- **a login**: every start makes a random token (:mod:`secrets`) that the printed URL carries;
   or, with ``--password`` (or ``$CASEKIT_APP_PASSWORD_HASH``), a password checked by
-  jupyter_server's own hashing (:func:`jupyter_server.auth.passwd`); a request without either
-  gets 403 or the login page;
+  jupyter_server's own hashing (:func:`jupyter_server.auth.passwd`); or, with ``--users FILE``,
+  a name and that name's password, and the name then reaches the kernel (and the store's
+  ``user``) through a header the server sets after login; a request without a login gets 403
+  or the login page, and the login page cannot set a password;
 - **local host names only**: a request whose ``Host:`` header is not ``localhost`` or a
   loopback address is refused (403), so a DNS-rebinding page cannot reach the app;
 - **the v1 kernel websocket protocol only**: Voila 0.5.13 reads every binary message it sends as
@@ -16,8 +18,9 @@ by default:
 - **supervision records only**: of the notebooks folder, only ``supervision_records/*.html`` and
   ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks.
 
-The token and password hash travel only in memory and in this process's environment (private
-to its owner), never on a command line, and are removed before kernels start.
+The token lives only in memory and the password hash in this process's environment (private to
+its owner); neither is ever on a command line, and both are kept from kernels. No ``voila.json``
+from the working folder is read, so none can undo these settings.
 """
 
 from __future__ import annotations
