@@ -349,45 +349,16 @@ def _cmd_disclosure_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    import os
-    import subprocess
+    from .app_server import add_user, run
 
-    from .widgets.app import REPO_ROOT, store_from_settings
-
-    notebooks = REPO_ROOT / "notebooks"
-    if not notebooks.is_dir():
-        raise CasekitError(
-            f"{notebooks}: the notebooks folder is missing; run casekit app from "
-            "a checkout of the casekit repository."
-        )
-    store = store_from_settings(args.store or "")
-    env = dict(
-        os.environ, CASEKIT_STORE=store.url.removeprefix("sqlite:///"), CASEKIT_APP="voila"
+    if args.add_user:
+        if not args.users:
+            raise CasekitError("--add-user NAME needs --users FILE, the file to add NAME to.")
+        print(f"set {args.add_user!r}'s password in {add_user(args.users, args.add_user)}")
+        return 0
+    return run(
+        args.store, args.case, args.port, args.password, args.user, args.browser, args.users
     )
-    if args.case:
-        env["CASEKIT_CASE"] = args.case
-    store.close()
-    print(
-        f"casekit app: http://127.0.0.1:{args.port}/ (store {env['CASEKIT_STORE']}); "
-        "press Ctrl+C to stop.",
-        flush=True,
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "voila",
-        str(notebooks),
-        "--Voila.ip=127.0.0.1",
-        f"--port={args.port}",
-        "--Voila.port_retries=0",
-        "--show_tracebacks=False",
-        # figures, and the supervision records a supervisor exports (to download them)
-        "--VoilaConfiguration.file_allowlist="
-        r"['.*\.(png|jpg|gif|svg)', 'supervision_records/.*\.(html|docx)']",
-    ]
-    if not args.browser:
-        command.append("--no-browser")
-    return subprocess.call(command, env=env)
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
@@ -583,8 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "app",
         help="serve the practitioner and supervisor notebooks as an app on localhost",
-        description="Serve casekit's notebooks as a Voila app, bound to 127.0.0.1 only. "
-        "Open http://127.0.0.1:PORT/ and choose a notebook.",
+        description="Serve casekit's notebooks as a Voila app, bound to 127.0.0.1 only and "
+        "answering only local host names. Open the printed http://127.0.0.1:PORT/?token=... "
+        "address (a new token every start), or log in with the --password you set, and "
+        "choose a notebook.",
     )
     p.add_argument(
         "--store",
@@ -595,6 +568,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", default="", help="open this case straight away")
     p.add_argument("--port", type=_positive, default=8866, help="port (default 8866)")
     p.add_argument("--browser", action="store_true", help="open a web browser")
+    p.add_argument(
+        "--password",
+        action="store_true",
+        help="ask for a password to log in with instead of a token "
+        "(or set $CASEKIT_APP_PASSWORD_HASH to a jupyter_server password hash)",
+    )
+    p.add_argument(
+        "--user",
+        default="",
+        help="the name entries and sessions are recorded under "
+        "(default $CASEKIT_USER, else your login name)",
+    )
+    p.add_argument(
+        "--users",
+        default="",
+        metavar="FILE",
+        help="log in with a name and password from FILE (made with --add-user); "
+        "entries are then recorded under the name logged in with",
+    )
+    p.add_argument(
+        "--add-user",
+        default="",
+        metavar="NAME",
+        help="ask for NAME's password and save its hash in the --users FILE, then stop",
+    )
     p.set_defaults(run=_cmd_app)
 
     chron = sub.add_parser(

@@ -3,16 +3,12 @@ the Voila app (`casekit app`) that the test starts on localhost."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from app_helpers import start_app, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -22,59 +18,18 @@ CASE = "C00149"
 SUMMARY = "Browser test: the young person <b>joined</b> the youth club"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """Start `casekit app` on a fresh store and yield (url, store path); stop it afterwards."""
+    """Start `casekit app` on a fresh store; yield (its URL with the token, store); stop it."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
     tmp = tmp_path_factory.mktemp("app")
     store = tmp / "casebook.sqlite"
     with casekit.open(store) as s:
         s.import_casebook(casekit.load(SYNTHETIC))
-    port = free_port()
-    env = dict(os.environ, CASEKIT_USER="browser-test")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "casekit.cli",
-            "app",
-            "--store",
-            str(store),
-            "--case",
-            CASE,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=tmp,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/voila/render/chronology_builder.ipynb"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                output = proc.stdout.read() if proc.stdout else ""
-                raise RuntimeError(f"casekit app did not start:\n{output}") from None
-            time.sleep(0.5)
-    yield url, store
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    proc, port, printed = start_app(store, tmp, {}, case=CASE, user="browser-test")
+    token = printed.split("token=", 1)[1]
+    yield f"http://127.0.0.1:{port}/voila/render/chronology_builder.ipynb?token={token}", store
+    stop(proc)
 
 
 @pytest.fixture
@@ -181,18 +136,19 @@ def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
 
 def test_the_app_serves_exported_records_and_nothing_else(app):
     url, _ = app
-    base = url.split("/voila/")[0] + "/voila/files/"
+    base, token = url.split("/voila/")[0] + "/voila/files/", url.split("?", 1)[1]
     folder = ROOT / "notebooks" / "supervision_records"
     made = not folder.exists()
     folder.mkdir(exist_ok=True)
     record = folder / "browser-test-record.html"
     record.write_text("<p>record</p>")
     try:
-        with urllib.request.urlopen(base + "supervision_records/" + record.name, timeout=30) as r:
+        served = f"{base}supervision_records/{record.name}?{token}"
+        with urllib.request.urlopen(served, timeout=30) as r:
             assert r.status == 200 and b"record" in r.read()
         for private in ("reflective_supervision.ipynb", "../pyproject.toml"):
             with pytest.raises(urllib.error.HTTPError):
-                urllib.request.urlopen(base + private, timeout=30)
+                urllib.request.urlopen(f"{base}{private}?{token}", timeout=30)
     finally:
         record.unlink()
         if made:

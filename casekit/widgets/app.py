@@ -7,6 +7,7 @@ everything without real data.
 
 from __future__ import annotations
 
+import html
 import os
 import tempfile
 from collections.abc import Callable
@@ -27,7 +28,7 @@ def _demo_path() -> Path:
     return Path(os.environ.get("CASEKIT_DEMO_STORE") or cache / "casekit" / "demo.sqlite")
 
 
-def demo_store(path: Path | None = None) -> Store:
+def demo_store(path: Path | None = None, user: str | None = None) -> Store:
     """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
@@ -46,15 +47,20 @@ def demo_store(path: Path | None = None) -> Store:
             store.import_casebook(load(bundle))
             store.close()
             os.replace(partial, path)
-    return open_store(path)
+    return open_store(path, user=user)
 
 
 def store_from_settings(store: str = "", user: str | None = None) -> Store:
-    """Open the store a notebook parameter names, else ``$CASEKIT_STORE``, else the demo."""
+    """Open the store a notebook parameter names, else ``$CASEKIT_STORE``, else the demo.
+
+    In ``casekit app`` with named logins, the store records the name logged in with.
+    """
+    if not user and os.environ.get("CASEKIT_APP") == "voila":
+        user = os.environ.get("HTTP_X_CASEKIT_USER") or None
     chosen = store or os.environ.get("CASEKIT_STORE", "")
     if chosen:
         return open_store(chosen, user=user, create=False)
-    return demo_store()
+    return demo_store(user=user)
 
 
 class CasePicker(w.VBox):
@@ -72,10 +78,11 @@ class CasePicker(w.VBox):
             )
             for c in cases.itertuples()
         ]
+        known = case_id in {value for _, value in options}
         self.choice = w.Dropdown(
             options=options,
             description="Case",
-            value=case_id or (options[0][1] if options else None),
+            value=case_id if known else (options[0][1] if options else None),
         )
         self.choice.add_class("ck-case-choice")
         self.open_button = w.Button(description="Open", button_style="primary")
@@ -83,9 +90,18 @@ class CasePicker(w.VBox):
         self.open_button.on_click(lambda _: self.show_case(self.choice.value))
         self.body = w.VBox()
         self.message = w.HTML()
-        super().__init__([w.HBox([self.choice, self.open_button]), self.message, self.body])
-        if case_id:
+        self.recorded_as = w.HTML(f"Entries are recorded as <b>{html.escape(str(store.user))}</b>.")
+        self.recorded_as.add_class("ck-recorded-as")
+        super().__init__(
+            [w.HBox([self.choice, self.open_button, self.recorded_as]), self.message, self.body]
+        )
+        if case_id and known:
             self.show_case(case_id)
+        elif case_id:
+            self.message.value = (
+                f"<span style='color:#b2182b'>There is no case {html.escape(case_id)} in this "
+                "store: choose one from the list.</span>"
+            )
 
     def show_case(self, case_id: str | None) -> None:
         """Show the chosen case's widget."""
@@ -96,4 +112,4 @@ class CasePicker(w.VBox):
             self.body.children = [self.make(self.store, case_id)]
             self.message.value = ""
         except CasekitError as exc:
-            self.message.value = f"<span style='color:#b2182b'>{exc}</span>"
+            self.message.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"

@@ -1,0 +1,441 @@
+"""Serving casekit's notebooks as a Voila app that only its user can reach.
+
+``casekit app`` runs Voila in this process with protections that Voila 0.5 does not give
+by default:
+
+- **a login**: every start makes a random token (:mod:`secrets`) that the printed URL carries;
+  or, with ``--password`` (or ``$CASEKIT_APP_PASSWORD_HASH``), a password checked by
+  jupyter_server's own hashing (:func:`jupyter_server.auth.passwd`); or, with ``--users FILE``,
+  a name and that name's password, and the name then reaches the kernel (and the store's
+  ``user``) through a header the server sets after login; a request without a login gets 403
+  or the login page, and the login page cannot set a password;
+- **local host names only**: a request whose ``Host:`` header is not ``localhost`` or a
+  loopback address is refused (403), so a DNS-rebinding page cannot reach the app;
+- **the v1 kernel websocket protocol only**: Voila 0.5.13 reads every binary message it sends as
+  a v1 message, so a client on the legacy JSON protocol makes it decode a legacy binary message
+  (a widget's image buffer) as v1 offsets, loop over billions of them and grow without bound
+  while ignoring SIGTERM; such connections are refused before the upgrade (400);
+- **supervision records only**: of the notebooks folder, only ``supervision_records/*.html`` and
+  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks.
+
+The token lives only in memory and the password hash in this process's environment (private to
+its owner); neither is ever on a command line, and both are kept from kernels. No ``voila.json``
+from the working folder is read, so none can undo these settings.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import json
+import os
+import re
+import secrets
+import socket
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CasekitError
+
+__all__ = [
+    "KERNEL_PROTOCOL",
+    "RECORD_FILES",
+    "AppSettings",
+    "add_user",
+    "check_case",
+    "check_port",
+    "hash_password",
+    "prepare",
+    "read_users",
+    "serve",
+]
+
+KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+RECORD_FILES = r"supervision_records/[^/\\]+\.(html|docx)"
+PASSWORD_HASH_ENV = "CASEKIT_APP_PASSWORD_HASH"
+LOCAL_HOSTNAMES = ["localhost"]
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What one start of the app serves, to whom, and where."""
+
+    notebooks: Path
+    port: int
+    token: str
+    hashed_password: str
+    env: dict[str, str]
+    open_browser: bool = False
+    users: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The address to open: with the token, or the login page in password mode."""
+        base = f"http://127.0.0.1:{self.port}/"
+        return f"{base}?token={self.token}" if self.token else base
+
+
+HASH = re.compile(r"(argon2|sha1|sha256|sha512):\S+")
+USER_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
+USER_HEADER = "X-Casekit-User"  # set by the server from the login, never by the browser
+USER_ENV = "HTTP_X_CASEKIT_USER"  # what Voila names it in the kernel's environment
+
+
+def read_users(path: str | Path) -> dict[str, str]:
+    """Read a users file (JSON: name to jupyter_server password hash), private to its owner."""
+    path = Path(path)
+    where = f"--users {path}"
+    try:
+        mode = path.stat().st_mode
+        users = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CasekitError(
+            f"{where}: there is no such file; make it with casekit app --users {path} "
+            "--add-user NAME."
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CasekitError(
+            f"{where}: not a users file ({exc}); make it with --add-user NAME."
+        ) from None
+    if mode & 0o077:
+        raise CasekitError(f"{where}: others can read it; run chmod 600 {path}.")
+    if not isinstance(users, dict) or not users:
+        raise CasekitError(f"{where}: no users in it; add one with --add-user NAME.")
+    for name, hashed in users.items():
+        if (
+            not USER_NAME.fullmatch(name)
+            or not isinstance(hashed, str)
+            or not HASH.fullmatch(hashed)
+        ):
+            raise CasekitError(
+                f"{where}: the entry {name!r} is not a name with a password hash; "
+                f"set it again with --add-user NAME."
+            )
+    return users
+
+
+def add_user(path: str | Path, name: str, ask: Callable[[str], str] = getpass.getpass) -> Path:
+    """Set ``name``'s password in a users file, made or rewritten atomically and private (0600)."""
+    path = Path(path)
+    if not USER_NAME.fullmatch(name.strip()) or name != name.strip():
+        raise CasekitError(f"--add-user {name!r}: give a name of 1-80 printable characters.")
+    users = read_users(path) if path.exists() else {}
+    users[name] = hash_password(ask)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp makes it 0600
+            json.dump(users, out, indent=1, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_case(store: Any, case_id: str) -> None:
+    """Raise a CasekitError that says how to find case IDs unless ``case_id`` is in ``store``."""
+    if not case_id:
+        return
+    try:
+        store.get("cases", case_id)
+    except CasekitError:
+        where = store.url.removeprefix("sqlite:///")
+        raise CasekitError(
+            f"--case {case_id!r}: there is no such case in the store {where}. Leave out "
+            "--case to choose a case from the list in the app, or list the case IDs with "
+            f"python -c \"import casekit; print(casekit.load('{where}').cases.case_id.to_list())\""
+        ) from None
+
+
+def hash_password(ask: Callable[[str], str] = getpass.getpass) -> str:
+    """Ask for a new password twice and return its jupyter_server hash (argon2)."""
+    from jupyter_server.auth import passwd
+
+    try:
+        first = ask("casekit app password: ")
+        again = ask("the same password again: ") if len(first) >= 8 else ""
+    except (EOFError, KeyboardInterrupt):
+        raise CasekitError(
+            f"casekit app --password: no password was typed; run it in a terminal, or set "
+            f"${PASSWORD_HASH_ENV} to a hash from jupyter_server.auth.passwd()."
+        ) from None
+    if len(first) < 8:
+        raise CasekitError("casekit app --password: use at least 8 characters.")
+    if again != first:
+        raise CasekitError("casekit app --password: the two passwords differ; run it again.")
+    return passwd(first)
+
+
+def check_port(port: int) -> None:
+    """Raise a CasekitError saying what to do if ``port`` on 127.0.0.1 is already taken."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise CasekitError(
+                f"--port {port}: 127.0.0.1:{port} cannot be used ({exc.strerror}); "
+                "choose another port with --port."
+            ) from None
+
+
+def prepare(
+    store: str = "",
+    case: str = "",
+    port: int = 8866,
+    password: bool = False,
+    user: str = "",
+    open_browser: bool = False,
+    ask: Callable[[str], str] = getpass.getpass,
+    users_file: str = "",
+) -> AppSettings:
+    """Check everything a start needs (notebooks, store, case, password) before serving."""
+    from .widgets.app import REPO_ROOT, store_from_settings
+
+    notebooks = REPO_ROOT / "notebooks"
+    if not notebooks.is_dir():
+        raise CasekitError(
+            f"{notebooks}: the notebooks folder is missing; run casekit app from "
+            "a checkout of the casekit repository."
+        )
+    if password and users_file:
+        raise CasekitError("give --password or --users, not both.")
+    users = read_users(users_file) if users_file else {}
+    check_port(port)
+    opened = store_from_settings(store or "", user=user or None)
+    try:
+        check_case(opened, case)
+        env = {
+            "CASEKIT_STORE": opened.url.removeprefix("sqlite:///"),
+            "CASEKIT_APP": "voila",
+            "CASEKIT_USER": user or opened.user,
+        }
+    finally:
+        opened.close()
+    if case:
+        env["CASEKIT_CASE"] = case
+    hashed = ""
+    if password:
+        hashed = hash_password(ask)
+    elif os.environ.get(PASSWORD_HASH_ENV) and not users:
+        hashed = os.environ[PASSWORD_HASH_ENV]
+        if not HASH.fullmatch(hashed):
+            raise CasekitError(
+                f"${PASSWORD_HASH_ENV} is not a password hash: make one with "
+                "python -c 'from jupyter_server.auth import passwd; print(passwd())'."
+            )
+    token = "" if hashed or users else secrets.token_urlsafe(32)
+    return AppSettings(notebooks, port, token, hashed, env, open_browser, users)
+
+
+def _voila_class() -> type:
+    """Build the Voila application class with casekit's protections (imports Voila lazily)."""
+    import tornado.web
+    from jupyter_server.auth import passwd_check
+    from jupyter_server.auth.identity import PasswordIdentityProvider, User
+    from jupyter_server.base.handlers import AuthenticatedFileHandler
+    from tornado.escape import url_escape
+    from traitlets import Dict
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+    from voila.voila_identity_provider import VoilaLoginHandler
+
+    class NamedLoginHandler(VoilaLoginHandler):
+        """A login page that asks for a name as well as a password."""
+
+        def _render(self, message: dict[str, str] | None = None) -> None:
+            """Write the login form (every value in it escaped)."""
+            error = (message or {}).get("error", "")
+            target = url_escape(self.get_argument("next", default=self.base_url))
+            action = html.escape(f"{self.base_url}login?next={target}", quote=True)
+            self.write(
+                "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                "<title>casekit app: log in</title></head><body><h1>casekit app</h1>"
+                + (f"<p role='alert'>{html.escape(error)}</p>" if error else "")
+                + f"<form method='post' action='{action}'>{self.xsrf_form_html()}"
+                "<p><label>Name <input name='username' autocomplete='username' autofocus>"
+                "</label></p><p><label>Password <input type='password' name='password' "
+                "autocomplete='current-password'></label></p>"
+                "<p><button type='submit'>Log in</button></p></form></body></html>"
+            )
+
+    class NamedLogins(PasswordIdentityProvider):
+        """Log in with a name and that name's password from a users file."""
+
+        users = Dict(config=True, help="name: jupyter_server password hash")
+
+        def __init__(self, **kwargs: Any):
+            """Use the named login page."""
+            super().__init__(**kwargs)
+            self.login_handler_class = NamedLoginHandler
+            self.need_token = False
+
+        @property
+        def auth_enabled(self) -> bool:
+            """Logging in is always required."""
+            return True
+
+        @property
+        def login_available(self) -> bool:
+            """The login page is always shown."""
+            return True
+
+        def process_login_form(self, handler: tornado.web.RequestHandler) -> User | None:
+            """Return the named user if the password is theirs, else None."""
+            name = handler.get_argument("username", default="")
+            typed = handler.get_argument("password", default="")
+            hashed = self.users.get(name)
+            if hashed and passwd_check(hashed, typed):
+                return User(username=name, name=name, display_name=name)
+            return None
+
+        def cookie_secret_hook(self, h: Any) -> Any:
+            """Log everyone out when anyone's password changes."""
+            h.update(json.dumps(self.users, sort_keys=True).encode())
+            return h
+
+    class NotebookPage(TornadoVoilaHandler):
+        """Voila's notebook page; its kernel learns the logged-in name (never a sent header)."""
+
+        async def prepare(self) -> None:
+            """Replace any name header the browser sent by the name this login proved."""
+            await super().prepare()
+            if USER_HEADER in self.request.headers:
+                del self.request.headers[USER_HEADER]
+            user = self.current_user
+            if isinstance(self.identity_provider, NamedLogins) and user:
+                self.request.headers[USER_HEADER] = user.username
+
+    class KernelWebsocket(VoilaKernelWebsocketHandler):
+        """Voila's kernel websocket, refusing clients that do not offer the v1 protocol."""
+
+        async def get(self, *args: Any, **kwargs: Any) -> None:
+            """Refuse (400) an upgrade that does not offer the v1 kernel protocol."""
+            offered = self.request.headers.get("Sec-WebSocket-Protocol", "")
+            if KERNEL_PROTOCOL not in [p.strip() for p in offered.split(",")]:
+                raise tornado.web.HTTPError(400, f"only the {KERNEL_PROTOCOL} protocol is served")
+            await super().get(*args, **kwargs)
+
+        def write_message(self, message: Any, binary: bool = False) -> Any:
+            """Send a message; read binary ones as v1 only on a v1 connection (never loop)."""
+            if self.selected_subprotocol != KERNEL_PROTOCOL:  # get() refuses these already
+                self.close(1002, f"only the {KERNEL_PROTOCOL} protocol is served")
+                return None
+            return super().write_message(message, binary)
+
+        def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+            """Choose the v1 protocol, the only one this handler accepts."""
+            return KERNEL_PROTOCOL if KERNEL_PROTOCOL in subprotocols else None
+
+    class RecordFiles(AuthenticatedFileHandler):
+        """Serve the supervision records below the notebooks folder, after login, nothing else."""
+
+        def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
+            """Refuse (403) any path that is not a record file directly in the records folder."""
+            if not re.fullmatch(RECORD_FILES, path, re.IGNORECASE):
+                raise tornado.web.HTTPError(403, "not a supervision record")
+            return super().get_absolute_path(root, path)
+
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+            """Refuse a record that is a link to somewhere outside the records folder."""
+            real = os.path.realpath(absolute_path)
+            folder = os.path.realpath(os.path.join(root, "supervision_records"))
+            if os.path.dirname(real) != folder:
+                raise tornado.web.HTTPError(403, "not a supervision record")
+            return super().validate_absolute_path(root, absolute_path)
+
+    class CasekitVoila(Voila):  # type: ignore[misc]
+        """Voila with a login, a host check, v1 websockets only and records-only file serving."""
+
+        def init_settings(self) -> dict[str, Any]:
+            """Voila's settings, with remote access off (only local host names answered)."""
+            settings: dict[str, Any] = super().init_settings()
+            settings.update(allow_remote_access=False, local_hostnames=LOCAL_HOSTNAMES)
+            return settings
+
+        def init_handlers(self) -> list[Any]:
+            """Voila's handlers, with the websocket and file handlers replaced by casekit's."""
+            handlers = []
+            for spec in super().init_handlers():
+                if spec[1] is VoilaKernelWebsocketHandler:
+                    spec = (spec[0], KernelWebsocket, *spec[2:])
+                elif spec[1] is TornadoVoilaHandler:
+                    spec = (spec[0], NotebookPage, *spec[2:])
+                elif spec[0].endswith("/voila/files/(.*)"):
+                    spec = (spec[0], RecordFiles, {"path": self.root_dir})
+                handlers.append(spec)
+            return handlers
+
+        def start(self) -> None:
+            """Start, then make sure no configuration reopened remote access."""
+            self.tornado_settings = {
+                **self.tornado_settings,
+                "allow_remote_access": False,
+                "local_hostnames": LOCAL_HOSTNAMES,
+            }
+            super().start()
+
+    CasekitVoila.named_logins = NamedLogins
+    return CasekitVoila
+
+
+def serve(settings: AppSettings) -> int:
+    """Serve the notebooks with Voila in this process until stopped (Ctrl+C or SIGTERM)."""
+    from traitlets.config import Config
+
+    os.environ.update(settings.env)
+    os.environ.pop(PASSWORD_HASH_ENV, None)
+    os.environ.pop(USER_ENV, None)  # only a login may name the person (see NotebookPage)
+    os.environ.pop("JUPYTER_TOKEN", None)
+    os.environ.pop("JUPYTER_TOKEN_FILE", None)
+    config = Config()
+    config.Voila.ip = "127.0.0.1"
+    config.Voila.port = settings.port
+    config.Voila.port_retries = 0
+    config.Voila.open_browser = settings.open_browser
+    config.Voila.config_file_paths = []  # no voila.json from the working folder
+    config.Voila.token = settings.token
+    config.Voila.tornado_settings = {}
+    config.VoilaConfiguration.show_tracebacks = False
+    config.VoilaConfiguration.file_allowlist = [RECORD_FILES]
+    config.PasswordIdentityProvider.hashed_password = settings.hashed_password
+    config.PasswordIdentityProvider.allow_password_change = False  # it writes a config file
+    config.VoilaConfiguration.http_header_envs = [USER_HEADER]
+    app_class = _voila_class()
+    if settings.users:
+        config.Voila.identity_provider_class = app_class.named_logins
+        config.NamedLogins.users = settings.users
+    config.ZMQChannelsWebsocketConnection.kernel_ws_protocol = KERNEL_PROTOCOL
+    app = app_class(config=config)
+    app.initialize([str(settings.notebooks)])
+    app.start()
+    return 0
+
+
+def run(
+    store: str = "",
+    case: str = "",
+    port: int = 8866,
+    password: bool = False,
+    user: str = "",
+    open_browser: bool = False,
+    users_file: str = "",
+) -> int:
+    """Check the start, print the address (with its token) and who is recorded, then serve."""
+    settings = prepare(store, case, port, password, user, open_browser, users_file=users_file)
+    who = (
+        "under the name each person logs in with"
+        if settings.users
+        else f"as {settings.env['CASEKIT_USER']!r} (change with --user)"
+    )
+    print(
+        f"casekit app: {settings.url} (store {settings.env['CASEKIT_STORE']}); entries are "
+        f"recorded {who}; press Ctrl+C to stop.",
+        file=sys.stdout,
+        flush=True,
+    )
+    return serve(settings)

@@ -1,0 +1,100 @@
+"""Starting and stopping `casekit app` for the tests that drive it (browser and security)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+CASE = "C00149"
+
+
+def free_port() -> int:
+    """Return a localhost port that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(
+    store: Path,
+    cwd: Path,
+    env: dict[str, str],
+    case: str = CASE,
+    user: str = "security-test",
+    extra: tuple[str, ...] = (),
+) -> tuple[subprocess.Popen, int, str]:
+    """Start `casekit app` on ``store`` and ``case``; return the process, its port and URL."""
+    port = free_port()
+    log = cwd / f"app-{port}.log"  # a file, not a pipe: a full pipe would stall the server
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "casekit.cli",
+                "app",
+                "--store",
+                str(store),
+                "--case",
+                case,
+                "--port",
+                str(port),
+                *extra,
+            ],
+            env=dict(os.environ, CASEKIT_USER=user, **env),
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    deadline = time.monotonic() + 90
+    while not (match := re.search(r"(http://127\.0\.0\.1:\d+/\S*)", log.read_text())):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"casekit app did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"casekit app did not listen:\n{log.read_text()}") from None
+            time.sleep(0.3)
+    return proc, port, match.group(1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the app with SIGTERM, as a user's Ctrl+C or a service manager would."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("casekit app ignored SIGTERM") from None
+
+
+def status(url: str, headers: dict[str, str] | None = None, data: bytes | None = None) -> int:
+    """Return the HTTP status of a request, without following redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers=headers or {}, data=data)
+    try:
+        with opener.open(request, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
