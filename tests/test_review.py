@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from attacker import read_table, recovered
+from attacker import RAD, read_review, read_table, recovered
 from conftest import ROOT, SYNTHETIC, write_csv_bundle
 
 import casekit
@@ -519,82 +519,6 @@ def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
 
 
 # --- suppression as a whole: nothing hidden can be worked out from the whole review --------
-
-RAD, BAU = "radicalisation", "other safeguarding"
-
-
-def attacker_margins() -> list[tuple[list, list]]:
-    """The sums a reader of a review knows between its tables, stated here independently."""
-    sums = []
-    for column, row in ((RAD, RAD), (BAU, BAU), ("Total", "all")):
-        wait = [("first_assessment_wait", band, column)
-                for band in ("0-5", "6-10", "11-20", "21-45", "over 45")]  # fmt: skip
-        referrals = [("referrals_by_source", "Total", column)]
-        sums += [
-            (referrals, [("outcomes", "Total", column)]),
-            (referrals, [("first_assessment_wait", "Total", column)]),
-            (referrals, [("first_assessment_summary", row, "referrals")]),
-            ([("first_assessment_summary", row, "assessed")], wait),
-            ([("first_assessment_summary", row, "assessed")],
-             [("assessment_duration", "Total", column)]),
-            ([("first_assessment_summary", row, "within 10 working days")], wait[:2]),
-        ]  # fmt: skip
-    radicalisation = [("referrals_by_source", "Total", RAD)]  # cases with that concern
-    sums += [(radicalisation, [("referrals_by_concern", RAD, c)]) for c in (RAD, "Total")]
-    weak = "belief, views or context only"
-    escalations = [("escalation_by_evidence", f"{t} / {p}", "escalations")
-                   for t in (RAD, BAU) for p in ("behaviour or harm", weak)]  # fmt: skip
-    escalated = "escalations to child in need or above with the family met and heard first"
-    sums.append((escalations, [("practice_measures", escalated, "of")]))
-    for t in (RAD, BAU):  # flags count what other tables show
-        sums += [
-            ([("flags_by_type", "police_led_statutory_step", t)],
-             [("police_led", t, "police-led")]),
-            ([("flags_by_type", "escalation_on_belief_or_views", t)],
-             [("escalation_by_evidence", f"{t} / {weak}", "escalations")]),
-        ]  # fmt: skip
-    for flag, key, label in (
-        ("family_not_engaged", "practice_measures", escalated),
-        ("escalation_without_evidence", "practice_measures",
-         "decisions raising the response that cite evidence"),
-        ("plan_not_linked", "practice_measures", "plan actions that name the evidence they answer"),
-        ("sharing_without_basis", "governance", "all three"),
-    ):  # fmt: skip
-        sums.append(([("flags_by_type", flag, "Total"), (key, label, "yes")], [(key, label, "of")]))
-    head = ("headline", "headline")
-    sums += [
-        ([(*head, "referrals")], [("referrals_by_source", "Total", "Total")]),
-        ([(*head, "unallocated")], [("unallocated_count", "unallocated", "Total")]),
-        ([(*head, "open cases")], [("caseload_by_worker", "Total", "Total"),
-                                   ("unallocated_count", "unallocated", "Total")]),
-        ([(*head, "flags")], [("flags_by_type", "Total", "Total")]),
-        ([(*head, "step-downs due")], [("flags_by_type", "step_down_due", "Total")]),
-    ]  # fmt: skip
-    return sums
-
-
-def read_review(folder: Path) -> tuple[dict, list]:
-    """Read every table a review folder publishes, and the headline, as an attacker would."""
-    cells, sums = {}, []
-    for f in sorted(folder.glob("*.csv")):
-        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
-        if "evidence it rests on" in frame.columns:  # rows named by type and evidence
-            frame["case type"] = frame["case type"] + " / " + frame.pop("evidence it rests on")
-        counts = [
-            c
-            for c in frame.columns[1:]
-            if not re.search(r"%|CI|median|fte|FTE", c)
-            and all(v == "c" or v.isdigit() for v in frame[c])
-        ]
-        c, s = read_table(f.stem, frame, counts)
-        cells.update(c)
-        sums += s
-    headline = json.loads((folder / "headline.json").read_text())
-    for k, v in headline.items():
-        if not k.endswith("%") and v != "":
-            cells[("headline", "headline", k)] = None if v == "c" else float(v)
-    return cells, sums + attacker_margins()
-
 
 @pytest.mark.slow
 def test_suppressed_reviews_of_the_synthetic_data_give_nothing_away(tmp_path):
