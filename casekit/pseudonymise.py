@@ -99,12 +99,16 @@ def new_key(path: str | Path) -> Path:
 
 
 def check_key(key: bytes, where: str = "the key") -> None:
-    """Refuse a weak key: shorter than 32 bytes, under 16 distinct byte values, or a repeat.
+    """Refuse a weak key: under 32 bytes, under 16 distinct byte values, a repeat or a count.
 
     Anyone who can guess the key can work out every pseudonym from the IDs it could stand for,
     so a key must be as random as :func:`new_key` makes it.
 
-    >>> check_key(bytes(range(32)))
+    >>> check_key(bytes.fromhex("5f0c8e7a1b9d2e4f6a3c8b7d9e1f0a2b4c6d8e0f1a3b5c7d9e2f4a6b8c0d1e3f"))
+    >>> check_key(bytes(range(32)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    casekit.errors.CasekitError: the key: a weak key (bytes counting up by a fixed step); ...
     >>> check_key(bytes(32))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -120,8 +124,11 @@ def check_key(key: bytes, where: str = "the key") -> None:
             (p for p in range(1, len(key) // 2 + 1) if key == (key[:p] * len(key))[: len(key)]),
             None,
         )
+        steps = {(b - a) % 256 for a, b in zip(key, key[1:], strict=False)}
         if period is not None:
             problem = f"the same {period} bytes repeated"
+        elif len(steps) == 1:
+            problem = "bytes counting up by a fixed step"
     if problem:
         raise CasekitError(f"{where}: a weak key ({problem}); it is refused. {_MAKE_ONE}")
 

@@ -341,8 +341,11 @@ def test_the_report_counts_each_kind(tiny_path):
         (bytes.fromhex("98770c0bb812cb30ef3462a1e3894abf"), "too short"),  # 16 random bytes
         (bytes(range(8)) * 4, "only 8 distinct byte values"),
         (bytes(range(16)) * 4, "the same 16 bytes repeated"),
+        (bytes(range(32)), "bytes counting up by a fixed step"),
+        (bytes(range(0, 256, 7))[:32], "bytes counting up by a fixed step"),
     ],
-    ids=["all-zero", "one-byte-repeated", "16-bytes", "8-distinct", "pattern-repeated"],
+    ids=["all-zero", "one-byte-repeated", "16-bytes", "8-distinct", "pattern-repeated",
+         "counting", "counting-by-7"],  # fmt: skip
 )
 def test_weak_keys_are_refused_with_how_to_make_a_good_one(tmp_path, tiny_path, key, why):
     path = tmp_path / "key"
