@@ -296,26 +296,15 @@ def status_with(opener: urllib.request.OpenerDirector, url: str) -> int:
 
 
 def test_password_mode_logs_in_with_the_password_only(password_app):
-    import http.cookiejar
-    import urllib.parse
-
     proc, port, url = password_app
     assert "token=" not in url
     base = f"http://127.0.0.1:{port}"
     assert status(base + "/") in (302, 403)
 
     def login(password: str) -> tuple[int, str, urllib.request.OpenerDirector]:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        with opener.open(base + "/login", timeout=30) as r:
-            r.read()
-        xsrf = next(c.value for c in jar if c.name == "_xsrf")
-        form = urllib.parse.urlencode({"password": password, "_xsrf": xsrf}).encode()
-        try:
-            with opener.open(base + "/login?next=%2F", data=form, timeout=30) as r:
-                r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.url, opener
+        code, landed, opener, _ = submit_login(base, {"password": password}, then="/")
+        if code != 200:
+            return code, landed, opener
         with opener.open(base + "/", timeout=30) as r:
             return r.status, r.url, opener
 
@@ -451,21 +440,9 @@ def named_app(store, tmp_path_factory):
 
 def log_in(base: str, name: str, password: str) -> tuple[int, urllib.request.OpenerDirector]:
     """Log in through the named login form; return the POST's status and the cookie opener."""
-    import http.cookiejar
-    import urllib.parse
-
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base + "/login", timeout=30) as r:
-        page = r.read().decode()
+    code, _, opener, page = submit_login(base, {"username": name, "password": password})
     assert "name='username'" in page and "type='password'" in page
-    xsrf = next(c.value for c in jar if c.name == "_xsrf")
-    form = {"username": name, "password": password, "_xsrf": xsrf}
-    try:
-        with opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=30) as r:
-            return r.status, opener
-    except urllib.error.HTTPError as e:
-        return e.code, opener
+    return code, opener
 
 
 def kernel_environs(pid: int) -> list[list[bytes]]:
@@ -541,19 +518,10 @@ def test_add_user_and_password_flags_need_their_file(store, capsys):
 
 
 def test_the_login_form_cannot_set_a_password_or_write_a_config_file(app):
-    import http.cookiejar
-    import urllib.parse
-
     proc, port, token = app
     base = f"http://127.0.0.1:{port}"
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base + "/login", timeout=30) as r:
-        r.read()
-    xsrf = next(c.value for c in jar if c.name == "_xsrf")
-    form = {"password": token, "new_password": "attacker's password", "_xsrf": xsrf}
-    with opener.open(base + "/login", urllib.parse.urlencode(form).encode(), timeout=30) as r:
-        r.read()
+    code, *_ = submit_login(base, {"password": token, "new_password": "attacker's password"})
+    assert code == 200  # the token logs in; the new password is what must not take
     cwd = Path(f"/proc/{proc.pid}/cwd").resolve()
     assert not (cwd / "jupyter_server_config.json").exists()
     assert log_in_with_password(base, "attacker's password") != 200
@@ -561,17 +529,30 @@ def test_the_login_form_cannot_set_a_password_or_write_a_config_file(app):
 
 def log_in_with_password(base: str, password: str) -> int:
     """Try the login form with only a password; return the POST's status."""
+    return submit_login(base, {"password": password})[0]
+
+
+def submit_login(
+    base: str, fields: dict[str, str], then: str = ""
+) -> tuple[int, str, urllib.request.OpenerDirector, str]:
+    """Open the login form, post ``fields`` with its XSRF cookie; return what came back.
+
+    That is the POST's status, the address it ended at, the opener (with the session's
+    cookies) and the login form's page. ``then`` is the page to go on to after logging in.
+    """
     import http.cookiejar
     import urllib.parse
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + "/login", timeout=30) as r:
-        r.read()
+        page = r.read().decode()
     xsrf = next(c.value for c in jar if c.name == "_xsrf")
-    form = urllib.parse.urlencode({"password": password, "_xsrf": xsrf}).encode()
+    form = urllib.parse.urlencode({**fields, "_xsrf": xsrf}).encode()
+    target = base + "/login" + (f"?next={urllib.parse.quote(then, safe='')}" if then else "")
     try:
-        with opener.open(base + "/login", form, timeout=30) as r:
-            return r.status
+        with opener.open(target, form, timeout=30) as r:
+            r.read()
+            return r.status, r.url, opener, page
     except urllib.error.HTTPError as e:
-        return e.code
+        return e.code, e.url, opener, page
