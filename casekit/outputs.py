@@ -438,9 +438,8 @@ def claim_folder(
         shown = ", ".join(foreign[:5]) + more
         raise CasekitError(
             f"{label} {out}: the folder holds files casekit did not write there ({shown}); "
-            f"casekit writes {kind} only into a new or empty folder, or one it wrote them into "
-            "before. "
-            "Choose another folder; nothing was touched."
+            "casekit writes only into a new or empty folder, or one where it wrote its "
+            f"{kind} before. Choose another folder; nothing was touched."
         )
     if not overwrite:
         raise CasekitError(
