@@ -395,6 +395,7 @@ _TABLE_LIST: tuple[Table, ...] = (
                     "incident",
                     "observation",
                     "assessment",
+                    "assessment_completed",
                     "information_shared",
                     "panel",
                     "plan_review",
@@ -404,6 +405,8 @@ _TABLE_LIST: tuple[Table, ...] = (
                     "closure",
                     "other",
                 ),
+                notes="`assessment` = assessment activity starts; `assessment_completed` = the "
+                "assessment is signed off",
             ),
             _text("summary", required=True, notes="plain, non-judgemental; families may read it"),
             _vocab("category", CATEGORIES, notes="the lens below"),
@@ -430,6 +433,7 @@ _TABLE_LIST: tuple[Table, ...] = (
             ),
             _text("action_taken"),
             _text("recorded_by", notes="worker_id or agency"),
+            Column("seen_alone", "bool", "for visits: the child was seen alone"),
         ),
         required=True,
         id_prefix="E",
@@ -524,6 +528,11 @@ _TABLE_LIST: tuple[Table, ...] = (
             ),
             _vocab("consent", ("given", "refused", "not_sought")),
             _text("not_sought_reason", notes="expected when consent = not_sought (else flagged)"),
+            _text(
+                "override_reason",
+                notes="why sharing went ahead although consent was refused (necessary and "
+                "proportionate, and on what basis)",
+            ),
             Column("restricted", "bool", default="false"),
         ),
         id_prefix="S",

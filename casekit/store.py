@@ -40,7 +40,12 @@ from .validation import FrameIndex, check_references, check_table, did_you_mean
 
 __all__ = ["Store", "open_store", "store_error"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+_ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
+    "1": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
+}
+"""The contract columns a store of each older schema lacks. Opening such a store for writing
+adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
 _HISTORY = "_history"
 _DRAFTS = "_drafts"
 
@@ -237,6 +242,7 @@ class Store:
         is_sqlite = url.startswith("sqlite")
         self.engine = _sqlite_engine(url, readonly) if is_sqlite else sa.create_engine(url)
         self._meta, self._tables, self._history = _schema()
+        self._absent: dict[str, set[str]] = {}  # columns an old store read-only lacks
         try:
             if readonly:
                 self._check_is_store(self.engine, strict=True)
@@ -255,6 +261,8 @@ class Store:
                 ).scalar()
                 if version is None:
                     conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
+                elif version in _ADDED_SINCE:
+                    self._migrate(conn, version)
                 elif version != SCHEMA_VERSION:
                     raise CasekitError(
                         f"{url}: casebook store schema {version}, but this casekit reads "
@@ -266,6 +274,23 @@ class Store:
         except CasekitError:
             self.engine.dispose()
             raise
+
+    def _migrate(self, conn: sa.Connection, version: str) -> None:
+        """Bring a store of an older schema up to date inside the caller's transaction.
+
+        Each column the old schema lacks is added (empty, so missing in every record), then the
+        schema version is set; a failure rolls all of it back.
+        """
+        quote = conn.dialect.identifier_preparer.quote
+        for table, columns in _ADDED_SINCE[version].items():
+            have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+            for column in columns:
+                if column not in have:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
+                    )
+        meta = self._meta.tables["_meta"]
+        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
 
     def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
         """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
@@ -294,11 +319,16 @@ class Store:
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
-            if version != SCHEMA_VERSION:
+            if version != SCHEMA_VERSION and version not in _ADDED_SINCE:
                 raise CasekitError(
                     f"{label}: casebook store schema {version}, but this casekit reads "
                     f"{SCHEMA_VERSION}."
                 )
+            if version in _ADDED_SINCE:  # read as it is: its missing columns read as missing
+                inspector = sa.inspect(engine)
+                for table, columns in _ADDED_SINCE[version].items():
+                    have = {c["name"] for c in inspector.get_columns(table)}
+                    self._absent[table] = set(columns) - have
 
     def __repr__(self) -> str:
         """Show where the store is."""
@@ -317,6 +347,21 @@ class Store:
         self.close()
 
     # --- writing --------------------------------------------------------------------------------
+
+    def _begin(self) -> Any:
+        """Open a write transaction; refuse at once, writing nothing, on a read-only store."""
+        if self.readonly:
+            label = self.url.removeprefix("sqlite:///")
+            refusal = sqlite3.OperationalError("attempt to write a readonly database")
+            raise store_error(label, refusal)
+        return self.engine.begin()
+
+    def _columns(self, table: str, names: list[str] | None = None) -> list[Any]:
+        """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
+        t = self._tables[table]
+        absent = self._absent.get(table, set())
+        names = [c.name for c in t.columns] if names is None else names
+        return [sa.null().label(n) if n in absent else t.c[n] for n in names]
 
     def _spec(self, table: str) -> Table:
         for spec in TABLES.values():
@@ -387,7 +432,8 @@ class Store:
 
     def _current(self, conn: sa.Connection, spec: Table, rid: str) -> dict[str, Any] | None:
         t = self._tables[spec.name]
-        row = conn.execute(sa.select(t).where(t.c[spec.id_column] == rid)).mappings().first()
+        query = sa.select(*self._columns(spec.name)).where(t.c[spec.id_column] == rid)
+        row = conn.execute(query).mappings().first()
         return dict(row) if row else None
 
     def new_id(self, table: str) -> str:
@@ -411,7 +457,7 @@ class Store:
         to an earlier one. Returns their ids.
         """
         ids = []
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for table, given in records:
                 spec = self._spec(table)
                 fields = dict(given)
@@ -446,7 +492,7 @@ class Store:
         """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
         t = self._meta.tables[_DRAFTS]
         row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
                 conn.execute(t.insert().values(key=key, **row))
 
@@ -460,7 +506,7 @@ class Store:
     def discard_draft(self, key: str) -> None:
         """Remove the draft kept under ``key`` (once its work is saved for good)."""
         t = self._meta.tables[_DRAFTS]
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(t.delete().where(t.c.key == key))
 
     def update(
@@ -477,7 +523,7 @@ class Store:
                 "cannot be changed",
                 "add a new record and delete this one",
             )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
@@ -495,7 +541,7 @@ class Store:
         label = f"deleting {spec.singular} {record_id}"
         if not reason or not str(reason).strip():
             raise _refused(label, "reason", None, "is required", "say why the record is deleted")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
@@ -578,7 +624,8 @@ class Store:
         """Return one case's current records of a table as canonical strings, in entry order."""
         spec = self._spec(table)
         t = self._tables[spec.name]
-        query = sa.select(*[t.c[c] for c in spec.column_names]).where(t.c["case_id"] == case_id)
+        columns = self._columns(spec.name, list(spec.column_names))
+        query = sa.select(*columns).where(t.c["case_id"] == case_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=list(spec.column_names), dtype=object).fillna("")
@@ -601,11 +648,9 @@ class Store:
         raws = {}
         with self.engine.connect() as conn:
             for name in TABLE_ORDER:
-                t = self._tables[name]
+                query = sa.select(*self._columns(name))
                 frame = pd.read_sql(
-                    sa.select(t).order_by(sa.text("rowid"))
-                    if self.url.startswith("sqlite")
-                    else sa.select(t),
+                    query.order_by(sa.text("rowid")) if self.url.startswith("sqlite") else query,
                     conn,
                     dtype=object,
                 )
@@ -644,7 +689,7 @@ class Store:
         strings = casebook.canonical()
         present = {t: casebook.tables[t] for t in strings}
         at, who = _now(), by or self.user
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             problems: list[Problem] = []
             index = _UnionIndex(FrameIndex(present), _StoreIndex(conn, self._tables))
             for table, frame in strings.items():

@@ -942,9 +942,25 @@ class _Generator:
             self.supervision(case, steps, ids)
             case.events.clear()  # free memory as we go
         return {
-            t: pd.DataFrame(rows, columns=list(TABLES[t].column_names), dtype=object)
+            t: pd.DataFrame(rows, columns=generated_columns(t), dtype=object)
             for t, rows in self.rows.items()
         }
+
+
+NOT_GENERATED: dict[str, tuple[str, ...]] = {
+    "events": ("seen_alone",),
+    "info_sharing": ("override_reason",),
+}
+"""Optional contract columns the generator does not fill yet (so its bundles leave them out)."""
+
+
+def generated_columns(table: str) -> list[str]:
+    """List the columns the generator writes for a table.
+
+    They are the contract's columns, in order, less :data:`NOT_GENERATED`.
+    """
+    skip = NOT_GENERATED.get(table, ())
+    return [c for c in TABLES[table].column_names if c not in skip]
 
 
 def generate(

@@ -69,6 +69,8 @@ def test_tiny_bundle_is_valid_and_typed(tiny_path):
         ("workers", 0, "fte", "0", "a number above 0 up to 1"),
         ("workers", 0, "fte", "1.5", "a number above 0 up to 1"),
         ("decisions", 0, "family_engaged", "perhaps", "expected yes or no"),
+        ("events", 0, "seen_alone", "perhaps", "expected yes or no"),
+        ("events", 0, "kind", "assessment_complete", "expected one of"),
         ("decisions", 0, "family_engaged", "", "is empty; this column is required"),
         ("cases", 0, "child_birth_month", "2010-03-14", "expected a month as YYYY-MM"),
         ("events", 0, "summary", "", "is empty; this column is required"),
@@ -94,6 +96,10 @@ def test_each_rule_catches_its_bad_case(tmp_path, tiny, table, row, column, valu
         ("events", "category", "Belief_Practice"),  # vocabularies are case-insensitive
         ("decisions", "family_engaged", "N"),
         ("decisions", "family_engaged", "0"),
+        ("events", "kind", "assessment_completed"),
+        ("events", "seen_alone", "Y"),
+        ("events", "seen_alone", ""),  # optional, no default: missing stays missing
+        ("info_sharing", "override_reason", "Necessary and proportionate (public task)"),
         ("cases", "closed", "2024-01-10"),  # closed on the day it opened
         ("events", "recorded_on", "2024-01-10"),
         ("judgements", "safety_scale", "10"),

@@ -46,6 +46,7 @@ FORM_FIELDS = (
     "impact",
     "evidence",
     "restricted",
+    "seen_alone",
     "summary",
     "action_taken",
 )
@@ -265,11 +266,12 @@ class ChronologyBuilder(w.VBox):
         record = self.store.get("events", event_id)
         for name, control in self.fields.items():
             value = record.get(name, "")
-            if TABLES["events"].column(name).kind == "date" and value:
+            kind = TABLES["events"].column(name).kind
+            if kind == "date" and value:
                 value = dt.date.fromisoformat(value)
-            elif name == "restricted":
-                value = value == "true"
-            set_field_value(control, value or None)
+            elif kind == "bool":  # "" (not recorded) stays None, never False
+                value = {"true": True, "false": False}.get(value)
+            set_field_value(control, value if kind == "bool" else value or None)
         self.editing = event_id
         self.add_button.layout.display = "none"
         self.save_button.layout.display = None

@@ -39,12 +39,15 @@ LABELS = {
     "impact": "Impact on child",
     "evidence": "Evidence",
     "restricted": "Restricted",
+    "seen_alone": "Seen alone",
     "summary": "What happened",
     "action_taken": "Action taken",
 }
 _STYLE = {"description_width": "9em"}
 _WIDE = w.Layout(width="36em")
 _PRECISION = {"day": "exact (day)", "month": "approximate (month)", "year": "approximate (year)"}
+_UNSURE = [("not recorded", None), ("yes", True), ("no", False)]
+"""The choices for an optional yes/no with no default: unticked is not the same as "no"."""
 
 
 def field_control(table: str, name: str) -> w.Widget:
@@ -60,6 +63,8 @@ def field_control(table: str, name: str) -> w.Widget:
         control: w.Widget = w.Dropdown(options=options, description=label, style=_STYLE)
     elif col.kind == "date":
         control = w.DatePicker(description=label, style=_STYLE)
+    elif col.kind == "bool" and col.default is None and not col.required:
+        control = w.Dropdown(options=_UNSURE, value=None, description=label, style=_STYLE)
     elif col.kind == "bool":
         control = w.Checkbox(description=label, style=_STYLE, indent=True)
     elif name in ("summary", "action_taken", "rationale", "description"):
