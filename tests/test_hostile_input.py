@@ -14,7 +14,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -178,12 +177,10 @@ def commands(path: Path, out: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def run(args: list[str], capsys) -> tuple[int, str, float]:
-    began = time.perf_counter()
+def run(args: list[str], capsys) -> tuple[int, str]:
     code = main(args)
-    took = time.perf_counter() - began
     captured = capsys.readouterr()
-    return code, captured.out + captured.err, took
+    return code, captured.out + captured.err
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE_XLSX))
@@ -193,49 +190,70 @@ def test_every_command_refuses_a_hostile_workbook(tmp_path, capsys, kind, comman
     path = make(tmp_path / f"{kind}.xlsx")
     out = tmp_path / "out"
     out.mkdir()
-    code, output, took = run(commands(path, out)[command], capsys)
+    code, output = run(commands(path, out)[command], capsys)
     assert code == 2, output
     assert "Traceback" not in output
     assert f"{kind}.xlsx" in output and expected in output, output
-    assert took < 10, f"{command} took {took:.1f} s on {kind}"
     assert list(out.iterdir()) == []  # nothing written, not even a matching report
 
 
-def _measured(args: list[str]) -> tuple[int, str, float, float]:
-    """Run casekit in a fresh process; return exit code, stderr, seconds and peak MB."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    began = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from casekit.cli import main; sys.exit(main())", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
+# Run casekit, then write the process's own peak memory (VmHWM: its address space's high-water
+# mark, unlike ru_maxrss, which also counts the pytest worker it was forked from).
+_PEAK = """import sys
+from casekit.cli import main
+peak = sys.argv.pop(1)
+try:
+    code = main()
+finally:
+    with open("/proc/self/status") as status, open(peak, "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM")))
+sys.exit(code)
+"""
+
+
+def _measured(args: list[str], tmp_path: Path) -> tuple[int, str, float]:
+    """Run casekit in a fresh process; return its exit code, stderr and peak memory in MB.
+
+    A hang is a failure: the run is stopped after two minutes (the old code took 76 s here).
+    """
+    peak = tmp_path / "peak.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(peak), *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=120,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    took = time.perf_counter() - began
-    err = proc.stderr.read().decode()
-    proc.stdout.close()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, took, usage.ru_maxrss / 1024
+    return done.returncode, done.stderr, int(peak.read_text().split()[1]) / 1024
 
 
-def test_the_xfd_workbook_is_refused_in_seconds_and_little_memory(tmp_path):
+def test_the_xfd_workbook_is_refused_in_little_memory(tmp_path):
     path = hostile_workbook(tmp_path / "book.xlsx", XFD)
     assert path.stat().st_size < 2500
-    code, err, took, peak_mb = _measured(["validate", str(path)])
+    code, err, peak_mb = _measured(["validate", str(path)], tmp_path)
     assert code == 2
     assert err.strip().count("\n") == 0 and "Traceback" not in err
     assert "book.xlsx, sheet 'events': declares 1,048,576 rows" in err
     assert "CASEKIT_MAX_ROWS" in err  # says how to go on
-    assert took < 15 and peak_mb < 400, (took, peak_mb)  # before: 76 s, 7.7 GB, MemoryError
+    assert peak_mb < 400, peak_mb  # before: 7.7 GB, then MemoryError
 
 
 def test_the_undeclared_xfd_workbook_is_stopped_while_streaming_in_little_memory(tmp_path):
     path = hostile_workbook(tmp_path / "book.xlsx", XFD_UNDECLARED)
-    code, err, took, peak_mb = _measured(["validate", str(path)])
+    code, err, peak_mb = _measured(["validate", str(path)], tmp_path)
     assert code == 2 and "has data in row 1,048,576" in err, err
-    assert took < 15 and peak_mb < 400, (took, peak_mb)
+    assert peak_mb < 400, peak_mb
+
+
+def test_a_billion_laughs_mapping_file_is_refused_in_little_memory(tmp_path):
+    mapping, police = tmp_path / "laughs.yml", tmp_path / "police.csv"
+    mapping.write_text(LAUGHS)
+    police.write_text("date,summary\n2024-01-01,seen\n")
+    args = ["chronology", "merge", f"{police}=police", "--case", "C1", "--out",
+            str(tmp_path / "m.csv"), "--map", str(mapping)]  # fmt: skip
+    code, err, peak_mb = _measured(args, tmp_path)
+    assert code == 2 and "uses a YAML anchor or alias" in err, err
+    assert peak_mb < 400, peak_mb  # before: 3.5 GB
 
 
 def test_openpyxl_parses_with_defusedxml():
@@ -308,7 +326,7 @@ def test_rows_narrower_than_the_header_without_dimension_are_read(tmp_path, caps
     assert list(frame.index) == [2, 4]  # spreadsheet rows, the empty row 3 left out
     assert frame.loc[2, "event_id"] == "E1" and pd.isna(frame.loc[2, "case_id"])
     assert frame.loc[4, "case_id"] == "C9"
-    code, output, _ = run(["validate", str(path)], capsys)
+    code, output = run(["validate", str(path)], capsys)
     assert code == 2 and "Traceback" not in output
     assert "narrow.xlsx [sheet events], row 2, column 'case_id'" in output
 
@@ -330,7 +348,7 @@ def test_csv_over_the_size_limit_and_overlong_fields_are_refused(tmp_path, monke
     long = tmp_path / "police.csv"
     long.write_text('date,summary\n2024-01-01,"' + "x" * 200_000 + '"\n')
     out = tmp_path / "m.csv"
-    code, output, _ = run(
+    code, output = run(
         ["chronology", "merge", f"{long}=police", "--case", "C1", "--out", str(out)], capsys
     )
     assert code == 2 and "Traceback" not in output
@@ -341,7 +359,7 @@ def test_csv_over_the_size_limit_and_overlong_fields_are_refused(tmp_path, monke
     big.mkdir()
     (big / "events.csv").write_text("event_id\n" + "E1\n" * 600_000)
     (big / "cases.csv").write_text("case_id\n")
-    code, output, _ = run(["validate", str(big)], capsys)
+    code, output = run(["validate", str(big)], capsys)
     assert code == 2 and "events.csv: is 2 MB, more than the limit of 1 MB" in output
 
 
@@ -381,10 +399,9 @@ def test_every_command_refuses_a_hostile_mapping_file(tmp_path, capsys, kind, co
         "import-csv": ["import-csv", f"{good}=events", "--out", str(out / "b")],
         "import-annex-a": ["import-annex-a", str(good), "--out", str(out / "b")],
     }[command] + ["--map", str(mapping)]  # fmt: skip
-    code, output, took = run(args, capsys)
+    code, output = run(args, capsys)
     assert code == 2 and "Traceback" not in output, output
     assert f"{kind}.yml" in output and expected in output, output
-    assert took < 5
     assert list(out.iterdir()) == []
 
 
@@ -436,7 +453,7 @@ def _page_of(path: Path, table: str) -> int:
 def test_a_zero_byte_store_is_not_a_store_and_validate_leaves_it_empty(tmp_path, capsys):
     empty = tmp_path / "empty.sqlite"
     empty.touch()
-    code, output, _ = run(["validate", str(empty)], capsys)
+    code, output = run(["validate", str(empty)], capsys)
     assert code == 2 and "Traceback" not in output
     assert "empty.sqlite: is not a casebook store (it is empty)" in output
     assert empty.stat().st_size == 0
@@ -453,7 +470,7 @@ def test_another_programs_database_is_never_written_into(tmp_path, capsys):
     for opener in (lambda: casekit.open(other), lambda: casekit.load(other)):
         with pytest.raises(CasekitError, match="is not a casebook store \\(it holds other"):
             opener()
-    code, _, _ = run(["import", str(ROOT / "data" / "synthetic"), "--into", str(other)], capsys)
+    code, _ = run(["import", str(ROOT / "data" / "synthetic"), "--into", str(other)], capsys)
     assert code == 2 and digest(other) == before
 
 
@@ -471,9 +488,9 @@ def test_a_damaged_store_gets_a_restore_from_backup_message(store_file, tmp_path
     before = digest(store_file)
     export = ["export", str(store_file), "--out", str(tmp_path / "o")]
     for args in (["validate", str(store_file)], export):
-        code, output, took = run(args, capsys)
+        code, output = run(args, capsys)
         assert code == 2, output
-        assert "Traceback" not in output and took < 10
+        assert "Traceback" not in output
         assert "team.sqlite: cannot be opened as a casebook store" in output
         assert "restore it from your latest backup" in output
     assert digest(store_file) == before and not (tmp_path / "o").exists()
@@ -482,7 +499,7 @@ def test_a_damaged_store_gets_a_restore_from_backup_message(store_file, tmp_path
 def test_validate_and_load_never_write_to_a_store(store_file, capsys):
     settle(store_file)
     before = digest(store_file)
-    code, output, _ = run(["validate", str(store_file)], capsys)
+    code, output = run(["validate", str(store_file)], capsys)
     assert code == 0, output
     casekit.load(store_file)
     assert digest(store_file) == before
