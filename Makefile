@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_supervision.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_security.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info reports
