@@ -34,6 +34,7 @@ __all__ = [
     "AGENCIES",
     "LIST_SEPARATOR",
     "CONTROL_CHARACTERS",
+    "typed_text",
     "normalise_header",
     "to_markdown",
 ]
@@ -51,6 +52,19 @@ CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
 """Characters no cell may hold (a regex for Python and Arrow alike): the C0 control characters
 but tab, line feed and carriage return, and the non-characters U+FFFE and U+FFFF. No one types
 them, and no workbook (XML) can store them."""
+
+
+def typed_text(text: str) -> str:
+    r"""Turn the line breaks a word processor pastes (U+000B, U+000C) into newlines.
+
+    Word's soft line break is U+000B, a control character no record may hold; typed into a
+    form, it means a new line, so the widgets keep it as one rather than refuse the text.
+
+    >>> typed_text("Seen at home.\x0bMum present.\x0cNext visit Friday.")
+    'Seen at home.\nMum present.\nNext visit Friday.'
+    """
+    return text.replace("\x0b", "\n").replace("\x0c", "\n")
+
 
 # --- vocabularies -------------------------------------------------------------------------------
 

@@ -177,3 +177,11 @@ def test_case_picker_opens_a_builder(store):
     picker.open_button.click()
     (builder,) = picker.body.children
     assert isinstance(builder, ChronologyBuilder) and builder.case_id == "008"
+
+
+def test_a_line_break_pasted_from_word_is_saved_as_a_new_line(store):
+    b = ChronologyBuilder(store, "007")
+    fill(b, **dict(GOOD, summary="Seen at home.\x0bMum present.\x0cNext visit Friday."))
+    eid = b.add_entry()
+    assert eid, b.message.value
+    assert store.get("events", eid)["summary"] == "Seen at home.\nMum present.\nNext visit Friday."

@@ -200,3 +200,19 @@ def test_in_casekit_app_an_export_comes_with_a_download_link(store, tmp_path, mo
     ws.exports = tmp_path.parent / "elsewhere"  # outside what the app serves: no link
     ws.export("V1", ".html")
     assert "Exported to" in ws.export_message.value and "href" not in ws.export_message.value
+
+
+def test_line_breaks_pasted_from_word_are_saved_as_new_lines(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    ws.stages["actions"].value = "Visit Friday.\x0bCall school."  # Word's soft line break
+    ws.scale_reasons["family"].value = "Parents engaged.\x0cMum at every meeting."
+    decide(ws, "early_help", ("E1",), rationale="Agreed with the family.\x0bReview in May.")
+    ws.add_decision()
+    sid = ws.save_session()
+    assert sid, ws.message.value
+    saved = store.get("supervisions", sid)
+    assert saved["actions"] == "Visit Friday.\nCall school."
+    cb = store.casebook()
+    assert "Agreed with the family.\nReview in May." in set(cb.decisions["rationale"])
+    assert "Parents engaged.\nMum at every meeting." in set(cb.judgements["rationale"])

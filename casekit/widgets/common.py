@@ -13,7 +13,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..contract import TABLES
+from ..contract import TABLES, typed_text
 from ..errors import CasekitError
 from ..store import Store, open_store
 
@@ -81,7 +81,7 @@ def field_value(control: w.Widget) -> object:
     """Read a control's value as a record field (stripped text, a date, a bool, or None)."""
     value = control.value
     if isinstance(value, str):
-        return value.strip()
+        return typed_text(value).strip()
     return value
 
 

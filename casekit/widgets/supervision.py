@@ -22,7 +22,7 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from ..contract import BELIEF_CATEGORIES, LEVELS
+from ..contract import BELIEF_CATEGORIES, LEVELS, typed_text
 from ..errors import CasekitError
 from ..outputs import private_folder, safe_name
 from ..proportionality import flags
@@ -347,15 +347,18 @@ class SupervisionSession(w.VBox):
     def read(self) -> Session:
         """Return the session as the form shows it (decisions already added included)."""
         s = Session(self.case_id, self.supervisor, self.worker, date=self._date)
-        s.stages = {k: area.value for k, area in self.stages.items()}
+        s.stages = {k: typed_text(area.value) for k, area in self.stages.items()}
         s.graces = [g for g, box in self.graces.items() if box.value]
-        s.graces_notes = self.graces_notes.value
+        s.graces_notes = typed_text(self.graces_notes.value)
         s.hypotheses = [
-            Hypothesis(t.value, list(sup.value), list(wk.value)) for t, sup, wk in self.hypotheses
+            Hypothesis(typed_text(t.value), list(sup.value), list(wk.value))
+            for t, sup, wk in self.hypotheses
         ]
         s.decisions = list(self._decisions)
         s.judgements = {
-            level: ScaledJudgement(self.scales[level].value, self.scale_reasons[level].value)
+            level: ScaledJudgement(
+                self.scales[level].value, typed_text(self.scale_reasons[level].value)
+            )
             for level in LEVELS
         }
         return s
@@ -366,7 +369,7 @@ class SupervisionSession(w.VBox):
             response=self.decision["response"].value,
             lead_agency=self.decision["lead_agency"].value,
             family_engaged=bool(self.decision["family_engaged"].value),
-            rationale=self.decision["rationale"].value,
+            rationale=typed_text(self.decision["rationale"].value),
             evidence_ids=list(self.decision_evidence.value),
         )
 
@@ -477,7 +480,7 @@ class SupervisionSession(w.VBox):
         """Add the flagged decision, keeping the reason given for it to stand."""
         if self._flagged is None:
             return
-        reason = self.flag_reason.value.strip()
+        reason = typed_text(self.flag_reason.value).strip()
         if not reason:
             say(self.message, "Write why the decision stands before adding it.", error=True)
             return
