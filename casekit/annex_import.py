@@ -49,7 +49,7 @@ from .annex_a import (
 from .contract import TABLES
 from .errors import CasekitError
 from .io import read_mapping_file
-from .merge import parse_agency_date
+from .merge import excel_day, parse_agency_date
 
 __all__ = ["AnnexMapping", "Matching", "load_annex_mapping", "import_annex_a", "write_report"]
 
@@ -269,7 +269,7 @@ def _date(value: object, today: dt.date) -> dt.date:
     elif isinstance(value, dt.date):
         day = value
     elif isinstance(value, int | float) and 1 < value < 80_000:  # an Excel serial number
-        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        day = excel_day(value)
     else:
         parsed = parse_agency_date(str(value))
         if parsed is None:

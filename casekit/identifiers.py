@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .merge import parse_agency_date
+from .merge import excel_day, parse_agency_date
 
 __all__ = [
     "BIRTH_HEADER",
@@ -188,7 +188,6 @@ def mask(text: str, counts: Counter[str] | None = None) -> tuple[str, int]:
 
 # --- dates of birth in columns ------------------------------------------------------------------
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
@@ -212,7 +211,7 @@ def birth_month(value: object) -> str | None:
     if not text:
         return None
     if _SERIAL.fullmatch(text):  # an Excel serial number (10000 is 1927-05-18)
-        day = _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+        day = excel_day(float(text))
         return f"{day.year:04d}-{day.month:02d}"
     parsed = parse_agency_date(text)
     if parsed is None:

@@ -35,6 +35,7 @@ __all__ = [
     "Mapping",
     "load_mapping",
     "parse_agency_date",
+    "excel_day",
     "read_agency_file",
     "merge_files",
     "mark_duplicates",
@@ -247,6 +248,19 @@ def load_mapping(path: Path | None) -> Mapping:
 
 
 # --- dates --------------------------------------------------------------------------------------
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+"""Day 0 of Excel's serial dates (it counts 1900 as a leap year, so day 60 is skipped)."""
+
+
+def excel_day(serial: float) -> dt.date:
+    """Turn an Excel serial date number into the day it stands for.
+
+    >>> excel_day(40148), excel_day(45292.75)
+    (datetime.date(2009, 12, 1), datetime.date(2024, 1, 1))
+    """
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
 @functools.lru_cache(maxsize=65536)  # agency files repeat the same dates many times
