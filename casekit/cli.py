@@ -147,9 +147,7 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
     files = [_file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
     if out.suffix.lower() == ".csv":  # interchange: `casekit import` reads it back exactly
-        write_file_atomically(
-            out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n")
-        )
+        write_file_atomically(out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
     else:
         sheet = Sheet("events", merged, freeze=False, widths=False)
         write_file_atomically(
@@ -356,9 +354,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
             raise CasekitError("--add-user NAME needs --users FILE, the file to add NAME to.")
         print(f"set {args.add_user!r}'s password in {add_user(args.users, args.add_user)}")
         return 0
-    return run(
-        args.store, args.case, args.port, args.password, args.user, args.browser, args.users
-    )
+    return run(args.store, args.case, args.port, args.password, args.user, args.browser, args.users)
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:

@@ -25,6 +25,8 @@ __all__ = [
     "REQUIRED_TABLES",
     "RESPONSE_LADDER",
     "RUNG",
+    "CHANNEL",
+    "RESPONSES",
     "CONCERN_CATEGORIES",
     "BELIEF_CATEGORIES",
     "STRENGTH_CATEGORIES",
@@ -88,15 +90,22 @@ RESPONSE_LADDER = (
     "signposted",
     "early_help",
     "child_in_need",
-    "channel_support",
     "section_47",
     "child_protection_plan",
     "proceedings",
 )
-"""The response ladder, least to most intrusive: its order defines escalation and step-down."""
+"""The social-care response ladder, least to most intrusive: its order defines escalation and
+step-down."""
 
 RUNG: dict[str, int] = {response: rung for rung, response in enumerate(RESPONSE_LADDER)}
-"""Each response's rung on the ladder (``no_further_action`` is 0)."""
+"""Each social-care response's rung on the ladder (``no_further_action`` is 0)."""
+
+CHANNEL = "channel_support"
+"""Channel support: a valid ``response`` but not a rung. Channel is voluntary, needs consent and
+runs beside social care, so a Channel decision leaves the social-care rung as it was."""
+
+RESPONSES = (*RESPONSE_LADDER, CHANNEL)
+"""Every valid ``decisions.response``: the ladder's rungs, then Channel support."""
 
 STATUTORY_RESPONSES = ("section_47", "child_protection_plan", "proceedings")
 
@@ -484,7 +493,11 @@ _TABLE_LIST: tuple[Table, ...] = (
             _id("decision_id"),
             _ref("case_id", "cases"),
             _date("date"),
-            _vocab("response", RESPONSE_LADDER, notes="the response from this date on"),
+            _vocab(
+                "response",
+                RESPONSES,
+                notes="the response from this date on; see the ladder (Channel is not a rung)",
+            ),
             _vocab(
                 "lead_agency",
                 ("social_care", "police", "education", "health", "multi_agency"),
@@ -670,6 +683,13 @@ def to_markdown() -> str:
         "|---|---|",
     ]
     lines += [f"| {rung} | {response} |" for response, rung in RUNG.items()]
+    lines += [
+        "",
+        f"`{CHANNEL}` is also a valid `response`, but not a rung: Channel is voluntary, needs "
+        "consent, and runs beside social care. A Channel decision records that Channel support "
+        "was adopted; the case's social-care rung stays as it was, so it is neither an "
+        "escalation nor a step-down.",
+    ]
     lines += ["", "## Integrity rules", "", "`casekit validate` checks each of these:", ""]
     lines += [f"- {rule}" for rule in _INTEGRITY_RULES]
     lines += [

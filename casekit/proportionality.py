@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from .arrowops import arrow_strings, find_rows, is_in
 from .casebook import Casebook
-from .contract import CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
+from .contract import CHANNEL, CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
 
 __all__ = [
     "FLAGS",
@@ -107,11 +107,26 @@ def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
 
 
 def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Order decisions within each case and add ``rung``, ``previous`` and ``raises``."""
+    """Order decisions within each case and add the social-care ``rung`` they leave in place.
+
+    Adds ``channel`` (a Channel decision: support beside social care, not a rung), ``rung`` (the
+    case's social-care rung from this decision on: a Channel decision keeps the rung before it),
+    ``previous`` (the rung before the decision; ``no_further_action`` before the first),
+    ``raises`` and ``lowers`` (never true of a Channel decision).
+
+    >>> d = pd.DataFrame({"case_id": ["C"] * 3, "decision_id": ["D1", "D2", "D3"],
+    ...     "date": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+    ...     "response": ["child_in_need", "channel_support", "early_help"]})
+    >>> escalations(d)[["rung", "previous", "raises", "lowers"]].values.tolist()
+    [[3, 0, True, False], [3, 3, False, False], [2, 3, False, True]]
+    """
     d = decisions.sort_values(["case_id", "date", "decision_id"], kind="stable").copy()
-    d["rung"] = d["response"].map(RUNG).astype(int)  # per category
+    d["channel"] = (d["response"].astype(str) == CHANNEL).to_numpy()
+    own = d["response"].astype(str).map(RUNG)  # NaN for Channel
+    d["rung"] = own.groupby(d["case_id"], sort=False).ffill().fillna(0).astype(int)
     d["previous"] = d.groupby("case_id", sort=False)["rung"].shift(fill_value=0).astype(int)
-    d["raises"] = d["rung"] > d["previous"]
+    d["raises"] = ~d["channel"] & (d["rung"] > d["previous"])
+    d["lowers"] = ~d["channel"] & (d["rung"] < d["previous"])
     return d
 
 

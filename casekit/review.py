@@ -450,7 +450,7 @@ def flow(cb: Casebook, scope: Scope) -> list[Table]:
     by_concern = _counts(concerns.dropna(subset=["concern_flags"]), "concern_flags", "case_type")
     d = _known_decisions(cb, scope)
     d = d[d["case_id"].isin(referred["case_id"])]
-    highest = d.assign(rung=d["response"].map(RUNG).astype(int)).groupby("case_id")["rung"].max()
+    highest = d.assign(rung=d["response"].astype(str).map(RUNG)).groupby("case_id")["rung"].max()
     reached = referred.assign(
         furthest=referred["case_id"]
         .map(highest)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .contract import RUNG, TABLES
+from .contract import CHANNEL, RUNG, TABLES
 from .errors import CasekitError
 from .narratives import (
     ENGAGEMENT_TEXT,
@@ -696,7 +696,7 @@ class _Generator:
             path = ["child_in_need"] + (["section_47"] if rng.random() < 0.4 else [])
             path += ["child_protection_plan"] if len(path) == 2 and rng.random() < 0.5 else []
         if case.channel:  # the panel adopts the case first; statutory steps may follow
-            path = ["channel_support"] + [p for p in path if RUNG[p] > RUNG["channel_support"]]
+            path = ["channel_support"] + [p for p in path if RUNG[p] >= RUNG["section_47"]]
         case.stuck = path[-1] in ("child_in_need", "channel_support") and rng.random() < 0.2
         steps: list[tuple[int, str, list[str]]] = []
         day = first
@@ -717,8 +717,8 @@ class _Generator:
                 ev = [e.eid for e in case.events if e.day <= day and e.restricted][:3] or ev
             steps.append((day, response, ev))
             day += rng.randint(20, 80)
-        top = max((RUNG[s[1]] for s in steps), default=0)
-        if case.closed and top >= RUNG["child_in_need"]:
+        high = any(s[1] == CHANNEL or RUNG[s[1]] >= RUNG["child_in_need"] for s in steps)
+        if case.closed and high:
             step_down = (
                 case.closed - rng.randint(0, 5)
                 if case.stuck

@@ -31,9 +31,9 @@ from .contract import (
     CONCERN_CATEGORIES,
     LEVELS,
     RESPONSE_LADDER,
-    RUNG,
     STRENGTH_CATEGORIES,
 )
+from .proportionality import escalations
 from .trends import safety_trends
 
 __all__ = ["STYLES", "style_of", "plot", "Dynamics", "dynamics", "CROWDED"]
@@ -219,8 +219,9 @@ def plot(
         else (case["closed"] if pd.notna(case["closed"]) else pd.Timestamp(dt.date.today()))
     )
     if len(decisions):
+        decisions = escalations(decisions)
         dates = list(decisions["date"]) + [max(stop, decisions["date"].iloc[-1])]
-        rungs = [RUNG[str(r)] for r in decisions["response"]]
+        rungs = decisions["rung"].tolist()
         ladder.step(
             dates, rungs + rungs[-1:], where="post", color="#0072B2", linewidth=2, gid="response"
         )

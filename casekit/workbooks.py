@@ -253,8 +253,7 @@ def read_workbook(
                 raise
             except Exception as exc:  # a damaged part: bad XML, a broken zip stream, bad values
                 raise CasekitError(
-                    f"{where}: cannot be read ({_first_line(exc)}); the file is damaged. "
-                    f"{_RESAVE}."
+                    f"{where}: cannot be read ({_first_line(exc)}); the file is damaged. {_RESAVE}."
                 ) from None
             yield Sheet(title, rows)
             del rows

@@ -74,16 +74,19 @@ def test_a_synthetic_workbook_round_trips_with_matching_counts(tmp_path):
     matched = contacts["Child Unique ID"].isin(referrals["Child Unique ID"])
     assert kinds["contact"] == matched.sum()
     assessments = lists["List 4"]
-    assert kinds["assessment"] == len(assessments) + assessments[
-        "Continuous Assessment Date of Authorisation"
-    ].notna().sum()
+    assert (
+        kinds["assessment"]
+        == len(assessments)
+        + assessments["Continuous Assessment Date of Authorisation"].notna().sum()
+    )
     responses = cb.decisions["response"].astype(str).value_counts()
     assert responses.get("section_47", 0) == len(lists["List 5"])
     cpp = lists["List 7"]
     assert responses.get("child_protection_plan", 0) == len(cpp)
-    assert responses.get("child_in_need", 0) == len(lists["List 6"]) + cpp[
-        "Child Protection Plan End Date"
-    ].notna().sum()
+    assert (
+        responses.get("child_in_need", 0)
+        == len(lists["List 6"]) + cpp["Child Protection Plan End Date"].notna().sum()
+    )
     report = pd.read_excel(tmp_path / "bundle-matching.xlsx", sheet_name="rows not imported")
     assert len(report) == (~matched).sum()  # the contacts that led to no referral
     assert set(report["reason"]) == {"a contact that led to no referral in this workbook"}
@@ -160,7 +163,7 @@ def test_what_cannot_be_matched_or_placed_lands_in_the_report(tmp_path):
 def test_a_mapping_file_fixes_what_the_report_listed(tmp_path):
     mapping = tmp_path / "map.yml"
     mapping.write_text(
-        'headers:\n  Ref Src: referral_source\nvalues:\n  referral_source:\n'
+        "headers:\n  Ref Src: referral_source\nvalues:\n  referral_source:\n"
         '    "q) 99: Martians": other\n  primary_need:\n'
         '    "PSRMEM - Support with memory": mental_health\n'
         "defaults:\n  family_engaged: true\n  lead_agency: multi_agency\n"

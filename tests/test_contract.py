@@ -61,13 +61,16 @@ def test_response_ladder_order_is_the_contract_order():
         "signposted",
         "early_help",
         "child_in_need",
-        "channel_support",
         "section_47",
         "child_protection_plan",
         "proceedings",
     )
-    assert [RUNG[r] for r in RESPONSE_LADDER] == list(range(8))
-    assert TABLES["decisions"].column("response").vocabulary == RESPONSE_LADDER
+    assert [RUNG[r] for r in RESPONSE_LADDER] == list(range(7))
+    assert "channel_support" not in RUNG  # Channel runs beside social care: not a rung
+    assert TABLES["decisions"].column("response").vocabulary == (
+        *RESPONSE_LADDER,
+        "channel_support",
+    )
 
 
 def test_tables_are_well_formed():

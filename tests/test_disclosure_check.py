@@ -290,6 +290,8 @@ def test_a_review_suppressed_now_passes_where_the_old_one_failed(tmp_path):
         "old/first_assessment_wait.csv",
         "old/outcomes.csv",
     }
+
+
 @pytest.mark.parametrize(
     ("note", "raw", "what"),
     [

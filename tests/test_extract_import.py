@@ -82,11 +82,19 @@ def test_a_mapping_file_imports_it_and_refused_rows_are_listed(extract, capsys):
 def test_a_workbook_s_sheets_are_read_by_their_table_names(tmp_path):
     book = tmp_path / "extract.xlsx"
     with pd.ExcelWriter(book, engine="openpyxl") as xl:
-        pd.DataFrame({"case_id": ["C1"], "child_id": ["K1"], "team_id": ["T1"],
-                      "opened": ["2024-01-02"], "referral_source": ["police"],
-                      "concern_flags": ["neglect"]}).to_excel(xl, sheet_name="Cases", index=False)
+        pd.DataFrame(
+            {
+                "case_id": ["C1"],
+                "child_id": ["K1"],
+                "team_id": ["T1"],
+                "opened": ["2024-01-02"],
+                "referral_source": ["police"],
+                "concern_flags": ["neglect"],
+            }
+        ).to_excel(xl, sheet_name="Cases", index=False)
         pd.DataFrame({"team_id": ["T1"], "team_name": ["North"]}).to_excel(
-            xl, sheet_name="team", index=False)
+            xl, sheet_name="team", index=False
+        )
         pd.DataFrame({"x": [1]}).to_excel(xl, sheet_name="Notes", index=False)
     # fmt: skip
     tables, matching = import_extract([(book, None)])

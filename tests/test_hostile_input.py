@@ -60,8 +60,7 @@ def build_xlsx(path: Path, sheets: dict[str, str], level: int = 6) -> Path:
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS} xmlns:r="{_R}"><sheets>'
             + "".join(
-                f'<sheet name="{t}" sheetId="{i}" r:id="rId{i}"/>'
-                for i, t in enumerate(sheets, 1)
+                f'<sheet name="{t}" sheetId="{i}" r:id="rId{i}"/>' for i, t in enumerate(sheets, 1)
             )
             + "</sheets></workbook>"
         ),

@@ -88,8 +88,18 @@ def _identifying_bundle(folder: Path) -> tuple[dict[str, list[str]], str]:
     return {
         "ids": ids,
         "names": [c["child_name"] for c in cases],
-        "raw": [PHONE, EMAIL, NHS, NHS.replace(" ", ""), UPN, POSTCODE, DOB, "SW1A 1AA",
-                "M1 2AB", *births],  # fmt: skip
+        "raw": [
+            PHONE,
+            EMAIL,
+            NHS,
+            NHS.replace(" ", ""),
+            UPN,
+            POSTCODE,
+            DOB,
+            "SW1A 1AA",
+            "M1 2AB",
+            *births,
+        ],  # fmt: skip
     }, cutoff.replace(year=cutoff.year + 4).isoformat()
 
 

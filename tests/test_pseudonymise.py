@@ -344,8 +344,15 @@ def test_the_report_counts_each_kind(tiny_path):
         (bytes(range(32)), "bytes counting up by a fixed step"),
         (bytes(range(0, 256, 7))[:32], "bytes counting up by a fixed step"),
     ],
-    ids=["all-zero", "one-byte-repeated", "16-bytes", "8-distinct", "pattern-repeated",
-         "counting", "counting-by-7"],  # fmt: skip
+    ids=[
+        "all-zero",
+        "one-byte-repeated",
+        "16-bytes",
+        "8-distinct",
+        "pattern-repeated",
+        "counting",
+        "counting-by-7",
+    ],  # fmt: skip
 )
 def test_weak_keys_are_refused_with_how_to_make_a_good_one(tmp_path, tiny_path, key, why):
     path = tmp_path / "key"

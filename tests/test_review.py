@@ -429,9 +429,12 @@ def kernels_running() -> list[str]:
 
 def test_one_kernel_reviews_team_after_team_as_fresh_kernels_would(bundle, tmp_path, reports):
     out = tmp_path / "out"
-    assert review_cli(
-        bundle, out, "--team", "T2,T1", "--as-of", AS_OF, "--from", "2024-01-01", "--jobs", "1"
-    ) == 0
+    assert (
+        review_cli(
+            bundle, out, "--team", "T2,T1", "--as-of", AS_OF, "--from", "2024-01-01", "--jobs", "1"
+        )
+        == 0
+    )
     # T1 ran second on a kernel that had reviewed T2; `reports` ran it on a kernel of its own
     for alone in sorted((reports / "T1" / "tables").glob("*.csv")):
         after = out / "T1" / "tables" / alone.name
@@ -519,6 +522,7 @@ def test_suppressed_run_shows_no_count_from_1_to_5(bundle, tmp_path, reports):
 
 
 # --- suppression as a whole: nothing hidden can be worked out from the whole review --------
+
 
 @pytest.mark.slow
 def test_suppressed_reviews_of_the_synthetic_data_give_nothing_away(tmp_path):

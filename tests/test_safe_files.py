@@ -480,9 +480,7 @@ def test_an_annex_a_workbook_replaces_only_a_workbook(tmp_path, capsys):
     assert "is a folder" in capsys.readouterr().err
 
 
-def test_a_full_disk_under_the_store_is_one_line_without_the_records(
-    tmp_path, monkeypatch, capsys
-):
+def test_a_full_disk_under_the_store_is_one_line_without_the_records(tmp_path, monkeypatch, capsys):
     import sqlite3
 
     import sqlalchemy as sa
@@ -543,7 +541,7 @@ def test_any_text_is_either_refused_or_a_name_that_stays_in_its_folder(text):
     path = folder / f"{name}.html"
     assert path.parent == folder and ".." not in path.parts and not name.startswith(".")
     assert os.path.normpath(path) == str(path)
-    assert not any(c in name for c in '/\\:{}<>"\'&\x00') and name.isprintable()
+    assert not any(c in name for c in "/\\:{}<>\"'&\x00") and name.isprintable()
     from casekit.review_run import page_href
 
     assert ":" not in page_href(name) and "/" not in page_href(name)

@@ -206,9 +206,16 @@ def test_the_record_has_what_was_entered_escaped(store, saved):
     record = supervision_record(store, saved)
     page = to_html(record)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page and SCRIPT not in page
-    for text in ("We had read his faith as risk.", "Being groomed online", "Weakened by: E1",
-                 "Considered: religion, culture", "child in need", "Needs help",
-                 "Safe at home with support", "School raised views expressed in class."):
+    for text in (
+        "We had read his faith as risk.",
+        "Being groomed online",
+        "Weakened by: E1",
+        "Considered: religion, culture",
+        "child in need",
+        "Needs help",
+        "Safe at home with support",
+        "School raised views expressed in class.",
+    ):
         assert text in page, text  # fmt: skip
     assert record.decisions["family_engaged"].tolist() == ["yes"]
     assert set(record.cited) == {"E1", "E2"}

@@ -107,8 +107,13 @@ def test_saving_writes_the_tables_and_the_record_has_it_all(store, tmp_path):
     docx = reopened.export(sid, ".docx")
     assert "Exported to" in reopened.export_message.value and docx.stat().st_size > 0
     assert "He talks about his football team &lt;b&gt;and&lt;/b&gt; his mosque." in page
-    for text in (*list(TEXT.values())[1:], "A family dispute spilling into school",
-                 "Considered: religion, culture", "early help", "Parents engaged"):
+    for text in (
+        *list(TEXT.values())[1:],
+        "A family dispute spilling into school",
+        "Considered: religion, culture",
+        "early help",
+        "Parents engaged",
+    ):
         assert text.replace("'", "&#39;") in page, text  # fmt: skip
 
 
