@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SYNTHETIC, write_csv_bundle
@@ -1030,3 +1031,171 @@ def test_cli_flags_bad_status(capsys):
         main(["flags", "--data", str(SYNTHETIC), "--status", "current"])
     assert info.value.code == 2
     assert "argument --status: invalid choice: 'current'" in capsys.readouterr().err
+
+
+# --- independent day-by-day implementations, checked against the vectorised flags ---------------
+
+
+def _by_case(frame):
+    return {case: rows for case, rows in frame.groupby(frame["case_id"].astype(str))}
+
+
+def _walk_rungs(decisions):
+    """Yield (decision, rung before, rung after) in order; Channel keeps the rung."""
+    rung = 0
+    ladder = list(casekit.contract.RESPONSE_LADDER)
+    for _, d in decisions.sort_values(["date", "decision_id"]).iterrows():
+        before = rung
+        if d["response"] != "channel_support":
+            rung = ladder.index(d["response"])
+        yield d, before, rung
+
+
+def _known_concerns(events, as_of):
+    e = events[
+        events["category"].isin(["influence_grooming", "extremist_behaviour", "harm"])
+        & events["significance"].isin(["medium", "high"])
+        & (events["date"] <= as_of)
+        & (events["recorded_on"] <= as_of)
+    ]
+    return _by_case(e)
+
+
+def slow_step_downs_due(cb, as_of):
+    """Walk every day of every stretch, as practice.md words the rule."""
+    as_of = pd.Timestamp(as_of)
+    empty = cb.events.iloc[:0]
+    decisions = _by_case(cb.decisions[cb.decisions["date"] <= as_of])
+    judgements = _by_case(cb.judgements[cb.judgements["date"] <= as_of])
+    concerns = _known_concerns(cb.events, as_of)
+    out = []
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        cid = case["case_id"]
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        stretches, start = [], None
+        for d, _, rung in _walk_rungs(decisions.get(cid, cb.decisions.iloc[:0])):
+            if rung >= 3 and start is None:
+                start = d["date"]
+            elif rung < 3 and start is not None:
+                stretches.append([start, d["date"]])
+                start = None
+        if start is not None:
+            stretches.append([start, pd.NaT])
+        js = judgements.get(cid, cb.judgements.iloc[:0])
+        cs = concerns.get(cid, empty)
+        for start, end in stretches:
+            if pd.notna(closed) and (pd.isna(end) or closed < end):
+                end = closed
+
+            def holds(t, start=start, end=end, js=js, cs=cs):
+                seen = js[(js["date"] >= start) & (js["date"] <= t)]
+                if (t - start).days <= 90 or seen.empty or (seen["safety_scale"] < 7).any():
+                    return False
+                latest = seen["date"].max()
+                return not ((cs["recorded_on"] > latest) & (cs["recorded_on"] <= t)).any()
+
+            last = (end - pd.Timedelta(days=1)) if pd.notna(end) else as_of
+            for t in pd.date_range(start, last):
+                if holds(t):
+                    out.append(
+                        {
+                            "case_id": cid,
+                            "start": start,
+                            "due": t,
+                            "ended": end,
+                            "open": pd.isna(end) and holds(as_of),
+                        }
+                    )
+                    break
+    return pd.DataFrame(out, columns=["case_id", "start", "due", "ended", "open"])
+
+
+@pytest.mark.parametrize("as_of", ["2022-06-30", "2025-03-31"])
+def test_step_downs_due_agrees_with_a_day_by_day_walk(as_of):
+    cb = casekit.load(SYNTHETIC)
+    fast = step_downs_due(cb, as_of=as_of)
+    slow = slow_step_downs_due(cb, as_of)
+    assert len(slow) > 5
+    key = ["case_id", "start"]
+    fast = fast.sort_values(key).reset_index(drop=True)
+    slow = slow.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        fast[["case_id", "start", "due", "ended", "open"]].astype(object),
+        slow.astype(object),
+    )
+    ended = slow["ended"].notna()
+    assert (fast.loc[ended, "wait_days"] == (slow["ended"] - slow["due"]).dt.days[ended]).all()
+    flagged = flags(cb, as_of=as_of)
+    flagged = flagged[flagged["flag"] == "step_down_due"]
+    assert sorted(
+        zip(flagged["case_id"], flagged["date"], flagged["status"], strict=True)
+    ) == sorted(
+        zip(slow["case_id"], slow["due"], np.where(slow["open"], "open", "past"), strict=True)
+    )
+
+
+def test_step_down_despite_concern_agrees_with_a_plain_reading():
+    as_of = pd.Timestamp("2025-03-31")
+    cb = casekit.load(SYNTHETIC)
+    concerns = _known_concerns(cb.events, as_of)
+    judgements = _by_case(cb.judgements[cb.judgements["date"] <= as_of])
+    empty_e, empty_j = cb.events.iloc[:0], cb.judgements.iloc[:0]
+    expected = {}
+    for _, case in cb.cases.iterrows():
+        cid = case["case_id"]
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        subjects = [
+            (d["decision_id"], d["date"])
+            for d, before, after in _walk_rungs(cb.decisions[cb.decisions["case_id"] == cid])
+            if after < before and d["date"] <= as_of
+        ]
+        if pd.notna(closed):
+            subjects.append((cid, closed))
+        flagged_days = set()
+        for subject, day in subjects:  # decisions first, then the closure
+            cs = concerns.get(cid, empty_e)
+            gap = (day - cs["date"]).dt.days
+            near = ((gap >= 0) & (gap <= 30) & (cs["recorded_on"] <= day)).any()
+            js = judgements.get(cid, empty_j)
+            js = js[js["date"] <= day].sort_values(["date", "judgement_id"])
+            low = (js.groupby("level", observed=True).tail(1)["safety_scale"] <= 4).any()
+            if (near or low) and not (subject == cid and day in flagged_days):
+                flagged_days.add(day)
+                recent = pd.isna(closed) or (as_of - closed).days <= 28
+                expected[subject] = (day, "open" if recent else "past")
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"] == "step_down_despite_concern"]
+    assert len(expected) > 50
+    assert dict(zip(f["subject_id"], zip(f["date"], f["status"], strict=True), strict=True)) == (
+        expected
+    )
+
+
+def test_late_assessment_agrees_with_counting_days_one_by_one():
+    import holidays
+
+    as_of = pd.Timestamp("2025-03-31")
+    cb = casekit.load(SYNTHETIC)
+    hols = holidays.country_holidays("GB", subdiv="ENG", years=range(2018, 2027))
+    assessments = cb.events[
+        (cb.events["kind"] == "assessment") & (cb.events["recorded_on"] <= as_of)
+    ]
+    first = assessments.groupby("case_id")["date"].min()
+    expected = {}
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        day, counted = case["opened"], 0
+        while counted < 11:  # the first working day past the limit of 10
+            day += pd.Timedelta(days=1)
+            counted += day.weekday() < 5 and day.date() not in hols
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        assessed = first.get(case["case_id"], pd.NaT)
+        if pd.notna(assessed) and assessed >= day:
+            expected[case["case_id"]] = (day, "past")
+        elif pd.isna(assessed) and day <= (closed if pd.notna(closed) else as_of):
+            expected[case["case_id"]] = (day, "open" if pd.isna(closed) else "past")
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"] == "late_assessment"]
+    assert len(expected) > 20
+    assert dict(zip(f["subject_id"], zip(f["date"], f["status"], strict=True), strict=True)) == (
+        expected
+    )
