@@ -1199,3 +1199,56 @@ def test_late_assessment_agrees_with_counting_days_one_by_one():
     assert dict(zip(f["subject_id"], zip(f["date"], f["status"], strict=True), strict=True)) == (
         expected
     )
+
+
+@pytest.mark.parametrize("as_of", ["2022-06-30", "2025-03-31"])
+def test_decision_flags_agree_with_a_plain_reading(as_of):
+    as_of = pd.Timestamp(as_of)
+    cb = casekit.load(SYNTHETIC)
+    events = cb.events[(cb.events["date"] <= as_of) & (cb.events["recorded_on"] <= as_of)]
+    by_id = events.set_index("event_id")
+    of_case = _by_case(events)
+    concern = {"influence_grooming", "extremist_behaviour", "harm"}
+    belief = {"belief_practice", "views_expressed"}
+    expected = set()
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        cid = case["case_id"]
+        is_open = pd.isna(case["closed"]) or case["closed"] > as_of
+        known = cb.decisions[(cb.decisions["case_id"] == cid) & (cb.decisions["date"] <= as_of)]
+        walked = list(_walk_rungs(known))
+        for i, (d, before, after) in enumerate(walked):
+            current = all(b == a for _, b, a in walked[i + 1 :])
+            status = "open" if is_open and current else "past"
+            ids = list(d["evidence_ids"])
+            if ids:
+                rests = by_id.loc[[e for e in ids if e in by_id.index]]
+            else:
+                rests = of_case.get(cid, events.iloc[:0])
+                rests = rests[rests["recorded_on"] <= d["date"]]
+            cats = set(rests["category"].astype(str))
+            worries = rests[rests["category"].isin(concern)]
+            hidden = worries["restricted"].fillna(False).astype(bool) | (
+                worries["evidence"] == "intelligence"
+            )
+            raises = d["response"] != "channel_support" and after > before
+            found = {
+                "escalation_on_belief_or_views": raises
+                and after >= 3
+                and bool(cats & belief)
+                and not cats & concern,
+                "statutory_step_without_concern": raises
+                and after >= 4
+                and not cats & (concern | belief),
+                "escalation_without_evidence": raises and not ids,
+                "rests_on_restricted_intelligence": raises and len(worries) > 0 and hidden.all(),
+                "family_not_engaged": raises and after >= 3 and d["family_engaged"] is False,
+                "police_led_statutory_step": d["response"]
+                in ("section_47", "child_protection_plan", "proceedings")
+                and d["lead_agency"] == "police",
+            }
+            expected |= {(f, d["decision_id"], d["date"], status) for f, on in found.items() if on}
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"].isin(FLAGS[:6])]
+    got = set(zip(f["flag"].astype(str), f["subject_id"], f["date"], f["status"], strict=True))
+    assert len(expected) > 20 and {s for *_, s in expected} == {"open", "past"}
+    assert got == expected
