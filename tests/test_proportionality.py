@@ -1087,12 +1087,16 @@ def slow_step_downs_due(cb, as_of):
             if pd.notna(closed) and (pd.isna(end) or closed < end):
                 end = closed
 
-            def holds(t, start=start, end=end, js=js, cs=cs):
-                seen = js[(js["date"] >= start) & (js["date"] <= t)]
-                if (t - start).days <= 90 or seen.empty or (seen["safety_scale"] < 7).any():
+            j_day = js["date"].to_numpy()
+            j_scale = js["safety_scale"].to_numpy(dtype=float)
+            c_day = cs["recorded_on"].to_numpy()
+
+            def holds(t, start=start, j_day=j_day, j_scale=j_scale, c_day=c_day):
+                seen = (j_day >= start.to_datetime64()) & (j_day <= t.to_datetime64())
+                if (t - start).days <= 90 or not seen.any() or (j_scale[seen] < 7).any():
                     return False
-                latest = seen["date"].max()
-                return not ((cs["recorded_on"] > latest) & (cs["recorded_on"] <= t)).any()
+                latest = j_day[seen].max()
+                return not ((c_day > latest) & (c_day <= t.to_datetime64())).any()
 
             last = (end - pd.Timedelta(days=1)) if pd.notna(end) else as_of
             for t in pd.date_range(start, last):
