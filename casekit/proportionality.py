@@ -769,16 +769,28 @@ def _step_down_reasons(
     """Say why each stretch's step-down became due, and, when past, how it ended."""
     min_scale = t["step_down_min_scale"]
     running = _str((as_of - out["start"]).dt.days)
+
+    def judged(n: pd.Series, latest: pd.Series, when: str, verb: str) -> pd.Series:
+        """Name the judgements: one by itself, several by their count and the latest."""
+        plural = {"is": "are", "was": "were"}[verb]
+        one = "its one judgement " + when + ", " + latest + f", {verb} {min_scale} or above"
+        many = (
+            "all "
+            + _str(n)
+            + f" judgements {when} {plural} {min_scale} or above (the latest: "
+            + latest
+            + ")"
+        )
+        return pd.Series(np.where(n == 1, one, many), index=n.index)
+
     opened = (
         f"The response has been at {rung_words} or above since "
         + _day(out["start"])
         + " ("
         + running
-        + f" days by {as_of:%Y-%m-%d}); all "
-        + _str(out["n_now"])
-        + f" judgements since then are {min_scale} or above (the latest: "
-        + out["latest_now"]
-        + "), and no medium or high concern event has been recorded since the latest: a "
+        + f" days by {as_of:%Y-%m-%d}); "
+        + judged(out["n_now"], out["latest_now"], "since then", "is")
+        + ", and no medium or high concern event has been recorded since the latest: a "
         "step-down is due (since " + _day(out["due"]) + ")."
     )
     history = (
@@ -786,11 +798,9 @@ def _step_down_reasons(
         + _day(out["due"])
         + f": the response had been at {rung_words} or above since "
         + _day(out["start"])
-        + ", all "
-        + _str(out["n_then"])
-        + f" judgements by then were {min_scale} or above (the latest: "
-        + out["latest_then"]
-        + "), and no medium or high concern event had been recorded since the latest. "
+        + ", "
+        + judged(out["n_then"], out["latest_then"], "by then", "was")
+        + ", and no medium or high concern event had been recorded since the latest. "
     )
     ended = (
         out["how"]

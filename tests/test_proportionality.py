@@ -637,8 +637,8 @@ def test_a_concern_after_a_step_down_fell_due_makes_it_past(tmp_path):
     assert rows[["date", "status"]].values.tolist() == [[pd.Timestamp("2024-05-02"), "past"]]
     assert rows["reason"].item() == (
         "A step-down became due on 2024-05-02: the response had been at child in need or above "
-        "since 2024-02-01, all 1 judgements by then were 7 or above (the latest: J1 (child, 8 on "
-        "2024-03-01)), and no medium or high concern event had been recorded since the latest. "
+        "since 2024-02-01, its one judgement by then, J1 (child, 8 on 2024-03-01), was 7 or "
+        "above, and no medium or high concern event had been recorded since the latest. "
         'Then concern event E2 (harm, high, 2024-05-20: "Pushed a classmate") was recorded on '
         "2024-05-20, after the latest judgement J1 (child, 8 on 2024-03-01), so it is no longer "
         "due."
