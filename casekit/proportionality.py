@@ -866,6 +866,7 @@ def step_downs_due(
     due = due.sort_values(["case_id", "start"], kind="stable").reset_index(drop=True)
     return due.astype(
         {
+            "case_id": object,
             "start": "datetime64[ns]",
             "due": "datetime64[ns]",
             "ended": "datetime64[ns]",
@@ -940,7 +941,6 @@ def _step_down_despite_concern(
             _day(jp["date_j"]),
             "), was ",
             jp["safety_scale"],
-            " on the 0-10 safety scale",
         ),
         jp["key"],
     )
@@ -989,6 +989,7 @@ def _step_down_despite_concern(
         np.where(has_event, concern, ""),
         np.where(has_event & lows.notna(), ", and while ", np.where(lows.notna(), "while ", "")),
         lows,
+        np.where(lows.notna(), " on the 0-10 safety scale", ""),
         ". Is anything being closed or stepped down too early?",
     )
     closed = pd.Series(known["closed"][flagged["code"].to_numpy()], index=flagged.index)

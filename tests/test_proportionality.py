@@ -571,7 +571,7 @@ def test_step_down_due_from_the_91st_day(tmp_path):
         "step-down is due (since 2024-05-02)."
     )
     due = step_downs_due(cb, as_of="2024-05-02")
-    assert list(due.columns) == STEP_DOWN_COLUMNS
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due["case_id"].dtype == object
     assert due.iloc[0][["case_id", "start", "due", "open"]].tolist() == [
         "C1",
         pd.Timestamp("2024-02-01"),
@@ -1321,3 +1321,19 @@ def test_two_stretches_of_one_case_each_fall_due(tmp_path):
     assert due["wait_days"].tolist()[0] == 30 and pd.isna(due["wait_days"].tolist()[1])
     rows = raised(cb, "step_down_due")
     assert rows[["subject_id", "status"]].values.tolist() == [["C1", "past"], ["C1", "open"]]
+
+
+def test_a_bundle_of_cases_and_events_only(tmp_path):
+    cb = build(tmp_path, [ev("E1", "2024-01-10", "harm")])
+    f = flags(cb, as_of=AS_OF)
+    assert f[["flag", "status"]].astype(str).values.tolist() == [["late_assessment", "open"]]
+    due = step_downs_due(cb, as_of=AS_OF)
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due.empty
+    assert due.dtypes.astype(str).tolist() == [
+        "object",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "Int64",
+        "bool",
+    ]
