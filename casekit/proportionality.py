@@ -156,7 +156,7 @@ def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
         return pd.Timestamp(dt.date.today())
     try:
         when = pd.Timestamp(
-            dt.date.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
+            dt.datetime.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
         )
     except (ValueError, TypeError):
         raise CasekitError(

@@ -985,6 +985,7 @@ def test_status_filter_and_order(tmp_path):
         ({"step_down_days": -1}, "step_down_days=-1: give a whole number, 0 or more."),
         ({"low_scale": 11}, "low_scale=11: safety scales run from 0 to 10."),
         ({"as_of": "31/03/2025"}, "as_of='31/03/2025' is not a date: write it as YYYY-MM-DD"),
+        ({"as_of": "2025-02-30"}, "as_of='2025-02-30' is not a date: write it as YYYY-MM-DD"),
     ],
 )
 def test_bad_arguments_get_a_clear_message(tmp_path, kwargs, message):
@@ -1022,6 +1023,8 @@ def test_cli_flags_status(tmp_path, capsys):
           "--out", str(target)])  # fmt: skip
     written = pd.read_csv(target)
     expected = flags(casekit.load(SYNTHETIC), "2025-03-31", status="open")
+    said = capsys.readouterr().out
+    assert said.startswith(f"wrote {len(expected)} flags ({len(expected)} open) to ")
     assert set(written["status"]) == {"open"} and len(written) == len(expected) > 0
     assert written["subject_id"].tolist() == expected["subject_id"].tolist()
 
