@@ -1031,12 +1031,11 @@ def _late_assessment(known: dict[str, Any], as_of: pd.Timestamp, limit: int) -> 
     )
     until = np.where(
         never["closed"].isna(),
-        f"by {as_of:%Y-%m-%d}, ",
-        "before the case was closed on " + _day(never["closed"]).fillna("") + ", ",
+        f"No assessment has been recorded by {as_of:%Y-%m-%d}, ",
+        "No assessment was recorded before the case was closed on " + _day(never["closed"]) + ", ",
     )
     never = never.assign(
-        reason="No assessment has been recorded "
-        + until
+        reason=until
         + _str(working_days_after(never["opened"], never["closed"].fillna(as_of)))
         + " working days after the referral ("
         + _day(never["opened"])
