@@ -1065,11 +1065,13 @@ def _plan_not_linked(known: dict[str, Any], as_of: pd.Timestamp) -> pd.DataFrame
     cited = plans.loc[(n_cited > 0).to_numpy(), ["action_id", "evidence_ids"]].explode(
         "evidence_ids"
     )
-    events = known["all_events"]  # the plan names them: its own record says they exist
-    rows = find_rows(arrow_strings(cited["evidence_ids"]), _event_ids(known, "all_events"))
-    category = np.full(len(cited), "", dtype=object)
-    category[rows >= 0] = events["category"].iloc[rows[rows >= 0]].astype(object).to_numpy()
-    agency = pd.Series(category == "agency_action", index=cited.index)
+    # the plan names its events (its own record says they exist), so all events are searched;
+    # only the agency actions among them need finding (an id found nowhere is not one)
+    events = known["all_events"]
+    is_agency = (events["category"] == "agency_action").to_numpy()
+    known["agency_events"] = events.loc[is_agency, ["event_id", "date", "summary"]]
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), _event_ids(known, "agency_events"))
+    agency = pd.Series(rows >= 0, index=cited.index)
     only_agency = agency.groupby(level=0).all()
     only_agency = only_agency[only_agency]
     bare = plans[(n_cited == 0).to_numpy()]
@@ -1077,7 +1079,7 @@ def _plan_not_linked(known: dict[str, Any], as_of: pd.Timestamp) -> pd.DataFrame
     mask = cited.index.isin(only_agency.index)
     shown = cited[mask].reset_index(drop=True)
     shown = shown.rename(columns={"evidence_ids": "event_id"}).assign(category="agency_action")
-    named = _join_by(_event_labels(shown, known, "all_events", rows[mask]), shown["action_id"])
+    named = _join_by(_event_labels(shown, known, "agency_events", rows[mask]), shown["action_id"])
 
     def what(rows: pd.DataFrame, *rest: str | pd.Series) -> pd.Series:
         return _cat(
