@@ -454,13 +454,16 @@ def relative_rates(
         half = 1.96 * np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
         rri_low = np.where(computable & ~is_ref, np.exp(np.log(rri) - half), np.nan)
         rri_high = np.where(computable & ~is_ref, np.exp(np.log(rri) + half), np.nan)
+    flat = computable & ~is_ref & (a == n1) & (c == n2)  # everyone escalated in both
+    rri_low[flat] = rri_high[flat] = np.nan
     note = np.select(
-        [is_ref, n2 == 0, c == 0, a == 0],
+        [is_ref, n2 == 0, c == 0, a == 0, flat],
         [
             "reference",
             "no reference children in this stratum: RRI not computed",
             "no escalations in the reference group: RRI not computed",
             "no escalations in this group: RRI not computed",
+            "every referral escalated in both: the Katz interval has no width, none given",
         ],
         "",
     ).astype(object)
@@ -500,7 +503,8 @@ def step_down_waits(
     interval ``low``-``high`` (``scipy.stats.bootstrap``, percentile method, ``n_resamples``
     resamples seeded with ``seed``, so the interval is reproducible; none for fewer than 2
     waits). The median leaves out stretches still running, so it understates the wait. With
-    ``suppress``, counts from 1 to 5 show as ``c`` and a median of 1 to 5 waits is withheld.
+    ``suppress``, counts from 1 to 5 show as ``c``, and one more count of the row where one
+    alone would be worked out from the other two; a median of hidden waits is withheld.
     """
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
         raise CasekitError(f"n_resamples={n_resamples!r}: give a whole number of at least 100.")
@@ -546,6 +550,10 @@ def step_down_waits(
     if suppress:
         counts = ["became_due", "ended", "still_running"]
         hide = table[counts].apply(lambda column: column.isin(range(1, 6)))
+        for group in table.index[hide.sum(axis=1) == 1]:  # became_due = ended + still_running
+            others = table.loc[group, counts][~hide.loc[group] & (table.loc[group, counts] > 0)]
+            if len(others):
+                hide.loc[group, others.astype(int).idxmin()] = True
         table[["median_wait_days", "low", "high"]] = table[
             ["median_wait_days", "low", "high"]
         ].mask(hide["ended"], np.nan)
@@ -610,11 +618,12 @@ def describe_strata(table: pd.DataFrame, days: int = 90) -> str:
                 f"{group} {row['escalated']} of {row['n']} escalated, {_pct(row['rate'])}{interval}"
             )
         t = test.loc[stratum]
-        verdict = (
-            f"p = {_p(t['p'])}, Holm-adjusted {_p(t['p_holm'])}"
-            if t["tested"] and not t["note"]
-            else t["note"]
-        )
+        if not t["tested"]:
+            verdict = "not tested (a group has no referrals)"
+        elif t["note"]:
+            verdict = t["note"]
+        else:
+            verdict = f"p = {_p(t['p'])}, Holm-adjusted {_p(t['p_holm'])}"
         lines.append(f"- {stratum}: " + "; ".join(parts) + f"; {verdict}.")
     lines.append(CAVEATS)
     return "\n".join(lines)
@@ -634,8 +643,10 @@ def describe_relative_rates(table: pd.DataFrame, by: str, reference: str | None 
     for (stratum, value), row in table.iterrows():
         if value == reference:
             continue
-        if pd.notna(row["rri"]):
+        if pd.notna(row["rri_low"]):
             text = f"RRI {row['rri']:.2f} (95% CI {row['rri_low']:.2f} to {row['rri_high']:.2f})"
+        elif pd.notna(row["rri"]):
+            text = f"RRI {row['rri']:.2f} ({row['note']})"
         else:
             text = row["note"] or "RRI not computed"
         lines.append(f"- {stratum}, {value}: {row['escalated']} of {row['n']} escalated; {text}.")

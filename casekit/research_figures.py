@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .research import GROUP_BAU, GROUP_RADICALISATION, GROUPS
 
@@ -21,6 +22,8 @@ _STYLE = {
     GROUP_RADICALISATION: {"color": "#D55E00", "marker": "o"},
     GROUP_BAU: {"color": "#0072B2", "marker": "s"},
 }
+
+_TICKS = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 def strata_figure(table: pd.DataFrame, days: int = 90) -> Figure:
@@ -53,7 +56,8 @@ def strata_figure(table: pd.DataFrame, days: int = 90) -> Figure:
             words = "no referrals" if n == 0 else "withheld (small numbers)"
             ax.text(1, y[i] + offset, f"{group}: {words}", va="center", fontsize=7, color="#333")
     ax.set_yticks(y, strata)
-    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, len(strata) - 0.4)
+    ax.set_xlim(0, 101)
     ax.set_xlabel(f"reached child in need or above within {days} days (%)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
@@ -65,9 +69,10 @@ def relative_rate_figure(table: pd.DataFrame, by: str, reference: str) -> Figure
     """Draw each group's relative rate index with its Katz interval, on a log scale.
 
     ``table`` is :func:`casekit.research.relative_rates`'s. A dashed line marks 1 (the
-    reference group's rate). Rows without a ratio are listed in words at the foot.
+    reference group's rate). A ratio without an interval is a bare marker; rows without a
+    ratio are counted in the title (the table and the summary say why).
     """
-    rows = table[table["rri"].notna() & table["rri_low"].notna()]
+    rows = table[table["rri"].notna() & (table["note"] != "reference")]
     fig = Figure(figsize=(8, 1.4 + 0.35 * max(1, len(rows))), layout="constrained")
     ax = fig.subplots()
     label = by.removeprefix("child_")
@@ -85,16 +90,15 @@ def relative_rate_figure(table: pd.DataFrame, by: str, reference: str) -> Figure
         return fig
     y = np.arange(len(rows))[::-1].astype(float)
     rri = rows["rri"].to_numpy(float)
-    ax.errorbar(
-        rri,
-        y,
-        xerr=[rri - rows["rri_low"].to_numpy(float), rows["rri_high"].to_numpy(float) - rri],
-        fmt="D",
-        color="#009E73",
-        capsize=3,
-    )
+    low = np.nan_to_num(rri - rows["rri_low"].to_numpy(float))  # no interval: a bare marker
+    high = np.nan_to_num(rows["rri_high"].to_numpy(float) - rri)
+    ax.errorbar(rri, y, xerr=[low, high], fmt="D", color="#009E73", capsize=3)
     ax.axvline(1, color="#333", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    span = np.concatenate([rri - low, rri + high, [1.0]])
+    ticks = [t for t in _TICKS if span.min() / 2 <= t <= span.max() * 2]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, [f"{s} / {v}" for s, v in rows.index])
     ax.set_xlabel(f"relative rate index of escalation (reference: {label} {reference!r} = 1)")
     ax.grid(axis="x", alpha=0.3)

@@ -283,6 +283,8 @@ def test_relative_rate_index_with_zero_counts_is_not_computed():
             (BAU, "none", 10, 5, "white"),
             (BAU, "none", 10, 0, "asian"),  # this group never escalated
             (BAU, "influence or grooming", 10, 5, "black"),  # no reference children
+            (BAU, "extremist behaviour", 7, 7, "white"),  # everyone escalated in both
+            (BAU, "extremist behaviour", 9, 9, "asian"),
         ]
     )
     table = research.relative_rates(o, "child_ethnicity", suppress=False)
@@ -295,7 +297,12 @@ def test_relative_rate_index_with_zero_counts_is_not_computed():
     )
     alone = table.loc[("influence or grooming", "black")]
     assert np.isnan(alone["rri"]) and "no reference children" in alone["note"]
+    flat = table.loc[("extremist behaviour", "asian")]
+    assert flat["rri"] == 1.0 and np.isnan(flat["rri_low"]) and "no width" in flat["note"]
     assert not np.isinf(table[["rri", "rri_low", "rri_high"]].to_numpy(float)).any()
+    text = research.describe_relative_rates(table, "child_ethnicity")
+    assert "- harm, asian: 6 of 10 escalated; no escalations in the reference group" in text
+    assert "- extremist behaviour, asian: 9 of 9 escalated; RRI 1.00 (every referral" in text
 
 
 def test_relative_rates_for_religion_with_another_reference():
@@ -415,6 +422,40 @@ def test_step_down_waits_bootstrap_is_reproducible_on_many_waits(tmp_path):
     assert row["low"] <= row["median_wait_days"] <= row["high"]
     assert row["median_wait_days"] == np.median(due["wait_days"])
     assert one.loc[RAD, "became_due"] == 0 and np.isnan(one.loc[RAD, "median_wait_days"])
+
+
+def test_step_down_waits_from_the_flags_step_downs_due(tmp_path):
+    # A: child in need from 2024-02-01, judged 8: due once it has run more than 90 days
+    # (2024-05-02); stepped down 2024-05-12, a wait of 10 days. B runs on at the as-of date.
+    cases = [case("A", flags="radicalisation"), case("B")]
+    events = [ev("EA", "2024-01-02", "harm", case="A"), ev("EB", "2024-01-02", "harm", case="B")]
+    decisions = [
+        dec("D1", "2024-02-01", "child_in_need", case="A"),
+        dec("D2", "2024-05-12", "early_help", case="A"),
+        dec("D3", "2024-02-01", "child_in_need", case="B"),
+    ]
+    tables = {
+        "cases": cases,
+        "events": events,
+        "decisions": decisions,
+        "judgements": [jud("J1", "2024-02-10", 8, case="A"), jud("J2", "2024-02-10", 8, case="B")],
+    }
+    cb = casekit.load(write_csv_bundle(tmp_path / "b", tables))
+    table = research.step_down_waits(cb, as_of="2024-12-31", suppress=False)
+    assert table.loc[RAD, "median_wait_days"] == 10 and table.loc[RAD, "ended"] == 1
+    assert table.loc[BAU, "still_running"] == 1 and np.isnan(table.loc[BAU, "median_wait_days"])
+    hidden = research.step_down_waits(cb, as_of="2024-12-31", suppress=True)
+    assert hidden.loc[RAD, ["became_due", "ended"]].tolist() == ["c", "c"]
+    assert hidden.loc[RAD, "still_running"] == 0  # a zero is shown: it reveals no one
+
+
+def test_a_hidden_wait_count_is_never_the_only_one_hidden(tmp_path):
+    cb = waits_casebook(tmp_path)
+    due = due_table([("B", w) for w in range(11)] + [("C", np.nan)])  # 12 due, 11 ended, 1 runs
+    table = research.step_down_waits(cb, due=due, suppress=True)
+    assert table.loc[BAU, "still_running"] == "c"
+    assert table.loc[BAU, "ended"] == "c"  # else 12 - 11 would give the 1 away
+    assert table.loc[BAU, "became_due"] == 12 and np.isnan(table.loc[BAU, "median_wait_days"])
 
 
 # --- bad input ----------------------------------------------------------------------------
