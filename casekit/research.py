@@ -20,6 +20,7 @@ difference is a prompt for inquiry, not a finding (:data:`CAVEATS`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -330,15 +331,29 @@ def _hidden(o: pd.DataFrame, by: str) -> dict[str, tuple[np.ndarray, np.ndarray]
     referrals (and escalations) summed over the groups = summed over ethnicity = over religion.
     Returns, per table, which ``n`` and which ``escalated`` cells are hidden.
     """
-    columns = ["group", *dict.fromkeys([*PUBLISHED_EQUITY, by])]
+    columns = ("group", *dict.fromkeys([*PUBLISHED_EQUITY, by]))
+    grids = tuple(_grid(o, column, _vocabulary(column)) for column in columns)
+    counts = tuple((tuple(n.ravel().tolist()), tuple(k.ravel().tolist())) for n, k in grids)
+    hidden = _protect(columns, counts)
+    return {
+        column: (hide[0].reshape(len(STRATA), -1), hide[1].reshape(len(STRATA), -1))
+        for column, hide in zip(columns, hidden, strict=True)
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _protect(
+    columns: tuple[str, ...], counts: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Run the suppression for :func:`_hidden` once per set of counts (the tables share it)."""
     publication = Publication()
-    for column in columns:
-        n, k = _grid(o, column, _vocabulary(column))
-        for (i, j), total in np.ndenumerate(n):
-            cell = (column, STRATA[i], _vocabulary(column)[j])
-            rest = total - k[i, j]
+    for column, (n, k) in zip(columns, counts, strict=True):
+        values = _vocabulary(column)
+        for index, (total, up) in enumerate(zip(n, k, strict=True)):
+            cell = (column, STRATA[index // len(values)], values[index % len(values)])
+            rest = total - up
             publication.add((*cell, "n"), total, 1 <= total <= 5)
-            publication.add((*cell, "k"), k[i, j], 1 <= k[i, j] <= 5)
+            publication.add((*cell, "k"), up, 1 <= up <= 5)
             publication.add((*cell, "rest"), rest, 1 <= rest <= 5, unpublished=not 1 <= rest <= 5)
             publication.equate([(*cell, "k"), (*cell, "rest")], [(*cell, "n")])
     for stratum in STRATA:
@@ -349,17 +364,16 @@ def _hidden(o: pd.DataFrame, by: str) -> dict[str, tuple[np.ndarray, np.ndarray]
                 publication.equate(cells, groups)
     publication.protect()
     hidden = dict(zip(publication.cells, publication.hidden, strict=True))
-    out = {}
+    out = []
     for column in columns:
-        values = _vocabulary(column)
-        shape = (len(STRATA), len(values))
-        out[column] = tuple(
-            np.array(
-                [hidden[(column, s, v, measure)] for s in STRATA for v in values], dtype=bool
-            ).reshape(shape)
-            for measure in ("n", "k")
-        )
-    return out
+        pair = []
+        for measure in ("n", "k"):
+            cells = [(column, s, v, measure) for s in STRATA for v in _vocabulary(column)]
+            mask = np.array([hidden[c] for c in cells], dtype=bool)
+            mask.setflags(write=False)  # cached: shared by every caller
+            pair.append(mask)
+        out.append((pair[0], pair[1]))
+    return tuple(out)
 
 
 def compare_strata(outcomes: pd.DataFrame, suppress: bool = True) -> pd.DataFrame:
