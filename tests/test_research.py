@@ -164,6 +164,9 @@ def test_referrals_still_in_their_window_are_left_out(tmp_path):
     assert o.loc["B", "group"] == RAD and o.loc["A", "group"] == BAU
     table = research.compare_strata(o, suppress=False)
     assert table.loc["harm", (BAU, "n")] == 1 and table.loc["harm", (RAD, "n")] == 0
+    text = research.describe_outcomes(o.reset_index(), 90, suppress=False)
+    assert "1 referrals counted; 1 left out because their 90 days" in text
+    assert "counted" not in research.describe_outcomes(o.reset_index(), 90, suppress=True)
     period = research.referral_outcomes(cb, as_of=AS_OF, start="2024-02-01")
     assert period["case_id"].tolist() == ["B"]
     assert research.referral_outcomes(cb, as_of="2023-12-31").empty
