@@ -172,6 +172,20 @@ def test_referrals_still_in_their_window_are_left_out(tmp_path):
     assert research.referral_outcomes(cb, as_of="2023-12-31").empty
 
 
+def test_a_casebook_without_decisions_or_referrals_in_the_period(tmp_path):
+    cb = bundle(tmp_path, [case("A")], [ev("E1", "2024-01-02", "harm", case="A")])
+    o = research.referral_outcomes(cb, as_of=AS_OF)
+    assert o["escalated"].tolist() == [False] and str(o["profile"][0]) == "harm"
+    table = research.compare_strata(o, suppress=False)
+    assert table[("test", "comparisons")].iloc[0] == 0 and not table[("test", "tested")].any()
+    assert "0 comparisons made" in research.describe_strata(table)
+    none = o.iloc[:0]
+    assert research.relative_rates(none, "child_religion").empty
+    assert research.compare_strata(none)[(RAD, "n")].tolist() == [0] * 6
+    waits = research.step_down_waits(cb, as_of=AS_OF, suppress=False)
+    assert waits["became_due"].tolist() == [0, 0] and waits["median_wait_days"].isna().all()
+
+
 # --- comparing within strata --------------------------------------------------------------
 
 
