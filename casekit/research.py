@@ -45,6 +45,7 @@ __all__ = [
     "STRATA",
     "EQUITY_COLUMNS",
     "REFERENCES",
+    "PUBLISHED_EQUITY",
     "CAVEATS",
     "wilson",
     "rates",
