@@ -79,7 +79,25 @@ def test_proportionality_trends_report(tmp_path):
     text = run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), suppress=True)
     assert "referral_source" in text and "islamist" in text
     assert images("proportionality_trends.ipynb", tmp_path) == 3  # the three figures
-    assert "'c'" in text or " c " in text  # small numbers are hidden
+    assert " c of " in text and " c " in text  # small numbers are hidden, in words and tables
+    assert "comparisons made, p-values Holm-adjusted" in text  # the number of comparisons
+    assert "ethnicity 'white'" in text and "religion 'none'" in text  # the references
+    assert "not a finding" in text and "confounding" in text  # the caveats
+    assert "referrals counted" not in text  # no total beside suppressed counts
+
+
+def test_proportionality_trends_report_unsuppressed_with_other_parameters(tmp_path):
+    text = run(
+        "proportionality_trends.ipynb",
+        tmp_path,
+        data=str(SYNTHETIC),
+        suppress=False,
+        days=60,
+        religion_reference="christian",
+    )
+    assert "within 60 days" in text and "referrals counted" in text
+    assert "religion 'christian'" in text and " c of " not in text
+    assert images("proportionality_trends.ipynb", tmp_path) == 3
 
 
 def test_risk_timeline_notebook_draws_the_figure(tmp_path):
@@ -93,6 +111,14 @@ def test_risk_timeline_notebook_draws_the_figure(tmp_path):
     assert "True" in text
 
 
-def test_proportionality_trends_rejects_a_bad_period(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match="parameter start"):
-        run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), start="1/1/24")
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"start": "1/1/24"}, "parameter start"),
+        ({"days": 0}, "whole number of days"),
+        ({"ethnicity_reference": "british"}, "parameter ethnicity_reference"),
+    ],
+)
+def test_proportionality_trends_rejects_bad_parameters(tmp_path, parameters, message):
+    with pytest.raises(pm.PapermillExecutionError, match=message):
+        run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), **parameters)
