@@ -65,6 +65,9 @@ ASSESSMENT_STANDARD = 45
 WAIT_BANDS = ((0, 5, "0-5"), (6, 10, "6-10"), (11, 20, "11-20"), (21, 45, "21-45"))
 STALE_DAYS = 30
 """A chronology not touched for longer than this is out of date (shown, not flagged)."""
+NO_SOCIAL_CARE_DECISION = "no social-care decision yet"
+CHANNEL_ADOPTED = "adopted for Channel support"
+CHANNEL_NOT_RECORDED = "no Channel support recorded"
 WITHHELD = "Withheld: this table lists individual cases, which stay inside the team."
 
 
@@ -443,22 +446,33 @@ def _known_decisions(cb: Casebook, scope: Scope) -> pd.DataFrame:
 
 
 def flow(cb: Casebook, scope: Scope) -> list[Table]:
-    """Referrals in the period by source and concern, and how far up the ladder they went."""
+    """Referrals in the period by source and concern, where they led, and Channel support.
+
+    "How far up the ladder" is the social-care rung only: Channel support is not a rung (see
+    :func:`casekit.proportionality.escalations`), so it is counted in a table of its own.
+    """
     referred = _referred(cb, scope)
     by_source = _counts(referred, "referral_source", "case_type")
     concerns = referred[["case_id", "concern_flags", "case_type"]].explode("concern_flags")
     by_concern = _counts(concerns.dropna(subset=["concern_flags"]), "concern_flags", "case_type")
     d = _known_decisions(cb, scope)
-    d = d[d["case_id"].isin(referred["case_id"])]
-    highest = d.assign(rung=d["response"].astype(str).map(RUNG)).groupby("case_id")["rung"].max()
+    d = escalations(d[d["case_id"].isin(referred["case_id"])])
+    social_care = d[~d["channel"]]
+    highest = social_care.groupby("case_id")["rung"].max()
     reached = referred.assign(
         furthest=referred["case_id"]
         .map(highest)
-        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else "no decision yet")
+        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else NO_SOCIAL_CARE_DECISION)
     )
-    order = [*RESPONSE_LADDER, "no decision yet"]
+    order = [*RESPONSE_LADDER, NO_SOCIAL_CARE_DECISION]
     outcomes = _counts(reached, "furthest", "case_type")
     outcomes = outcomes.reindex([o for o in order if o in outcomes.index])
+    adopted = referred["case_id"].isin(d.loc[d["channel"], "case_id"])
+    channel = _counts(
+        referred.assign(channel=np.where(adopted, CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED)),
+        "channel",
+        "case_type",
+    ).reindex([CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED], fill_value=0)
     return [
         _count_table(
             "referrals_by_source",
@@ -478,11 +492,24 @@ def flow(cb: Casebook, scope: Scope) -> list[Table]:
         ),
         _count_table(
             "outcomes",
-            "How far up the response ladder each referral went",
+            "How far up the social-care response ladder each referral went",
             outcomes,
             scope,
-            "furthest response",
-            f"The most intrusive response decided by {_day(scope.as_of)}, least intrusive first.",
+            "furthest social-care response",
+            f"The most intrusive social-care response decided by {_day(scope.as_of)}, least "
+            "intrusive first. Channel support is not a step on this ladder: it is counted in "
+            "the next table.",
+        ),
+        _count_table(
+            "channel_support",
+            "Referrals adopted for Channel support, beside social care",
+            channel,
+            scope,
+            "Channel",
+            f"Referrals in the period with a decision recording Channel support by "
+            f"{_day(scope.as_of)}. Channel is voluntary and needs consent (a parent's, for a "
+            "child); it runs beside the social-care response, not as a step on its ladder, so "
+            "these referrals are also counted in the table above.",
         ),
     ]
 

@@ -42,7 +42,8 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
                         ("Total", "all")):  # fmt: skip
         referrals = ("referrals_by_source", "Total", column)
         for other in (("outcomes", "Total", column), ("first_assessment_wait", "Total", column),
-                      ("first_assessment_summary", row, "referrals")):  # fmt: skip
+                      ("first_assessment_summary", row, "referrals"),
+                      ("channel_support", "Total", column)):  # fmt: skip
             sums.append(([referrals], [other]))
         assessed = ("first_assessment_summary", row, "assessed")
         sums.append(([assessed], [("assessment_duration", "Total", column)]))

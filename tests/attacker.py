@@ -115,6 +115,7 @@ def attacker_margins() -> list[tuple[list, list]]:
             (referrals, [("outcomes", "Total", column)]),
             (referrals, [("first_assessment_wait", "Total", column)]),
             (referrals, [("first_assessment_summary", row, "referrals")]),
+            (referrals, [("channel_support", "Total", column)]),  # each referral, Channel or not
             ([("first_assessment_summary", row, "assessed")], wait),
             ([("first_assessment_summary", row, "assessed")],
              [("assessment_duration", "Total", column)]),

@@ -221,8 +221,46 @@ def test_flow(built):
     assert row(source, "police")["other safeguarding"] == "1"
     assert row(source, "Total")["Total"] == "3"  # C4 was referred before the period
     outcomes = table(built, "outcomes")
-    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no decision yet", "Total"]
+    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no social-care decision yet", "Total"]
     assert row(outcomes, "child_in_need")["Total"] == "2"
+    channel = table(built, "channel_support")
+    assert row(channel, "adopted for Channel support")["Total"] == "0"
+    assert row(channel, "no Channel support recorded")["Total"] == "3"
+
+
+def channel_decision(did, cid, date, lead="multi_agency"):
+    return {"decision_id": did, "case_id": cid, "date": date, "response": "channel_support",
+            "lead_agency": lead, "family_engaged": "yes", "evidence_ids": ""}  # fmt: skip
+
+
+def test_channel_is_its_own_track_beside_the_social_care_outcomes(tmp_path):
+    tables = {k: [dict(r) for r in v] for k, v in TABLES.items()}
+    tables["decisions"] += [
+        channel_decision("D3", "C1", "2024-03-01"),  # after child in need: still child in need
+        channel_decision("D4", "C3", "2024-07-01"),  # Channel only: no social-care decision
+        channel_decision("D5", "C2", "2025-01-15"),  # after the as-of date: not known yet
+    ]
+    cb = casekit.load(write_csv_bundle(tmp_path / "b", tables))
+    r = review.build(cb, review.scope_for(cb, "T1", start="2024-01-01", as_of=AS_OF))
+    outcomes = table(r, "outcomes")
+    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no social-care decision yet", "Total"]
+    assert (row(outcomes, "child_in_need")["radicalisation"], row(outcomes, "child_in_need")[
+        "other safeguarding"]) == ("1", "1")  # fmt: skip
+    assert row(outcomes, "no social-care decision yet")["radicalisation"] == "1"  # C3
+    assert "channel_support" not in set(outcomes.iloc[:, 0])
+    channel = [t for t in r.section("flow").tables if t.key == "channel_support"][0]
+    adopted = row(channel.frame, "adopted for Channel support")
+    assert (adopted["radicalisation"], adopted["other safeguarding"], adopted["Total"]) == (
+        "2", "0", "2")  # fmt: skip
+    assert row(channel.frame, "no Channel support recorded")["other safeguarding"] == "1"  # C2
+    assert row(channel.frame, "Total")["Total"] == row(table(r, "referrals_by_source"), "Total")[
+        "Total"]  # fmt: skip
+    assert "voluntary" in channel.note and "consent" in channel.note
+    assert "beside" in channel.note and "not as a step" in channel.note
+    # a Channel decision neither raises nor lowers: no new flag, no new escalation counted
+    measures = table(r, "practice_measures").set_index("measure")
+    assert measures.loc["decisions raising the response that cite evidence", "of"] == 2
+    assert "C3" not in set(table(r, "flagged_cases").query("flag != 'late_assessment'")["case_id"])
 
 
 def test_timeliness(built):
