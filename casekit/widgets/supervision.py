@@ -303,9 +303,18 @@ class SupervisionSession(w.VBox):
             else "no decision yet"
         )
         raised = flags(self.case)
+        still = raised[raised["status"] == "open"].sort_values(["date", "flag"], kind="stable")
         flag_items = "".join(
-            f"<li><b>{html.escape(f.flag.replace('_', ' '))}</b>: {html.escape(f.reason)}</li>"
-            for f in raised.itertuples()
+            f"<li>{f.date:%d %b %Y} · <b>{html.escape(str(f.flag).replace('_', ' '))}</b>: "
+            f"{html.escape(f.reason)}</li>"
+            for f in still.itertuples()
+        )
+        past = len(raised) - len(still)
+        history = (
+            f"<p>{past} past flag{'' if past == 1 else 's'} (history: the case closed or the "
+            "condition no longer holds) not listed.</p>"
+            if past
+            else ""
         )
         high = events[events["significance"].astype(str) == "high"]
         rows = "".join(
@@ -322,8 +331,10 @@ class SupervisionSession(w.VBox):
             f"<p>Child {html.escape(str(c['child_id']))} · opened {c['opened']:%d %b %Y}{closed}"
             f" · concerns: {html.escape(concerns)} · response now: {html.escape(now)} · "
             f"{len(events)} chronology entries</p>"
-            f"<p><b>Proportionality flags now</b> (prompts for supervision, not findings)</p>"
-            + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None.</p>")
+            "<p><b>Proportionality flags open now</b>, oldest first, with the day each arose "
+            "(prompts for supervision, not findings)</p>"
+            + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None open.</p>")
+            + history
             + f"<p><b>Significant entries</b> ({len(high)} of high significance)</p>"
             + (
                 "<table style='border-collapse: collapse' cellpadding='4'><tr><th>Date</th>"
