@@ -154,7 +154,9 @@ def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
         return pd.Timestamp(dt.date.today())
     try:
-        when = pd.Timestamp(as_of)
+        when = pd.Timestamp(
+            dt.date.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
+        )
     except (ValueError, TypeError):
         raise CasekitError(
             f"as_of={as_of!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31."
@@ -320,23 +322,22 @@ def _current(d: pd.DataFrame) -> pd.Series:
 
 
 def _event_labels(pairs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    """Label events as the record has them: ``E1 (views expressed, 2024-01-10: "...")``."""
+    """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``."""
     rows = find_rows(arrow_strings(pairs["event_id"]), arrow_strings(events["event_id"]))
     found = rows >= 0
     date = pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
     summary = pd.Series("", index=pairs.index, dtype=object)
     date[found] = events["date"].to_numpy()[rows[found]]
     summary[found] = events["summary"].astype(object).to_numpy()[rows[found]]
-    when = _day(date).fillna("date not recorded")
+    when = pd.Series(np.where(found, _day(date), "an unknown date"), index=pairs.index)
     return (
         _str(pairs["event_id"])
         + " ("
         + _words(pairs["category"])
-        + ", "
+        + ") on "
         + when
         + ": "
         + _quote(summary)
-        + ")"
     ).astype(object)
 
 
