@@ -649,7 +649,7 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     arose = arising(flag_table, scope)
     still = open_now(flag_table)
     d = decision_profiles(cb)
-    d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end)]
+    d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end) & ~d["channel"]]
     esc = (
         d.groupby(["group", "profile"])
         .agg(decisions=("decision_id", "size"), escalations=("escalates", "sum"))
@@ -707,7 +707,8 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
             "escalation_by_evidence",
             "Escalation to child in need or above, by the evidence decisions rest on",
             esc,
-            "Decisions in the period. Radicalisation cases beside the team's other "
+            "Social-care decisions in the period (Channel support, which is not a step on "
+            "the ladder, is counted under Flow). Radicalisation cases beside the team's other "
             "safeguarding cases with the same kind of evidence: a proportionate response "
             "treats them alike (business as usual).",
             counts=("decisions", "escalations"),

@@ -260,6 +260,8 @@ def test_channel_is_its_own_track_beside_the_social_care_outcomes(tmp_path):
     # a Channel decision neither raises nor lowers: no new flag, no new escalation counted
     measures = table(r, "practice_measures").set_index("measure")
     assert measures.loc["decisions raising the response that cite evidence", "of"] == 2
+    esc = table(r, "escalation_by_evidence")  # social-care decisions only, as before
+    assert esc["decisions"].sum() == 2 and esc["escalations"].sum() == 2
     assert "C3" not in set(table(r, "flagged_cases").query("flag != 'late_assessment'")["case_id"])
 
 
