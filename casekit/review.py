@@ -32,7 +32,7 @@ from .casebook import Casebook
 from .contract import RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES, TABLE_ORDER, TABLES
 from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
-from .proportionality import FLAGS, escalations, flags, step_downs_due, working_days_after
+from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
 from .review_links import (
     HEADLINE,
@@ -908,22 +908,17 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
         index=["child", "family", "community"], columns=["rising", "falling"], fill_value=0
     )
     counts.columns.name = None
-    due = step_downs_due(cb, as_of=scope.as_of)
-    due = due[due["open"]].sort_values(["due", "case_id"], kind="stable")
-    still = open_now(flag_table)
-    still = still[still["flag"].astype(str) == "step_down_due"].set_index(["case_id", "date"])
+    due = open_now(flag_table)
+    due = due[due["flag"].astype(str) == "step_down_due"]
+    due = due.sort_values(["date", "case_id"], kind="stable")
     workers = cb.cases.set_index("case_id")["worker_id"]
     waiting = pd.DataFrame(
         {
-            "due since": due["due"].dt.strftime("%Y-%m-%d"),
+            "due since": pd.to_datetime(due["date"]).dt.strftime("%Y-%m-%d"),
             "case_id": due["case_id"].astype(object),
             "worker_id": due["case_id"].map(workers).astype(object).fillna("unallocated"),
-            "at child in need or above since": due["start"].dt.strftime("%Y-%m-%d"),
-            "days due": (scope.as_of - due["due"]).dt.days,
-            "reason": [
-                still["reason"].get((c, d), "")
-                for c, d in zip(due["case_id"], due["due"], strict=True)
-            ],
+            "days due": (scope.as_of - pd.to_datetime(due["date"])).dt.days,
+            "reason": due["reason"].astype(object),
         }
     ).reset_index(drop=True)
     listing = moving.sort_values(["trend", "change_per_90_days"]).reset_index(drop=True)

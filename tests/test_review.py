@@ -429,9 +429,17 @@ def test_step_downs_due_count_and_list_open_ones_only(tmp_path):
     assert row(table(r, "flags_open"), "step_down_due")["Total"] == "1"
     assert r.headline["step-downs due now"] == 1
     due = table(r, "step_downs_due")
-    listed = due[["due since", "case_id", "worker_id", "at child in need or above since"]]
-    assert listed.values.tolist() == [["2024-05-02", "C1", "W1", "2024-02-01"]]
+    listed = due[["due since", "case_id", "worker_id"]]
+    assert listed.values.tolist() == [["2024-05-02", "C1", "W1"]]
+    # the list agrees with proportionality.step_downs_due: C1's stretch is the one still open
+    stretches = casekit.proportionality.step_downs_due(cb, as_of=AS_OF)
+    assert stretches[["case_id", "due", "open"]].values.tolist() == [
+        ["C1", pd.Timestamp("2024-05-02"), True],
+        ["C2", pd.Timestamp("2024-07-01"), False],
+    ]
     assert due["days due"].tolist() == [243]  # 2 May to 31 Dec 2024
+    since = "The response has been at child in need or above since 2024-02-01 (334 days by "
+    assert due["reason"].iloc[0].startswith(since + "2024-12-31)")
     assert due["reason"].iloc[0].endswith("a step-down is due (since 2024-05-02).")
     flagged = table(r, "flagged_cases")
     assert ("C1", "step_down_due") in set(zip(flagged["case_id"], flagged["flag"], strict=True))
