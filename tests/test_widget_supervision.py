@@ -131,7 +131,7 @@ def test_a_belief_only_decision_shows_its_flag_before_it_is_added(store, tmp_pat
     ws.add_decision()
     assert ws.flag_panel.layout.display == "flex"
     assert "escalation on belief or views" in ws.flag_view.value
-    assert "resting on E1 (views expressed, 2024-01-10: " in ws.flag_view.value
+    assert "resting on E1 (views expressed) on 2024-01-10: " in ws.flag_view.value
     assert ws.read().decisions == [] and "Not added yet" in ws.message.value
     ws.add_despite_flags()  # no reason given
     assert ws.read().decisions == [] and "Write why the decision stands" in ws.message.value
