@@ -495,6 +495,19 @@ def test_review_writes_pages_tables_and_index(reports):
     assert (tables / "T1.xlsx").stat().st_size > 0
     flags = pd.read_csv(tables / "flagged_cases.csv")
     assert set(flags["case_id"]) == {"C1", "C2", "C3"}
+    assert flags.columns.tolist()[:3] == ["arose on", "case_id", "worker_id"]
+    for heading in (
+        "Proportionality flags that arose in the period, 1 Jan 2024 to 31 Dec 2024",
+        "Proportionality flags open on 31 Dec 2024",
+        "For supervision: flags open on 31 Dec 2024, oldest first",
+        "How far up the social-care response ladder each referral went",
+        "Referrals adopted for Channel support, beside social care",
+    ):
+        assert f"<h3>{heading}</h3>" in page, heading
+    assert "Channel is voluntary and needs consent" in page
+    headline = json.loads((tables / "headline.json").read_text())
+    assert (headline["flags arising in the period"], headline["flags open now"]) == (7, 6)
+    assert headline["step-downs due now"] == 0
     assert (reports / "T1" / "review.ipynb").exists()
     index = (reports / "index.html").read_text()
     assert 'href="T1.html"' in index and 'href="T2.html"' in index
