@@ -386,3 +386,25 @@ def test_a_section_47_resting_on_context_only_is_flagged_before_saving(concern):
     # resting on the extremist behaviour, the same step raises no flag
     session, decision = on_009(response="section_47", evidence_ids=["E93"])
     assert sv.decision_flags(case, session, decision).empty
+
+
+def test_closing_the_case_two_weeks_after_extremist_behaviour_is_previewed(concern):
+    case = concern.case_casebook("009")
+    before = counts(concern)
+    shown = sv.closure_flags(case, "009", SESSION_DAY.isoformat())
+    assert shown["flag"].tolist() == ["step_down_despite_concern"]
+    assert shown["reason"].iloc[0] == (
+        "Closing the case on 2024-06-14 would come 14 days after concern event E93 (extremist "
+        'behaviour, high, 2024-05-31: "Threatened a classmate with a knife.", recorded on '
+        "2024-05-31). Is anything being closed or stepped down too early?"
+    )
+    assert counts(concern) == before and pd.isna(concern.case_casebook("009").cases["closed"][0])
+    assert sv.closure_flags(case, "009", "2024-07-01").empty  # 31 days after: not flagged
+    with pytest.raises(CasekitError, match=r"date: '14/06/2024' is not a date; write it as"):
+        sv.closure_flags(case, "009", "14/06/2024")
+    with pytest.raises(CasekitError, match=r"2024-01-01 is before case 009 opened"):
+        sv.closure_flags(case, "009", "2024-01-01")
+    with pytest.raises(CasekitError, match=r"there is no case 'X1'"):
+        sv.closure_flags(case, "X1", "2024-06-14")
+    with pytest.raises(CasekitError, match=r"case 007 was already closed on 2024-06-01"):
+        sv.closure_flags(concern.case_casebook("007"), "007", "2024-06-14")
