@@ -4,10 +4,10 @@ A :class:`Session` holds what a supervisor and worker write in one session: the 
 the reflective cycle (experience, reflection, analysis, action plan), a Social GRACES check,
 competing hypotheses tied to chronology entries, proposed decisions and scaled judgements.
 It is plain data: it turns into a JSON-able dict (the autosaved draft) and back. These
-functions check it, preview the proportionality flags a proposed decision (or closing the
-case: :func:`closure_flags`) would raise, and
-save it into a casebook store in one transaction: the decisions into ``decisions``, the
-judgements into ``judgements`` and the session into ``supervisions``.
+functions check it, preview the proportionality flags a proposed decision (or closing the case:
+:func:`closure_flags`) would raise, and save it into a casebook store in one transaction: the
+decisions into ``decisions``, the judgements into ``judgements`` and the session into
+``supervisions``.
 :class:`casekit.widgets.SupervisionSession` is a thin layer over this module.
 
 >>> s = Session(case_id="C1", supervisor="Sam", worker="Alex", date="2025-03-01")
