@@ -275,3 +275,20 @@ def test_stepping_down_two_weeks_after_extremist_behaviour_shows_its_flag_first(
     ws.add_despite_flags()
     (d,) = ws.read().decisions
     assert d.flags_considered == "statutory_step_without_concern. Strategy discussion agreed it"
+
+
+def test_the_response_now_is_the_social_care_rung_with_channel_beside_it(concern, tmp_path):
+    ws = SupervisionSession(concern, "009", exports=tmp_path / "records")
+    since = (dt.date.today() - dt.timedelta(days=10)).strftime("%d %b %Y")
+    assert f"response now: child in need since {since} ·" in ws.case_view.value
+    adopted = dt.date.today() - dt.timedelta(days=3)
+    concern.add(
+        "decisions", by="sam", case_id="009", date=adopted.isoformat(),
+        response="channel_support", lead_agency="multi_agency", family_engaged="yes",
+        rationale="Panel agreed", evidence_ids="E93", decided_by="W1",
+    )  # fmt: skip
+    ws.refresh_case()
+    assert (
+        f"response now: child in need since {since}; Channel support (voluntary, beside social "
+        f"care) adopted {adopted:%d %b %Y} ·"
+    ) in ws.case_view.value

@@ -25,7 +25,7 @@ import pandas as pd
 from ..contract import BELIEF_CATEGORIES, LEVELS, typed_text
 from ..errors import CasekitError
 from ..outputs import private_folder, safe_name
-from ..proportionality import flags
+from ..proportionality import escalations, flags
 from ..store import Store
 from ..supervision import (
     GRACES,
@@ -295,13 +295,19 @@ class SupervisionSession(w.VBox):
         c = self.case.cases.iloc[0]
         events = self.case.events.sort_values(["date", "event_id"])
         self.entries = [(_entry_label(e), e["event_id"]) for _, e in events.iterrows()]
-        decisions = self.case.decisions.sort_values(["date", "decision_id"])
+        decisions = escalations(self.case.decisions)
+        care = decisions[~decisions["channel"]]
         now = (
-            f"{str(decisions.iloc[-1]['response']).replace('_', ' ')} since "
-            f"{decisions.iloc[-1]['date']:%d %b %Y}"
-            if len(decisions)
-            else "no decision yet"
+            f"{str(care.iloc[-1]['response']).replace('_', ' ')} since "
+            f"{care.iloc[-1]['date']:%d %b %Y}"
+            if len(care)
+            else "no social-care decision yet"
         )
+        adopted = decisions.loc[decisions["channel"], "date"]
+        if len(adopted):
+            now += "; Channel support (voluntary, beside social care) adopted " + ", ".join(
+                f"{d:%d %b %Y}" for d in adopted
+            )
         raised = flags(self.case)
         still = raised[raised["status"] == "open"].sort_values(["date", "flag"], kind="stable")
         flag_items = "".join(
