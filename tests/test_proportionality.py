@@ -1277,3 +1277,47 @@ def test_decision_flags_agree_with_a_plain_reading(as_of):
     got = set(zip(f["flag"].astype(str), f["subject_id"], f["date"], f["status"], strict=True))
     assert len(expected) > 20 and {s for *_, s in expected} == {"open", "past"}
     assert got == expected
+
+
+def test_despite_concern_reasons_count_whole_days_when_some_rest_on_judgements_only(tmp_path):
+    # D2 is flagged for a concern, D4 only for a low judgement: the days stay whole numbers
+    cb = build(
+        tmp_path,
+        [*HARM, THREAT],
+        [
+            *CIN,
+            dec("D2", "2024-03-11", "early_help", "E1"),
+            dec("D3", "2024-06-01", "child_in_need", "E1"),
+            dec("D4", "2024-08-01", "early_help", "E1"),
+        ],
+        [jud("J1", "2024-07-01", 3, level="family")],
+    )
+    rows = raised(cb, "step_down_despite_concern").set_index("subject_id")
+    assert list(rows.index) == ["D2", "D4"]
+    assert (
+        "lowered the response from child in need to early help 10 days after concern"
+        in (rows.loc["D2", "reason"])
+    )
+    assert rows.loc["D4", "reason"] == (
+        "Decision D4 (2024-08-01) lowered the response from child in need to early help while "
+        "the latest family judgement, J1 (2024-07-01), was 3 on the 0-10 safety scale. Is "
+        "anything being closed or stepped down too early?"
+    )
+
+
+def test_two_stretches_of_one_case_each_fall_due(tmp_path):
+    decisions = [
+        *CIN,
+        dec("D2", "2024-06-01", "early_help", "E1"),
+        dec("D3", "2024-07-01", "section_47", "E1"),
+    ]
+    judgements = [jud("J1", "2024-03-01", 8), jud("J2", "2024-07-15", 9)]
+    cb = build(tmp_path, HARM, decisions, judgements)
+    due = step_downs_due(cb, as_of="2024-12-31")
+    assert due[["start", "due", "ended", "open"]].values.tolist() == [
+        [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-05-02"), pd.Timestamp("2024-06-01"), False],
+        [pd.Timestamp("2024-07-01"), pd.Timestamp("2024-09-30"), pd.NaT, True],
+    ]
+    assert due["wait_days"].tolist()[0] == 30 and pd.isna(due["wait_days"].tolist()[1])
+    rows = raised(cb, "step_down_due")
+    assert rows[["subject_id", "status"]].values.tolist() == [["C1", "past"], ["C1", "open"]]
