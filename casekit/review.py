@@ -34,7 +34,14 @@ from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
 from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
-from .review_links import HEADLINE, MARGINS, row_labels
+from .review_links import (
+    HEADLINE,
+    MARGINS,
+    PLANS_LINKED,
+    REFUSAL_EXPLAINED,
+    SHARING_CONSISTENT,
+    row_labels,
+)
 from .trends import safety_trends
 
 __all__ = [
@@ -52,6 +59,8 @@ __all__ = [
     "governance",
     "dynamics",
     "flags_in",
+    "arising",
+    "open_now",
     "headline",
     "publication",
     "build",
@@ -65,6 +74,9 @@ ASSESSMENT_STANDARD = 45
 WAIT_BANDS = ((0, 5, "0-5"), (6, 10, "6-10"), (11, 20, "11-20"), (21, 45, "21-45"))
 STALE_DAYS = 30
 """A chronology not touched for longer than this is out of date (shown, not flagged)."""
+NO_SOCIAL_CARE_DECISION = "no social-care decision yet"
+CHANNEL_ADOPTED = "adopted for Channel support"
+CHANNEL_NOT_RECORDED = "no Channel support recorded"
 WITHHELD = "Withheld: this table lists individual cases, which stay inside the team."
 
 
@@ -443,22 +455,33 @@ def _known_decisions(cb: Casebook, scope: Scope) -> pd.DataFrame:
 
 
 def flow(cb: Casebook, scope: Scope) -> list[Table]:
-    """Referrals in the period by source and concern, and how far up the ladder they went."""
+    """Referrals in the period by source and concern, where they led, and Channel support.
+
+    "How far up the ladder" is the social-care rung only: Channel support is not a rung (see
+    :func:`casekit.proportionality.escalations`), so it is counted in a table of its own.
+    """
     referred = _referred(cb, scope)
     by_source = _counts(referred, "referral_source", "case_type")
     concerns = referred[["case_id", "concern_flags", "case_type"]].explode("concern_flags")
     by_concern = _counts(concerns.dropna(subset=["concern_flags"]), "concern_flags", "case_type")
     d = _known_decisions(cb, scope)
-    d = d[d["case_id"].isin(referred["case_id"])]
-    highest = d.assign(rung=d["response"].astype(str).map(RUNG)).groupby("case_id")["rung"].max()
+    d = escalations(d[d["case_id"].isin(referred["case_id"])])
+    social_care = d[~d["channel"]]
+    highest = social_care.groupby("case_id")["rung"].max()
     reached = referred.assign(
         furthest=referred["case_id"]
         .map(highest)
-        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else "no decision yet")
+        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else NO_SOCIAL_CARE_DECISION)
     )
-    order = [*RESPONSE_LADDER, "no decision yet"]
+    order = [*RESPONSE_LADDER, NO_SOCIAL_CARE_DECISION]
     outcomes = _counts(reached, "furthest", "case_type")
     outcomes = outcomes.reindex([o for o in order if o in outcomes.index])
+    adopted = referred["case_id"].isin(d.loc[d["channel"], "case_id"])
+    channel = _counts(
+        referred.assign(channel=np.where(adopted, CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED)),
+        "channel",
+        "case_type",
+    ).reindex([CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED], fill_value=0)
     return [
         _count_table(
             "referrals_by_source",
@@ -478,11 +501,24 @@ def flow(cb: Casebook, scope: Scope) -> list[Table]:
         ),
         _count_table(
             "outcomes",
-            "How far up the response ladder each referral went",
+            "How far up the social-care response ladder each referral went",
             outcomes,
             scope,
-            "furthest response",
-            f"The most intrusive response decided by {_day(scope.as_of)}, least intrusive first.",
+            "furthest social-care response",
+            f"The most intrusive social-care response decided by {_day(scope.as_of)}, least "
+            "intrusive first. Channel support is not a step on this ladder: it is counted in "
+            "the next table.",
+        ),
+        _count_table(
+            "channel_support",
+            "Referrals adopted for Channel support, beside social care",
+            channel,
+            scope,
+            "Channel",
+            f"Referrals in the period with a decision recording Channel support by "
+            f"{_day(scope.as_of)}. Channel is voluntary and needs consent (a parent's, for a "
+            "child); it runs beside the social-care response, not as a step on its ladder, so "
+            "these referrals are also counted in the table above.",
         ),
     ]
 
@@ -579,25 +615,41 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
     ]
 
 
-def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
-    """Count flags, list them for supervision, and compare escalation and police-led steps."""
-    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
-    f = flag_table.assign(case_type=flag_table["case_id"].map(types).astype(object))
-    by_flag = _counts(f.assign(flag=f["flag"].astype(str)), "flag", "case_type")
-    by_flag = by_flag.reindex(list(FLAGS), fill_value=0)
+def _for_supervision(cb: Casebook, open_flags: pd.DataFrame) -> pd.DataFrame:
+    """List open flags for supervision: the day each arose, oldest first, with the worker."""
     workers = cb.cases.set_index("case_id")["worker_id"]
-    flagged = pd.DataFrame(
+    listing = pd.DataFrame(
         {
-            "case_id": f["case_id"].astype(object),
-            "worker_id": f["case_id"].map(workers).astype(object).fillna("unallocated"),
-            "flag": f["flag"].astype(str),
-            "subject": f["subject_id"].astype(object),
-            "date": pd.to_datetime(f["date"]).dt.strftime("%Y-%m-%d"),
-            "reason": f["reason"].astype(object),
+            "arose on": pd.to_datetime(open_flags["date"]),
+            "case_id": open_flags["case_id"].astype(object),
+            "worker_id": open_flags["case_id"].map(workers).astype(object).fillna("unallocated"),
+            "flag": open_flags["flag"].astype(str),
+            "subject": open_flags["subject_id"].astype(object),
+            "reason": open_flags["reason"].astype(object),
         }
+    ).sort_values(["arose on", "case_id", "flag", "subject"], kind="stable")
+    listing["arose on"] = listing["arose on"].dt.strftime("%Y-%m-%d")
+    return listing.reset_index(drop=True)
+
+
+def _flag_counts(cb: Casebook, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Count flags by name (every flag, in the practice principles' order) and case type."""
+    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    f = chosen.assign(
+        case_type=chosen["case_id"].map(types).astype(object), flag=chosen["flag"].astype(str)
     )
+    return _counts(f, "flag", "case_type").reindex(list(FLAGS), fill_value=0)
+
+
+def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """Count flags (arising in the period; open now), list open ones, compare escalation.
+
+    ``flag_table`` is :func:`flags_in`'s: every flag known at the as-of date, open or past.
+    """
+    arose = arising(flag_table, scope)
+    still = open_now(flag_table)
     d = decision_profiles(cb)
-    d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end)]
+    d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end) & ~d["channel"]]
     esc = (
         d.groupby(["group", "profile"])
         .agg(decisions=("decision_id", "size"), escalations=("escalates", "sum"))
@@ -621,19 +673,32 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     police = _rate_rows(police, "police-led", "statutory steps", scope, "police-led")
     return [
         _count_table(
-            "flags_by_type",
-            f"Proportionality flags raised, as known on {_day(scope.as_of)}",
-            by_flag,
+            "flags_arising",
+            f"Proportionality flags that arose in the period, {scope.period}",
+            _flag_counts(cb, arose),
             scope,
-            "flag",
-            "The flags are defined in the practice principles; each is a prompt for "
-            "supervision, not a finding.",
+            "flag (arose in the period)",
+            "Flags whose condition arose in the period (a decision's date, the day an "
+            "assessment or a step-down became overdue), open or past by "
+            f"{_day(scope.as_of)}. The flags are defined in the practice principles; each is "
+            "a prompt for supervision, not a finding.",
+        ),
+        _count_table(
+            "flags_open",
+            f"Proportionality flags open on {_day(scope.as_of)}",
+            _flag_counts(cb, still),
+            scope,
+            "flag (open now)",
+            "Flags that still call for action on the as-of date (the case is open and the "
+            "condition still holds), whenever they arose. A flag can be in both tables.",
         ),
         _keep_case_lists(
             Table(
                 "flagged_cases",
-                "For supervision: flagged cases and why",
-                flagged.reset_index(drop=True),
+                f"For supervision: flags open on {_day(scope.as_of)}, oldest first",
+                _for_supervision(cb, still),
+                "The day each flag arose, the case's worker, and the reason. Past flags are "
+                "history (counted above), not listed here.",
                 case_level=True,
             ),
             scope,
@@ -642,7 +707,8 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
             "escalation_by_evidence",
             "Escalation to child in need or above, by the evidence decisions rest on",
             esc,
-            "Decisions in the period. Radicalisation cases beside the team's other "
+            "Social-care decisions in the period (Channel support, which is not a step on "
+            "the ladder, is counted under Flow). Radicalisation cases beside the team's other "
             "safeguarding cases with the same kind of evidence: a proportionate response "
             "treats them alike (business as usual).",
             counts=("decisions", "escalations"),
@@ -659,8 +725,18 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     ]
 
 
-def practice(cb: Casebook, scope: Scope) -> list[Table]:
-    """Chronology currency, evidence links, family engagement, FGCs and supervision recency."""
+def _flagged_subjects(flag_table: pd.DataFrame, flag: str, subjects: pd.Series) -> int:
+    """Count the subjects (decisions, plan actions, sharing records) that raised ``flag``."""
+    raised = flag_table.loc[flag_table["flag"].astype(str) == flag, "subject_id"]
+    return int(subjects.isin(set(raised)).sum())
+
+
+def practice(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """Chronology currency, evidence links, family engagement, FGCs and supervision recency.
+
+    A plan action is linked when it names a worry or strength it answers: the complement of
+    the ``plan_not_linked`` flag in ``flag_table`` (:func:`flags_in`'s).
+    """
     cases = _open_at(cb.cases, scope.as_of)
     ev = cb.events[cb.events["recorded_on"] <= scope.as_of]
     last = ev.sort_values(["recorded_on", "date"], kind="stable").groupby("case_id").tail(1)
@@ -694,7 +770,11 @@ def practice(cb: Casebook, scope: Scope) -> list[Table]:
     escalated_cases = set(up["case_id"])
     measures = pd.DataFrame(
         [
-            ("plan actions that name the evidence they answer", _n_lists(plans), len(plans)),
+            (
+                PLANS_LINKED,
+                len(plans) - _flagged_subjects(flag_table, "plan_not_linked", plans["action_id"]),
+                len(plans),
+            ),
             ("decisions raising the response that cite evidence", _n_lists(raising), len(raising)),
             (
                 "escalations to child in need or above with the family met and heard first",
@@ -754,46 +834,60 @@ def _n_lists(frame: pd.DataFrame) -> int:
 
 
 def governance(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
-    """Count sharing records with a purpose, a lawful basis and a consent position; list gaps."""
+    """Count sharing records with a purpose, a lawful basis and a consent position; list gaps.
+
+    The last two rows are the complements of the ``sharing_without_basis`` and
+    ``shared_despite_refusal`` flags on the period's records; the list for supervision shows
+    those flags that are open now, oldest first.
+    """
     s = cb.info_sharing
     s = s[(s["date"] >= scope.start) & (s["date"] <= scope.end)]
     purpose = s["purpose"].notna()
     basis = s["lawful_basis"] != "not_recorded"
     consent = (s["consent"] != "not_sought") | s["not_sought_reason"].notna()
+    refused = s["consent"].astype(object) == "refused"
     n = len(s)
     rows = pd.DataFrame(
         [
             ("a purpose", int(purpose.sum()), n),
             ("a lawful basis", int(basis.sum()), n),
             ("a consent position (given, refused, or why not sought)", int(consent.sum()), n),
-            ("all three", int((purpose & basis & consent).sum()), n),
+            (
+                SHARING_CONSISTENT,
+                n - _flagged_subjects(flag_table, "sharing_without_basis", s["share_id"]),
+                n,
+            ),
+            (
+                REFUSAL_EXPLAINED,
+                int(refused.sum())
+                - _flagged_subjects(flag_table, "shared_despite_refusal", s["share_id"]),
+                int(refused.sum()),
+            ),
         ],
         columns=["sharing records with", "yes", "of"],
     )
-    gaps = flag_table[flag_table["flag"].astype(str) == "sharing_without_basis"]
-    gaps = gaps[
-        (pd.to_datetime(gaps["date"]) >= scope.start) & (pd.to_datetime(gaps["date"]) <= scope.end)
-    ]
-    listing = pd.DataFrame(
-        {
-            "share_id": gaps["subject_id"].astype(object),
-            "case_id": gaps["case_id"].astype(object),
-            "what is missing": gaps["reason"].astype(object),
-        }
-    )
+    sharing_flags = ("sharing_without_basis", "shared_despite_refusal")
+    gaps = open_now(flag_table)
+    gaps = _for_supervision(cb, gaps[gaps["flag"].astype(str).isin(sharing_flags)])
+    listing = gaps.rename(columns={"subject": "share_id", "reason": "what is missing"})
     return [
         Table(
             "governance",
             f"Information sharing, {scope.period}",
             _rate_rows(rows, "yes", "of", scope, "share"),
+            "Sharing records dated in the period.",
             counts=("yes", "of"),
             derived=_from_rate("yes", "of", "share"),
         ),
         _keep_case_lists(
             Table(
                 "governance_gaps",
-                "Sharing records with gaps",
-                listing.reset_index(drop=True),
+                f"For supervision: sharing gaps open on {_day(scope.as_of)}, oldest first",
+                listing[
+                    ["arose on", "case_id", "worker_id", "flag", "share_id", "what is missing"]
+                ],
+                "Sharing without a recorded basis, and sharing after a refusal with no reason "
+                "recorded, on cases still open.",
                 case_level=True,
             ),
             scope,
@@ -814,7 +908,19 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
         index=["child", "family", "community"], columns=["rising", "falling"], fill_value=0
     )
     counts.columns.name = None
-    due = flag_table[flag_table["flag"].astype(str) == "step_down_due"]
+    due = open_now(flag_table)
+    due = due[due["flag"].astype(str) == "step_down_due"]
+    due = due.sort_values(["date", "case_id"], kind="stable")
+    workers = cb.cases.set_index("case_id")["worker_id"]
+    waiting = pd.DataFrame(
+        {
+            "due since": pd.to_datetime(due["date"]).dt.strftime("%Y-%m-%d"),
+            "case_id": due["case_id"].astype(object),
+            "worker_id": due["case_id"].map(workers).astype(object).fillna("unallocated"),
+            "days due": (scope.as_of - pd.to_datetime(due["date"])).dt.days,
+            "reason": due["reason"].astype(object),
+        }
+    ).reset_index(drop=True)
     listing = moving.sort_values(["trend", "change_per_90_days"]).reset_index(drop=True)
     return [
         Table(
@@ -837,15 +943,12 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
         _keep_case_lists(
             Table(
                 "step_downs_due",
-                "Step-downs that are due",
-                pd.DataFrame(
-                    {
-                        "case_id": due["case_id"].astype(object),
-                        "reason": due["reason"].astype(object),
-                    }
-                ).reset_index(drop=True),
-                "The response has stayed at child in need or above for over 90 days while every "
-                "judgement was 7 or above.",
+                f"For supervision: step-downs due on {_day(scope.as_of)}, longest due first",
+                waiting,
+                "The social-care response has stayed at child in need or above for over 90 days, "
+                "every judgement in that time was 7 or above, and no medium or high concern was "
+                "recorded after the latest. Only stretches still running are listed; the count "
+                "is the step_down_due row of the open flags.",
                 case_level=True,
             ),
             scope,
@@ -854,27 +957,37 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
 
 
 def flags_in(cb: Casebook, scope: Scope) -> pd.DataFrame:
-    """Return the flags a review reports: raised on the period's records, as known at as-of.
+    """Return every flag a review draws on: all flags as known at as-of, open or past.
 
-    A flag's date is its subject's (a decision, plan action or sharing record), the first
-    assessment for ``late_assessment`` (or the as-of date when there is none yet), and the
-    end of the stretch for ``step_down_due``.
+    Each has the ``date`` its condition arose and its ``status`` at the as-of date; select
+    with :func:`arising` (counts per period) and :func:`open_now` (lists for supervision).
     """
-    table = flags(cb, as_of=scope.as_of)
-    when = pd.to_datetime(table["date"])
-    return table[(when >= scope.start) & (when <= scope.as_of)].reset_index(drop=True)
+    return flags(cb, as_of=scope.as_of)
+
+
+def arising(flag_table: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Keep the flags whose condition arose in the review's period, open or past."""
+    when = pd.to_datetime(flag_table["date"])
+    return flag_table[(when >= scope.start) & (when <= scope.end)]
+
+
+def open_now(flag_table: pd.DataFrame) -> pd.DataFrame:
+    """Keep the flags still open at the as-of date, whenever they arose."""
+    return flag_table[flag_table["status"].astype(str) == "open"]
 
 
 def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, object]:
     """Give the numbers the index page shows for a team (suppressed like the review)."""
     cases = _open_at(cb.cases, scope.as_of)
     a = first_assessments(cb, scope)
+    still = open_now(flag_table)
     numbers = {
         "open cases": len(cases),
         "unallocated": int(cases["worker_id"].isna().sum()),
         "referrals": len(a),
-        "flags": len(flag_table),
-        "step-downs due": int((flag_table["flag"].astype(str) == "step_down_due").sum()),
+        "flags arising in the period": len(arising(flag_table, scope)),
+        "flags open now": len(still),
+        "step-downs due now": int((still["flag"].astype(str) == "step_down_due").sum()),
     }
     within = int((a["waited"] <= ASSESSMENT_LIMIT).sum())
     out: dict[str, object] = {
@@ -914,7 +1027,7 @@ def _sections(team: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Se
         "flow": lambda: flow(team, scope),
         "timeliness": lambda: timeliness(team, scope),
         "proportionality": lambda: proportionality(team, scope, flag_table),
-        "practice": lambda: practice(team, scope),
+        "practice": lambda: practice(team, scope, flag_table),
         "governance": lambda: governance(team, scope, flag_table),
         "dynamics": lambda: dynamics(team, scope, flag_table),
     }

@@ -15,7 +15,15 @@ import pandas as pd
 
 from .research import GROUP_BAU, GROUP_RADICALISATION, STRONG, WEAK
 
-__all__ = ["MARGINS", "HEADLINE", "OPEN_CASE_MEASURES", "row_labels"]
+__all__ = [
+    "MARGINS",
+    "HEADLINE",
+    "OPEN_CASE_MEASURES",
+    "PLANS_LINKED",
+    "SHARING_CONSISTENT",
+    "REFUSAL_EXPLAINED",
+    "row_labels",
+]
 
 Ref = tuple[str, str, str]
 
@@ -31,7 +39,13 @@ LABEL_COLUMNS = {"escalation_by_evidence": ("case type", "evidence it rests on")
 """Tables whose rows are named by more than their first column."""
 _ESCALATED = "escalations to child in need or above with the family met and heard first"
 _RAISING = "decisions raising the response that cite evidence"
-_PLANS = "plan actions that name the evidence they answer"
+PLANS_LINKED = "plan actions that name a worry or strength they answer"
+"""Practice measure: plan actions not flagged ``plan_not_linked`` (agency actions alone do not
+count)."""
+SHARING_CONSISTENT = "all three, and consent given wherever it is the lawful basis"
+"""Governance measure: sharing records not flagged ``sharing_without_basis``."""
+REFUSAL_EXPLAINED = "consent refused, with why sharing was still necessary recorded"
+"""Governance measure: refusals with an ``override_reason`` (not ``shared_despite_refusal``)."""
 _WAIT_BANDS = ("0-5", "6-10", "11-20", "21-45", "over 45")
 _WITHIN = ("0-5", "6-10")
 
@@ -42,7 +56,8 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
                         ("Total", "all")):  # fmt: skip
         referrals = ("referrals_by_source", "Total", column)
         for other in (("outcomes", "Total", column), ("first_assessment_wait", "Total", column),
-                      ("first_assessment_summary", row, "referrals")):  # fmt: skip
+                      ("first_assessment_summary", row, "referrals"),
+                      ("channel_support", "Total", column)):  # fmt: skip
             sums.append(([referrals], [other]))
         assessed = ("first_assessment_summary", row, "assessed")
         sums.append(([assessed], [("assessment_duration", "Total", column)]))
@@ -57,18 +72,12 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
     referrals = [("referrals_by_source", "Total", GROUP_RADICALISATION)]
     for column in (GROUP_RADICALISATION, "Total"):
         sums.append((referrals, [("referrals_by_concern", GROUP_RADICALISATION, column)]))
-    # each flag counts what a table shows from the other side
+    # each flag that arose in the period counts what a table shows from the other side
     for t in (GROUP_RADICALISATION, GROUP_BAU):
         sums.append(
             (
-                [("flags_by_type", "police_led_statutory_step", t)],
+                [("flags_arising", "police_led_statutory_step", t)],
                 [("police_led", t, "police-led")],
-            )
-        )
-        sums.append(
-            (
-                [("flags_by_type", "escalation_on_belief_or_views", t)],
-                [("escalation_by_evidence", f"{t} / {WEAK}", "escalations")],
             )
         )
     every_escalation = [
@@ -80,10 +89,11 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
     for flag, table, row in (
         ("family_not_engaged", "practice_measures", _ESCALATED),
         ("escalation_without_evidence", "practice_measures", _RAISING),
-        ("plan_not_linked", "practice_measures", _PLANS),
-        ("sharing_without_basis", "governance", "all three"),
+        ("plan_not_linked", "practice_measures", PLANS_LINKED),
+        ("sharing_without_basis", "governance", SHARING_CONSISTENT),
+        ("shared_despite_refusal", "governance", REFUSAL_EXPLAINED),
     ):
-        sums.append(([("flags_by_type", flag, "Total"), (table, row, "yes")], [(table, row, "of")]))
+        sums.append(([("flags_arising", flag, "Total"), (table, row, "yes")], [(table, row, "of")]))
     head = HEADLINE
     open_cases = (head, head, "open cases")
     sums += [
@@ -96,8 +106,9 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
                 ("unallocated_count", "unallocated", "Total"),
             ],
         ),
-        ([(head, head, "flags")], [("flags_by_type", "Total", "Total")]),
-        ([(head, head, "step-downs due")], [("flags_by_type", "step_down_due", "Total")]),
+        ([(head, head, "flags arising in the period")], [("flags_arising", "Total", "Total")]),
+        ([(head, head, "flags open now")], [("flags_open", "Total", "Total")]),
+        ([(head, head, "step-downs due now")], [("flags_open", "step_down_due", "Total")]),
     ]
     sums += [([open_cases], [("practice_measures", m, "of")]) for m in OPEN_CASE_MEASURES]
     return sums

@@ -4,9 +4,10 @@ A :class:`Session` holds what a supervisor and worker write in one session: the 
 the reflective cycle (experience, reflection, analysis, action plan), a Social GRACES check,
 competing hypotheses tied to chronology entries, proposed decisions and scaled judgements.
 It is plain data: it turns into a JSON-able dict (the autosaved draft) and back. These
-functions check it, preview the proportionality flags a proposed decision would raise, and
-save it into a casebook store in one transaction: the decisions into ``decisions``, the
-judgements into ``judgements`` and the session into ``supervisions``.
+functions check it, preview the proportionality flags a proposed decision (or closing the case:
+:func:`closure_flags`) would raise, and save it into a casebook store in one transaction: the
+decisions into ``decisions``, the judgements into ``judgements`` and the session into
+``supervisions``.
 :class:`casekit.widgets.SupervisionSession` is a thin layer over this module.
 
 >>> s = Session(case_id="C1", supervisor="Sam", worker="Alex", date="2025-03-01")
@@ -43,6 +44,7 @@ __all__ = [
     "draft_key",
     "check",
     "decision_flags",
+    "closure_flags",
     "hypotheses_text",
     "graces_text",
     "judgement_id",
@@ -280,6 +282,48 @@ def decision_flags(case: Casebook, session: Session, decision: ProposedDecision)
         f"Decision {me} ({session.date})", "This decision", regex=False
     )
     return mine
+
+
+def closure_flags(case: Casebook, case_id: str, date: str) -> pd.DataFrame:
+    """Return the flags closing the case on ``date`` would raise: a preview, nothing is written.
+
+    ``case`` is the case's casebook (``Store.case_casebook``). A closure within 30 days after a
+    medium or high concern event, or while a latest judgement is 4 or lower, raises
+    ``step_down_despite_concern`` on the case. Raises :class:`CasekitError` for a date that is
+    not YYYY-MM-DD, a case that is not there or already closed, or a date before it opened.
+    """
+    try:
+        when = pd.Timestamp(dt.date.fromisoformat(str(date).strip()))
+    except ValueError:
+        raise CasekitError(f"date: {date!r} is not a date; write it as YYYY-MM-DD.") from None
+    rows = case.cases[case.cases["case_id"] == case_id]
+    if rows.empty:
+        raise CasekitError(f"there is no case {case_id!r} in {case.source}.")
+    if pd.notna(rows["closed"].iloc[0]):
+        raise CasekitError(
+            f"case {case_id} was already closed on {rows['closed'].iloc[0]:%Y-%m-%d}."
+        )
+    if when < rows["opened"].iloc[0]:
+        raise CasekitError(
+            f"date: {when:%Y-%m-%d} is before case {case_id} opened "
+            f"({rows['opened'].iloc[0]:%Y-%m-%d}); a case cannot close before it opens."
+        )
+    cases = case.cases.copy()
+    cases.loc[cases["case_id"] == case_id, "closed"] = when
+    raised = flags(Casebook(dict(case.tables, cases=cases), case.source), as_of=when)
+    mine = raised[
+        (raised["flag"].astype(str) == "step_down_despite_concern")
+        & (raised["subject_id"] == case_id)
+        & (raised["date"] == when)
+    ]
+    out = mine[["flag", "reason"]].reset_index(drop=True)
+    out["flag"] = out["flag"].astype(str)
+    out["reason"] = out["reason"].str.replace(
+        f"The case was closed on {when:%Y-%m-%d}",
+        f"Closing the case on {when:%Y-%m-%d} would come",
+        regex=False,
+    )
+    return out
 
 
 def hypotheses_text(session: Session) -> str:

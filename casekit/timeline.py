@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -148,7 +148,7 @@ def plot(
     case = casebook.cases[casebook.cases["case_id"] == case_id].iloc[0]
     fig = Figure(figsize=(11, 7), layout="constrained")
     lanes, judged, ladder = fig.subplots(
-        3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 1.6]}
+        3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 1.9]}
     )
     lane_y = {level: i for i, level in enumerate(reversed(levels))}
     _draw_events(lanes, events, lane_y)
@@ -218,20 +218,7 @@ def plot(
         if cut is not None
         else (case["closed"] if pd.notna(case["closed"]) else pd.Timestamp(dt.date.today()))
     )
-    if len(decisions):
-        decisions = escalations(decisions)
-        dates = list(decisions["date"]) + [max(stop, decisions["date"].iloc[-1])]
-        rungs = decisions["rung"].tolist()
-        ladder.step(
-            dates, rungs + rungs[-1:], where="post", color="#0072B2", linewidth=2, gid="response"
-        )
-        ladder.scatter(decisions["date"], rungs, color="#0072B2", s=20, zorder=3)
-    ladder.set_yticks(
-        range(len(RESPONSE_LADDER)), [r.replace("_", " ") for r in RESPONSE_LADDER], fontsize=7
-    )
-    ladder.set_ylim(-0.5, len(RESPONSE_LADDER) - 0.5)
-    ladder.set_ylabel("response")
-    ladder.grid(alpha=0.3)
+    _draw_ladder(ladder, decisions, stop)
     for ax in (lanes, judged, ladder):
         ax.axvline(case["opened"], color="#444444", linewidth=0.8, linestyle=":")
         if cut is not None:
@@ -241,6 +228,67 @@ def plot(
         hi = pd.Timestamp(end) if end not in (None, "") else None
         lanes.set_xlim(left=lo, right=hi)
     return fig
+
+
+CHANNEL_TRACK = len(RESPONSE_LADDER) + 0.5
+_BAND = (len(RESPONSE_LADDER) - 0.4, len(RESPONSE_LADDER) + 1.4)
+"""Where the Channel track sits: a band above the social-care ladder, not one of its rungs."""
+CHANNEL_LABEL = "Channel support\n(beside social care)"
+
+
+def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
+    """Draw the social-care rung as a step line, and Channel support on a track of its own.
+
+    Channel is not a rung (see :func:`casekit.proportionality.escalations`): a Channel
+    decision leaves the step line where it was and is marked, and labelled in words, on a
+    shaded band above the ladder. The record gives the day Channel support was adopted, not
+    when it ended, so only that day is marked.
+    """
+    ax.axhspan(*_BAND, color="#F0E442", alpha=0.25, lw=0, gid="channel")
+    ax.axhline(_BAND[0], color="#666666", linewidth=0.8, linestyle="--")
+    if len(decisions):
+        decisions = escalations(decisions)
+        care = decisions[~decisions["channel"]]
+        if len(care):
+            dates = list(care["date"]) + [max(stop, care["date"].iloc[-1])]
+            rungs = care["rung"].tolist()
+            ax.step(
+                dates,
+                rungs + rungs[-1:],
+                where="post",
+                color="#0072B2",
+                linewidth=2,
+                gid="response",
+            )
+            ax.scatter(care["date"], rungs, color="#0072B2", s=20, zorder=3)
+        adopted = decisions[decisions["channel"]]
+        if len(adopted):
+            ax.scatter(
+                adopted["date"],
+                [CHANNEL_TRACK] * len(adopted),
+                marker="D",
+                s=45,
+                facecolors="#000000",
+                edgecolors="#000000",
+                zorder=4,
+                gid="channel_support",
+            )
+            for when in adopted["date"]:
+                ax.annotate(
+                    f"Channel support adopted {when:%d %b %Y}",
+                    (when, CHANNEL_TRACK),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                    gid="channel_label",
+                )
+    ticks = [*range(len(RESPONSE_LADDER)), CHANNEL_TRACK]
+    names = [r.replace("_", " ") for r in RESPONSE_LADDER] + [CHANNEL_LABEL]
+    ax.set_yticks(ticks, names, fontsize=7)
+    ax.set_ylim(-0.5, _BAND[1])
+    ax.set_ylabel("social-care response")
+    ax.grid(alpha=0.3)
 
 
 def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
@@ -337,7 +385,9 @@ class Dynamics:
     focus: pd.DataFrame
     """Per quarter: the level most worries were about; ``shift`` marks a change of focus."""
     rungs: pd.DataFrame
-    """Per response: days the case sat at it, in order."""
+    """Per social-care response: days the case sat at it, in order (Channel is not a rung)."""
+    channel: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date"]))
+    """The days Channel support was adopted (beside social care; no end date is recorded)."""
 
     def summary(self) -> list[str]:
         """Say the trajectory in plain sentences."""
@@ -355,8 +405,13 @@ class Dynamics:
         if len(self.rungs):
             longest = self.rungs.loc[self.rungs["days"].idxmax()]
             lines.append(
-                f"The longest time at one response: {longest['days']} days at "
+                f"The longest time at one social-care response: {longest['days']} days at "
                 f"{longest['response'].replace('_', ' ')}."
+            )
+        for when in self.channel["date"]:
+            lines.append(
+                f"Channel support was adopted on {when:%d %b %Y}: voluntary, with consent, beside "
+                "social care (not a step on its ladder)."
             )
         return lines
 
@@ -408,10 +463,13 @@ def dynamics(
         if as_of not in (None, "")
         else (case["closed"] if pd.notna(case["closed"]) else pd.Timestamp(dt.date.today()))
     )
-    dates = list(decisions["date"]) + [end]
+    decisions = escalations(decisions)
+    care = decisions[~decisions["channel"]]
+    dates = list(care["date"]) + [end]
     rung_rows = [
-        {"response": str(r), "from": a, "to": b, "days": max(0, (b - a).days)}
-        for r, a, b in zip(decisions["response"], dates, dates[1:], strict=False)
+        {"response": RESPONSE_LADDER[r], "from": a, "to": b, "days": max(0, (b - a).days)}
+        for r, a, b in zip(care["rung"], dates, dates[1:], strict=False)
     ]
     rungs = pd.DataFrame(rung_rows, columns=["response", "from", "to", "days"])
-    return Dynamics(safety, balance, focus, rungs)
+    channel = decisions.loc[decisions["channel"], ["date"]].reset_index(drop=True)
+    return Dynamics(safety, balance, focus, rungs, channel)

@@ -115,6 +115,7 @@ def attacker_margins() -> list[tuple[list, list]]:
             (referrals, [("outcomes", "Total", column)]),
             (referrals, [("first_assessment_wait", "Total", column)]),
             (referrals, [("first_assessment_summary", row, "referrals")]),
+            (referrals, [("channel_support", "Total", column)]),  # each referral, Channel or not
             ([("first_assessment_summary", row, "assessed")], wait),
             ([("first_assessment_summary", row, "assessed")],
              [("assessment_duration", "Total", column)]),
@@ -122,34 +123,35 @@ def attacker_margins() -> list[tuple[list, list]]:
         ]  # fmt: skip
     radicalisation = [("referrals_by_source", "Total", RAD)]  # cases with that concern
     sums += [(radicalisation, [("referrals_by_concern", RAD, c)]) for c in (RAD, "Total")]
-    weak = "belief, views or context only"
+    weak = "belief, views or context only"  # an evidence profile of escalation_by_evidence
     escalations = [("escalation_by_evidence", f"{t} / {p}", "escalations")
                    for t in (RAD, BAU) for p in ("behaviour or harm", weak)]  # fmt: skip
     escalated = "escalations to child in need or above with the family met and heard first"
     sums.append((escalations, [("practice_measures", escalated, "of")]))
-    for t in (RAD, BAU):  # flags count what other tables show
-        sums += [
-            ([("flags_by_type", "police_led_statutory_step", t)],
-             [("police_led", t, "police-led")]),
-            ([("flags_by_type", "escalation_on_belief_or_views", t)],
-             [("escalation_by_evidence", f"{t} / {weak}", "escalations")]),
-        ]  # fmt: skip
+    for t in (RAD, BAU):  # flags that arose in the period count what other tables show
+        sums.append(([("flags_arising", "police_led_statutory_step", t)],
+                      [("police_led", t, "police-led")]))  # fmt: skip
     for flag, key, label in (
         ("family_not_engaged", "practice_measures", escalated),
         ("escalation_without_evidence", "practice_measures",
          "decisions raising the response that cite evidence"),
-        ("plan_not_linked", "practice_measures", "plan actions that name the evidence they answer"),
-        ("sharing_without_basis", "governance", "all three"),
+        ("plan_not_linked", "practice_measures",
+         "plan actions that name a worry or strength they answer"),
+        ("sharing_without_basis", "governance",
+         "all three, and consent given wherever it is the lawful basis"),
+        ("shared_despite_refusal", "governance",
+         "consent refused, with why sharing was still necessary recorded"),
     ):  # fmt: skip
-        sums.append(([("flags_by_type", flag, "Total"), (key, label, "yes")], [(key, label, "of")]))
+        sums.append(([("flags_arising", flag, "Total"), (key, label, "yes")], [(key, label, "of")]))
     head = ("headline", "headline")
     sums += [
         ([(*head, "referrals")], [("referrals_by_source", "Total", "Total")]),
         ([(*head, "unallocated")], [("unallocated_count", "unallocated", "Total")]),
         ([(*head, "open cases")], [("caseload_by_worker", "Total", "Total"),
                                    ("unallocated_count", "unallocated", "Total")]),
-        ([(*head, "flags")], [("flags_by_type", "Total", "Total")]),
-        ([(*head, "step-downs due")], [("flags_by_type", "step_down_due", "Total")]),
+        ([(*head, "flags arising in the period")], [("flags_arising", "Total", "Total")]),
+        ([(*head, "flags open now")], [("flags_open", "Total", "Total")]),
+        ([(*head, "step-downs due now")], [("flags_open", "step_down_due", "Total")]),
     ]  # fmt: skip
     return sums
 

@@ -221,8 +221,48 @@ def test_flow(built):
     assert row(source, "police")["other safeguarding"] == "1"
     assert row(source, "Total")["Total"] == "3"  # C4 was referred before the period
     outcomes = table(built, "outcomes")
-    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no decision yet", "Total"]
+    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no social-care decision yet", "Total"]
     assert row(outcomes, "child_in_need")["Total"] == "2"
+    channel = table(built, "channel_support")
+    assert row(channel, "adopted for Channel support")["Total"] == "0"
+    assert row(channel, "no Channel support recorded")["Total"] == "3"
+
+
+def channel_decision(did, cid, date, lead="multi_agency"):
+    return {"decision_id": did, "case_id": cid, "date": date, "response": "channel_support",
+            "lead_agency": lead, "family_engaged": "yes", "evidence_ids": ""}  # fmt: skip
+
+
+def test_channel_is_its_own_track_beside_the_social_care_outcomes(tmp_path):
+    tables = {k: [dict(r) for r in v] for k, v in TABLES.items()}
+    tables["decisions"] += [
+        channel_decision("D3", "C1", "2024-03-01"),  # after child in need: still child in need
+        channel_decision("D4", "C3", "2024-07-01"),  # Channel only: no social-care decision
+        channel_decision("D5", "C2", "2025-01-15"),  # after the as-of date: not known yet
+    ]
+    cb = casekit.load(write_csv_bundle(tmp_path / "b", tables))
+    r = review.build(cb, review.scope_for(cb, "T1", start="2024-01-01", as_of=AS_OF))
+    outcomes = table(r, "outcomes")
+    assert outcomes.iloc[:, 0].tolist() == ["child_in_need", "no social-care decision yet", "Total"]
+    assert (row(outcomes, "child_in_need")["radicalisation"], row(outcomes, "child_in_need")[
+        "other safeguarding"]) == ("1", "1")  # fmt: skip
+    assert row(outcomes, "no social-care decision yet")["radicalisation"] == "1"  # C3
+    assert "channel_support" not in set(outcomes.iloc[:, 0])
+    channel = [t for t in r.section("flow").tables if t.key == "channel_support"][0]
+    adopted = row(channel.frame, "adopted for Channel support")
+    assert (adopted["radicalisation"], adopted["other safeguarding"], adopted["Total"]) == (
+        "2", "0", "2")  # fmt: skip
+    assert row(channel.frame, "no Channel support recorded")["other safeguarding"] == "1"  # C2
+    assert row(channel.frame, "Total")["Total"] == row(table(r, "referrals_by_source"), "Total")[
+        "Total"]  # fmt: skip
+    assert "voluntary" in channel.note and "consent" in channel.note
+    assert "beside" in channel.note and "not as a step" in channel.note
+    # a Channel decision neither raises nor lowers: no new flag, no new escalation counted
+    measures = table(r, "practice_measures").set_index("measure")
+    assert measures.loc["decisions raising the response that cite evidence", "of"] == 2
+    esc = table(r, "escalation_by_evidence")  # social-care decisions only, as before
+    assert esc["decisions"].sum() == 2 and esc["escalations"].sum() == 2
+    assert "C3" not in set(table(r, "flagged_cases").query("flag != 'late_assessment'")["case_id"])
 
 
 def test_timeliness(built):
@@ -248,18 +288,43 @@ def test_timeliness(built):
 
 
 def test_proportionality(built):
-    by_flag = table(built, "flags_by_type")
-    assert row(by_flag, "escalation_on_belief_or_views")["radicalisation"] == "1"
-    assert row(by_flag, "family_not_engaged")["radicalisation"] == "1"
-    late = row(by_flag, "late_assessment")
+    arose = table(built, "flags_arising")
+    assert arose.columns[0] == "flag (arose in the period)"
+    assert arose.iloc[:-1, 0].tolist() == list(casekit.proportionality.FLAGS)  # all twelve
+    assert row(arose, "escalation_on_belief_or_views")["radicalisation"] == "1"
+    assert row(arose, "family_not_engaged")["radicalisation"] == "1"
+    late = row(arose, "late_assessment")
     assert (late["radicalisation"], late["other safeguarding"]) == ("1", "1")  # C3 never; C2
-    assert row(by_flag, "plan_not_linked")["other safeguarding"] == "1"
-    assert row(by_flag, "sharing_without_basis")["Total"] == "2"
+    assert row(arose, "plan_not_linked")["other safeguarding"] == "1"
+    assert row(arose, "sharing_without_basis")["Total"] == "2"
+    assert row(arose, "Total")["Total"] == "7"
+    now = table(built, "flags_open")
+    assert now.columns[0] == "flag (open now)"
+    # C2 was assessed (late) on 25 Mar: that flag is history, counted as arising, not open
+    late = row(now, "late_assessment")
+    assert (late["radicalisation"], late["other safeguarding"]) == ("1", "0")
+    assert row(now, "Total")["Total"] == "6"
     flagged = table(built, "flagged_cases")
     assert {"C1", "C2", "C3"} == set(flagged["case_id"])
+    assert flagged.columns.tolist()[:3] == ["arose on", "case_id", "worker_id"]
+    assert ("C2", "late_assessment") not in set(
+        zip(flagged["case_id"], flagged["flag"], strict=True)
+    )
+    assert flagged["arose on"].tolist() == [
+        "2024-01-12",  # S1 shared without a lawful basis
+        "2024-02-01",  # D1: family not engaged, and belief or views
+        "2024-02-01",
+        "2024-03-10",  # S2
+        "2024-04-02",  # A2 plan action
+        "2024-06-18",  # C3 opened Mon 3 Jun: the 11th working day after, past the limit of 10
+    ]
     belief = flagged[flagged["flag"] == "escalation_on_belief_or_views"].iloc[0]
-    assert "E1 (views expressed)" in belief["reason"] and belief["worker_id"] == "W1"
+    assert "E1 (views expressed" in belief["reason"] and belief["worker_id"] == "W1"
     assert flagged.loc[flagged["case_id"] == "C3", "worker_id"].iloc[0] == "unallocated"
+    assert (built.headline["flags arising in the period"], built.headline["flags open now"]) == (
+        7,
+        6,
+    )
     esc = table(built, "escalation_by_evidence")
     weak = esc[(esc["case type"] == "radicalisation")].iloc[0]
     assert weak["evidence it rests on"] == "belief, views or context only"
@@ -271,7 +336,7 @@ def test_proportionality(built):
 def test_practice_and_governance(built):
     measures = table(built, "practice_measures").set_index("measure")
     assert measures.loc[
-        "plan actions that name the evidence they answer", ["yes", "of"]
+        "plan actions that name a worry or strength they answer", ["yes", "of"]
     ].tolist() == [1, 2]
     assert measures.loc["decisions raising the response that cite evidence", "yes"] == 2
     engaged = measures.loc[
@@ -287,8 +352,14 @@ def test_practice_and_governance(built):
     gov = table(built, "governance").set_index("sharing records with")
     assert gov.loc["a purpose", "yes"] == 3
     assert gov.loc["a lawful basis", "yes"] == 2
-    assert gov.loc["all three", ["yes", "of", "share %"]].tolist() == [1, 3, 33.0]
-    assert set(table(built, "governance_gaps")["share_id"]) == {"S1", "S2"}
+    consistent = "all three, and consent given wherever it is the lawful basis"
+    assert gov.loc[consistent, ["yes", "of", "share %"]].tolist() == [1, 3, 33.0]
+    refused = "consent refused, with why sharing was still necessary recorded"
+    assert gov.loc[refused, ["yes", "of"]].tolist() == [0, 0]
+    gaps = table(built, "governance_gaps")
+    assert gaps["share_id"].tolist() == ["S1", "S2"]  # oldest first
+    assert gaps["arose on"].tolist() == ["2024-01-12", "2024-03-10"]
+    assert gaps["worker_id"].tolist() == ["W1", "W1"]
 
 
 def test_dynamics_counts_rising_and_falling_open_cases(tmp_path):
@@ -311,6 +382,70 @@ def test_dynamics_counts_rising_and_falling_open_cases(tmp_path):
     counts = table(r, "safety_trends")
     assert row(counts, "child")["rising"] == "1" and row(counts, "child")["falling"] == "1"
     assert set(table(r, "safety_trend_cases")["case_id"]) == {"C1", "C2"}
+
+
+def test_a_flag_from_before_the_period_is_open_now_but_did_not_arise_in_it(bundle):
+    cb = casekit.load(bundle)
+    r = review.build(cb, review.scope_for(cb, "T1", start="2024-03-01", as_of=AS_OF))
+    arose, now = table(r, "flags_arising"), table(r, "flags_open")
+    # D1 (1 Feb 2024) and S1 (12 Jan) are before the period; C2's late assessment (arose 19
+    # Mar, ten working days after 4 Mar) is in it but past: C2 was assessed on 25 Mar
+    assert row(arose, "escalation_on_belief_or_views")["Total"] == "0"
+    assert row(now, "escalation_on_belief_or_views")["Total"] == "1"
+    assert (row(arose, "sharing_without_basis")["Total"], row(now, "sharing_without_basis")[
+        "Total"]) == ("1", "2")  # fmt: skip
+    assert (row(arose, "late_assessment")["Total"], row(now, "late_assessment")["Total"]) == (
+        "2",
+        "1",
+    )
+    assert "1 Mar 2024 to 31 Dec 2024" in [t for t in r.tables() if t.key == "flags_arising"][
+        0].title  # fmt: skip
+    assert r.headline["flags arising in the period"] == 4
+    assert r.headline["flags open now"] == 6  # the same as for a period from January
+    assert table(r, "flagged_cases")["arose on"].iloc[0] == "2024-01-12"  # listed: still open
+
+
+def judged(jid, cid, date, scale):
+    return [
+        {"judgement_id": f"{jid}-{level}", "case_id": cid, "date": date, "level": level,
+         "safety_scale": str(scale)}
+        for level in ("child", "family", "community")
+    ]  # fmt: skip
+
+
+def test_step_downs_due_count_and_list_open_ones_only(tmp_path):
+    tables = {k: [dict(r) for r in v] for k, v in TABLES.items()}
+    # C1: child in need since 1 Feb 2024, judged safe on 1 Mar: due on the 91st day, 2 May,
+    # and still due at the as-of date. C2: child in need since 1 Apr, judged safe on 15 Apr:
+    # due on 1 Jul, stepped down to early help on 1 Sep, so that one is history.
+    tables["judgements"] = judged("J1", "C1", "2024-03-01", 8) + judged("J2", "C2", "2024-04-15", 9)
+    tables["decisions"].append(
+        {"decision_id": "D6", "case_id": "C2", "date": "2024-09-01", "response": "early_help",
+         "lead_agency": "social_care", "family_engaged": "yes", "evidence_ids": "E4"}
+    )  # fmt: skip
+    cb = casekit.load(write_csv_bundle(tmp_path / "b", tables))
+    r = review.build(cb, review.scope_for(cb, "T1", start="2024-01-01", as_of=AS_OF))
+    assert row(table(r, "flags_arising"), "step_down_due")["Total"] == "2"
+    assert row(table(r, "flags_open"), "step_down_due")["Total"] == "1"
+    assert r.headline["step-downs due now"] == 1
+    due = table(r, "step_downs_due")
+    listed = due[["due since", "case_id", "worker_id"]]
+    assert listed.values.tolist() == [["2024-05-02", "C1", "W1"]]
+    # the list agrees with proportionality.step_downs_due: C1's stretch is the one still open
+    stretches = casekit.proportionality.step_downs_due(cb, as_of=AS_OF)
+    assert stretches[["case_id", "due", "open"]].values.tolist() == [
+        ["C1", pd.Timestamp("2024-05-02"), True],
+        ["C2", pd.Timestamp("2024-07-01"), False],
+    ]
+    assert due["days due"].tolist() == [243]  # 2 May to 31 Dec 2024
+    since = "The response has been at child in need or above since 2024-02-01 (334 days by "
+    assert due["reason"].iloc[0].startswith(since + "2024-12-31)")
+    assert due["reason"].iloc[0].endswith("a step-down is due (since 2024-05-02).")
+    flagged = table(r, "flagged_cases")
+    assert ("C1", "step_down_due") in set(zip(flagged["case_id"], flagged["flag"], strict=True))
+    assert ("C2", "step_down_due") not in set(zip(flagged["case_id"], flagged["flag"], strict=True))
+    title = [t for t in r.tables() if t.key == "step_downs_due"][0].title
+    assert title == "For supervision: step-downs due on 31 Dec 2024, longest due first"
 
 
 def test_suppressed_sections_hide_small_counts_and_case_lists(bundle):
@@ -360,6 +495,19 @@ def test_review_writes_pages_tables_and_index(reports):
     assert (tables / "T1.xlsx").stat().st_size > 0
     flags = pd.read_csv(tables / "flagged_cases.csv")
     assert set(flags["case_id"]) == {"C1", "C2", "C3"}
+    assert flags.columns.tolist()[:3] == ["arose on", "case_id", "worker_id"]
+    for heading in (
+        "Proportionality flags that arose in the period, 1 Jan 2024 to 31 Dec 2024",
+        "Proportionality flags open on 31 Dec 2024",
+        "For supervision: flags open on 31 Dec 2024, oldest first",
+        "How far up the social-care response ladder each referral went",
+        "Referrals adopted for Channel support, beside social care",
+    ):
+        assert f"<h3>{heading}</h3>" in page, heading
+    assert "Channel is voluntary and needs consent" in page
+    headline = json.loads((tables / "headline.json").read_text())
+    assert (headline["flags arising in the period"], headline["flags open now"]) == (7, 6)
+    assert headline["step-downs due now"] == 0
     assert (reports / "T1" / "review.ipynb").exists()
     index = (reports / "index.html").read_text()
     assert 'href="T1.html"' in index and 'href="T2.html"' in index

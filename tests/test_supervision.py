@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
+from conftest import write_csv_bundle
 
 import casekit
 from casekit import supervision as sv
@@ -273,3 +276,135 @@ def test_a_record_still_finds_its_judgements_after_pseudonymisation(store, saved
     record = supervision_record(casekit.load(write_bundle(tables, tmp_path / "safe")), saved)
     assert record.judgements["safety_scale"].tolist() == ["7"]
     assert record.session["supervisor"] == record.judgements["judged_by"].item() != "Sam"
+
+
+# --- the preview covers the new flags: under-response, context-only statutory steps ---------
+
+
+def concern_case(tiny: dict, today: dt.date) -> dict:
+    """Add case 009 to the tiny bundle: open, at child in need after extremist behaviour.
+
+    Dates count back from ``today`` (the session's date): referral 60 days before, assessed
+    two days later, a family context entry 40 days before, the extremist behaviour (high)
+    14 days before, and child in need resting on it 10 days before. Consent to share was
+    refused 5 days before and the sharing went ahead with no override_reason.
+    """
+
+    def day(n: int) -> str:
+        return (today - dt.timedelta(days=n)).isoformat()
+
+    def entry(eid, n, kind, category, summary, significance="medium"):
+        return {"event_id": eid, "case_id": "009", "date": day(n), "date_precision": "day",
+                "recorded_on": day(n), "source_agency": "education", "kind": kind,
+                "summary": summary, "category": category, "level": "child",
+                "significance": significance, "impact": "neutral", "evidence": "observed",
+                "restricted": "no", "action_taken": "", "recorded_by": "W1"}  # fmt: skip
+
+    tiny["cases"].append(dict(tiny["cases"][0], case_id="009", child_id="K9", opened=day(60),
+                              closed=""))  # fmt: skip
+    tiny["events"] += [
+        entry("E90", 60, "referral", "views_expressed", "Said things in class."),
+        entry("E91", 58, "assessment", "agency_action", "Assessment started with the family."),
+        entry("E92", 40, "visit", "family_context", "Family moved to a new area."),
+        entry(
+            "E93",
+            14,
+            "incident",
+            "extremist_behaviour",
+            "Threatened a classmate with a knife.",
+            significance="high",
+        ),  # fmt: skip
+    ]
+    tiny["decisions"].append(
+        {"decision_id": "D90", "case_id": "009", "date": day(10), "response": "child_in_need",
+         "lead_agency": "social_care", "family_engaged": "yes", "rationale": "After the threat",
+         "evidence_ids": "E93", "decided_by": "W1"}
+    )  # fmt: skip
+    tiny["info_sharing"] = [
+        {"override_reason": "", **row} for row in tiny.get("info_sharing", [])
+    ] + [  # fmt: skip
+        {"share_id": "S90", "case_id": "009", "date": day(5), "from_agency": "social_care",
+         "to_agency": "police", "information": "Assessment summary", "purpose": "safety plan",
+         "lawful_basis": "public_task", "consent": "refused", "not_sought_reason": "",
+         "override_reason": "", "restricted": "no"},
+    ]  # fmt: skip
+    return tiny
+
+
+SESSION_DAY = dt.date(2024, 6, 14)
+
+
+@pytest.fixture
+def concern(tmp_path, tiny):
+    s = casekit.open(tmp_path / "concern.sqlite", user="sam")
+    s.import_casebook(
+        casekit.load(write_csv_bundle(tmp_path / "b", concern_case(tiny, SESSION_DAY)))
+    )
+    yield s
+    s.close()
+
+
+def on_009(**decision) -> tuple[sv.Session, sv.ProposedDecision]:
+    s = sv.Session("009", "Sam", "W1", date=SESSION_DAY.isoformat())
+    return s, sv.ProposedDecision(**{"lead_agency": "social_care", "family_engaged": True,
+                                     **decision})  # fmt: skip
+
+
+def test_stepping_down_two_weeks_after_extremist_behaviour_is_flagged_before_saving(concern):
+    case = concern.case_casebook("009")
+    before = counts(concern)
+    session, decision = on_009(response="no_further_action", evidence_ids=["E91"])
+    shown = sv.decision_flags(case, session, decision)
+    assert shown["flag"].tolist() == ["step_down_despite_concern"]
+    assert shown["reason"].iloc[0] == (
+        "This decision lowered the response from child in need to no further action 14 days "
+        'after concern event E93 (extremist behaviour, high, 2024-05-31: "Threatened a '
+        'classmate with a knife.", recorded on 2024-05-31). Is anything being closed or '
+        "stepped down too early?"
+    )
+    assert counts(concern) == before  # a preview writes nothing
+    # a step down to early help is a step down too; one 31 days after the event is not flagged
+    session, decision = on_009(response="early_help", evidence_ids=["E91"])
+    assert sv.decision_flags(case, session, decision)["flag"].tolist() == [
+        "step_down_despite_concern"
+    ]
+    later = sv.Session("009", "Sam", "W1", date=(SESSION_DAY + dt.timedelta(days=17)).isoformat())
+    assert sv.decision_flags(case, later, decision).empty
+    # Channel support beside social care lowers nothing: no under-response flag
+    session, decision = on_009(response="channel_support", evidence_ids=["E93"])
+    assert sv.decision_flags(case, session, decision).empty
+
+
+def test_a_section_47_resting_on_context_only_is_flagged_before_saving(concern):
+    case = concern.case_casebook("009")
+    session, decision = on_009(response="section_47", evidence_ids=["E92"])
+    shown = sv.decision_flags(case, session, decision)
+    assert shown["flag"].tolist() == ["statutory_step_without_concern"]
+    assert shown["reason"].iloc[0].startswith("This decision raised the response from child in "
+                                              "need to section 47")  # fmt: skip
+    assert "E92" in shown["reason"].iloc[0]
+    # resting on the extremist behaviour, the same step raises no flag
+    session, decision = on_009(response="section_47", evidence_ids=["E93"])
+    assert sv.decision_flags(case, session, decision).empty
+
+
+def test_closing_the_case_two_weeks_after_extremist_behaviour_is_previewed(concern):
+    case = concern.case_casebook("009")
+    before = counts(concern)
+    shown = sv.closure_flags(case, "009", SESSION_DAY.isoformat())
+    assert shown["flag"].tolist() == ["step_down_despite_concern"]
+    assert shown["reason"].iloc[0] == (
+        "Closing the case on 2024-06-14 would come 14 days after concern event E93 (extremist "
+        'behaviour, high, 2024-05-31: "Threatened a classmate with a knife.", recorded on '
+        "2024-05-31). Is anything being closed or stepped down too early?"
+    )
+    assert counts(concern) == before and pd.isna(concern.case_casebook("009").cases["closed"][0])
+    assert sv.closure_flags(case, "009", "2024-07-01").empty  # 31 days after: not flagged
+    with pytest.raises(CasekitError, match=r"date: '14/06/2024' is not a date; write it as"):
+        sv.closure_flags(case, "009", "14/06/2024")
+    with pytest.raises(CasekitError, match=r"2024-01-01 is before case 009 opened"):
+        sv.closure_flags(case, "009", "2024-01-01")
+    with pytest.raises(CasekitError, match=r"there is no case 'X1'"):
+        sv.closure_flags(case, "X1", "2024-06-14")
+    with pytest.raises(CasekitError, match=r"case 007 was already closed on 2024-06-01"):
+        sv.closure_flags(concern.case_casebook("007"), "007", "2024-06-14")

@@ -280,3 +280,58 @@ def test_workspace_redraws_the_timeline_after_an_entry_is_added(tmp_path, tiny_p
     assert ws.builder.add_entry()
     assert offsets(ws.timeline.figure, "events:concern") == before + 1
     assert np.isclose(len(ws.timeline.casebook.events), 3)
+
+
+def test_channel_support_is_its_own_track_beside_the_social_care_ladder(tmp_path, case):
+    tables = {name: frame for name, frame in case.tables.items()}
+    d = case.decisions
+    channel = d.iloc[[0]].assign(
+        decision_id="D9", date=pd.Timestamp("2023-06-01"), response="channel_support"
+    )
+    tables["decisions"] = pd.concat([d, channel], ignore_index=True)
+    cb = casekit.Casebook(tables, source=case.source)
+    fig = timeline.plot(cb, "C1")
+    ladder = fig.axes[2]
+    # the step line goes early help -> child in need -> early help: Channel moves it nowhere
+    (step,) = by_gid(fig, "response")
+    assert sorted(set(step.get_ydata())) == [2, 3]
+    x = [pd.Timestamp(v).normalize() for v in step.get_xdata()[:3]]
+    assert x == [pd.Timestamp(s) for s in ("2023-02-10", "2023-04-10", "2023-10-10")]
+    # Channel sits on a band of its own, above the ladder, marked and labelled in words
+    assert offsets(fig, "channel_support") == 1
+    (mark,) = by_gid(fig, "channel_support")
+    assert (
+        mark.get_offsets()[0][1] == timeline.CHANNEL_TRACK > len(casekit.contract.RESPONSE_LADDER)
+    )
+    labels = [t.get_text() for t in ladder.get_yticklabels()]
+    assert labels[:7] == [r.replace("_", " ") for r in casekit.contract.RESPONSE_LADDER]
+    assert "Channel support" in labels[7] and "beside" in labels[7]
+    assert [a.get_text() for a in by_gid(fig, "channel_label")] == [
+        "Channel support adopted 01 Jun 2023"
+    ]
+    assert len(by_gid(fig, "channel")) == 1  # the band is drawn even when there is no Channel
+    assert offsets(timeline.plot(case, "C1"), "channel_support") == 0
+    assert offsets(timeline.plot(cb, "C1", as_known_at="2023-05-31"), "channel_support") == 0
+    # the text says the same: time at each social-care rung, and Channel beside it
+    dyn = timeline.dynamics(cb, "C1")
+    assert dyn.rungs[["response", "days"]].values.tolist() == [
+        ["early_help", 59],
+        ["child_in_need", 183],
+        ["early_help", 173],
+    ]
+    assert dyn.channel["date"].tolist() == [pd.Timestamp("2023-06-01")]
+    text = " ".join(dyn.summary())
+    assert "Channel support was adopted on 01 Jun 2023" in text and "not a step" in text
+    assert "days at channel support" not in text
+    rt = RiskTimeline(cb, "C1")
+    assert "Channel support was adopted on 01 Jun 2023" in rt.summary.value
+
+
+def test_a_case_with_only_a_channel_decision_has_no_social_care_step_line(case):
+    tables = dict(case.tables)
+    tables["decisions"] = case.decisions.iloc[[0]].assign(response="channel_support")
+    cb = casekit.Casebook(tables, source=case.source)
+    fig = timeline.plot(cb, "C1")
+    assert by_gid(fig, "response") == [] and offsets(fig, "channel_support") == 1
+    dyn = timeline.dynamics(cb, "C1")
+    assert dyn.rungs.empty and len(dyn.channel) == 1

@@ -25,7 +25,7 @@ import pandas as pd
 from ..contract import BELIEF_CATEGORIES, LEVELS, typed_text
 from ..errors import CasekitError
 from ..outputs import private_folder, safe_name
-from ..proportionality import flags
+from ..proportionality import escalations, flags
 from ..store import Store
 from ..supervision import (
     GRACES,
@@ -295,17 +295,32 @@ class SupervisionSession(w.VBox):
         c = self.case.cases.iloc[0]
         events = self.case.events.sort_values(["date", "event_id"])
         self.entries = [(_entry_label(e), e["event_id"]) for _, e in events.iterrows()]
-        decisions = self.case.decisions.sort_values(["date", "decision_id"])
+        decisions = escalations(self.case.decisions)
+        care = decisions[~decisions["channel"]]
         now = (
-            f"{str(decisions.iloc[-1]['response']).replace('_', ' ')} since "
-            f"{decisions.iloc[-1]['date']:%d %b %Y}"
-            if len(decisions)
-            else "no decision yet"
+            f"{str(care.iloc[-1]['response']).replace('_', ' ')} since "
+            f"{care.iloc[-1]['date']:%d %b %Y}"
+            if len(care)
+            else "no social-care decision yet"
         )
+        adopted = decisions.loc[decisions["channel"], "date"]
+        if len(adopted):
+            now += "; Channel support (voluntary, beside social care) adopted " + ", ".join(
+                f"{d:%d %b %Y}" for d in adopted
+            )
         raised = flags(self.case)
+        still = raised[raised["status"] == "open"].sort_values(["date", "flag"], kind="stable")
         flag_items = "".join(
-            f"<li><b>{html.escape(f.flag.replace('_', ' '))}</b>: {html.escape(f.reason)}</li>"
-            for f in raised.itertuples()
+            f"<li>{f.date:%d %b %Y} · <b>{html.escape(str(f.flag).replace('_', ' '))}</b>: "
+            f"{html.escape(f.reason)}</li>"
+            for f in still.itertuples()
+        )
+        past = len(raised) - len(still)
+        history = (
+            f"<p>{past} past flag{'' if past == 1 else 's'} (history: the case closed or the "
+            "condition no longer holds) not listed.</p>"
+            if past
+            else ""
         )
         high = events[events["significance"].astype(str) == "high"]
         rows = "".join(
@@ -322,8 +337,10 @@ class SupervisionSession(w.VBox):
             f"<p>Child {html.escape(str(c['child_id']))} · opened {c['opened']:%d %b %Y}{closed}"
             f" · concerns: {html.escape(concerns)} · response now: {html.escape(now)} · "
             f"{len(events)} chronology entries</p>"
-            f"<p><b>Proportionality flags now</b> (prompts for supervision, not findings)</p>"
-            + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None.</p>")
+            "<p><b>Proportionality flags open now</b>, oldest first, with the day each arose "
+            "(prompts for supervision, not findings)</p>"
+            + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None open.</p>")
+            + history
             + f"<p><b>Significant entries</b> ({len(high)} of high significance)</p>"
             + (
                 "<table style='border-collapse: collapse' cellpadding='4'><tr><th>Date</th>"
