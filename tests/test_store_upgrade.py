@@ -77,6 +77,16 @@ def test_a_channel_decision_in_an_old_store_is_support_beside_social_care(old_st
     assert not d.loc[["D00008", "D00009"], ["raises", "lowers"]].to_numpy().any()
     raised = flags(cb, as_of=TODAY)
     assert not raised["subject_id"].isin(["D00008", "D00009"]).any()
+    assert list(raised.columns) == [
+        "case_id",
+        "flag",
+        "subject_id",
+        "reason",
+        "date",
+        "status",
+        "team_id",
+    ]
+    assert set(raised["status"]) == {"open", "past"}
 
 
 def test_an_old_store_opened_for_writing_is_migrated_keeping_every_record(old_store):
