@@ -362,7 +362,7 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     from .proportionality import flags
     from .spreadsheets import write_people_csv
 
-    table = flags(load(args.data), as_of=args.as_of)
+    table = flags(load(args.data), as_of=args.as_of, status=args.status)
     table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     if args.out is None:
         write_people_csv(table, sys.stdout)
@@ -534,8 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
         "flags",
         help="raise the proportionality flags as a CSV table",
         description="Raise every proportionality flag of the practice principles, each with "
-        "the case, the subject (decision, plan action, sharing record or case) and a reason "
-        "that names the evidence.",
+        "the case, the subject (decision, plan action, sharing record or case), a reason "
+        "that names the evidence, the date it arose and its status: open (it still calls for "
+        "action at the as-of date) or past.",
     )
     p.add_argument("--data", required=True, help="the bundle or casebook store")
     p.add_argument(
@@ -543,6 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_date,
         default=None,
         help="count only what was known by this date (default today)",
+    )
+    p.add_argument(
+        "--status",
+        choices=["open", "past", "all"],
+        default="all",
+        help="keep open flags (for supervision), past ones (history) or all (default)",
     )
     p.add_argument("--out", default=None, help="a .csv file (default: print to the screen)")
     p.set_defaults(run=_cmd_flags)

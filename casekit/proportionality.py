@@ -1,21 +1,26 @@
-"""The proportionality flags: exactly the flags, names and semantics of the practice principles.
+"""The proportionality flags: exactly the twelve flags, names and semantics of practice.md.
 
 Each flag is raised on a subject (a decision, a plan action, a sharing record, or the case
-itself) with a plain-English reason that names the evidence. Thresholds are parameters with
-the documented defaults; flags that depend on "now" take an ``as_of`` date (default today), and
-only what had happened and been recorded by then counts. All flags are computed with
-vectorised pandas operations, so a national extract takes seconds, not hours.
+itself) with a plain-English reason that names the evidence and quotes the record, never more.
+Every flag row carries a ``date`` (the day the condition arose) and a ``status``: ``open`` when
+it still calls for action at the as-of date, else ``past``. Thresholds are keyword parameters
+with the documented defaults; flags that depend on "now" take an ``as_of`` date (default today),
+and only what had happened and been recorded by then counts. All flags are computed with
+vectorised pandas and Arrow operations, so a national extract takes seconds, not hours.
 
-"Raises the response": the decision's rung on the response ladder is higher than the rung
-before it (the case's previous decision; before the first decision, ``no_further_action``).
-"Rests on": the decision's ``evidence_ids`` or, when it has none, every event of the case
-recorded on or before the decision's date.
+"The social-care rung": the response ladder's rung from a decision on. ``channel_support`` is
+not a rung: a Channel decision keeps the rung before it, and neither raises nor lowers it.
+"Raises the response": the decision's rung is higher than the rung before it (before the
+first decision, ``no_further_action``); "lowers" likewise. "Rests on": the decision's
+``evidence_ids`` or, when it has none, every event of the case recorded on or before the
+decision's date. "Concern events": influence or grooming, extremist behaviour, harm.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,13 +28,26 @@ import pyarrow.compute as pc
 
 from .arrowops import arrow_strings, find_rows, is_in
 from .casebook import Casebook
-from .contract import CHANNEL, CONCERN_CATEGORIES, RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES
+from .contract import (
+    BELIEF_CATEGORIES,
+    CHANNEL,
+    CONCERN_CATEGORIES,
+    RESPONSE_LADDER,
+    RUNG,
+    STATUTORY_RESPONSES,
+)
+from .errors import CasekitError
 
 __all__ = [
     "FLAGS",
     "FLAG_COLUMNS",
+    "STATUSES",
+    "THRESHOLDS",
+    "STEP_DOWN_COLUMNS",
     "flags",
+    "step_downs_due",
     "working_days_after",
+    "bank_holidays",
     "escalations",
     "rests_on",
     "high_stretches",
@@ -37,17 +55,39 @@ __all__ = [
 
 FLAGS = (
     "escalation_on_belief_or_views",
+    "statutory_step_without_concern",
     "escalation_without_evidence",
     "rests_on_restricted_intelligence",
     "family_not_engaged",
     "police_led_statutory_step",
     "step_down_due",
+    "step_down_despite_concern",
     "late_assessment",
     "plan_not_linked",
     "sharing_without_basis",
+    "shared_despite_refusal",
 )
-"""Every flag's name, as the practice principles give them."""
-FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "team_id"]
+"""Every flag's name, in the order of the practice principles' table."""
+FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "status", "team_id"]
+"""The columns of :func:`flags`, in order."""
+STATUSES = ("open", "past")
+"""A flag is ``open`` while it still calls for action at the as-of date, else ``past``."""
+THRESHOLDS: dict[str, Any] = {
+    "escalation_rung": "child_in_need",
+    "statutory_rung": "section_47",
+    "step_down_days": 90,
+    "step_down_min_scale": 7,
+    "assessment_working_days": 10,
+    "concern_window_days": 30,
+    "low_scale": 4,
+    "closed_recently_days": 28,
+}
+"""The flags' thresholds and their defaults, from the practice principles."""
+STEP_DOWN_COLUMNS = ["case_id", "start", "due", "ended", "wait_days", "open"]
+"""The columns of :func:`step_downs_due`, in order."""
+MEDIUM_OR_HIGH = ("medium", "high")
+_QUOTE = 60  # characters of free text quoted in a reason
+_LIST = 6  # events named in a reason before "and N more"
 
 
 @cache
@@ -91,6 +131,70 @@ def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
     return out
 
 
+def _nth_working_day_after(start: pd.Series, n: int) -> pd.Series:
+    """Return the ``n``-th working day after each date (England and Wales bank holidays).
+
+    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
+    >>> _nth_working_day_after(s, 11).dt.strftime("%Y-%m-%d").tolist()
+    ['2025-01-09']
+    """
+    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+    ok = start.notna()
+    if not ok.any():
+        return out
+    a = start[ok].to_numpy().astype("datetime64[D]") + 1
+    years = pd.DatetimeIndex(a).year
+    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1 + n // 200)
+    out[ok] = np.busday_offset(a, n - 1, roll="forward", holidays=hol).astype("datetime64[ns]")
+    return out
+
+
+def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
+    """Read the as-of date (default today), or say how to write it."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return pd.Timestamp(dt.date.today())
+    try:
+        when = pd.Timestamp(
+            dt.date.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
+        )
+    except (ValueError, TypeError):
+        raise CasekitError(
+            f"as_of={as_of!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31."
+        ) from None
+    if pd.isna(when):
+        raise CasekitError(f"as_of={as_of!r} is not a date: write it as YYYY-MM-DD.")
+    return when.normalize()
+
+
+def _thresholds(given: dict[str, Any]) -> dict[str, Any]:
+    """Check the thresholds a caller gave and fill in the defaults for the rest."""
+    unknown = sorted(set(given) - set(THRESHOLDS))
+    if unknown:
+        raise CasekitError(
+            f"unknown threshold {', '.join(unknown)}: the thresholds are "
+            + ", ".join(THRESHOLDS)
+            + "."
+        )
+    t = {**THRESHOLDS, **given}
+    for name in ("escalation_rung", "statutory_rung"):
+        if t[name] not in RUNG:
+            hint = " (Channel support runs beside social care: it is not a rung)"
+            raise CasekitError(
+                f"{name}={t[name]!r} is not a rung of the response ladder: choose one of "
+                + ", ".join(RESPONSE_LADDER)
+                + (hint if t[name] == CHANNEL else "")
+                + "."
+            )
+    for name, value in t.items():
+        if name.endswith("_rung"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise CasekitError(f"{name}={value!r}: give a whole number, 0 or more.")
+        if name.endswith("scale") and value > 10:
+            raise CasekitError(f"{name}={value!r}: safety scales run from 0 to 10.")
+    return t
+
+
 def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """Keep what had happened, and been recorded, by the as-of date."""
     cases = cb.cases[cb.cases["opened"] <= as_of].copy()
@@ -99,11 +203,60 @@ def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     return {
         "cases": cases,
         "events": events,
+        "all_events": cb.events,
         "decisions": cb.decisions[cb.decisions["date"] <= as_of],
         "judgements": cb.judgements[cb.judgements["date"] <= as_of],
         "plan_actions": cb.plan_actions[cb.plan_actions["created"] <= as_of],
         "info_sharing": cb.info_sharing[cb.info_sharing["date"] <= as_of],
     }
+
+
+def _day(s: pd.Series) -> pd.Series:
+    """Write dates as YYYY-MM-DD."""
+    return _str(s.dt.strftime("%Y-%m-%d"))
+
+
+def _str(s: pd.Series) -> pd.Series:
+    """Write values as text, missing ones as empty text (so any two columns can be joined)."""
+    return s.astype(object).where(s.notna(), "").astype(str)
+
+
+def _words(s: pd.Series) -> pd.Series:
+    """Write vocabulary values as words: ``child_in_need`` -> ``child in need``."""
+    return _str(s).str.replace("_", " ")
+
+
+def _quote(s: pd.Series, limit: int = _QUOTE) -> pd.Series:
+    r"""Quote free text as the record has it, in one line, cut at ``limit`` characters.
+
+    >>> _quote(pd.Series(["Screening\ncompleted", None, "x" * 70]), 20).tolist()
+    ['"Screening completed"', '""', '"xxxxxxxxxxxxxxxxxxx…"']
+    """
+    text = s.astype(object).where(s.notna(), "").astype(str)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    long = text.str.len() > limit
+    text = text.where(~long, text.str.slice(0, limit - 1).str.rstrip() + "…")
+    return '"' + text + '"'
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """Say which cells are empty: missing, or only spaces."""
+    return s.isna() | (s.astype(object).where(s.notna(), "").astype(str).str.strip() == "")
+
+
+def _frame(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
+    out = rows.assign(flag=flag)
+    return out[FLAG_COLUMNS] if len(out) else pd.DataFrame(columns=FLAG_COLUMNS)
+
+
+def _case_open(known: dict[str, pd.DataFrame]) -> pd.Series:
+    """Whether each known case is open at the as-of date, by ``case_id``."""
+    cases = known["cases"]
+    return pd.Series(cases["closed"].isna().to_numpy(), index=cases["case_id"].to_numpy())
+
+
+def _status(is_open: pd.Series | np.ndarray) -> np.ndarray:
+    return np.where(np.asarray(is_open, dtype=bool), "open", "past")
 
 
 def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -157,138 +310,180 @@ def rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return pairs.assign(category=pairs["category"].astype(str))
 
 
-def _describe(pairs: pd.DataFrame, limit: int = 6) -> pd.Series:
-    """Name each decision's events, e.g. ``E1 (views expressed), E2 (belief practice)``."""
-    if pairs.empty:
+def _current(d: pd.DataFrame) -> pd.Series:
+    """Say, for each decision of :func:`escalations`, whether its social-care rung is current.
+
+    It is current while no later decision has raised or lowered the rung: a later decision at
+    the same rung, or a Channel decision, keeps it current.
+    """
+    change = (d["raises"] | d["lowers"]).astype(int)
+    by_case = change.groupby(d["case_id"], sort=False)
+    return (by_case.transform("sum") - by_case.cumsum()) == 0
+
+
+def _event_labels(pairs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``."""
+    rows = find_rows(arrow_strings(pairs["event_id"]), arrow_strings(events["event_id"]))
+    found = rows >= 0
+    date = pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
+    summary = pd.Series("", index=pairs.index, dtype=object)
+    date[found] = events["date"].to_numpy()[rows[found]]
+    summary[found] = events["summary"].astype(object).to_numpy()[rows[found]]
+    when = pd.Series(np.where(found, _day(date), "an unknown date"), index=pairs.index)
+    return (
+        _str(pairs["event_id"])
+        + " ("
+        + _words(pairs["category"])
+        + ") on "
+        + when
+        + ": "
+        + _quote(summary)
+    ).astype(object)
+
+
+def _join_by(labels: pd.Series, key: pd.Series, limit: int = _LIST) -> pd.Series:
+    """Join labels per key: ``a, b, c and 2 more``."""
+    if labels.empty:
         return pd.Series(dtype=object)
-    label = pairs["event_id"].astype(str) + " (" + pairs["category"].str.replace("_", " ") + ")"
-    label = label.astype(object)  # joined in Python: plain strings iterate quickest
 
     def join(items: pd.Series) -> str:
         items = list(items)
         more = f" and {len(items) - limit} more" if len(items) > limit else ""
         return ", ".join(items[:limit]) + more
 
-    return label.groupby(pairs["decision_id"]).agg(join)
-
-
-def _frame(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
-    out = rows.assign(flag=flag)
-    return out[FLAG_COLUMNS] if len(out) else pd.DataFrame(columns=FLAG_COLUMNS)
-
-
-def _words(response: pd.Series) -> pd.Series:
-    return response.astype(str).str.replace("_", " ")
+    return labels.groupby(key.to_numpy()).agg(join)
 
 
 def _decision_flags(
-    known: dict[str, pd.DataFrame], team: pd.Series, min_rung: int
+    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series, t: dict[str, Any]
 ) -> list[pd.DataFrame]:
     d = escalations(known["decisions"])
     if d.empty:
         return []
+    min_rung, statutory = RUNG[t["escalation_rung"]], RUNG[t["statutory_rung"]]
     d["team_id"] = d["case_id"].map(team)
+    d["status"] = _status(
+        d["case_id"].map(is_open).fillna(False).astype(bool).to_numpy() & _current(d).to_numpy()
+    )
+    d["subject_id"] = d["decision_id"]
     d["before"] = pd.Series(RESPONSE_LADDER, dtype=object)[d["previous"].to_numpy()].to_numpy()
+    d["opening"] = "Decision " + _str(d["decision_id"]) + " (" + _day(d["date"]) + ")"
     d["what"] = (
-        "Decision "
-        + d["decision_id"].astype(str)
-        + " ("
-        + d["date"].dt.strftime("%Y-%m-%d")
-        + ") raised the response from "
-        + d["before"].str.replace("_", " ")
+        d["opening"]
+        + " raised the response from "
+        + _words(d["before"])
         + " to "
         + _words(d["response"])
     )
-    raising = d[d["raises"]]
+    raising = d[d["raises"]].copy()
     pairs = rests_on(raising, known["events"])
     pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
+    pairs["belief"] = pairs["category"].isin(BELIEF_CATEGORIES)
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
-        pairs["evidence"] == "intelligence"
+        pairs["evidence"].astype(object) == "intelligence"
     )
     concern = pairs[pairs["concern"]]
-    n_concern = concern.groupby("decision_id").size()
-    n_hidden = concern[concern["hidden"]].groupby("decision_id").size()
-    raising = raising.assign(
-        n_concern=raising["decision_id"].map(n_concern).fillna(0).astype(int),
-        n_hidden=raising["decision_id"].map(n_hidden).fillna(0).astype(int),
-        cited=raising["evidence_ids"].map(len) > 0,
-    )
+    counts = {
+        "n_events": pairs.groupby("decision_id").size(),
+        "n_concern": concern.groupby("decision_id").size(),
+        "n_belief": pairs[pairs["belief"]].groupby("decision_id").size(),
+        "n_hidden": concern[concern["hidden"]].groupby("decision_id").size(),
+    }
+    for name, count in counts.items():
+        raising[name] = raising["decision_id"].map(count).fillna(0).astype(int).to_numpy()
+    raising["cited"] = (raising["evidence_ids"].map(len) > 0).to_numpy()
+    no_concern = raising["n_concern"] == 0
+    on_belief = raising[(raising["rung"] >= min_rung) & no_concern & (raising["n_belief"] > 0)]
+    on_context = raising[(raising["rung"] >= statutory) & no_concern & (raising["n_belief"] == 0)]
+    hidden = raising[(raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])]
     # name the evidence only for the decisions a reason needs it for (a few, not all)
-    belief_only = raising["decision_id"][
-        (raising["rung"] >= min_rung) & (raising["n_concern"] == 0)
-    ]
-    all_hidden = raising["decision_id"][
-        (raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])
-    ]
-    named = _describe(pairs[is_in(pairs["decision_id"], belief_only)])
-    named_concern = _describe(concern[is_in(concern["decision_id"], all_hidden)])
-    raising["named"] = raising["decision_id"].map(named).astype(object).fillna("no recorded events")
-    raising["named_concern"] = raising["decision_id"].map(named_concern).astype(object).fillna("")
-    raising["basis"] = np.where(
-        raising["cited"],
-        "resting on ",
-        "citing no evidence, so resting on everything recorded by then: ",
-    )
+    wanted = pd.concat([on_belief["decision_id"], on_context["decision_id"]])
+    shown = pairs[is_in(pairs["decision_id"], wanted)]
+    named = _join_by(_event_labels(shown, known["events"]), shown["decision_id"])
+    shown = concern[is_in(concern["decision_id"], hidden["decision_id"])]
+    named_concern = _join_by(_event_labels(shown, known["events"]), shown["decision_id"])
+
+    def basis(rows: pd.DataFrame) -> pd.Series:
+        return pd.Series(
+            np.where(
+                rows["cited"],
+                ", resting on ",
+                ", citing no evidence, so resting on everything recorded by then: ",
+            ),
+            index=rows.index,
+        )
+
     out = []
-    high = raising[(raising["rung"] >= min_rung) & (raising["n_concern"] == 0)]
     out.append(
         _frame(
-            high.assign(
-                subject_id=high["decision_id"],
-                reason=high["what"] + ", " + high["basis"] + high["named"] + "; none of these is "
-                "influence or grooming, extremist behaviour or harm.",
+            on_belief.assign(
+                reason=on_belief["what"]
+                + basis(on_belief)
+                + on_belief["decision_id"].map(named).astype(object)
+                + "; none of these is influence or grooming, extremist behaviour or harm.",
             ),
             "escalation_on_belief_or_views",
+        )
+    )
+    rested = on_context["decision_id"].map(named).astype(object)
+    nothing = np.where(
+        on_context["cited"],
+        ", citing evidence_ids that name no event recorded by then.",
+        ", citing no evidence, and no event of the case was recorded by then.",
+    )
+    out.append(
+        _frame(
+            on_context.assign(
+                reason=np.where(
+                    rested.notna(),
+                    on_context["what"]
+                    + basis(on_context)
+                    + rested.fillna("")
+                    + "; none of these is a concern event (influence or grooming, extremist "
+                    "behaviour or harm) or a belief or views event.",
+                    on_context["what"] + nothing,
+                ),
+            ),
+            "statutory_step_without_concern",
         )
     )
     bare = raising[~raising["cited"]]
     out.append(
         _frame(
             bare.assign(
-                subject_id=bare["decision_id"],
-                reason=bare["what"] + " with no evidence_ids: say which events it rests on.",
+                reason=bare["what"] + " with no evidence_ids: say which events it rests on."
             ),
             "escalation_without_evidence",
         )
     )
-    hidden = raising[(raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])]
     out.append(
         _frame(
             hidden.assign(
-                subject_id=hidden["decision_id"],
                 reason=hidden["what"]
-                + "; every concern it rests on is restricted or intelligence: "
-                + hidden["named_concern"]
+                + "; every concern event it rests on is restricted or intelligence: "
+                + hidden["decision_id"].map(named_concern).astype(object)
                 + ". The family cannot see or answer it.",
             ),
             "rests_on_restricted_intelligence",
         )
     )
-    apart = raising[
-        (raising["rung"] >= min_rung) & ~raising["family_engaged"].fillna(False).astype(bool)
-    ]
+    not_engaged = raising["family_engaged"].eq(False).fillna(False).astype(bool)
+    apart = raising[(raising["rung"] >= min_rung) & not_engaged]
     out.append(
         _frame(
-            apart.assign(
-                subject_id=apart["decision_id"],
-                reason=apart["what"] + " without the family being met and heard first.",
-            ),
+            apart.assign(reason=apart["what"] + "; it is recorded with family_engaged = false."),
             "family_not_engaged",
         )
     )
-    police = d[d["response"].isin(STATUTORY_RESPONSES) & (d["lead_agency"] == "police")]
+    police = d[
+        d["response"].astype(object).isin(STATUTORY_RESPONSES)
+        & (d["lead_agency"].astype(object) == "police")
+    ]
     out.append(
         _frame(
             police.assign(
-                subject_id=police["decision_id"],
-                reason="Decision "
-                + police["decision_id"].astype(str)
-                + " ("
-                + police["date"].dt.strftime("%Y-%m-%d")
-                + ") to "
-                + _words(police["response"])
-                + " was led by the "
-                "police.",
+                reason=police["opening"] + " to " + _words(police["response"]) + " was led by the "
+                "police."
             ),
             "police_led_statutory_step",
         )
@@ -333,40 +528,402 @@ def high_stretches(
     return stretches.join(summary)[columns]
 
 
-def _step_down_due(
-    known: dict[str, pd.DataFrame],
-    team: pd.Series,
-    as_of: pd.Timestamp,
-    min_rung: int,
-    days: int,
-    min_scale: int,
-) -> pd.DataFrame:
+_SPAN = 1 << 22  # more days than any date casekit reads: one block of day numbers per case
+_EPOCH = 1 << 20  # shifts day numbers of dates before 1970 above zero
+
+
+def _days(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Day numbers of dates (no date may be missing)."""
+    return np.asarray(values).astype("datetime64[D]").astype(np.int64) + _EPOCH
+
+
+def _concerns(known: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Keep the concern events of ``medium`` or ``high`` significance known at the as-of date."""
+    ev = known["events"]
+    keep = ev["category"].astype(object).isin(CONCERN_CATEGORIES) & ev["significance"].astype(
+        object
+    ).isin(MEDIUM_OR_HIGH)
+    cols = ["event_id", "case_id", "date", "recorded_on", "category", "significance", "summary"]
+    return ev.loc[keep.to_numpy(), cols]
+
+
+def _recorded_between(
+    concerns: pd.DataFrame, case_id: pd.Series, after: pd.Series, upto: pd.Series
+) -> np.ndarray:
+    """Count each case's concern events recorded after ``after`` and on or before ``upto``.
+
+    One sorted array of (case, day) keys and two binary searches: no join.
+    """
+    if concerns.empty or case_id.empty:
+        return np.zeros(len(case_id), dtype=np.int64)
+    cases = pd.Index(concerns["case_id"].unique())
+    keys = np.sort(cases.get_indexer(concerns["case_id"]) * _SPAN + _days(concerns["recorded_on"]))
+    code = cases.get_indexer(case_id)
+    lo = np.searchsorted(keys, code * _SPAN + _days(after), side="right")
+    hi = np.searchsorted(keys, code * _SPAN + _days(upto), side="right")
+    return np.where(code >= 0, hi - lo, 0)
+
+
+def _stretches(known: dict[str, pd.DataFrame], min_rung: int) -> pd.DataFrame:
+    """Find each stretch of a case's social-care rung at ``min_rung`` or above.
+
+    Channel decisions keep the rung, so they never break a stretch; a decision below
+    ``min_rung`` (the step-down) or the case's closure ends it. One row per stretch, indexed by
+    a stretch number: ``case_id``, ``start``, ``stepped_down`` (date), ``down_to`` (the
+    response stepped down to), ``closed``, ``ended`` (the earlier of the two, NaT while it
+    runs) and ``how`` (``stepped down to ...`` or ``closed``).
+    """
+    d = escalations(known["decisions"])
+    if d.empty:
+        return pd.DataFrame(
+            columns=["case_id", "start", "stepped_down", "down_to", "closed", "ended", "how"]
+        )
+    high = d["rung"] >= min_rung
+    case = d["case_id"].astype(object)
+    new = (case != case.shift()) | (high != high.shift())
+    firsts = d.loc[new.to_numpy(), ["case_id", "date", "response"]].assign(
+        high=high[new].to_numpy()
+    )
+    firsts = firsts.reset_index(drop=True)
+    same = firsts["case_id"].astype(object).shift(-1) == firsts["case_id"].astype(object)
+    firsts["stepped_down"] = firsts["date"].shift(-1).where(same)
+    firsts["down_to"] = firsts["response"].astype(object).shift(-1).where(same)
+    s = firsts[firsts["high"]].rename(columns={"date": "start"})
     closed = known["cases"].set_index("case_id")["closed"]
-    stretches = high_stretches(known["decisions"], known["judgements"], closed, as_of, min_rung)
-    if stretches.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    stretches = stretches[(stretches["end"] - stretches["start"]).dt.days > days]
-    due = stretches[stretches["low"] >= min_scale]
+    s["closed"] = s["case_id"].map(closed).astype("datetime64[ns]")
+    by_step = s["stepped_down"].notna() & (s["closed"].isna() | (s["stepped_down"] <= s["closed"]))
+    s["ended"] = s["stepped_down"].where(by_step, s["closed"])
+    s["how"] = np.where(
+        by_step,
+        "It was stepped down to " + _words(s["down_to"].fillna("")),
+        np.where(s["closed"].notna(), "The case was closed", ""),
+    )
+    s.index.name = "stretch"
+    return s[["case_id", "start", "stepped_down", "down_to", "closed", "ended", "how"]]
+
+
+def _judgement_label(rows: pd.DataFrame, prefix: str = "") -> pd.Series:
+    """Label judgements: ``J1 (family, 8 on 2024-03-01)``."""
+    return (
+        _str(rows[prefix + "judgement_id"])
+        + " ("
+        + _str(rows[prefix + "level"])
+        + ", "
+        + _str(rows[prefix + "safety_scale"])
+        + " on "
+        + _day(rows[prefix + "date"])
+        + ")"
+    )
+
+
+def _due_stretches(
+    known: dict[str, pd.DataFrame], as_of: pd.Timestamp, t: dict[str, Any]
+) -> pd.DataFrame:
+    """Find the stretches at child in need or above in which a step-down became due.
+
+    At a day ``t`` of a stretch the condition holds when ``t`` is more than ``step_down_days``
+    after its start, at least one judgement of the stretch is dated on or before ``t``, every
+    one of them (all levels) is ``step_down_min_scale`` or above, and no concern event of
+    medium or high significance was recorded after the latest of them and on or before ``t``.
+    Within a run of days that share the same latest judgement the condition can only stop
+    holding (concerns accumulate), so only the first day of each run, or the first day past
+    ``step_down_days``, can be the first due day. Returns :data:`STEP_DOWN_COLUMNS` plus
+    ``reason`` for each stretch that became due by ``as_of``.
+    """
+    columns = [*STEP_DOWN_COLUMNS, "reason"]
+    rung_words = t["escalation_rung"].replace("_", " ")
+    min_scale, days = t["step_down_min_scale"], t["step_down_days"]
+    s = _stretches(known, RUNG[t["escalation_rung"]])
+    j = known["judgements"][["judgement_id", "case_id", "date", "level", "safety_scale"]]
+    j = j[j["safety_scale"].notna()]
+    if s.empty or j.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = s[["case_id", "start", "ended"]].reset_index().merge(j, on="case_id")
+    inside = (pairs["date"] >= pairs["start"]) & (
+        pairs["ended"].isna() | (pairs["date"] < pairs["ended"])
+    )
+    pairs = pairs[inside.to_numpy()].sort_values(["stretch", "date", "judgement_id"])
+    lows = pairs[(pairs["safety_scale"] < min_scale).to_numpy()].drop_duplicates("stretch")
+    lows = lows.set_index("stretch")
+    s["first_low"] = lows["date"].reindex(s.index)
+    pairs["first_low"] = pairs["stretch"].map(s["first_low"]).astype("datetime64[ns]")
+    valid = pairs[(pairs["first_low"].isna() | (pairs["date"] < pairs["first_low"])).to_numpy()]
+    if valid.empty:
+        return pd.DataFrame(columns=columns)
+    runs = valid.drop_duplicates(["stretch", "date"], keep="last").copy()
+    stop = s["ended"].fillna(as_of + pd.Timedelta(days=1))
+    stop = stop.where(s["first_low"].isna() | (stop <= s["first_low"]), s["first_low"])
+    runs["next"] = runs.groupby("stretch")["date"].shift(-1)
+    runs["next"] = runs["next"].fillna(runs["stretch"].map(stop)).astype("datetime64[ns]")
+    earliest = runs["start"] + pd.Timedelta(days=days + 1)
+    runs["day"] = runs["date"].where(runs["date"] >= earliest, earliest)
+    runs = runs[(runs["day"] < runs["next"]).to_numpy()]
+    fresh = _recorded_between(_concerns(known), runs["case_id"], runs["date"], runs["day"]) == 0
+    due = runs[fresh].drop_duplicates("stretch").set_index("stretch")
     if due.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    due = due.sort_values("start").groupby("case_id").tail(1)
-    length = (due["end"] - due["start"]).dt.days
-    reason = (
-        "The response has been at child in need or above from "
-        + due["start"].dt.strftime("%Y-%m-%d")
-        + " for "
-        + length.astype(str)
-        + " days, and all "
-        + due["n"].astype(str)
-        + " judgements in that time are "
-        + f"{min_scale} or above (the lowest is "
-        + due["low"].astype(int).astype(str)
-        + "): a step-down is due."
+        return pd.DataFrame(columns=columns)
+    out = s.loc[due.index].copy()
+    out["due"] = due["day"]
+    out["latest_then"] = _judgement_label(due)
+    by_then = valid[(valid["date"] <= valid["stretch"].map(out["due"])).to_numpy()]
+    out["n_then"] = by_then.groupby("stretch").size().reindex(out.index).fillna(0).astype(int)
+    latest_now = valid.drop_duplicates("stretch", keep="last").set_index("stretch")
+    latest_now = latest_now.reindex(out.index)
+    out["latest_now"] = _judgement_label(latest_now)
+    out["n_now"] = valid.groupby("stretch").size().reindex(out.index).fillna(0).astype(int)
+    concerns = _concerns(known)
+    stale = (
+        _recorded_between(
+            concerns, out["case_id"], latest_now["date"], pd.Series(as_of, index=out.index)
+        )
+        > 0
     )
+    out["open"] = (out["ended"].isna() & out["first_low"].isna()).to_numpy() & ~stale
+    out["wait_days"] = (out["ended"] - out["due"]).dt.days.astype("Int64")
+    out["reason"] = _step_down_reasons(out, lows, latest_now, concerns, as_of, t, rung_words)
+    return out.reset_index(drop=True)[columns]
+
+
+def _step_down_reasons(
+    out: pd.DataFrame,
+    lows: pd.DataFrame,
+    latest_now: pd.DataFrame,
+    concerns: pd.DataFrame,
+    as_of: pd.Timestamp,
+    t: dict[str, Any],
+    rung_words: str,
+) -> pd.Series:
+    """Say why each stretch's step-down became due, and, when past, how it ended."""
+    min_scale = t["step_down_min_scale"]
+    running = _str((as_of - out["start"]).dt.days)
+    opened = (
+        f"The response has been at {rung_words} or above since "
+        + _day(out["start"])
+        + " ("
+        + running
+        + f" days by {as_of:%Y-%m-%d}); all "
+        + _str(out["n_now"])
+        + f" judgements since then are {min_scale} or above (the latest: "
+        + out["latest_now"]
+        + "), and no medium or high concern event has been recorded since the latest: a "
+        "step-down is due (since " + _day(out["due"]) + ")."
+    )
+    history = (
+        "A step-down became due on "
+        + _day(out["due"])
+        + f": the response had been at {rung_words} or above since "
+        + _day(out["start"])
+        + ", all "
+        + _str(out["n_then"])
+        + f" judgements by then were {min_scale} or above (the latest: "
+        + out["latest_then"]
+        + "), and no medium or high concern event had been recorded since the latest. "
+    )
+    ended = (
+        out["how"]
+        + " on "
+        + _day(out["ended"]).fillna("")
+        + ", "
+        + _str(out["wait_days"])
+        + " days after it became due."
+    )
+    low = lows.reindex(out.index)
+    dropped = (
+        "Then judgement "
+        + _judgement_label(low).fillna("")
+        + f" was below {min_scale}, so it is no longer due."
+    )
+    # the first concern event recorded after the latest judgement, for stretches it stopped
+    stopped = out[out["ended"].isna() & out["first_low"].isna() & ~out["open"]]
+    after = stopped[["case_id"]].assign(since=latest_now["date"]).reset_index()
+    after = after.merge(concerns, on="case_id")
+    after = after[(after["recorded_on"] > after["since"]) & (after["recorded_on"] <= as_of)]
+    first = after.sort_values(["recorded_on", "date", "event_id"]).drop_duplicates("stretch")
+    first = first.set_index("stretch").reindex(out.index)
+    concern = (
+        "Then concern event "
+        + _str(first["event_id"])
+        + " ("
+        + _words(first["category"])
+        + ", "
+        + _str(first["significance"])
+        + ", "
+        + _day(first["date"]).fillna("")
+        + ": "
+        + _quote(first["summary"])
+        + ") was recorded on "
+        + _day(first["recorded_on"]).fillna("")
+        + ", after the latest judgement "
+        + out["latest_now"]
+        + ", so it is no longer due."
+    )
+    past = np.where(
+        out["ended"].notna(), ended, np.where(out["first_low"].notna(), dropped, concern)
+    )
+    return pd.Series(np.where(out["open"], opened, history + past), index=out.index)
+
+
+def step_downs_due(
+    casebook: Casebook, as_of: str | dt.date | pd.Timestamp | None = None, **thresholds: Any
+) -> pd.DataFrame:
+    """Return one row per stretch at child in need or above in which a step-down became due.
+
+    A stretch is the social-care rung staying at ``escalation_rung`` or above (Channel
+    decisions do not break it; a step-down decision or closure ends it). It becomes due on the
+    first day it has run more than ``step_down_days`` days, with at least one judgement in it,
+    every judgement so far ``step_down_min_scale`` or above, and no medium or high concern event
+    recorded after the latest of them. Columns: ``case_id``, ``start``, ``due``, ``ended`` (the
+    step-down or closure, NaT while the stretch runs), ``wait_days`` (``ended - due`` in days,
+    NA while it runs) and ``open`` (the stretch runs at ``as_of`` and a step-down is still due).
+    ``thresholds`` are those of :func:`flags` (the others are accepted and ignored).
+    """
+    when = _as_of(as_of)
+    t = _thresholds(thresholds)
+    due = _due_stretches(_known(casebook, when), when, t)[STEP_DOWN_COLUMNS]
+    due = due.sort_values(["case_id", "start"], kind="stable").reset_index(drop=True)
+    return due.astype(
+        {
+            "start": "datetime64[ns]",
+            "due": "datetime64[ns]",
+            "ended": "datetime64[ns]",
+            "wait_days": "Int64",
+            "open": bool,
+        }
+    )
+
+
+def _step_down_due(
+    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, t: dict[str, Any]
+) -> pd.DataFrame:
+    due = _due_stretches(known, as_of, t)
     rows = due.assign(
-        subject_id=due["case_id"], reason=reason, date=due["end"], team_id=due["case_id"].map(team)
+        subject_id=due["case_id"],
+        date=due["due"],
+        status=_status(due["open"]),
+        team_id=due["case_id"].map(team),
     )
-    return _frame(rows.reset_index(drop=True), "step_down_due")
+    return _frame(rows, "step_down_due")
+
+
+def _step_down_despite_concern(
+    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, t: dict[str, Any]
+) -> pd.DataFrame:
+    d = escalations(known["decisions"])
+    down = d[d["lowers"]]
+    before = pd.Series(RESPONSE_LADDER, dtype=object)[down["previous"].to_numpy()].to_numpy()
+    decisions = pd.DataFrame(
+        {
+            "case_id": down["case_id"].to_numpy(),
+            "subject_id": down["decision_id"].to_numpy(),
+            "date": down["date"].to_numpy(),
+            "decision": True,
+            "what": (
+                "Decision "
+                + _str(down["decision_id"])
+                + " ("
+                + _day(down["date"])
+                + ") lowered the response from "
+                + _words(pd.Series(before, index=down.index))
+                + " to "
+                + _words(down["response"])
+            ).to_numpy(),
+        }
+    )
+    cases = known["cases"][known["cases"]["closed"].notna()]
+    closures = pd.DataFrame(
+        {
+            "case_id": cases["case_id"].to_numpy(),
+            "subject_id": cases["case_id"].to_numpy(),
+            "date": cases["closed"].to_numpy(),
+            "decision": False,
+            "what": ("The case was closed on " + _day(cases["closed"])).to_numpy(),
+        }
+    )
+    subjects = pd.concat([decisions, closures], ignore_index=True)
+    subjects.index.name = "key"
+    if subjects.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    window = t["concern_window_days"]
+    # a medium or high concern event dated within the window before, recorded by then
+    ev = (
+        subjects[["case_id", "date"]]
+        .reset_index()
+        .merge(_concerns(known), on="case_id", suffixes=("", "_event"))
+    )
+    gap = (ev["date"] - ev["date_event"]).dt.days
+    ev = ev[((gap >= 0) & (gap <= window) & (ev["recorded_on"] <= ev["date"])).to_numpy()]
+    ev = ev.assign(gap=gap[ev.index])
+    ev = ev.sort_values(["key", "date_event", "recorded_on", "event_id"])
+    n_events = ev.groupby("key").size()
+    last = ev.drop_duplicates("key", keep="last").set_index("key")
+    # at any level, the latest judgement on or before it is low_scale or lower
+    j = known["judgements"][["judgement_id", "case_id", "date", "level", "safety_scale"]]
+    jp = subjects[["case_id", "date"]].reset_index().merge(j, on="case_id", suffixes=("", "_j"))
+    jp = jp[(jp["date_j"] <= jp["date"]).to_numpy()]
+    jp = jp.sort_values(["key", "level", "date_j", "judgement_id"])
+    jp = jp.drop_duplicates(["key", "level"], keep="last")
+    jp = jp[(jp["safety_scale"] <= t["low_scale"]).fillna(False).to_numpy()]
+    low = _join_by(
+        (
+            "the latest "
+            + _str(jp["level"])
+            + " judgement, "
+            + _str(jp["judgement_id"])
+            + " ("
+            + _day(jp["date_j"])
+            + "), was "
+            + _str(jp["safety_scale"])
+            + " on the 0-10 safety scale"
+        ).astype(object),
+        jp["key"],
+    )
+    flagged = subjects.loc[subjects.index.isin(last.index) | subjects.index.isin(low.index)]
+    # a closure on the day of a flagged step-down decision of the case is the same prompt
+    said = flagged.loc[flagged["decision"], ["case_id", "date"]].drop_duplicates()
+    again = flagged[["case_id", "date"]].reset_index().merge(said, on=["case_id", "date"])["key"]
+    flagged = flagged[flagged["decision"] | ~flagged.index.isin(again)]
+    if flagged.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    e = last.reindex(flagged.index)
+    more = n_events.reindex(flagged.index).fillna(0).astype(int) - 1
+    concern = (
+        _str(e["gap"])
+        + " days after concern event "
+        + _str(e["event_id"])
+        + " ("
+        + _words(e["category"])
+        + ", "
+        + _str(e["significance"])
+        + ", "
+        + _day(e["date_event"]).fillna("")
+        + ": "
+        + _quote(e["summary"])
+        + ", recorded on "
+        + _day(e["recorded_on"]).fillna("")
+        + ")"
+        + np.where(
+            more > 0,
+            " and " + _str(more) + f" more in the {window} days before",
+            "",
+        )
+    )
+    lows = low.reindex(flagged.index)
+    both = e["event_id"].notna() & lows.notna()
+    reason = (
+        flagged["what"]
+        + " "
+        + np.where(e["event_id"].notna(), concern, "")
+        + np.where(both, ", and while ", np.where(lows.notna(), "while ", ""))
+        + _str(lows)
+        + ". Is anything being closed or stepped down too early?"
+    )
+    closed = flagged["case_id"].map(known["cases"].set_index("case_id")["closed"])
+    closed = closed.astype("datetime64[ns]")
+    recent = closed.isna() | ((as_of - closed).dt.days <= t["closed_recently_days"])
+    rows = flagged.assign(
+        reason=reason, status=_status(recent), team_id=flagged["case_id"].map(team)
+    )
+    return _frame(rows, "step_down_despite_concern")
 
 
 def _late_assessment(
@@ -374,112 +931,230 @@ def _late_assessment(
 ) -> pd.DataFrame:
     cases = known["cases"]
     ev = known["events"]
-    first = ev[ev["kind"] == "assessment"].groupby("case_id")["date"].min()
+    first = (
+        ev[(ev["kind"].astype(object) == "assessment").to_numpy()]
+        .sort_values(["date", "event_id"])
+        .drop_duplicates("case_id")
+        .set_index("case_id")
+    )
     c = cases[["case_id", "opened", "closed"]].copy()
-    c["assessed"] = first.reindex(c["case_id"]).to_numpy()
+    c["assessed"] = first["date"].reindex(c["case_id"]).to_numpy()
+    c["assessment"] = first["event_id"].reindex(c["case_id"]).to_numpy()
+    c["past_limit"] = _nth_working_day_after(c["opened"], limit + 1)
     c["waited"] = working_days_after(c["opened"], c["assessed"])
-    open_until = c["closed"].fillna(as_of)
-    c["open_days"] = working_days_after(c["opened"], open_until)
-    late = c[(c["waited"] > limit).fillna(False).astype(bool)]
-    never = c[c["assessed"].isna() & (c["open_days"] > limit).fillna(False).astype(bool)]
+    last_open = c["closed"].fillna(as_of)
+    late = c[(c["assessed"] >= c["past_limit"]).to_numpy()]
+    never = c[(c["assessed"].isna() & (c["past_limit"] <= last_open)).to_numpy()]
     late = late.assign(
-        reason="The first assessment ("
-        + late["assessed"].dt.strftime("%Y-%m-%d")
-        + ") came "
-        + late["waited"].astype(str)
-        + " working days after the "
-        "referral (" + late["opened"].dt.strftime("%Y-%m-%d") + f"); the limit is {limit}.",
-        date=late["assessed"],
+        reason="The first assessment, "
+        + _str(late["assessment"])
+        + " ("
+        + _day(late["assessed"])
+        + "), came "
+        + _str(late["waited"])
+        + " working days after the referral ("
+        + _day(late["opened"])
+        + f"); the limit is {limit} working days.",
+        status="past",
+    )
+    until = np.where(
+        never["closed"].isna(),
+        f"by {as_of:%Y-%m-%d}, ",
+        "before the case was closed on " + _day(never["closed"]).fillna("") + ", ",
     )
     never = never.assign(
-        reason="No assessment has been recorded, "
-        + never["open_days"].astype(str)
+        reason="No assessment has been recorded "
+        + until
+        + _str(working_days_after(never["opened"], never["closed"].fillna(as_of)))
         + " working days after the referral ("
-        + never["opened"].dt.strftime("%Y-%m-%d")
-        + f"); the limit is {limit}.",
-        date=as_of,
+        + _day(never["opened"])
+        + f"); the limit is {limit} working days.",
+        status=_status(never["closed"].isna()),
     )
     rows = pd.concat([late, never], ignore_index=True)
-    rows = rows.assign(subject_id=rows["case_id"], team_id=rows["case_id"].map(team))
+    rows = rows.assign(
+        subject_id=rows["case_id"], date=rows["past_limit"], team_id=rows["case_id"].map(team)
+    )
     return _frame(rows, "late_assessment")
+
+
+def _plan_not_linked(
+    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    plans = known["plan_actions"]
+    n_cited = plans["evidence_ids"].map(len)
+    cited = plans.loc[(n_cited > 0).to_numpy(), ["action_id", "evidence_ids"]].explode(
+        "evidence_ids"
+    )
+    events = known["all_events"]  # the plan names them: its own record says they exist
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), arrow_strings(events["event_id"]))
+    category = np.full(len(cited), "", dtype=object)
+    category[rows >= 0] = events["category"].astype(object).to_numpy()[rows[rows >= 0]]
+    agency = pd.Series(category == "agency_action", index=cited.index)
+    only_agency = agency.groupby(level=0).all()
+    only_agency = only_agency[only_agency]
+    bare = plans[(n_cited == 0).to_numpy()]
+    agency_only = plans.loc[only_agency.index]
+    shown = cited.loc[only_agency.index].reset_index(drop=True)
+    shown = shown.rename(columns={"evidence_ids": "event_id"}).assign(category="agency_action")
+    named = _join_by(_event_labels(shown, events), shown["action_id"])
+
+    def what(rows: pd.DataFrame) -> pd.Series:
+        return (
+            "Plan action "
+            + _str(rows["action_id"])
+            + " ("
+            + _quote(rows["description"])
+            + ", created "
+            + _day(rows["created"])
+            + ")"
+        )
+
+    found = pd.concat(
+        [
+            bare.assign(reason=what(bare) + " names no evidence it answers."),
+            agency_only.assign(
+                reason=what(agency_only)
+                + " cites only what agencies did: "
+                + agency_only["action_id"].map(named).astype(object)
+                + ". A plan answers worries and builds on strengths."
+            ),
+        ]
+    )
+    running = found["completed"].isna() | (found["completed"] > as_of)
+    still = running.to_numpy() & found["case_id"].map(is_open).fillna(False).astype(bool)
+    rows = found.assign(
+        subject_id=found["action_id"],
+        date=found["created"],
+        status=_status(still),
+        team_id=found["case_id"].map(team),
+    )
+    return _frame(rows, "plan_not_linked")
+
+
+def _sharing(
+    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series
+) -> list[pd.DataFrame]:
+    share = known["info_sharing"]
+    consent = share["consent"].astype(object)
+    no_basis = (share["lawful_basis"].astype(object) == "not_recorded").to_numpy()
+    no_purpose = _blank(share["purpose"]).to_numpy()
+    no_reason = ((consent == "not_sought") & _blank(share["not_sought_reason"])).to_numpy()
+    on_consent = (share["lawful_basis"].astype(object) == "consent") & (consent != "given")
+    on_consent = on_consent.to_numpy()
+    consent_words = consent.map({"refused": "was refused", "not_sought": "was not sought"}).fillna(
+        "is not recorded"
+    )
+    override = (
+        share["override_reason"]
+        if "override_reason" in share
+        else pd.Series(pd.NA, index=share.index, dtype=object)
+    )
+    refused = ((consent == "refused") & _blank(override)).to_numpy()
+    what = (
+        "Sharing "
+        + _str(share["share_id"])
+        + " ("
+        + _words(share["from_agency"])
+        + " to "
+        + _words(share["to_agency"])
+        + ", "
+        + _day(share["date"])
+        + ", "
+        + _quote(share["information"])
+        + ")"
+    )
+    gaps = (
+        pd.Series(np.where(no_basis, "no lawful basis recorded; ", ""), index=share.index)
+        + np.where(no_purpose, "no purpose recorded; ", "")
+        + np.where(no_reason, "consent not sought with no reason given; ", "")
+        + np.where(on_consent, "the lawful basis is consent but consent " + consent_words, "")
+    ).str.rstrip("; ")
+    base = share.assign(
+        subject_id=share["share_id"],
+        status=_status(share["case_id"].map(is_open).fillna(False).astype(bool)),
+        team_id=share["case_id"].map(team),
+    )
+    without = no_basis | no_purpose | no_reason | on_consent
+    out = [
+        _frame(
+            base[without].assign(reason=(what + ": " + gaps + ".")[without]),
+            "sharing_without_basis",
+        )
+    ]
+    out.append(
+        _frame(
+            base[refused].assign(
+                reason=(
+                    what + " went ahead with consent refused, and no override_reason is recorded "
+                    "(why sharing without consent was necessary and proportionate)."
+                )[refused]
+            ),
+            "shared_despite_refusal",
+        )
+    )
+    return out
 
 
 def flags(
     casebook: Casebook,
     as_of: str | dt.date | pd.Timestamp | None = None,
     *,
+    status: str = "all",
     escalation_rung: str = "child_in_need",
+    statutory_rung: str = "section_47",
     step_down_days: int = 90,
     step_down_min_scale: int = 7,
     assessment_working_days: int = 10,
+    concern_window_days: int = 30,
+    low_scale: int = 4,
+    closed_recently_days: int = 28,
 ) -> pd.DataFrame:
     """Raise every proportionality flag on a casebook, as known at ``as_of`` (default today).
 
-    Returns one row per flag: ``case_id``, ``flag``, ``subject_id``, ``reason`` (a sentence that
-    names the evidence), then ``date`` (of the subject) and ``team_id``, sorted by case and
-    date. The keyword arguments are the thresholds of the practice principles.
+    Returns one row per flag with the columns :data:`FLAG_COLUMNS`: ``case_id``, ``flag``,
+    ``subject_id`` (a decision, plan action, sharing record, or the case), ``reason`` (a
+    sentence that names the evidence and quotes the record), ``date`` (the day the condition
+    arose), ``status`` (``open`` while it still calls for action at ``as_of``, else ``past``)
+    and ``team_id``, sorted by case, date and flag. ``status`` keeps ``"open"``, ``"past"`` or
+    ``"all"`` flags. The other keyword arguments are the thresholds of the practice principles
+    (see :data:`THRESHOLDS`).
     """
-    when = pd.Timestamp(as_of if as_of not in (None, "") else dt.date.today()).normalize()
+    if status not in ("all", *STATUSES):
+        raise CasekitError(f"status={status!r}: choose open, past or all.")
+    t = _thresholds(
+        {
+            "escalation_rung": escalation_rung,
+            "statutory_rung": statutory_rung,
+            "step_down_days": step_down_days,
+            "step_down_min_scale": step_down_min_scale,
+            "assessment_working_days": assessment_working_days,
+            "concern_window_days": concern_window_days,
+            "low_scale": low_scale,
+            "closed_recently_days": closed_recently_days,
+        }
+    )
+    when = _as_of(as_of)
     known = _known(casebook, when)
     team = known["cases"].set_index("case_id")["team_id"]
-    min_rung = RUNG[escalation_rung]
-    parts = _decision_flags(known, team, min_rung)
-    parts.append(_step_down_due(known, team, when, min_rung, step_down_days, step_down_min_scale))
-    parts.append(_late_assessment(known, team, when, assessment_working_days))
-    plans = known["plan_actions"]
-    unlinked = plans[plans["evidence_ids"].map(len) == 0]
-    parts.append(
-        _frame(
-            unlinked.assign(
-                subject_id=unlinked["action_id"],
-                date=unlinked["created"],
-                team_id=unlinked["case_id"].map(team),
-                reason="Plan action "
-                + unlinked["action_id"].astype(str)
-                + " ('"
-                + unlinked["description"].astype(str).str.slice(0, 60)
-                + "') names no evidence it "
-                "answers.",
-            ),
-            "plan_not_linked",
-        )
-    )
-    share = known["info_sharing"]
-    no_basis = share["lawful_basis"] == "not_recorded"
-    no_purpose = share["purpose"].isna()
-    no_reason = (share["consent"] == "not_sought") & share["not_sought_reason"].isna()
-    gaps = share[no_basis | no_purpose | no_reason]
-    what = (
-        np.where(no_basis[gaps.index], "no lawful basis recorded; ", "")
-        + np.where(no_purpose[gaps.index], "no purpose recorded; ", "")
-        + np.where(no_reason[gaps.index], "consent not sought with no reason given; ", "")
-    )
-    parts.append(
-        _frame(
-            gaps.assign(
-                subject_id=gaps["share_id"],
-                date=gaps["date"],
-                team_id=gaps["case_id"].map(team),
-                reason="Sharing "
-                + gaps["share_id"].astype(str)
-                + " ("
-                + gaps["from_agency"].astype(str)
-                + " to "
-                + gaps["to_agency"].astype(str)
-                + ", "
-                + gaps["date"].dt.strftime("%Y-%m-%d")
-                + "): "
-                + pd.Series(what, index=gaps.index).str.rstrip("; ")
-                + ".",
-            ),
-            "sharing_without_basis",
-        )
-    )
+    is_open = _case_open(known)
+    parts = _decision_flags(known, team, is_open, t)
+    parts.append(_step_down_due(known, team, when, t))
+    parts.append(_step_down_despite_concern(known, team, when, t))
+    parts.append(_late_assessment(known, team, when, t["assessment_working_days"]))
+    parts.append(_plan_not_linked(known, team, is_open, when))
+    parts.extend(_sharing(known, team, is_open))
+    parts = [p for p in parts if len(p)]
     out = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else pd.DataFrame(columns=FLAG_COLUMNS)
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     )
     out["flag"] = pd.Categorical(out["flag"], categories=FLAGS)
     out["date"] = pd.to_datetime(out["date"])
-    return out.sort_values(["case_id", "date", "flag"], kind="stable").reset_index(drop=True)
+    for name in ("case_id", "subject_id", "reason", "status", "team_id"):
+        out[name] = out[name].astype(object)
+    if status != "all":
+        out = out[out["status"] == status]
+    out = out.sort_values(["case_id", "date", "flag", "subject_id"], kind="stable")
+    return out.reset_index(drop=True)
