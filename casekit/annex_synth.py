@@ -20,7 +20,7 @@ import pandas as pd
 from .annex_a import COMMON, LISTS
 from .errors import CasekitError
 from .io import write_file_atomically
-from .synth import generate
+from .synth import DEFAULT_RADICALISATION_SHARE, generate
 
 __all__ = ["AnnexStyle", "annex_a_workbook"]
 
@@ -111,8 +111,12 @@ def annex_a_workbook(
     seed: int = 0,
     style: AnnexStyle | None = None,
     stray_contacts: float = 0.1,
+    radicalisation_share: float = DEFAULT_RADICALISATION_SHARE,
 ) -> dict[int, int]:
-    """Write a synthetic Annex A workbook to ``path``; return the rows written per list."""
+    """Write a synthetic Annex A workbook to ``path``; return the rows written per list.
+
+    The cases come from :func:`casekit.synth.generate`, so they follow the same rules.
+    """
     out = Path(path)
     if out.suffix.lower() != ".xlsx":
         raise CasekitError(f"--annex-a {path}: an Annex A workbook is an .xlsx file.")
@@ -120,7 +124,7 @@ def annex_a_workbook(
         raise CasekitError(f"--annex-a {path}: the folder {out.parent} does not exist.")
     style = style or AnnexStyle()
     rng = random.Random(seed)
-    tables = generate(seed=seed, n_cases=cases)
+    tables = generate(seed=seed, n_cases=cases, radicalisation_share=radicalisation_share)
     teams = dict(zip(tables["teams"]["team_id"], tables["teams"]["team_name"], strict=True))
     lists = _Lists(style, rng)
     events = tables["events"]

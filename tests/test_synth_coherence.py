@@ -111,7 +111,7 @@ PLAN_OWNERS: list[tuple[re.Pattern[str], set[str]]] = [
         ),
         {"social_care"},
     ),  # fmt: skip
-    (re.compile(r"online safety", re.I), {"education", "social_care", "police"}),
+    (re.compile(r"online safety|parental controls", re.I), {"education", "social_care", "police"}),
     (
         re.compile(r"youth club|sports club|football|youth (service|worker)", re.I),
         {"community", "voluntary_sector"},
@@ -400,13 +400,19 @@ def caseloads(cb: casekit.Casebook) -> pd.DataFrame:
 
 
 def rule_caseloads(cb: casekit.Casebook) -> list[str]:
-    """Social workers hold 12-20 open cases per FTE (in teams with at least 8 open cases)."""
+    """Social workers hold 12-20 open cases per FTE (in teams with at least 8 open cases).
+
+    A team with fewer open cases (a small bundle spread over six teams) cannot be staffed
+    realistically, so it is left out of the check.
+    """
     w = caseloads(cb)
     checked = w[w["team_open"] >= 8]
     bad = checked[(checked["per_fte"] < 12) | (checked["per_fte"] > 20)]
     out = say(bad, ["worker_id", "team_id", "fte", "open_cases", "per_fte"])
-    if len(w) and not 12 <= w["open_cases"].sum() / w["fte"].astype(float).sum() <= 20:
-        out.append(f"mean {w['open_cases'].sum() / w['fte'].astype(float).sum():.1f} per FTE")
+    if len(checked):
+        mean = checked["open_cases"].sum() / checked["fte"].astype(float).sum()
+        if not 12 <= mean <= 20:
+            out.append(f"mean {mean:.1f} per FTE")
     return out
 
 
