@@ -42,6 +42,10 @@ class Line:
     hi: int = 17
     level: str = "child"
     faith: str = "any"
+    by: tuple[str, ...] = ()
+    """The agencies that would record it (empty: any that records its category)."""
+    tags: tuple[str, ...] = ()
+    """The concerns (neglect, domestic_abuse, ...) it is typical of."""
 
 
 SPECIFIC_FAITHS = ("muslim", "christian", "sikh", "hindu", "jewish", "buddhist")
@@ -79,99 +83,116 @@ FAITHS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """The words of each named faith: its place of worship and some of its practices."""
 
-# (text, youngest age it fits)
-SLOTS: dict[str, tuple[tuple[str, int], ...]] = {
+# (text, youngest age it fits, oldest)
+SLOTS: dict[str, tuple[tuple[str, int, int], ...]] = {
     "adult": (
-        ("mother", 0),
-        ("father", 0),
-        ("grandmother", 0),
-        ("aunt", 0),
-        ("stepfather", 0),
-        ("carer", 0),
+        ("mother", 0, 17),
+        ("father", 0, 17),
+        ("grandmother", 0, 17),
+        ("aunt", 0, 17),
+        ("stepfather", 0, 17),
+        ("carer", 0, 17),
     ),
     "staff": (
-        ("health visitor", 0),
-        ("GP", 0),
-        ("family support worker", 0),
-        ("class teacher", 4),
-        ("school nurse", 4),
-        ("designated safeguarding lead", 4),
-        ("head of year", 11),
-        ("form tutor", 11),
-        ("youth worker", 10),
-        ("mentor", 10),
+        ("health visitor", 0, 4),
+        ("GP", 0, 17),
+        ("family support worker", 0, 17),
+        ("class teacher", 4, 10),
+        ("school nurse", 4, 15),
+        ("designated safeguarding lead", 4, 17),
+        ("head of year", 11, 15),
+        ("form tutor", 11, 17),
+        ("youth worker", 10, 17),
+        ("mentor", 10, 17),
     ),
     "topic": (
-        ("the war in the Middle East", 10),
-        ("immigration", 10),
-        ("a recent attack reported in the news", 10),
-        ("unfairness at school", 10),
-        ("a documentary about conflict", 10),
-        ("local politics", 12),
-        ("the treatment of their community", 10),
-        ("video games with violent themes", 10),
+        ("the war in the Middle East", 10, 17),
+        ("immigration", 10, 17),
+        ("a recent attack reported in the news", 10, 17),
+        ("unfairness at school", 10, 15),
+        ("a documentary about conflict", 10, 17),
+        ("local politics", 12, 17),
+        ("the treatment of their community", 10, 17),
+        ("video games with violent themes", 10, 17),
     ),
     "online": (
-        ("a gaming chat server", 8),
-        ("a video platform", 8),
-        ("a messaging group", 10),
-        ("an anonymous forum", 12),
-        ("a social media account", 10),
+        ("a gaming chat server", 8, 17),
+        ("a video platform", 8, 17),
+        ("a messaging group", 10, 17),
+        ("an anonymous forum", 12, 17),
+        ("a social media account", 10, 17),
     ),
     "hope": (
-        ("learn to swim", 4),
-        ("join a football club", 5),
-        ("do well at school", 5),
-        ("join a football academy", 10),
-        ("become a nurse", 10),
-        ("do well in their exams", 13),
-        ("go to college to study engineering", 16),
-        ("get an apprenticeship as an electrician", 16),
-        ("learn to drive", 16),
+        ("learn to swim", 4, 9),
+        ("join a football club", 5, 12),
+        ("do well at school", 5, 15),
+        ("join a football academy", 10, 16),
+        ("become a nurse", 10, 17),
+        ("do well in their exams", 13, 17),
+        ("go to college to study engineering", 16, 17),
+        ("get an apprenticeship as an electrician", 16, 17),
+        ("learn to drive", 16, 17),
     ),
     "family_hope": (
-        ("move to a bigger flat", 0),
-        ("visit family abroad", 0),
-        ("start a small business", 0),
-        ("have more time together at weekends", 0),
+        ("move to a bigger flat", 0, 17),
+        ("visit family abroad", 0, 17),
+        ("start a small business", 0, 17),
+        ("have more time together at weekends", 0, 17),
     ),
     "strength": (
-        ("a close relationship with their grandmother", 0),
-        ("parents who respond warmly to them", 0),
-        ("a trusted teacher", 4),
-        ("supportive friends", 5),
-        ("regular attendance at a sports club", 6),
-        ("a mentor they see weekly", 10),
+        ("a close relationship with their grandmother", 0, 17),
+        ("parents who respond warmly to them", 0, 9),
+        ("a trusted teacher", 4, 17),
+        ("supportive friends", 5, 17),
+        ("regular attendance at a sports club", 6, 17),
+        ("a mentor they see weekly", 10, 17),
     ),
-    "partner": (("the health visitor", 0), ("the nursery", 2), ("the school", 4)),
+    "partner": (("the health visitor", 0, 3), ("the nursery", 2, 3), ("the school", 4, 17)),
 }
 
 C, F, M = "child", "family", "community"
+E, P, H, S, FAM = "education", "police", "health", "social_care", "family"
+COM, V, HOUSING = "community", "voluntary_sector", "housing"
 EVENT_LINES: dict[str, tuple[Line, ...]] = {
     "belief_practice": (
         Line(
             "{Child} has started attending prayers at {worship} more regularly.",
             8,
             faith="specific",
+            by=(E, COM, FAM),
         ),
         Line(
             "{Child} told their {staff} that faith is becoming more important to them.",
             8,
             faith="has",
+            by=(E, COM),
         ),
         Line(
             "{Child} has begun wearing religious dress; the {adult} says this is their own choice.",
             10,
             faith="has",
+            by=(E, S),
         ),
-        Line("{Child} asked for a quiet space at school to pray during the day.", 8, faith="has"),
-        Line("Reported by the {staff}: {child} {practice}.", 6, faith="specific"),
-        Line("The family take {child} to {worship} each week.", 0, level=F, faith="specific"),
+        Line(
+            "{Child} asked for a quiet space at school to pray during the day.",
+            8,
+            faith="has",
+            by=(E,),
+        ),
+        Line("Reported by the {staff}: {child} {practice}.", 6, faith="specific", by=(E, COM)),
+        Line(
+            "The family take {child} to {worship} each week.",
+            0,
+            level=F,
+            faith="specific",
+            by=(S, FAM, COM),
+        ),
         Line(
             "The family's faith community at {worship} has offered meals and help with childcare.",
             0,
             level=F,
             faith="specific",
+            by=(S, COM),
         ),
         Line(
             "The {adult} says faith helps the family cope and asked that visits avoid prayer "
@@ -179,6 +200,7 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             0,
             level=F,
             faith="has",
+            by=(S,),
         ),
         Line(
             "The {adult} says the family is not religious and wants {child} to decide for "
@@ -186,35 +208,70 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             0,
             level=F,
             faith="none",
+            by=(S,),
         ),
     ),
     "views_expressed": (
-        Line("In class {child} spoke strongly about {topic}.", 10),
-        Line("{Child} shared opinions about {topic} that other pupils found offensive.", 11),
-        Line("The {staff} reported that {child} said they distrust the police and government.", 12),
-        Line("{Child} wrote an essay expressing anger about {topic}.", 11),
-        Line("{Child} argued with peers about {topic}; no threats were made.", 10),
-        Line("{Child} told the worker they think the police treat people like them unfairly.", 12),
-        Line("The {adult} spoke angrily about {topic} during the visit.", 10, level=F),
+        Line("In class {child} spoke strongly about {topic}.", 10, by=(E,)),
+        Line(
+            "{Child} shared opinions about {topic} that other pupils found offensive.", 11, by=(E,)
+        ),
+        Line(
+            "The {staff} reported that {child} said they distrust the police and government.",
+            12,
+            by=(E, V),
+        ),
+        Line("{Child} wrote an essay expressing anger about {topic}.", 11, by=(E,)),
+        Line("{Child} argued with peers about {topic}; no threats were made.", 10, by=(E, V, COM)),
+        Line(
+            "{Child} told the worker they think the police treat people like them unfairly.",
+            12,
+            by=(S,),
+            tags=("exploitation",),
+        ),
+        Line("The {adult} spoke angrily about {topic} during the visit.", 10, level=F, by=(S,)),
     ),
     "influence_grooming": (
         Line(
             "{Child} has been in contact with an older adult on {online} who shares hateful "
             "material.",
             10,
+            by=(E, FAM, S),
         ),
-        Line("The {staff} saw {child} watching videos that glorify violence against a group.", 10),
-        Line("{Child} said an online contact told them to keep their chats secret.", 10),
-        Line("{Child} repeated phrases used by an extremist group they met on {online}.", 10),
-        Line("An older peer is encouraging {child} to join a group that targets others.", 11),
+        Line(
+            "The {staff} saw {child} watching videos that glorify violence against a group.",
+            10,
+            by=(E,),
+        ),
+        Line(
+            "{Child} said an online contact told them to keep their chats secret.",
+            10,
+            by=(E, FAM, S),
+        ),
+        Line(
+            "{Child} repeated phrases used by an extremist group they met on {online}.",
+            10,
+            by=(E, S),
+        ),
+        Line(
+            "An older peer is encouraging {child} to join a group that targets others.",
+            11,
+            by=(E, FAM, S),
+        ),
     ),
     "extremist_behaviour": (
-        Line("{Child} shared material on {online} that encourages violence against others.", 10),
-        Line("{Child} threatened a classmate because of the classmate's religion.", 10),
-        Line("{Child} was found with notes describing a plan to harm others.", 11),
-        Line("{Child} drew symbols of a proscribed group on school property.", 10),
         Line(
-            "{Child} tried to recruit younger pupils to an online group that promotes hatred.", 11
+            "{Child} shared material on {online} that encourages violence against others.",
+            10,
+            by=(E, P),
+        ),
+        Line("{Child} threatened a classmate because of the classmate's religion.", 10, by=(E,)),
+        Line("{Child} was found with notes describing a plan to harm others.", 11, by=(E, P)),
+        Line("{Child} drew symbols of a proscribed group on school property.", 10, by=(E,)),
+        Line(
+            "{Child} tried to recruit younger pupils to an online group that promotes hatred.",
+            11,
+            by=(E,),
         ),
     ),
     "harm": (
@@ -222,46 +279,148 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             "The health visitor found the child with an untreated nappy rash and the home cold.",
             0,
             2,
+            by=(H,),
+            tags=("neglect",),
         ),
         Line(
-            "The child was seen at the nursery with a bruise on their cheek; the {adult} said they "
-            "fell.",
+            "The child was seen at the nursery with a bruise on their cheek; the {adult} said "
+            "they fell.",
             2,
             4,
+            by=(E, H),
         ),
-        Line("The child was taken to hospital after swallowing tablets left within reach.", 1, 5),
-        Line("{Child} arrived at school with an injury they could not explain.", 5),
-        Line("{Child} told their {staff} they had not eaten properly for several days.", 5),
-        Line("{Child} disclosed being hit by an adult at home.", 6),
-        Line("{Child} was assaulted by peers after school.", 10),
-        Line("Police found {child} out late at night with older adults.", 10),
+        Line(
+            "The child was taken to hospital after swallowing tablets left within reach.",
+            1,
+            5,
+            by=(H,),
+            tags=("neglect",),
+        ),
+        Line("{Child} arrived at school with an injury they could not explain.", 5, by=(E,)),
+        Line(
+            "{Child} told their {staff} they had not eaten properly for several days.",
+            5,
+            by=(E, H),
+            tags=("neglect",),
+        ),
+        Line(
+            "{Child} disclosed being hit by an adult at home.",
+            6,
+            by=(E, S),
+            tags=("domestic_abuse",),
+        ),
+        Line("{Child} was assaulted by peers after school.", 10, by=(P, E), tags=("exploitation",)),
+        Line(
+            "Police found {child} out late at night with older adults.",
+            10,
+            by=(P,),
+            tags=("exploitation",),
+        ),
+        Line(
+            "{Child} was reported missing overnight and returned with new clothes and a phone.",
+            12,
+            by=(P,),
+            tags=("exploitation",),
+        ),
         Line(
             "Police were called to the home after a violent argument; the child was in the house.",
             0,
-            17,
+            9,
             level=F,
+            by=(P,),
+            tags=("domestic_abuse",),
+        ),
+        Line(
+            "Police were called to the home after a violent argument; {child} was in the house.",
+            10,
+            level=F,
+            by=(P,),
+            tags=("domestic_abuse",),
+        ),
+        Line(
+            "{Child} was taken to hospital after cutting themselves.",
+            12,
+            by=(H,),
+            tags=("mental_health",),
         ),
     ),
     "vulnerability": (
-        Line("The child has missed two health visitor checks and their immunisations.", 0, 3),
+        Line(
+            "The child has missed two health visitor checks and their immunisations.",
+            0,
+            3,
+            by=(H,),
+            tags=("neglect",),
+        ),
         Line(
             "The health visitor is worried that the child's weight has dropped below the expected "
             "centile.",
             0,
             4,
+            by=(H,),
+            tags=("neglect",),
         ),
-        Line("{Child} is waiting for an assessment of their speech and language needs.", 2, 7),
-        Line("{Child}'s attendance at school has dropped to under 80 per cent.", 5),
-        Line("{Child} is being bullied at school and says they have no friends.", 6),
-        Line("{Child} has been isolated since moving school and spends long hours on {online}.", 9),
+        Line(
+            "{Child} is waiting for an assessment of their speech and language needs.",
+            2,
+            7,
+            by=(H,),
+        ),
+        Line(
+            "{Child}'s attendance at school has dropped to under 80 per cent.",
+            5,
+            15,
+            by=(E,),
+            tags=("neglect",),
+        ),
+        Line("{Child}'s attendance at college has dropped to under 80 per cent.", 16, by=(E,)),
+        Line(
+            "{Child} is being bullied at school and says they have no friends.",
+            6,
+            15,
+            by=(E,),
+            tags=("mental_health",),
+        ),
+        Line(
+            "{Child} has been isolated since moving school and spends long hours on {online}.",
+            9,
+            15,
+            by=(E, S),
+            tags=("mental_health",),
+        ),
         Line(
             "{Child} says they feel low, are not sleeping and are worried about their mental "
             "health.",
             10,
+            by=(H, E, S),
+            tags=("mental_health",),
         ),
-        Line("{Child} is waiting for a mental health assessment after the GP's referral.", 10),
-        Line("{Child} was excluded for a fixed period after a fight.", 10),
-        Line("{Child} has dropped out of their college course and spends most days at home.", 16),
+        Line(
+            "{Child} is waiting for a mental health assessment after the GP's referral.",
+            10,
+            by=(H,),
+            tags=("mental_health",),
+        ),
+        Line(
+            "{Child} was excluded for a fixed period after a fight.",
+            10,
+            15,
+            by=(E,),
+            tags=("exploitation",),
+        ),
+        Line(
+            "{Child} has dropped out of their college course and spends most days at home.",
+            16,
+            by=(E, S),
+            tags=("mental_health",),
+        ),
+        Line(
+            "The child is often collected late from school and seems hungry.",
+            5,
+            9,
+            by=(E,),
+            tags=("neglect",),
+        ),
     ),
     "family_context": (
         Line(
@@ -269,66 +428,129 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             "contact is known.",
             0,
             level=F,
+            by=(P, S),
         ),
-        Line("The family moved house twice this year because of rent arrears.", 0, level=F),
-        Line("The {adult} has been unwell and {child} is doing most of the caring.", 10, level=F),
-        Line("The parents have separated; {child} stays with each at weekends.", 2, level=F),
-        Line("The {adult} spoke about the family's experience of racism in the area.", 0, level=F),
+        Line(
+            "The family moved house twice this year because of rent arrears.",
+            0,
+            level=F,
+            by=(HOUSING, S),
+            tags=("neglect",),
+        ),
+        Line(
+            "The {adult} has been unwell and {child} is doing most of the caring.",
+            10,
+            level=F,
+            by=(S, H, E),
+        ),
+        Line(
+            "The parents have separated; {child} stays with each at weekends.",
+            2,
+            level=F,
+            by=(S,),
+            tags=("domestic_abuse",),
+        ),
+        Line(
+            "The {adult} spoke about the family's experience of racism in the area.",
+            0,
+            level=F,
+            by=(S,),
+        ),
         Line(
             "The {adult} is drinking heavily and the home had little food at the last visit.",
             0,
             level=F,
+            by=(S, H),
+            tags=("neglect",),
         ),
-        Line("The mother disclosed that her partner is controlling and has hit her.", 0, level=F),
+        Line(
+            "The mother disclosed that her partner is controlling and has hit her.",
+            0,
+            level=F,
+            by=(S, H, P),
+            tags=("domestic_abuse",),
+        ),
     ),
     "community_context": (
-        Line("There has been tension in the neighbourhood after a local incident.", 0, level=M),
+        Line(
+            "There has been tension in the neighbourhood after a local incident.",
+            0,
+            level=M,
+            by=(COM, P),
+        ),
         Line(
             "A community centre near the family home runs youth sessions {child} could join.",
             10,
             level=M,
+            by=(COM, S),
         ),
-        Line("Leaflets from a far-right group were posted in the estate this month.", 0, level=M),
+        Line(
+            "Leaflets from a far-right group were posted in the estate this month.",
+            0,
+            level=M,
+            by=(COM, P),
+        ),
         Line(
             "Local faith leaders held an open meeting about keeping young people safe online.",
             8,
             level=M,
+            by=(COM,),
         ),
         Line(
-            "A children's centre near the family home runs stay-and-play sessions.", 0, 4, level=M
+            "A children's centre near the family home runs stay-and-play sessions.",
+            0,
+            4,
+            level=M,
+            by=(COM, S),
+        ),
+        Line(
+            "Older teenagers have been seen recruiting younger ones to sell drugs near the estate.",
+            12,
+            level=M,
+            by=(P, COM),
+            tags=("exploitation",),
         ),
     ),
     "protective": (
-        Line("{Child} has {strength}.", 0),
-        Line("The {adult} attends every meeting and follows the safety plan.", 0, level=F),
+        Line("{Child} has {strength}.", 0, by=(S, E)),
+        Line("The {adult} attends every meeting and follows the safety plan.", 0, level=F, by=(S,)),
         Line(
             "The {adult} responds warmly to the child and keeps every health appointment.",
             0,
             5,
             level=F,
+            by=(H,),
         ),
-        Line("{Child} talks openly with their {staff} about what they see online.", 9),
+        Line("{Child} talks openly with their {staff} about what they see online.", 9, by=(E, V)),
         Line(
-            "The family have agreed to set up parental controls together with {child}.", 8, level=F
+            "The family have agreed to set up parental controls together with {child}.",
+            8,
+            level=F,
+            by=(S,),
         ),
-        Line("A local youth club has offered {child} a volunteering role.", 13, level=M),
+        Line(
+            "A local youth club has offered {child} a volunteering role.", 13, level=M, by=(V, COM)
+        ),
     ),
     "aspiration": (
-        Line("{Child} says they want to {hope}.", 6),
-        Line("The family hope {child} can {hope}.", 4, level=F),
+        Line("{Child} says they want to {hope}.", 6, by=(S, E)),
+        Line("The family hope {child} can {hope}.", 4, level=F, by=(S,)),
         Line(
             "The {adult} wants the family to {family_hope} and asked for help to plan it.",
             0,
             level=F,
+            by=(S,),
         ),
     ),
     "agency_action": (
-        Line("Strategy discussion held with police and {partner}.", 0),
-        Line("Home visit completed; {child} was seen alone.", 5),
-        Line("Home visit completed; the child was seen with the {adult}.", 0, 4),
-        Line("Professionals meeting held with {partner}, health and the youth service.", 10),
-        Line("Core group meeting held with the family to review the plan.", 0, level=F),
-        Line("Letter sent to the family confirming the agreed support.", 0, level=F),
+        Line("Strategy discussion held with police and {partner}.", 0, by=(S,)),
+        Line("Home visit completed; {child} was seen alone.", 5, by=(S,)),
+        Line("Home visit completed; the child was seen with the {adult}.", 0, 4, by=(S,)),
+        Line(
+            "Professionals meeting held with {partner}, health and the youth service.", 10, by=(S,)
+        ),
+        Line("Core group meeting held with the family to review the plan.", 0, level=F, by=(S,)),
+        Line("Letter sent to the family confirming the agreed support.", 0, level=F, by=(S,)),
     ),
 }
 """Chronology templates per category of the lens."""
@@ -339,28 +561,45 @@ INTEL_LINES: dict[str, tuple[Line, ...]] = {
             "Police intelligence: {child} is in contact with an adult known to share extremist "
             "material on {online}.",
             10,
+            by=(P,),
         ),
-        Line("Police intelligence: an adult under investigation has been messaging {child}.", 10),
+        Line(
+            "Police intelligence: an adult under investigation has been messaging {child}.",
+            10,
+            by=(P,),
+        ),
     ),
     "extremist_behaviour": (
         Line(
             "Police intelligence: {child} posted material supporting a proscribed group on "
             "{online}.",
             10,
+            by=(P,),
         ),
-        Line("Police intelligence: {child} asked an online contact how to obtain a weapon.", 12),
+        Line(
+            "Police intelligence: {child} asked an online contact how to obtain a weapon.",
+            12,
+            by=(P,),
+        ),
     ),
     "harm": (
         Line(
-            "Police intelligence links an address {child} visits to drug supply by older men.", 12
+            "Police intelligence links an address {child} visits to drug supply by older men.",
+            12,
+            by=(P,),
         ),
-        Line("Police intelligence: a registered sex offender has been seen with {child}.", 10),
+        Line(
+            "Police intelligence: a registered sex offender has been seen with {child}.",
+            10,
+            by=(P,),
+        ),
     ),
     "family_context": (
         Line(
             "Police intelligence: the {adult} is in contact with a member of a proscribed group.",
             0,
             level=F,
+            by=(P,),
         ),
     ),
 }
@@ -369,22 +608,22 @@ INTEL_LINES: dict[str, tuple[Line, ...]] = {
 ENGAGEMENT_LINES: dict[str, tuple[Line, ...]] = {
     "genuine": (
         Line("The family engaged well: they kept every appointment and made the agreed "
-            "changes.", 0, level=F),
-        Line("{Child} met the worker alone and talked openly about their worries.", 8),
+            "changes.", 0, level=F, by=(S,)),
+        Line("{Child} met the worker alone and talked openly about their worries.", 8, by=(S,)),
     ),
     "partial": (
-        Line("The family attended some meetings but missed two home visits.", 0, level=F),
-        Line("{Child} agreed to mentoring but has attended only half the sessions.", 10),
+        Line("The family attended some meetings but missed two home visits.", 0, level=F, by=(S,)),
+        Line("{Child} agreed to mentoring but has attended only half the sessions.", 10, by=(S,)),
     ),
     "disguised": (
-        Line("The family say they follow the plan, but the {partner} reports no change; possible "
-            "disguised compliance.", 0, level=F),
+        Line("The family say they follow the plan, but {partner} reports no change; possible "
+            "disguised compliance.", 0, level=F, by=(S,)),
         Line("The {adult} agreed to remove the devices, but {child} is still active on "
-            "{online}.", 10, level=F),
+            "{online}.", 10, level=F, by=(S,)),
     ),
     "none": (
         Line("The family declined to meet the worker and asked for contact by letter "
-            "only.", 0, level=F),
+            "only.", 0, level=F, by=(S,)),
     ),
 }  # fmt: skip
 
@@ -401,6 +640,8 @@ class PlanLine:
     hi: int = 17
     faith: str = "any"
     channel: bool = False
+    tags: tuple[str, ...] = ()
+    """Only for a case with one of these concerns (empty: any case)."""
 
 
 _WORRY = ("vulnerability", "harm", "influence_grooming", "extremist_behaviour")
@@ -427,8 +668,11 @@ PLAN_LINES: tuple[PlanLine, ...] = (
              ("family_context", "harm", "vulnerability", "engagement"), level="family"),
     PlanLine("Help the family apply for housing support.", ("housing",),
              ("family_context",), level="family"),
-    PlanLine("Referral to the domestic abuse service for the {adult}.", ("voluntary_sector",),
-             ("family_context", "harm"), level="family"),
+    PlanLine("Referral to the domestic abuse service to plan the family's safety.",
+             ("voluntary_sector",), ("family_context", "harm"), level="family",
+             tags=("domestic_abuse",)),
+    PlanLine("Return home interviews after each missing episode, with the exploitation team.",
+             ("social_care",), ("harm", "vulnerability"), lo=12, tags=("exploitation",)),
     PlanLine("Direct work sessions with {child} about their worries and wishes.",
              ("social_care",), ("vulnerability", "harm", "views_expressed"), lo=5),
     PlanLine("Connect {child} with the local youth club.", ("community", "voluntary_sector"),

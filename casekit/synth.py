@@ -291,6 +291,10 @@ _STEP_DOWN = {
     "child_in_need": "Stepped down to a child in need plan.",
 }
 _STRENGTHS = ("protective", "aspiration")
+_NAMED = (  # what a decision can name when nothing of the kind it expects is known yet
+    "harm", "extremist_behaviour", "influence_grooming", "vulnerability", "family_context",
+    "views_expressed", "belief_practice", "community_context",
+)  # fmt: skip
 _BELIEF = ("belief_practice", "views_expressed")
 _FAITH_OK = {
     "any": None,
@@ -352,6 +356,7 @@ class _Event:
     impact: str | None = None
     eid: str = ""
     style: str = ""  # engagement: genuine, partial, disguised, none
+    noun: str = ""  # the recording agency as a record names it: "the school", "the police"
 
 
 @dataclass
@@ -373,8 +378,10 @@ class _Case:
     panel: bool = False
     stuck: bool = False
     improving: bool = True
+    concern: str = ""  # the other safeguarding concern, for a business-as-usual case
     events: list[_Event] = field(default_factory=list)
     judged: list[tuple[int, str, int]] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)
 
     def age(self, day: int) -> int:
         """Age in whole years on ``day``, counted from the first day of the birth month."""
@@ -461,38 +468,52 @@ class _Generator:
             elif name in ("worship", "practice"):
                 values[name] = rng.choice(FAITHS[case.religion][name])
             else:
-                k = (name, age)
+                k = (name, min(max(age, 0), 17))
                 options = self._slots.get(k)
                 if options is None:
-                    options = self._slots[k] = [t for t, lo in SLOTS[name] if lo <= max(age, 0)]
+                    options = self._slots[k] = [t for t, lo, hi in SLOTS[name] if lo <= k[1] <= hi]
                 values[name] = rng.choice(options)
         return text.format(**values) if values else text
 
     def entry(
-        self, case: _Case, day: int, cats: Sequence[str], library=EVENT_LINES
-    ) -> tuple[str, str, str] | None:
-        """Write an entry about the case on ``day`` in the first category that has one."""
+        self,
+        case: _Case,
+        day: int,
+        cats: Sequence[str],
+        library: dict[str, tuple[Line, ...]] = EVENT_LINES,
+        agency: str | None = None,
+    ) -> tuple[str, str, str, str] | None:
+        """Write an entry about the case on ``day`` in the first category that has one.
+
+        Returns its category, level, text and the agency that records it. With ``agency``,
+        only entries that agency would record. Entries typical of the case's concern are
+        preferred, and a case repeats an entry only when it has used every one that fits.
+        """
+        rng = self.rng
         age = case.age(day)
         for cat in cats:
             options = self.lines(library, cat, age, case.religion)
-            if options:
-                line = self.rng.choice(options)
-                return cat, line.level, self.fill(line.text, case, age)
+            if agency is not None:
+                options = [line for line in options if agency in line.by]
+            if not options:
+                continue
+            fresh = [line for line in options if id(line) not in case.used] or options
+            typical = [line for line in fresh if case.concern in line.tags]
+            line = rng.choice(typical if typical and rng.random() < 0.7 else fresh)
+            case.used.add(id(line))
+            if agency is None:
+                if line.by:
+                    agency = rng.choice(line.by)
+                elif cat in _CAT_AGENCY:
+                    agency = _pick(rng, _CAT_AGENCY[cat])
+                else:
+                    agency = "social_care"
+            return cat, line.level, self.fill(line.text, case, age), agency
         return None
-
-    def agency(self, case: _Case, day: int, cat: str) -> str:
-        if cat == "agency_action":
-            return "social_care"
-        agency = _pick(self.rng, _CAT_AGENCY[cat])
-        if agency == "education" and case.age(day) < 4:
-            return "health"
-        return agency
 
     def names(self, events: Sequence[_Event]) -> str:
         """Name events the way a record quotes them: who, when, and what they said."""
-        return "; ".join(
-            f'{_AGENCY_NOUN[e.agency]} on {_day_text(e.day)}, "{_quote(e.text)}"' for e in events
-        )
+        return "; ".join(f'{e.noun} on {_day_text(e.day)}, "{_quote(e.text)}"' for e in events)
 
     # the pieces
     def cases(self) -> list[_Case]:
@@ -582,6 +603,7 @@ class _Generator:
                 religion, row,
             )  # fmt: skip
             case.improving = rng.random() < 0.88
+            case.concern = "" if radical[i] else flags[0]
             out.append(case)
         self._channel_and_panel([c for c in out if c.radical])
         return out
@@ -658,14 +680,11 @@ class _Generator:
                 got = self.entry(
                     case,
                     day.toordinal(),
-                    rng.sample(("family_context", "vulnerability", "protective"), 3),
+                    rng.sample(("family_context", "vulnerability"), 2),
                 )
                 if got is None:
                     continue
-                cat, level, text = got
-                source = rng.choice(("family", "health", "education"))
-                if source == "education" and case.age(day.toordinal()) < 4:
-                    source = "health"
+                cat, level, text, source = got
                 evs.append(
                     _Event(
                         day.toordinal(), cat, "other", source, level, text,
@@ -675,20 +694,27 @@ class _Generator:
                 )  # fmt: skip
         restricted = case.archetype == "intelligence"
         if restricted:
-            cat, level, text = self.entry(
-                case, case.opened, ("influence_grooming", "extremist_behaviour"), INTEL_LINES
-            ) or self.entry(case, case.opened, ("family_context",), INTEL_LINES)  # type: ignore[misc]
-        else:
+            agency = "police"
+            got = self.entry(
+                case,
+                case.opened,
+                ("influence_grooming", "extremist_behaviour", "family_context"),
+                INTEL_LINES,
+            )
+        else:  # what the referrer saw, about the child where there is such an entry
             first = rng.choice(_REFERRAL_CATEGORY[case.archetype])
-            cat, level, text = self.entry(
-                case, case.opened, (first, "vulnerability", "family_context")
-            )  # type: ignore[misc]
+            chain = (first, "vulnerability", "harm", "family_context", "views_expressed")
+            got = self.entry(case, case.opened, chain, agency=agency) or self.entry(
+                case, case.opened, chain
+            )
+        assert got is not None  # every chain ends in entries that fit every age
+        cat, level, text, _ = got
         evs.append(
             _Event(
                 case.opened,
                 cat,
                 "referral",
-                "police" if restricted else agency,
+                agency,
                 level,
                 text,
                 significance="high" if cat in _CONCERN else "medium",
@@ -714,7 +740,7 @@ class _Generator:
             got = self.entry(case, day, cats, INTEL_LINES)
             if got is None:
                 continue
-            cat, level, text = got
+            cat, level, text, _ = got
             evs.append(
                 _Event(
                     day, cat, "information_shared", "police", level, text,
@@ -734,7 +760,7 @@ class _Generator:
         if r < 0.03 and last - case.opened > 30:
             assess = None  # never assessed
         else:
-            assess = case.opened + (rng.randint(1, 13) if r < 0.8 else rng.randint(16, 45))
+            assess = case.opened + (rng.randint(1, 13) if r < 0.86 else rng.randint(16, 45))
         if assess is not None and assess <= last:
             who = "the child" if case.age(assess) < 10 else "the young person"
             evs.append(
@@ -752,21 +778,21 @@ class _Generator:
             if case.improving and case.closed is not None:
                 # an improving story: worries early, strengths late
                 if cat in _CONCERN:
-                    u = u * u * 0.85
+                    u = u * u * 0.6
                 elif cat in _STRENGTHS:
                     u = u**0.5
             day = case.opened + int(span * u)
             got = self.entry(case, day, (cat, "vulnerability", "protective", "agency_action"))
             if got is None:
                 continue
-            cat, level, text = got
+            cat, level, text, source = got
             kind = rng.choice(_KINDS.get(cat, ("contact", "visit", "observation", "disclosure")))
             evs.append(
                 _Event(
                     day,
                     cat,
                     kind,
-                    self.agency(case, day, cat),
+                    source,
                     level,
                     text,
                     significance=rng.choice(("low", "medium", "medium", "high"))
@@ -786,7 +812,7 @@ class _Generator:
             got = self.entry(case, day, (style,), ENGAGEMENT_LINES)
             if got is None:
                 continue
-            _, level, text = got
+            _, level, text, _ = got
             evs.append(
                 _Event(
                     day, "engagement", rng.choice(_KINDS["engagement"]), "social_care", level,
@@ -823,6 +849,11 @@ class _Generator:
         evs.sort(key=lambda e: (e.day, e.kind != "referral"))
         for e in evs:
             e.eid = self.next_id("events")
+            e.noun = (
+                "the nursery"
+                if e.agency == "education" and case.age(e.day) < 4
+                else _AGENCY_NOUN[e.agency]
+            )
             recorded = max(e.recorded if e.recorded is not None else e.day, e.day)
             e.recorded = min(recorded, self.end)
             impact = (
@@ -902,7 +933,7 @@ class _Generator:
             else:
                 cats = _CONCERN
             k = 0 if rng.random() < 0.07 else rng.randint(1, 3)
-            ev = self._evidence(case, day, cats, k)
+            ev = self._evidence(case, day, cats, k) or self._evidence(case, day, _NAMED, k)
             if k and (a == "intelligence" or (a == "harm" and rng.random() < 0.75)):
                 # the police information drives the decision (exploitation intelligence too)
                 ev = [e for e in case.known(day) if e.restricted][:3] or ev
@@ -970,7 +1001,7 @@ class _Generator:
             )
         return ids
 
-    def judgements(self, case: _Case) -> None:
+    def judgements(self, case: _Case, steps: list[tuple[int, str, list[_Event]]]) -> None:
         rng = self.rng
         last = case.closed or self.end
         base = {
@@ -987,20 +1018,29 @@ class _Generator:
         else:
             target = rng.randint(3, 8)
         n = max(1, min(8, (last - case.opened) // 60))
-        day = case.opened + 10
+        days, day = [], case.opened + 10
         for j in range(n):
             day = min(last, day + (rng.randint(40, 70) if j else 0))
-            frac = min(1.0, 1.5 * j / max(1, n - 1))
+            days.append((day, min(1.0, 1.5 * j / max(1, n - 1))))
+        if case.closed is not None:  # a closing review scales safety before the step-down
+            ending = case.closed
+            if len(steps) > 1 and RUNG.get(steps[-1][1], 9) < RUNG.get(steps[-2][1], 0):
+                ending = min(ending, steps[-1][0])
+            days.append((max(days[-1][0], ending - rng.randint(0, 10)), 2.0))
+        for day, frac in days:
             for level in ("child", "family", "community"):
-                if level == "community" and rng.random() < 0.6:
+                if level == "community" and frac < 2 and rng.random() < 0.6:
                     continue
                 if case.stuck:
                     scale = rng.randint(7, 9)
                 else:
-                    scale = round(base + (target - base) * frac) + rng.randint(-1, 1)
+                    scale = round(base + (target - base) * min(frac, 1)) + rng.randint(-1, 1)
                     scale = max(0, min(10, scale))
                 ev = self._evidence(
-                    case, day, tuple(c for c in _MIX[case.archetype]), rng.randint(0, 2)
+                    case,
+                    day,
+                    tuple(c for c in _MIX[case.archetype] if c != "agency_action"),
+                    rng.randint(0, 2),
                 )
                 why = (
                     f" It weighs {self.names(ev)}."
@@ -1026,6 +1066,7 @@ class _Generator:
         if not steps or steps[0][1] in ("no_further_action", "signposted"):
             return
         last = case.closed or self.end
+        planned: set[str] = set()  # one action of each kind a case
         for _ in range(rng.randint(1, 4)):
             created = min(last, steps[0][0] + rng.randint(0, 20))
             age = min(case.age(created), 17)
@@ -1035,7 +1076,9 @@ class _Generator:
                 if p.lo <= age <= p.hi
                 and (p.faith == "any" or case.religion in SPECIFIC_FAITHS)
                 and (not p.channel or case.channel)
-            ]
+                and (not p.tags or case.concern in p.tags)
+                and p.text not in planned
+            ] or [p for p in PLAN_LINES if p.lo <= age <= p.hi and p.faith == "any" and not p.tags]
             rng.shuffle(fitting)
             line, ev = fitting[0], []
             for p in fitting:
@@ -1048,6 +1091,7 @@ class _Generator:
                 ev = []  # not linked to evidence
             elif r < 0.11:
                 ev = self._evidence(case, created, ("agency_action",), 1)
+            planned.add(line.text)
             description = self.fill(line.text, case, age)
             due = created + rng.randint(14, 90)
             completed = created + rng.randint(7, 120)
@@ -1069,14 +1113,18 @@ class _Generator:
     def sharing(self, case: _Case) -> None:
         rng = self.rng
         last = case.closed or self.end
+        shared: set[str] = set()  # each record is shared once
         for _ in range(rng.randint(0, 3)):
             day = rng.randint(case.opened, last)
-            known = [e for e in case.known(day) if e.category != "agency_action"]
+            known = [
+                e for e in case.known(day) if e.category != "agency_action" and e.eid not in shared
+            ]
             if not known:
                 continue
             intel = [e for e in known if e.restricted]
             restricted = bool(intel) and rng.random() < 0.5
             e = rng.choice(intel if restricted else known)
+            shared.add(e.eid)
             age = case.age(day)
             if restricted:
                 frm, to = "police", "social_care"
@@ -1088,7 +1136,7 @@ class _Generator:
             else:
                 frm, to = e.agency, "social_care"
             information = (
-                f"{_AGENCY_NOUN[e.agency].capitalize()}'s record of {_day_text(e.day)}: "
+                f"{e.noun[0].upper()}{e.noun[1:]}'s record of {_day_text(e.day)}: "
                 f'"{_quote(e.text)}"'
             )
             if restricted:
@@ -1170,7 +1218,7 @@ class _Generator:
             )
         elif belief:
             reflection = (
-                f"Worker felt uneasy about how {_AGENCY_NOUN[belief[-1].agency]} described "
+                f"Worker felt uneasy about how {belief[-1].noun} described "
                 f"{who} on {_day_text(belief[-1].day)}; we asked whether belief was being read "
                 "as risk."
             )
@@ -1199,7 +1247,7 @@ class _Generator:
             analysis += f" The latest judgement, on {_day_text(jd)}, scaled {level} safety {scale}."
         if known and steps[k][2]:
             e = steps[k][2][-1]
-            ask = f"ask {_AGENCY_NOUN[e.agency]} what lies behind the entry of {_day_text(e.day)}"
+            ask = f"ask {e.noun} what lies behind the entry of {_day_text(e.day)}"
         else:
             ask = "name the evidence this decision rests on"
         actions = (
@@ -1252,7 +1300,7 @@ class _Generator:
             self.chronology(case)
             steps = self.decisions(case)
             ids = self.write_decisions(case, steps)
-            self.judgements(case)
+            self.judgements(case, steps)
             self.plans(case, steps)
             self.sharing(case)
             self.supervision(case, steps, ids)
