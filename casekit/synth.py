@@ -26,8 +26,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TypeVar
 
 import pandas as pd
 
@@ -312,10 +315,27 @@ _BAU_AGES = {
 _FIELDS = re.compile(r"{(\w+)}")
 
 
+T = TypeVar("T")
+_DAY_TEXT: dict[int, str] = {}
+_MONTH: dict[int, int] = {}
+
+
 def _day_text(day: int) -> str:
     """Write a day as "3 May 2024", the way records quote dates."""
-    d = dt.date.fromordinal(day)
-    return f"{d.day} {d:%B %Y}"
+    text = _DAY_TEXT.get(day)
+    if text is None:
+        d = dt.date.fromordinal(day)
+        text = _DAY_TEXT[day] = f"{d.day} {d:%B %Y}"
+    return text
+
+
+def _month(day: int) -> int:
+    """Count the months from year 0 to the month of ``day``."""
+    m = _MONTH.get(day)
+    if m is None:
+        d = dt.date.fromordinal(day)
+        m = _MONTH[day] = d.year * 12 + d.month - 1
+    return m
 
 
 def _quote(summary: str) -> str:
@@ -336,8 +356,26 @@ def _quota(rng: random.Random, shares: dict[str, float], n: int) -> list[str]:
     return items
 
 
+_CUMULATIVE: dict[int, tuple[list[str], list[float]]] = {}
+
+
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+    """Pick a key with probability in proportion to its weight (one random number)."""
+    table = _CUMULATIVE.get(id(weights))
+    if table is None or len(table[0]) != len(weights):
+        table = _CUMULATIVE[id(weights)] = (list(weights), list(accumulate(weights.values())))
+    keys, cumulative = table
+    return keys[bisect(cumulative, rng.random() * cumulative[-1])]
+
+
+def _choice(rng: random.Random, options: Sequence[T]) -> T:
+    """Pick one of ``options`` (one random number; faster than ``Random.choice``)."""
+    return options[int(rng.random() * len(options))]
+
+
+def _randint(rng: random.Random, a: int, b: int) -> int:
+    """Pick a whole number from ``a`` to ``b`` (one random number)."""
+    return a + int(rng.random() * (b - a + 1))
 
 
 @dataclass
@@ -385,8 +423,7 @@ class _Case:
 
     def age(self, day: int) -> int:
         """Age in whole years on ``day``, counted from the first day of the birth month."""
-        b, d = dt.date.fromordinal(self.birth), dt.date.fromordinal(day)
-        return ((d.year - b.year) * 12 + d.month - b.month) // 12
+        return (_month(day) - _month(self.birth)) // 12
 
     def known(self, day: int, cats: Sequence[str] | None = None) -> list[_Event]:
         """Events recorded on or before ``day`` (of the given categories)."""
@@ -466,13 +503,13 @@ class _Generator:
                 subject = "the child" if age < 10 else "the young person"
                 values["child"], values["Child"] = subject, subject.capitalize()
             elif name in ("worship", "practice"):
-                values[name] = rng.choice(FAITHS[case.religion][name])
+                values[name] = _choice(rng, FAITHS[case.religion][name])
             else:
                 k = (name, min(max(age, 0), 17))
                 options = self._slots.get(k)
                 if options is None:
                     options = self._slots[k] = [t for t, lo, hi in SLOTS[name] if lo <= k[1] <= hi]
-                values[name] = rng.choice(options)
+                values[name] = _choice(rng, options)
         return text.format(**values) if values else text
 
     def entry(
@@ -499,11 +536,11 @@ class _Generator:
                 continue
             fresh = [line for line in options if id(line) not in case.used] or options
             typical = [line for line in fresh if case.concern in line.tags]
-            line = rng.choice(typical if typical and rng.random() < 0.7 else fresh)
+            line = _choice(rng, typical if typical and rng.random() < 0.7 else fresh)
             case.used.add(id(line))
             if agency is None:
                 if line.by:
-                    agency = rng.choice(line.by)
+                    agency = _choice(rng, line.by)
                 elif cat in _CAT_AGENCY:
                     agency = _pick(rng, _CAT_AGENCY[cat])
                 else:
@@ -559,9 +596,9 @@ class _Generator:
                 gender = next(bau_gender)
                 flags = [concern]
                 ideology = ""
-            years = rng.randint(*age)
+            years = _randint(rng, *age)
             o = dt.date.fromordinal(opened)
-            months = o.year * 12 + o.month - 1 - (years * 12 + rng.randint(0, 11))
+            months = o.year * 12 + o.month - 1 - (years * 12 + _randint(rng, 0, 11))
             birth = dt.date(months // 12, months % 12 + 1, 1).toordinal()
             if birth > opened:  # born later this month: a referral before birth is not a case
                 birth = o.replace(day=1).toordinal()
@@ -635,7 +672,7 @@ class _Generator:
             need = len(open_) / 16
             ftes: list[float] = []
             while need > 0.05 or not ftes:
-                f = rng.choice((1.0, 1.0, 1.0, 0.8, 0.6, 0.5))
+                f = _choice(rng, (1.0, 1.0, 1.0, 0.8, 0.6, 0.5))
                 if need - f < 0.3:
                     f = min(1.0, max(0.4, round(need, 1)))
                 ftes.append(f)
@@ -645,8 +682,8 @@ class _Generator:
                 ("senior_practitioner" if k == 0 else "social_worker", f)
                 for k, f in enumerate(ftes)
             ]
-            roles += [("family_support_worker", rng.choice((1.0, 0.6)))] * rng.randint(0, 2)
-            roles += [("student", 1.0)] * rng.randint(0, 1)
+            roles += [("family_support_worker", _choice(rng, (1.0, 0.6)))] * _randint(rng, 0, 2)
+            roles += [("student", 1.0)] * _randint(rng, 0, 1)
             holders: list[tuple[str, float]] = []
             for role, fte in roles:
                 wid = f"W{len(self.rows['workers']) + 1:03d}"
@@ -660,7 +697,7 @@ class _Generator:
                 c.worker = w
             for c in mine:
                 if c.closed is not None:
-                    c.worker = rng.choice(holders)[0]
+                    c.worker = _choice(rng, holders)[0]
             for c in mine:
                 c.row[3] = c.worker
                 self.rows["cases"].append(tuple(c.row))
@@ -672,9 +709,9 @@ class _Generator:
         agency = _SOURCE_AGENCY[case.source]
         evs = case.events
         if rng.random() < 0.3:  # history learned at referral, with uncertain dates
-            for _ in range(rng.randint(1, 2)):
-                back = case.opened - rng.randint(120, 1100)
-                precision = rng.choice(("month", "year"))
+            for _ in range(_randint(rng, 1, 2)):
+                back = case.opened - _randint(rng, 120, 1100)
+                precision = _choice(rng, ("month", "year"))
                 d = dt.date.fromordinal(back)
                 day = d.replace(day=1) if precision == "month" else d.replace(month=1, day=1)
                 got = self.entry(
@@ -702,7 +739,7 @@ class _Generator:
                 INTEL_LINES,
             )
         else:  # what the referrer saw, about the child where there is such an entry
-            first = rng.choice(_REFERRAL_CATEGORY[case.archetype])
+            first = _choice(rng, _REFERRAL_CATEGORY[case.archetype])
             chain = (first, "vulnerability", "harm", "family_context", "views_expressed")
             got = self.entry(case, case.opened, chain, agency=agency) or self.entry(
                 case, case.opened, chain
@@ -720,18 +757,18 @@ class _Generator:
                 significance="high" if cat in _CONCERN else "medium",
                 evidence="intelligence" if restricted else "reported",
                 restricted=restricted,
-                recorded=case.opened + (rng.randint(5, 40) if restricted else 0),
+                recorded=case.opened + (_randint(rng, 5, 40) if restricted else 0),
             )
         )
         intel = 0
         if restricted:
-            intel = rng.randint(1, 2)
+            intel = _randint(rng, 1, 2)
         elif case.radical and rng.random() < 0.1:
             intel = 1
         elif case.archetype == "harm" and "exploitation" in case.row[7] and rng.random() < 0.6:
             intel = 1
         for _ in range(intel):
-            day = min(last, case.opened + rng.randint(5, 60))
+            day = min(last, case.opened + _randint(rng, 5, 60))
             cats = (
                 ("harm",)
                 if not case.radical
@@ -745,11 +782,11 @@ class _Generator:
                 _Event(
                     day, cat, "information_shared", "police", level, text,
                     significance="high", evidence="intelligence", restricted=True,
-                    recorded=day + rng.randint(3, 30),
+                    recorded=day + _randint(rng, 3, 30),
                 )
             )  # fmt: skip
         if case.radical:  # Prevent screening gathers partners' information first
-            day = min(last, case.opened + rng.randint(1, 7))
+            day = min(last, case.opened + _randint(rng, 1, 7))
             evs.append(
                 _Event(
                     day, "agency_action", "information_shared", "social_care", "child",
@@ -760,7 +797,7 @@ class _Generator:
         if r < 0.03 and last - case.opened > 30:
             assess = None  # never assessed
         else:
-            assess = case.opened + (rng.randint(1, 13) if r < 0.86 else rng.randint(16, 45))
+            assess = case.opened + (_randint(rng, 1, 13) if r < 0.86 else _randint(rng, 16, 45))
         if assess is not None and assess <= last:
             who = "the child" if case.age(assess) < 10 else "the young person"
             evs.append(
@@ -769,7 +806,7 @@ class _Generator:
                     f"Assessment started; {who} and the family were seen.", evidence="observed",
                 )
             )  # fmt: skip
-        n_body = min(40, 3 + int((last - case.opened) / 45) + rng.randint(0, 3))
+        n_body = min(40, 3 + int((last - case.opened) / 60) + _randint(rng, 0, 3))
         mix = _MIX[case.archetype]
         span = last - case.opened
         for _ in range(n_body):
@@ -786,7 +823,7 @@ class _Generator:
             if got is None:
                 continue
             cat, level, text, source = got
-            kind = rng.choice(_KINDS.get(cat, ("contact", "visit", "observation", "disclosure")))
+            kind = _choice(rng, _KINDS.get(cat, ("contact", "visit", "observation", "disclosure")))
             evs.append(
                 _Event(
                     day,
@@ -795,17 +832,17 @@ class _Generator:
                     source,
                     level,
                     text,
-                    significance=rng.choice(("low", "medium", "medium", "high"))
+                    significance=_choice(rng, ("low", "medium", "medium", "high"))
                     if cat not in _CONCERN
-                    else rng.choice(("medium", "high")),
-                    evidence=rng.choice(("observed", "disclosed", "reported", "agency_record")),
-                    recorded=day + (rng.randint(1, 25) if rng.random() < 0.12 else 0),
+                    else _choice(rng, ("medium", "high")),
+                    evidence=_choice(rng, ("observed", "disclosed", "reported", "agency_record")),
+                    recorded=day + (_randint(rng, 1, 25) if rng.random() < 0.12 else 0),
                 )
             )
         engaged_on: set[int] = set()
-        for _ in range(rng.randint(1, 3)):
+        for _ in range(_randint(rng, 1, 3)):
             style = _pick(rng, {"genuine": 6, "partial": 3, "disguised": 1.5, "none": 0.5})
-            day = rng.randint(case.opened, last)
+            day = _randint(rng, case.opened, last)
             if day in engaged_on:  # one engagement entry a day, so "the latest" is clear
                 continue
             engaged_on.add(day)
@@ -815,13 +852,13 @@ class _Generator:
             _, level, text, _ = got
             evs.append(
                 _Event(
-                    day, "engagement", rng.choice(_KINDS["engagement"]), "social_care", level,
+                    day, "engagement", _choice(rng, _KINDS["engagement"]), "social_care", level,
                     text, evidence="observed", recorded=day,
                     impact="positive" if style == "genuine" else "negative", style=style,
                 )
             )  # fmt: skip
         if rng.random() < 0.15:
-            day = rng.randint(case.opened, last)
+            day = _randint(rng, case.opened, last)
             evs.append(
                 _Event(
                     day, "protective", "family_group_conference", "social_care", "family",
@@ -831,7 +868,7 @@ class _Generator:
                 )
             )  # fmt: skip
         if case.panel:
-            day = min(last, case.opened + rng.randint(20, 70))
+            day = min(last, case.opened + _randint(rng, 20, 70))
             evs.append(
                 _Event(
                     day, "agency_action", "panel", "social_care", "child",
@@ -859,7 +896,7 @@ class _Generator:
             impact = (
                 e.impact
                 or _IMPACT.get(e.category)
-                or rng.choice(("negative", "unknown", "neutral"))
+                or _choice(rng, ("negative", "unknown", "neutral"))
             )
             significance = "" if rng.random() < 0.03 else e.significance
             self.rows["events"].append(
@@ -884,34 +921,36 @@ class _Generator:
             )
 
     def _evidence(self, case: _Case, before: int, cats: Sequence[str], k: int) -> list[_Event]:
+        if k <= 0:
+            return []
         known = case.known(before, cats)
         return self.rng.sample(known, min(k, len(known)))
 
     def decisions(self, case: _Case) -> list[tuple[int, str, list[_Event]]]:
         rng = self.rng
         last = case.closed or self.end
-        first = min(last, case.opened + rng.randint(5, 40))
+        first = min(last, case.opened + _randint(rng, 5, 40))
         a = case.archetype
         if a == "belief_views":
             path = (
                 ["child_in_need"]
                 if case.disproportionate
-                else [rng.choice(("no_further_action", "signposted", "signposted", "early_help"))]
+                else [_choice(rng, ("no_further_action", "signposted", "signposted", "early_help"))]
             )
         elif a == "family_association":
             path = ["child_in_need"] if case.disproportionate else ["early_help"]
         elif a == "online_influence":
-            path = [rng.choice(("early_help", "early_help", "child_in_need"))]
+            path = [_choice(rng, ("early_help", "early_help", "child_in_need"))]
         elif a == "behaviour":
             path = ["child_in_need"] + (["section_47"] if rng.random() < 0.5 else [])
             path += ["child_protection_plan"] if len(path) == 2 and rng.random() < 0.4 else []
         elif a == "intelligence":
-            path = [rng.choice(("child_in_need", "section_47"))]
+            path = [_choice(rng, ("child_in_need", "section_47"))]
         elif a == "context_only":
             path = (
                 ["child_in_need"] + (["section_47"] if rng.random() < 0.35 else [])
                 if case.disproportionate
-                else [rng.choice(("no_further_action", "signposted", "early_help", "early_help"))]
+                else [_choice(rng, ("no_further_action", "signposted", "early_help", "early_help"))]
             )
         else:
             path = ["child_in_need"] + (["section_47"] if rng.random() < 0.4 else [])
@@ -932,23 +971,23 @@ class _Generator:
                 cats = ("influence_grooming", "extremist_behaviour")
             else:
                 cats = _CONCERN
-            k = 0 if rng.random() < 0.07 else rng.randint(1, 3)
+            k = 0 if rng.random() < 0.07 else _randint(rng, 1, 3)
             ev = self._evidence(case, day, cats, k) or self._evidence(case, day, _NAMED, k)
             if k and (a == "intelligence" or (a == "harm" and rng.random() < 0.75)):
                 # the police information drives the decision (exploitation intelligence too)
                 ev = [e for e in case.known(day) if e.restricted][:3] or ev
             steps.append((day, response, ev))
-            day += rng.randint(20, 80)
+            day += _randint(rng, 20, 80)
         high = any(s[1] == CHANNEL or RUNG[s[1]] >= RUNG["child_in_need"] for s in steps)
         if case.closed and high:
             step_down = (
-                case.closed - rng.randint(0, 5)
+                case.closed - _randint(rng, 0, 5)
                 if case.stuck
-                else max(steps[-1][0] + 30, case.closed - rng.randint(10, 60))
+                else max(steps[-1][0] + 30, case.closed - _randint(rng, 10, 60))
             )
             if steps[-1][0] < step_down <= case.closed:
                 ev = self._evidence(case, step_down, ("protective", "aspiration", "engagement"), 2)
-                steps.append((step_down, rng.choice(("early_help", "no_further_action")), ev))
+                steps.append((step_down, _choice(rng, ("early_help", "no_further_action")), ev))
         return steps
 
     def write_decisions(self, case: _Case, steps: list[tuple[int, str, list[_Event]]]) -> list[str]:
@@ -964,7 +1003,7 @@ class _Generator:
                 if statutory and rng.random() < 0.3
                 else "multi_agency"
                 if response == CHANNEL
-                else rng.choice(("social_care", "social_care", "social_care", "education"))
+                else _choice(rng, ("social_care", "social_care", "social_care", "education"))
             )
             styles = [e.style for e in case.events if e.style and e.recorded <= day]  # type: ignore[operator]
             latest = styles[-1] if styles else ""
@@ -1014,36 +1053,38 @@ class _Generator:
             "harm": 4,
         }[case.archetype]
         if case.closed is not None:
-            target = rng.randint(6, 9) if case.improving else rng.randint(2, 4)
+            target = _randint(rng, 6, 9) if case.improving else _randint(rng, 2, 4)
         else:
-            target = rng.randint(3, 8)
-        n = max(1, min(8, (last - case.opened) // 60))
+            target = _randint(rng, 3, 8)
+        n = max(1, min(6, (last - case.opened) // 90))
         days, day = [], case.opened + 10
         for j in range(n):
-            day = min(last, day + (rng.randint(40, 70) if j else 0))
+            day = min(last, day + (_randint(rng, 60, 100) if j else 0))
             days.append((day, min(1.0, 1.5 * j / max(1, n - 1))))
         if case.closed is not None:  # a closing review scales safety before the step-down
             ending = case.closed
             if len(steps) > 1 and RUNG.get(steps[-1][1], 9) < RUNG.get(steps[-2][1], 0):
                 ending = min(ending, steps[-1][0])
-            days.append((max(days[-1][0], ending - rng.randint(0, 10)), 2.0))
+            days.append((max(days[-1][0], ending - _randint(rng, 0, 10)), 2.0))
         for day, frac in days:
             for level in ("child", "family", "community"):
                 if level == "community" and frac < 2 and rng.random() < 0.6:
                     continue
                 if case.stuck:
-                    scale = rng.randint(7, 9)
+                    scale = _randint(rng, 7, 9)
                 else:
-                    scale = round(base + (target - base) * min(frac, 1)) + rng.randint(-1, 1)
+                    scale = round(base + (target - base) * min(frac, 1)) + _randint(rng, -1, 1)
                     scale = max(0, min(10, scale))
                 ev = self._evidence(
                     case,
                     day,
                     tuple(c for c in _MIX[case.archetype] if c != "agency_action"),
-                    rng.randint(0, 2),
+                    _randint(rng, 0, 2),
                 )
                 why = (
-                    f" It weighs {self.names(ev)}."
+                    " It weighs "
+                    + " and ".join(f"{e.noun}'s entry of {_day_text(e.day)}" for e in ev)
+                    + "."
                     if ev
                     else " No single event is named; it reflects the work so far."
                 )
@@ -1067,8 +1108,8 @@ class _Generator:
             return
         last = case.closed or self.end
         planned: set[str] = set()  # one action of each kind a case
-        for _ in range(rng.randint(1, 4)):
-            created = min(last, steps[0][0] + rng.randint(0, 20))
+        for _ in range(_randint(rng, 1, 4)):
+            created = min(last, steps[0][0] + _randint(rng, 0, 20))
             age = min(case.age(created), 17)
             fitting = [
                 p
@@ -1084,7 +1125,7 @@ class _Generator:
             for p in fitting:
                 known = case.known(created, p.answers)
                 if known:
-                    line, ev = p, rng.sample(known, min(len(known), rng.randint(1, 2)))
+                    line, ev = p, rng.sample(known, min(len(known), _randint(rng, 1, 2)))
                     break
             r = rng.random()
             if r < 0.08:
@@ -1093,8 +1134,8 @@ class _Generator:
                 ev = self._evidence(case, created, ("agency_action",), 1)
             planned.add(line.text)
             description = self.fill(line.text, case, age)
-            due = created + rng.randint(14, 90)
-            completed = created + rng.randint(7, 120)
+            due = created + _randint(rng, 14, 90)
+            completed = created + _randint(rng, 7, 120)
             done = completed <= last and rng.random() < 0.75
             self.rows["plan_actions"].append(
                 (
@@ -1103,7 +1144,7 @@ class _Generator:
                     self.iso(created),
                     description,
                     line.level,
-                    rng.choice(line.owners),
+                    _choice(rng, line.owners),
                     self.iso(min(due, self.end)) if due <= self.end or rng.random() < 0.5 else "",
                     self.iso(completed) if done else "",
                     ";".join(e.eid for e in ev),
@@ -1114,8 +1155,8 @@ class _Generator:
         rng = self.rng
         last = case.closed or self.end
         shared: set[str] = set()  # each record is shared once
-        for _ in range(rng.randint(0, 3)):
-            day = rng.randint(case.opened, last)
+        for _ in range(_randint(rng, 0, 3)):
+            day = _randint(rng, case.opened, last)
             known = [
                 e for e in case.known(day) if e.category != "agency_action" and e.eid not in shared
             ]
@@ -1123,15 +1164,15 @@ class _Generator:
                 continue
             intel = [e for e in known if e.restricted]
             restricted = bool(intel) and rng.random() < 0.5
-            e = rng.choice(intel if restricted else known)
+            e = _choice(rng, intel if restricted else known)
             shared.add(e.eid)
             age = case.age(day)
             if restricted:
                 frm, to = "police", "social_care"
             elif e.agency in ("social_care", "family", "community"):
                 frm = "social_care"
-                to = rng.choice(
-                    ("police", "health") if age < 4 else ("education", "police", "health")
+                to = _choice(
+                    rng, ("police", "health") if age < 4 else ("education", "police", "health")
                 )
             else:
                 frm, to = e.agency, "social_care"
@@ -1140,7 +1181,7 @@ class _Generator:
                 f'"{_quote(e.text)}"'
             )
             if restricted:
-                basis = rng.choice(("public_task", "legal_obligation"))
+                basis = _choice(rng, ("public_task", "legal_obligation"))
                 consent = _pick(rng, {"not_sought": 85, "refused": 15})
             else:
                 basis = _pick(
@@ -1160,12 +1201,12 @@ class _Generator:
                     else _pick(rng, {"given": 40, "not_sought": 45, "refused": 15})
                 )
             reason = (
-                self.fill(rng.choice(NOT_SOUGHT_REASONS), case, age)
+                self.fill(_choice(rng, NOT_SOUGHT_REASONS), case, age)
                 if consent == "not_sought" and rng.random() < 0.9
                 else ""
             )
             override = (
-                self.fill(rng.choice(OVERRIDE_REASONS), case, age)
+                self.fill(_choice(rng, OVERRIDE_REASONS), case, age)
                 if consent == "refused" and rng.random() < 0.8
                 else ""
             )
@@ -1174,7 +1215,7 @@ class _Generator:
                 purposes.append("To prepare for the Channel panel.")
             if restricted:
                 purposes = ["For the strategy discussion about the police information."]
-            purpose = "" if rng.random() < 0.03 else rng.choice(purposes)
+            purpose = "" if rng.random() < 0.03 else _choice(rng, purposes)
             self.rows["info_sharing"].append(
                 (
                     self.next_id("info_sharing"),
