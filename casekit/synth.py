@@ -1244,10 +1244,15 @@ class _Generator:
         known = [e for e in case.known(day) if e.day <= day]
         age = case.age(day)
         who = "the child" if age < 10 else "the young person"
-        recent = [e for e in known if e.category != "agency_action"][-2:]
-        experience = f"Worker described the case since the referral on {_day_text(case.opened)}" + (
-            f": {self.names(recent)}." if recent else "."
+        referral = next((e for e in known if e.kind == "referral"), None)
+        recent = [e for e in known if e.category != "agency_action" and e is not referral][-3:]
+        experience = (
+            f"Worker described the case from the referral ({self.names([referral])})"
+            if referral is not None
+            else f"Worker described the case from the referral on {_day_text(case.opened)}"
         )
+        experience += f" to the {response.replace('_', ' ')} decision on {_day_text(day)}"
+        experience += f": {self.names(recent)}." if recent else "."
         concern = [e for e in known if e.category in _CONCERN]
         belief = [e for e in known if e.category in _BELIEF]
         strengths = [e for e in known if e.category in _STRENGTHS]
@@ -1269,7 +1274,8 @@ class _Generator:
                 f"starting from the assessment of the referral on {_day_text(case.opened)}."
             )
         analysis = (
-            f"By {_day_text(day)} the record holds {len(concern)} concern event(s), "
+            f"From the referral on {_day_text(case.opened)} to {_day_text(day)} the record "
+            f"holds {len(concern)} concern event(s), "
             f"{len(belief)} belief or views event(s) and {len(strengths)} strength(s)."
         )
         if behaviour:
