@@ -142,7 +142,7 @@ _RAD_ARCHETYPES = {
 }
 _BAU_ARCHETYPES = {"context_only": 45, "harm": 55}
 # Categories each archetype's chronology draws on, with weights.
-_MIX: dict[str, dict[str, int]] = {
+_MIX: dict[str, dict[str, float]] = {
     "belief_views": {
         "belief_practice": 5,
         "views_expressed": 5,
@@ -189,8 +189,8 @@ _MIX: dict[str, dict[str, int]] = {
         "vulnerability": 1,
     },
     "context_only": {
-        "belief_practice": 1,
-        "views_expressed": 1,
+        "belief_practice": 0.5,
+        "views_expressed": 0.5,
         "vulnerability": 5,
         "family_context": 4,
         "community_context": 1,
@@ -199,8 +199,8 @@ _MIX: dict[str, dict[str, int]] = {
         "agency_action": 2,
     },
     "harm": {
-        "belief_practice": 1,
-        "views_expressed": 1,
+        "belief_practice": 0.5,
+        "views_expressed": 0.5,
         "harm": 5,
         "vulnerability": 4,
         "family_context": 3,
@@ -679,7 +679,7 @@ class _Generator:
                 need -= f
             roles = [("team_manager", 1.0)]
             roles += [
-                ("senior_practitioner" if k == 0 else "social_worker", f)
+                ("senior_practitioner" if k == 1 else "social_worker", f)
                 for k, f in enumerate(ftes)
             ]
             roles += [("family_support_worker", _choice(rng, (1.0, 0.6)))] * _randint(rng, 0, 2)
