@@ -479,6 +479,94 @@ def test_rules_catch_what_they_are_for():
     ]
 
 
+def _copy(cb: casekit.Casebook) -> casekit.Casebook:
+    return casekit.Casebook(tables={t: f.copy(deep=True) for t, f in cb.tables.items()})
+
+
+def test_each_rule_catches_what_issue_15_found(bundles):
+    """Put each incoherent record the issue quotes into a good bundle: its rule finds it."""
+    good = bundles[(0, 120)]
+    rad = radical(good)
+    ev = good.events
+
+    cb = _copy(good)  # a 10-month-old found out late at night with older adults
+    i = ev.index[0]
+    when = ev.at[i, "date"] - pd.DateOffset(months=10)
+    cb.cases.loc[cb.cases["case_id"] == ev.at[i, "case_id"], "child_birth_month"] = when.strftime(
+        "%Y-%m"
+    )
+    cb.events.at[i, "summary"] = (
+        "Police found the young person out late at night with older adults."
+    )
+    assert any("out late" in b for b in RULES["age"](cb)) and not RULES["age"](good)
+
+    cb = _copy(good)  # a Christian child fasting for Ramadan
+    child = ev.index[ev["level"].astype(str) == "child"][0]
+    cb.cases.loc[cb.cases["case_id"] == ev.at[child, "case_id"], "child_religion"] = "christian"
+    cb.events.at[child, "summary"] = (
+        "Reported by the form tutor: the young person fasted during Ramadan."
+    )
+    assert RULES["religion"](cb) and not RULES["religion"](good)
+
+    cb = _copy(good)  # restricted police intelligence: "the grandmother attends every meeting"
+    cb.events.at[i, "restricted"] = True
+    cb.events.at[i, "evidence"] = "observed"
+    cb.events.at[i, "summary"] = "The grandmother attends every meeting."
+    assert RULES["restricted"](cb) and not RULES["restricted"](good)
+
+    cb = _copy(good)  # a Channel-panel sharing record on another kind of case
+    other = cb.info_sharing.index[~cb.info_sharing["case_id"].map(rad)][0]
+    cb.info_sharing.at[other, "purpose"] = "To prepare for the Channel panel."
+    assert RULES["channel"](cb) and not RULES["channel"](good)
+
+    cb = _copy(good)  # a CAMHS referral resting only on a request for a quiet space to pray
+    belief = ev.loc[ev["category"].astype(str) == "belief_practice", "event_id"].iloc[0]
+    j = cb.plan_actions.index[0]
+    cb.plan_actions.at[j, "description"] = "Referral to CAMHS for an assessment."
+    cb.plan_actions.at[j, "evidence_ids"] = [belief]
+    cb.plan_actions.at[j, "owner_agency"] = "voluntary_sector"  # and a random owner
+    broken = RULES["plans"](cb)
+    assert any("rests only on belief" in b for b in broken)
+    assert any("voluntary_sector owns" in b for b in broken)
+
+    cb = _copy(good)  # decisions reusing seven rationales
+    cb.decisions["rationale"] = "Assessment shows additional needs; child in need plan agreed."
+    assert any("different rationales" in b for b in RULES["decisions"](cb))
+
+    cb = _copy(good)  # 154 supervision records with the same text
+    cb.supervisions["analysis"] = "The evidence shows views expressed, not behaviour."
+    broken = RULES["supervision"](cb)
+    assert any("repeated analysis" in b for b in broken)
+
+    cb = _copy(good)  # sharing records that never say what was shared
+    cb.info_sharing["information"] = GENERIC_SHARING
+    assert RULES["sharing"](cb) and not RULES["sharing"](good)
+
+    cb = _copy(good)  # other safeguarding cases never recording belief or views
+    bau_belief = cb.events["category"].astype(str).isin(BELIEF_CATEGORIES) & ~cb.events[
+        "case_id"
+    ].map(rad)
+    cb.tables["events"] = cb.events[~bau_belief]
+    assert RULES["comparator"](cb) and not RULES["comparator"](good)
+
+
+def test_caseload_rule_finds_a_light_and_a_heavy_caseload(bundles):
+    good = bundles[(0, None)]
+    assert RULES["caseloads"](good) == []
+    cb = _copy(good)
+    cb.workers["fte"] = cb.workers["fte"].astype(float) * 3  # about 5 open cases per FTE
+    cb.workers["fte"] = cb.workers["fte"].clip(upper=1.0)
+    light = caseloads(cb)
+    assert (light["per_fte"] < 12).any() and RULES["caseloads"](cb)
+    cb = _copy(good)
+    holders = caseloads(good)
+    open_ = cb.cases["closed"].isna()
+    cb.cases.loc[open_, "worker_id"] = holders["worker_id"].iloc[0]  # one worker holds them all
+    assert any(
+        b.startswith(f"worker_id={holders['worker_id'].iloc[0]}") for b in RULES["caseloads"](cb)
+    )
+
+
 def test_closures_and_step_downs_mostly_follow_improving_judgements(bundles):
     """Most step-downs and closures come after judgements of 5 or more; some do not."""
     good = total = 0
