@@ -630,6 +630,29 @@ def test_flags_arise_at_plausible_rates(bundles):
     assert raised_decisions / decisions < 0.5, (raised_decisions, decisions)
 
 
+def test_annex_a_workbook_tells_the_same_stories(tmp_path):
+    """``casekit synth --annex-a`` is made from the same cases: same children, ages, dates."""
+    path = tmp_path / "annex.xlsx"
+    args = ["--seed", "2", "--cases", "1500", "--radicalisation-share", "0.05"]
+    assert main(["synth", "--annex-a", str(path), *args]) == 0
+    assert main(["synth", "--out", str(tmp_path / "b"), *args]) == 0
+    cb = casekit.load(tmp_path / "b")
+    lists = pd.read_excel(path, sheet_name=None)
+    referrals, contacts = lists["List 3"], lists["List 1"]
+    born = pd.to_datetime(referrals["Date of Birth"])
+    referred = pd.to_datetime(referrals["Date of Referral"])
+    assert sorted(referred.dt.strftime("%Y-%m-%d")) == sorted(
+        cb.cases["opened"].dt.strftime("%Y-%m-%d")
+    )
+    assert sorted(born.dt.strftime("%Y-%m")) == sorted(cb.cases["child_birth_month"])
+    age = (referred.dt.year - born.dt.year) * 12 + referred.dt.month - born.dt.month
+    assert (born <= referred).all() and (age // 12).between(0, 17).all()
+    dob = dict(zip(referrals["Child Unique ID"], born, strict=False))
+    contact_born = contacts["Child Unique ID"].map(dob)
+    known = contact_born.notna()
+    assert (pd.to_datetime(contacts.loc[known, "Date of Contact"]) >= contact_born[known]).all()
+
+
 def _measure() -> None:
     """Print how many records break each rule, per bundle (a measurement, not a test)."""
     import tempfile
