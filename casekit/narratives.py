@@ -276,6 +276,26 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
     ),
     "harm": (
         Line(
+            "A neighbour reported that the baby is often left crying and alone in the flat.",
+            0,
+            2,
+            by=(COM, FAM, P),
+            tags=("neglect",),
+        ),
+        Line(
+            "A neighbour reported that the child is often left alone at home in the evening.",
+            3,
+            9,
+            by=(COM, FAM, P),
+            tags=("neglect",),
+        ),
+        Line(
+            "The {adult} reported that {child} came home with injuries and will not say how.",
+            10,
+            by=(FAM,),
+            tags=("exploitation",),
+        ),
+        Line(
             "The health visitor found the child with an untreated nappy rash and the home cold.",
             0,
             2,
@@ -345,6 +365,12 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
         ),
     ),
     "vulnerability": (
+        Line(
+            "The {adult} asked for help: they are struggling to cope with {child}'s behaviour.",
+            5,
+            by=(FAM, S),
+            tags=("mental_health",),
+        ),
         Line(
             "The child has missed two health visitor checks and their immunisations.",
             0,
@@ -424,6 +450,20 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
     ),
     "family_context": (
         Line(
+            "The {adult} asked for help after the family was evicted and is staying with friends.",
+            0,
+            level=F,
+            by=(FAM, HOUSING, S),
+            tags=("neglect", "housing"),
+        ),
+        Line(
+            "A neighbour reported hearing shouting and things being thrown in the flat at night.",
+            0,
+            level=F,
+            by=(COM, P),
+            tags=("domestic_abuse",),
+        ),
+        Line(
             "The {adult} has a historical association with a group now proscribed; no recent "
             "contact is known.",
             0,
@@ -435,7 +475,7 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             0,
             level=F,
             by=(HOUSING, S),
-            tags=("neglect",),
+            tags=("neglect", "housing"),
         ),
         Line(
             "The {adult} has been unwell and {child} is doing most of the caring.",
@@ -642,12 +682,14 @@ class PlanLine:
     channel: bool = False
     tags: tuple[str, ...] = ()
     """Only for a case with one of these concerns (empty: any case)."""
+    needs: str = ""
+    """Only where an entry typical of this concern (its tag) is known: the worry it answers."""
 
 
 _WORRY = ("vulnerability", "harm", "influence_grooming", "extremist_behaviour")
 PLAN_LINES: tuple[PlanLine, ...] = (
     PlanLine("Referral to CAMHS for an assessment of {child}'s low mood and sleep.", ("health",),
-             ("vulnerability", "harm"), lo=10),
+             ("vulnerability", "harm"), lo=10, needs="mental_health"),
     PlanLine("Health visitor to visit weekly and check the child's weight and development.",
              ("health",), ("vulnerability", "harm", "family_context"), hi=4),
     PlanLine("Nursery place so the child has a routine and a meal every day.", ("education",),
@@ -667,7 +709,7 @@ PLAN_LINES: tuple[PlanLine, ...] = (
     PlanLine("Parenting support sessions with the family support worker.", ("social_care",),
              ("family_context", "harm", "vulnerability", "engagement"), level="family"),
     PlanLine("Help the family apply for housing support.", ("housing",),
-             ("family_context",), level="family"),
+             ("family_context",), level="family", needs="housing"),
     PlanLine("Referral to the domestic abuse service to plan the family's safety.",
              ("voluntary_sector",), ("family_context", "harm"), level="family",
              tags=("domestic_abuse",)),

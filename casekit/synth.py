@@ -395,6 +395,7 @@ class _Event:
     eid: str = ""
     style: str = ""  # engagement: genuine, partial, disguised, none
     noun: str = ""  # the recording agency as a record names it: "the school", "the police"
+    tags: tuple[str, ...] = ()  # the concerns its entry is typical of
 
 
 @dataclass
@@ -519,7 +520,7 @@ class _Generator:
         cats: Sequence[str],
         library: dict[str, tuple[Line, ...]] = EVENT_LINES,
         agency: str | None = None,
-    ) -> tuple[str, str, str, str] | None:
+    ) -> tuple[str, str, str, str, tuple[str, ...]] | None:
         """Write an entry about the case on ``day`` in the first category that has one.
 
         Returns its category, level, text and the agency that records it. With ``agency``,
@@ -545,7 +546,7 @@ class _Generator:
                     agency = _pick(rng, _CAT_AGENCY[cat])
                 else:
                     agency = "social_care"
-            return cat, line.level, self.fill(line.text, case, age), agency
+            return cat, line.level, self.fill(line.text, case, age), agency, line.tags
         return None
 
     def names(self, events: Sequence[_Event]) -> str:
@@ -721,12 +722,12 @@ class _Generator:
                 )
                 if got is None:
                     continue
-                cat, level, text, source = got
+                cat, level, text, source, tags = got
                 evs.append(
                     _Event(
                         day.toordinal(), cat, "other", source, level, text,
                         significance="low", evidence="disclosed", recorded=case.opened,
-                        precision=precision,
+                        precision=precision, tags=tags,
                     )
                 )  # fmt: skip
         restricted = case.archetype == "intelligence"
@@ -745,7 +746,7 @@ class _Generator:
                 case, case.opened, chain
             )
         assert got is not None  # every chain ends in entries that fit every age
-        cat, level, text, _ = got
+        cat, level, text, _, tags = got
         evs.append(
             _Event(
                 case.opened,
@@ -758,6 +759,7 @@ class _Generator:
                 evidence="intelligence" if restricted else "reported",
                 restricted=restricted,
                 recorded=case.opened + (_randint(rng, 5, 40) if restricted else 0),
+                tags=tags,
             )
         )
         intel = 0
@@ -777,12 +779,12 @@ class _Generator:
             got = self.entry(case, day, cats, INTEL_LINES)
             if got is None:
                 continue
-            cat, level, text, _ = got
+            cat, level, text, _, tags = got
             evs.append(
                 _Event(
                     day, cat, "information_shared", "police", level, text,
                     significance="high", evidence="intelligence", restricted=True,
-                    recorded=day + _randint(rng, 3, 30),
+                    recorded=day + _randint(rng, 3, 30), tags=tags,
                 )
             )  # fmt: skip
         if case.radical:  # Prevent screening gathers partners' information first
@@ -822,7 +824,7 @@ class _Generator:
             got = self.entry(case, day, (cat, "vulnerability", "protective", "agency_action"))
             if got is None:
                 continue
-            cat, level, text, source = got
+            cat, level, text, source, tags = got
             kind = _choice(rng, _KINDS.get(cat, ("contact", "visit", "observation", "disclosure")))
             evs.append(
                 _Event(
@@ -837,6 +839,7 @@ class _Generator:
                     else _choice(rng, ("medium", "high")),
                     evidence=_choice(rng, ("observed", "disclosed", "reported", "agency_record")),
                     recorded=day + (_randint(rng, 1, 25) if rng.random() < 0.12 else 0),
+                    tags=tags,
                 )
             )
         engaged_on: set[int] = set()
@@ -849,7 +852,7 @@ class _Generator:
             got = self.entry(case, day, (style,), ENGAGEMENT_LINES)
             if got is None:
                 continue
-            _, level, text, _ = got
+            _, level, text, _, _ = got
             evs.append(
                 _Event(
                     day, "engagement", _choice(rng, _KINDS["engagement"]), "social_care", level,
@@ -986,7 +989,13 @@ class _Generator:
                 else max(steps[-1][0] + 30, case.closed - _randint(rng, 10, 60))
             )
             if steps[-1][0] < step_down <= case.closed:
-                ev = self._evidence(case, step_down, ("protective", "aspiration", "engagement"), 2)
+                ev = [
+                    e
+                    for e in self._evidence(
+                        case, step_down, ("protective", "aspiration", "engagement"), 3
+                    )
+                    if e.category != "engagement" or e.style == "genuine"
+                ][:2]
                 steps.append((step_down, _choice(rng, ("early_help", "no_further_action")), ev))
         return steps
 
@@ -1121,9 +1130,14 @@ class _Generator:
                 and p.text not in planned
             ] or [p for p in PLAN_LINES if p.lo <= age <= p.hi and p.faith == "any" and not p.tags]
             rng.shuffle(fitting)
-            line, ev = fitting[0], []
+            line, ev = (
+                next((p for p in fitting if not p.needs and p.faith == "any"), fitting[0]),
+                [],
+            )
             for p in fitting:
                 known = case.known(created, p.answers)
+                if p.needs:
+                    known = [e for e in known if p.needs in e.tags]
                 if known:
                     line, ev = p, rng.sample(known, min(len(known), _randint(rng, 1, 2)))
                     break
