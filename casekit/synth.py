@@ -845,6 +845,8 @@ class _Generator:
         engaged_on: set[int] = set()
         for _ in range(_randint(rng, 1, 3)):
             style = _pick(rng, {"genuine": 6, "partial": 3, "disguised": 1.5, "none": 0.5})
+            if style == "none" and case.channel:
+                style = "partial"  # Channel needs a parent's consent: this family engages
             day = _randint(rng, case.opened, last)
             if day in engaged_on:  # one engagement entry a day, so "the latest" is clear
                 continue

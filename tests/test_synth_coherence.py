@@ -583,6 +583,17 @@ def test_closures_and_step_downs_mostly_follow_improving_judgements(bundles):
     assert 0.6 <= good / total <= 0.97, (good, total)
 
 
+def test_channel_support_is_adopted_with_the_family_engaged(bundles):
+    """Channel is voluntary and needs a parent's consent: never adopted without the family."""
+    adopted = 0
+    for cb in bundles.values():
+        d = cb.decisions[cb.decisions["response"].astype(str) == "channel_support"]
+        adopted += len(d)
+        assert d["family_engaged"].astype(bool).all()
+        assert d["rationale"].str.contains("consent").all()
+    assert adopted > 0
+
+
 def test_override_reason_mostly_recorded_after_refusal(bundles):
     refused = with_reason = 0
     for cb in bundles.values():
