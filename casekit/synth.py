@@ -616,7 +616,7 @@ class _Generator:
             if radical[i]:
                 # Disproportionate escalation on weak evidence: more likely for Muslim children,
                 # so that the equity analysis has something real to find.
-                odds = 0.45 if religion == "muslim" else 0.25
+                odds = 0.55 if religion == "muslim" else 0.33
                 disprop = arch in ("belief_views", "family_association") and rng.random() < odds
             else:
                 disprop = arch == "context_only" and rng.random() < 0.10
