@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SYNTHETIC, write_csv_bundle
@@ -570,7 +571,7 @@ def test_step_down_due_from_the_91st_day(tmp_path):
         "step-down is due (since 2024-05-02)."
     )
     due = step_downs_due(cb, as_of="2024-05-02")
-    assert list(due.columns) == STEP_DOWN_COLUMNS
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due["case_id"].dtype == object
     assert due.iloc[0][["case_id", "start", "due", "open"]].tolist() == [
         "C1",
         pd.Timestamp("2024-02-01"),
@@ -636,8 +637,8 @@ def test_a_concern_after_a_step_down_fell_due_makes_it_past(tmp_path):
     assert rows[["date", "status"]].values.tolist() == [[pd.Timestamp("2024-05-02"), "past"]]
     assert rows["reason"].item() == (
         "A step-down became due on 2024-05-02: the response had been at child in need or above "
-        "since 2024-02-01, all 1 judgements by then were 7 or above (the latest: J1 (child, 8 on "
-        "2024-03-01)), and no medium or high concern event had been recorded since the latest. "
+        "since 2024-02-01, its one judgement by then, J1 (child, 8 on 2024-03-01), was 7 or "
+        "above, and no medium or high concern event had been recorded since the latest. "
         'Then concern event E2 (harm, high, 2024-05-20: "Pushed a classmate") was recorded on '
         "2024-05-20, after the latest judgement J1 (child, 8 on 2024-03-01), so it is no longer "
         "due."
@@ -823,7 +824,7 @@ def test_never_assessed_is_dated_when_the_limit_passed(tmp_path):
         rows["reason"]
         .item()
         .startswith(
-            "No assessment has been recorded before the case was closed on 2025-01-20, 18 working "
+            "No assessment was recorded before the case was closed on 2025-01-20, 18 working "
             "days after the referral"
         )
     )
@@ -984,6 +985,7 @@ def test_status_filter_and_order(tmp_path):
         ({"step_down_days": -1}, "step_down_days=-1: give a whole number, 0 or more."),
         ({"low_scale": 11}, "low_scale=11: safety scales run from 0 to 10."),
         ({"as_of": "31/03/2025"}, "as_of='31/03/2025' is not a date: write it as YYYY-MM-DD"),
+        ({"as_of": "2025-02-30"}, "as_of='2025-02-30' is not a date: write it as YYYY-MM-DD"),
     ],
 )
 def test_bad_arguments_get_a_clear_message(tmp_path, kwargs, message):
@@ -1021,6 +1023,8 @@ def test_cli_flags_status(tmp_path, capsys):
           "--out", str(target)])  # fmt: skip
     written = pd.read_csv(target)
     expected = flags(casekit.load(SYNTHETIC), "2025-03-31", status="open")
+    said = capsys.readouterr().out
+    assert said.startswith(f"wrote {len(expected)} flags ({len(expected)} open) to ")
     assert set(written["status"]) == {"open"} and len(written) == len(expected) > 0
     assert written["subject_id"].tolist() == expected["subject_id"].tolist()
 
@@ -1030,3 +1034,309 @@ def test_cli_flags_bad_status(capsys):
         main(["flags", "--data", str(SYNTHETIC), "--status", "current"])
     assert info.value.code == 2
     assert "argument --status: invalid choice: 'current'" in capsys.readouterr().err
+
+
+# --- independent day-by-day implementations, checked against the vectorised flags ---------------
+
+
+def _by_case(frame):
+    return {case: rows for case, rows in frame.groupby(frame["case_id"].astype(str))}
+
+
+def _walk_rungs(decisions):
+    """Yield (decision, rung before, rung after) in order; Channel keeps the rung."""
+    rung = 0
+    ladder = list(casekit.contract.RESPONSE_LADDER)
+    for _, d in decisions.sort_values(["date", "decision_id"]).iterrows():
+        before = rung
+        if d["response"] != "channel_support":
+            rung = ladder.index(d["response"])
+        yield d, before, rung
+
+
+def _known_concerns(events, as_of):
+    e = events[
+        events["category"].isin(["influence_grooming", "extremist_behaviour", "harm"])
+        & events["significance"].isin(["medium", "high"])
+        & (events["date"] <= as_of)
+        & (events["recorded_on"] <= as_of)
+    ]
+    return _by_case(e)
+
+
+def slow_step_downs_due(cb, as_of):
+    """Walk every day of every stretch, as practice.md words the rule."""
+    as_of = pd.Timestamp(as_of)
+    empty = cb.events.iloc[:0]
+    decisions = _by_case(cb.decisions[cb.decisions["date"] <= as_of])
+    judgements = _by_case(cb.judgements[cb.judgements["date"] <= as_of])
+    concerns = _known_concerns(cb.events, as_of)
+    out = []
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        cid = case["case_id"]
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        stretches, start = [], None
+        for d, _, rung in _walk_rungs(decisions.get(cid, cb.decisions.iloc[:0])):
+            if rung >= 3 and start is None:
+                start = d["date"]
+            elif rung < 3 and start is not None:
+                stretches.append([start, d["date"]])
+                start = None
+        if start is not None:
+            stretches.append([start, pd.NaT])
+        js = judgements.get(cid, cb.judgements.iloc[:0])
+        cs = concerns.get(cid, empty)
+        for start, end in stretches:
+            if pd.notna(closed) and (pd.isna(end) or closed < end):
+                end = closed
+
+            j_day = js["date"].to_numpy()
+            j_scale = js["safety_scale"].to_numpy(dtype=float)
+            c_day = cs["recorded_on"].to_numpy()
+
+            def holds(t, start=start, j_day=j_day, j_scale=j_scale, c_day=c_day):
+                seen = (j_day >= start.to_datetime64()) & (j_day <= t.to_datetime64())
+                if (t - start).days <= 90 or not seen.any() or (j_scale[seen] < 7).any():
+                    return False
+                latest = j_day[seen].max()
+                return not ((c_day > latest) & (c_day <= t.to_datetime64())).any()
+
+            last = (end - pd.Timedelta(days=1)) if pd.notna(end) else as_of
+            for t in pd.date_range(start, last):
+                if holds(t):
+                    out.append(
+                        {
+                            "case_id": cid,
+                            "start": start,
+                            "due": t,
+                            "ended": end,
+                            "open": pd.isna(end) and holds(as_of),
+                        }
+                    )
+                    break
+    return pd.DataFrame(out, columns=["case_id", "start", "due", "ended", "open"])
+
+
+def shaken(cb, seed=1):
+    """Copy a casebook with every concern event of medium significance and recorded up to
+    120 days after it happened, and every third judgement raised to 9: more concerns land
+    after a judgement, in stretches that are otherwise due."""
+    rng = np.random.default_rng(seed)
+    events = cb.events.copy()
+    concern = events["category"].isin(["influence_grooming", "extremist_behaviour", "harm"])
+    events.loc[concern, "significance"] = "medium"
+    delay = pd.to_timedelta(rng.integers(0, 121, concern.sum()), unit="D")
+    late = (events.loc[concern, "date"] + delay).clip(upper=pd.Timestamp("2025-03-31"))
+    events.loc[concern, "recorded_on"] = late.to_numpy()
+    judgements = cb.judgements.copy()
+    judgements.loc[judgements.index[::3], "safety_scale"] = 9
+    return casekit.Casebook(dict(cb.tables, events=events, judgements=judgements), cb.source)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "shake"), [("2022-06-30", False), ("2025-03-31", False), ("2025-03-31", True)]
+)
+def test_step_downs_due_agrees_with_a_day_by_day_walk(as_of, shake):
+    cb = casekit.load(SYNTHETIC)
+    cb = shaken(cb) if shake else cb
+    fast = step_downs_due(cb, as_of=as_of)
+    slow = slow_step_downs_due(cb, as_of)
+    assert len(slow) > 5
+    key = ["case_id", "start"]
+    fast = fast.sort_values(key).reset_index(drop=True)
+    slow = slow.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        fast[["case_id", "start", "due", "ended", "open"]].astype(object),
+        slow.astype(object),
+    )
+    ended = slow["ended"].notna()
+    assert (fast.loc[ended, "wait_days"] == (slow["ended"] - slow["due"]).dt.days[ended]).all()
+    flagged = flags(cb, as_of=as_of)
+    flagged = flagged[flagged["flag"] == "step_down_due"]
+    assert sorted(
+        zip(flagged["case_id"], flagged["date"], flagged["status"], strict=True)
+    ) == sorted(
+        zip(slow["case_id"], slow["due"], np.where(slow["open"], "open", "past"), strict=True)
+    )
+
+
+@pytest.mark.parametrize("shake", [False, True])
+def test_step_down_despite_concern_agrees_with_a_plain_reading(shake):
+    as_of = pd.Timestamp("2025-03-31")
+    cb = casekit.load(SYNTHETIC)
+    cb = shaken(cb) if shake else cb
+    concerns = _known_concerns(cb.events, as_of)
+    judgements = _by_case(cb.judgements[cb.judgements["date"] <= as_of])
+    empty_e, empty_j = cb.events.iloc[:0], cb.judgements.iloc[:0]
+    expected = {}
+    for _, case in cb.cases.iterrows():
+        cid = case["case_id"]
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        subjects = [
+            (d["decision_id"], d["date"])
+            for d, before, after in _walk_rungs(cb.decisions[cb.decisions["case_id"] == cid])
+            if after < before and d["date"] <= as_of
+        ]
+        if pd.notna(closed):
+            subjects.append((cid, closed))
+        flagged_days = set()
+        for subject, day in subjects:  # decisions first, then the closure
+            cs = concerns.get(cid, empty_e)
+            gap = (day - cs["date"]).dt.days
+            near = ((gap >= 0) & (gap <= 30) & (cs["recorded_on"] <= day)).any()
+            js = judgements.get(cid, empty_j)
+            js = js[js["date"] <= day].sort_values(["date", "judgement_id"])
+            low = (js.groupby("level", observed=True).tail(1)["safety_scale"] <= 4).any()
+            if (near or low) and not (subject == cid and day in flagged_days):
+                flagged_days.add(day)
+                recent = pd.isna(closed) or (as_of - closed).days <= 28
+                expected[subject] = (day, "open" if recent else "past")
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"] == "step_down_despite_concern"]
+    assert len(expected) > 50
+    assert dict(zip(f["subject_id"], zip(f["date"], f["status"], strict=True), strict=True)) == (
+        expected
+    )
+
+
+def test_late_assessment_agrees_with_counting_days_one_by_one():
+    import holidays
+
+    as_of = pd.Timestamp("2025-03-31")
+    cb = casekit.load(SYNTHETIC)
+    hols = holidays.country_holidays("GB", subdiv="ENG", years=range(2018, 2027))
+    assessments = cb.events[
+        (cb.events["kind"] == "assessment") & (cb.events["recorded_on"] <= as_of)
+    ]
+    first = assessments.groupby("case_id")["date"].min()
+    expected = {}
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        day, counted = case["opened"], 0
+        while counted < 11:  # the first working day past the limit of 10
+            day += pd.Timedelta(days=1)
+            counted += day.weekday() < 5 and day.date() not in hols
+        closed = case["closed"] if case["closed"] <= as_of else pd.NaT
+        assessed = first.get(case["case_id"], pd.NaT)
+        if pd.notna(assessed) and assessed >= day:
+            expected[case["case_id"]] = (day, "past")
+        elif pd.isna(assessed) and day <= (closed if pd.notna(closed) else as_of):
+            expected[case["case_id"]] = (day, "open" if pd.isna(closed) else "past")
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"] == "late_assessment"]
+    assert len(expected) > 20
+    assert dict(zip(f["subject_id"], zip(f["date"], f["status"], strict=True), strict=True)) == (
+        expected
+    )
+
+
+@pytest.mark.parametrize("as_of", ["2022-06-30", "2025-03-31"])
+def test_decision_flags_agree_with_a_plain_reading(as_of):
+    as_of = pd.Timestamp(as_of)
+    cb = casekit.load(SYNTHETIC)
+    events = cb.events[(cb.events["date"] <= as_of) & (cb.events["recorded_on"] <= as_of)]
+    by_id = events.set_index("event_id")
+    of_case = _by_case(events)
+    concern = {"influence_grooming", "extremist_behaviour", "harm"}
+    belief = {"belief_practice", "views_expressed"}
+    expected = set()
+    for _, case in cb.cases[cb.cases["opened"] <= as_of].iterrows():
+        cid = case["case_id"]
+        is_open = pd.isna(case["closed"]) or case["closed"] > as_of
+        known = cb.decisions[(cb.decisions["case_id"] == cid) & (cb.decisions["date"] <= as_of)]
+        walked = list(_walk_rungs(known))
+        for i, (d, before, after) in enumerate(walked):
+            current = all(b == a for _, b, a in walked[i + 1 :])
+            status = "open" if is_open and current else "past"
+            ids = list(d["evidence_ids"])
+            if ids:
+                rests = by_id.loc[[e for e in ids if e in by_id.index]]
+            else:
+                rests = of_case.get(cid, events.iloc[:0])
+                rests = rests[rests["recorded_on"] <= d["date"]]
+            cats = set(rests["category"].astype(str))
+            worries = rests[rests["category"].isin(concern)]
+            hidden = worries["restricted"].fillna(False).astype(bool) | (
+                worries["evidence"] == "intelligence"
+            )
+            raises = d["response"] != "channel_support" and after > before
+            found = {
+                "escalation_on_belief_or_views": raises
+                and after >= 3
+                and bool(cats & belief)
+                and not cats & concern,
+                "statutory_step_without_concern": raises
+                and after >= 4
+                and not cats & (concern | belief),
+                "escalation_without_evidence": raises and not ids,
+                "rests_on_restricted_intelligence": raises and len(worries) > 0 and hidden.all(),
+                "family_not_engaged": raises and after >= 3 and d["family_engaged"] is False,
+                "police_led_statutory_step": d["response"]
+                in ("section_47", "child_protection_plan", "proceedings")
+                and d["lead_agency"] == "police",
+            }
+            expected |= {(f, d["decision_id"], d["date"], status) for f, on in found.items() if on}
+    f = flags(cb, as_of=as_of)
+    f = f[f["flag"].isin(FLAGS[:6])]
+    got = set(zip(f["flag"].astype(str), f["subject_id"], f["date"], f["status"], strict=True))
+    assert len(expected) > 20 and {s for *_, s in expected} == {"open", "past"}
+    assert got == expected
+
+
+def test_despite_concern_reasons_count_whole_days_when_some_rest_on_judgements_only(tmp_path):
+    # D2 is flagged for a concern, D4 only for a low judgement: the days stay whole numbers
+    cb = build(
+        tmp_path,
+        [*HARM, THREAT],
+        [
+            *CIN,
+            dec("D2", "2024-03-11", "early_help", "E1"),
+            dec("D3", "2024-06-01", "child_in_need", "E1"),
+            dec("D4", "2024-08-01", "early_help", "E1"),
+        ],
+        [jud("J1", "2024-07-01", 3, level="family")],
+    )
+    rows = raised(cb, "step_down_despite_concern").set_index("subject_id")
+    assert list(rows.index) == ["D2", "D4"]
+    assert (
+        "lowered the response from child in need to early help 10 days after concern"
+        in (rows.loc["D2", "reason"])
+    )
+    assert rows.loc["D4", "reason"] == (
+        "Decision D4 (2024-08-01) lowered the response from child in need to early help while "
+        "the latest family judgement, J1 (2024-07-01), was 3 on the 0-10 safety scale. Is "
+        "anything being closed or stepped down too early?"
+    )
+
+
+def test_two_stretches_of_one_case_each_fall_due(tmp_path):
+    decisions = [
+        *CIN,
+        dec("D2", "2024-06-01", "early_help", "E1"),
+        dec("D3", "2024-07-01", "section_47", "E1"),
+    ]
+    judgements = [jud("J1", "2024-03-01", 8), jud("J2", "2024-07-15", 9)]
+    cb = build(tmp_path, HARM, decisions, judgements)
+    due = step_downs_due(cb, as_of="2024-12-31")
+    assert due[["start", "due", "ended", "open"]].values.tolist() == [
+        [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-05-02"), pd.Timestamp("2024-06-01"), False],
+        [pd.Timestamp("2024-07-01"), pd.Timestamp("2024-09-30"), pd.NaT, True],
+    ]
+    assert due["wait_days"].tolist()[0] == 30 and pd.isna(due["wait_days"].tolist()[1])
+    rows = raised(cb, "step_down_due")
+    assert rows[["subject_id", "status"]].values.tolist() == [["C1", "past"], ["C1", "open"]]
+
+
+def test_a_bundle_of_cases_and_events_only(tmp_path):
+    cb = build(tmp_path, [ev("E1", "2024-01-10", "harm")])
+    f = flags(cb, as_of=AS_OF)
+    assert f[["flag", "status"]].astype(str).values.tolist() == [["late_assessment", "open"]]
+    due = step_downs_due(cb, as_of=AS_OF)
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due.empty
+    assert due.dtypes.astype(str).tolist() == [
+        "object",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "Int64",
+        "bool",
+    ]
