@@ -5,7 +5,8 @@ referral (list 3) with the contact before it (list 1), its first assessment (lis
 section 47, child in need and child protection decisions (lists 5, 6 and 7). Some contacts lead
 to no referral, as in real workbooks. :class:`AnnexStyle` varies what real files vary: sheet
 names, a title row above the headers, header case, and coded or plain values. Dates of birth
-are made up (the synthetic birth month and the 15th); worker names are "Worker 12".
+are made up (the first day of the synthetic birth month, so that no referral or contact comes
+before a birth); worker names are "Worker 12".
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 from .annex_a import COMMON, LISTS
 from .errors import CasekitError
 from .io import write_file_atomically
-from .synth import generate
+from .synth import DEFAULT_RADICALISATION_SHARE, generate
 
 __all__ = ["AnnexStyle", "annex_a_workbook"]
 
@@ -82,7 +83,7 @@ class _Lists:
             "child_id": int(case["child_id"].lstrip("K")) + 1_000_000,
             "gender": gender[0] if coded else gender[1],
             "ethnicity": f"a) {code}" if coded else code,
-            "dob": dt.datetime.fromisoformat(f"{birth}-15") if birth else None,
+            "dob": dt.datetime.fromisoformat(f"{birth}-01") if birth else None,
             "team": team,
             "worker": f"Worker\xa0{int(case['worker_id'].lstrip('W'))}"
             if case["worker_id"]
@@ -111,8 +112,12 @@ def annex_a_workbook(
     seed: int = 0,
     style: AnnexStyle | None = None,
     stray_contacts: float = 0.1,
+    radicalisation_share: float = DEFAULT_RADICALISATION_SHARE,
 ) -> dict[int, int]:
-    """Write a synthetic Annex A workbook to ``path``; return the rows written per list."""
+    """Write a synthetic Annex A workbook to ``path``; return the rows written per list.
+
+    The cases come from :func:`casekit.synth.generate`, so they follow the same rules.
+    """
     out = Path(path)
     if out.suffix.lower() != ".xlsx":
         raise CasekitError(f"--annex-a {path}: an Annex A workbook is an .xlsx file.")
@@ -120,7 +125,7 @@ def annex_a_workbook(
         raise CasekitError(f"--annex-a {path}: the folder {out.parent} does not exist.")
     style = style or AnnexStyle()
     rng = random.Random(seed)
-    tables = generate(seed=seed, n_cases=cases)
+    tables = generate(seed=seed, n_cases=cases, radicalisation_share=radicalisation_share)
     teams = dict(zip(tables["teams"]["team_id"], tables["teams"]["team_name"], strict=True))
     lists = _Lists(style, rng)
     events = tables["events"]
@@ -131,6 +136,8 @@ def annex_a_workbook(
         who = lists.person(c, teams[c["team_id"]])
         opened = _day(c["opened"])
         contact = opened - dt.timedelta(days=rng.randint(0, 5))
+        if who["dob"] is not None:  # no contact before a birth
+            contact = max(contact, who["dob"])
         lists.rows[1].append({**who, "contact_date": contact,
                               "contact_source": lists.source(c["referral_source"])})  # fmt: skip
         mine = decisions[decisions["case_id"] == c["case_id"]]

@@ -83,12 +83,22 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         from .outputs import check_file_target, is_workbook
 
         check_file_target(args.annex_a, "--annex-a", args.overwrite, looks_ours=is_workbook)
-        rows = annex_a_workbook(args.annex_a, cases=args.cases, seed=args.seed)
+        rows = annex_a_workbook(
+            args.annex_a,
+            cases=args.cases,
+            seed=args.seed,
+            radicalisation_share=args.radicalisation_share,
+        )
         listed = ", ".join(f"list {n}: {k} rows" for n, k in rows.items())
         print(f"wrote {args.annex_a} (synthetic Annex A, seed {args.seed}: {listed})")
         return 0
     tables = generate(
-        seed=args.seed, n_cases=args.cases, n_teams=args.teams, start=args.start, end=args.end
+        seed=args.seed,
+        n_cases=args.cases,
+        n_teams=args.teams,
+        start=args.start,
+        end=args.end,
+        radicalisation_share=args.radicalisation_share,
     )
     out = write_bundle(tables, args.out, args.form, overwrite=args.overwrite)
     sizes = ", ".join(f"{len(f)} {t}" for t, f in tables.items())
@@ -464,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_cmd_validate)
 
-    from .synth import DEFAULT_END, DEFAULT_START
+    from .synth import DEFAULT_END, DEFAULT_RADICALISATION_SHARE, DEFAULT_START
 
     p = sub.add_parser(
         "synth",
@@ -486,6 +496,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_date,
         default=DEFAULT_END,
         help=f"last date in the data (default {DEFAULT_END})",
+    )
+    p.add_argument(
+        "--radicalisation-share",
+        type=float,
+        default=DEFAULT_RADICALISATION_SHARE,
+        metavar="SHARE",
+        help="share of cases that are radicalisation (Prevent) cases, above 0 and at most 1 "
+        f"(default {DEFAULT_RADICALISATION_SHARE}: over-sampled so that a team review has some)",
     )
     p.add_argument(
         "--annex-a",

@@ -1,4 +1,7 @@
-"""Synthetic data: deterministic, valid, calibrated, and rich enough to raise every flag."""
+"""Synthetic data: deterministic, valid, calibrated, and rich enough to raise every flag.
+
+The rules of synthetic.md (coherence) are checked in test_synth_coherence.py.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +72,18 @@ def test_shipped_bundle_is_valid_complete_and_sized(shipped):
     for table, frame in shipped.tables.items():
         assert len(frame) > 0, table
     radical = shipped.cases["concern_flags"].map(lambda f: "radicalisation" in f)
-    assert radical.mean() == pytest.approx(0.5, abs=0.01)
+    assert radical.mean() == pytest.approx(0.15, abs=0.01)  # DEFAULT_RADICALISATION_SHARE
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 1])
+def test_radicalisation_share_is_a_parameter(tmp_path, share):
+    out = tmp_path / "b"
+    args = ["synth", "--out", str(out), "--cases", "200", "--radicalisation-share", str(share)]
+    assert main(args) == 0
+    cases = casekit.load(out).cases
+    radical = cases["concern_flags"].map(lambda f: "radicalisation" in f)
+    assert radical.sum() == round(200 * share)  # exactly, by quota
+    assert (cases.loc[~radical, "ideology"].isna()).all()
 
 
 def test_calibrated_to_prevent_statistics(big):
@@ -227,6 +241,10 @@ def test_radicalisation_escalates_on_weaker_evidence_than_baseline(big):
         (["--end", "2099-01-01"], "is in the future"),
         (["--start", "2024-01-01", "--end", "2023-01-01"], "at least 180 days apart"),
         (["--teams", "100"], "--teams must be from 1 to 99"),
+        (["--radicalisation-share", "0"], "--radicalisation-share must be a number above 0"),
+        (["--radicalisation-share", "1.5"], "at most 1, such as 0.15 (got 1.5)"),
+        (["--radicalisation-share", "-0.2"], "--radicalisation-share must be a number above 0"),
+        (["--radicalisation-share", "nan"], "--radicalisation-share must be a number above 0"),
     ],
 )
 def test_bad_settings_are_explained(tmp_path, capsys, args, message):
@@ -240,6 +258,11 @@ def test_bad_argument_syntax_exits_2(tmp_path, capsys):
         main(["synth", "--out", str(tmp_path / "x"), "--start", "1 April 2024"])
     assert info.value.code == 2
     assert "write it as YYYY-MM-DD" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["synth", "--out", str(tmp_path / "x"), "--radicalisation-share", "15%"])
+    assert info.value.code == 2
+    assert "--radicalisation-share" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
 
 
 def test_existing_output_is_never_clobbered_without_overwrite(tmp_path, capsys):
