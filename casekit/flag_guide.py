@@ -375,7 +375,7 @@ _NO_EVIDENCE = FlagGuide(
     flag="escalation_without_evidence",
     summary="A decision raises the response and names no evidence (no evidence_ids).",
     meaning="A decision moved the response up and names no evidence it rests on (its "
-    "evidence_ids are empty). The plan, reviews and the family can then not see why the "
+    "evidence_ids are empty). Then the plan, reviews and the family cannot see why the "
     "response changed; casekit reads such a decision as resting on everything recorded by its "
     "date.",
     ask=(
@@ -444,7 +444,7 @@ _RESTRICTED = FlagGuide(
         "What do partners hold that we cannot see, and how does it weigh?",
         "Is the basis for using it agreed with the police, and can any of it be shared in a "
         "form the family can answer?",
-        "What do our own contact with the young person and the family show?",
+        "What does our own contact with the young person and the family show?",
     ),
     example=Example(
         _restricted([], "E1"),
@@ -641,7 +641,10 @@ _DUE = FlagGuide(
 )
 
 
-def _despite(step_down: str, extra: list[Row], judgements: list[Row]) -> Tables:
+def _despite(
+    step_down: str, judgements: tuple[Row, ...] = (), response: str = "early_help"
+) -> Tables:
+    agreed = "Channel support" if response == "channel_support" else "early help"
     events = [
         ASSESSED,
         _event(
@@ -671,16 +674,15 @@ def _despite(step_down: str, extra: list[Row], judgements: list[Row]) -> Tables:
             "social_care",
             "engagement",
             "low",
-            "Parents came to the review meeting and agreed to early help.",
+            f"Parents came to the review meeting and agreed to {agreed}.",
             level="family",
         ),
-        *extra,
     ]
     decisions = [
         _decision("D1", "2024-02-01", "child_in_need", "E1"),
-        _decision("D2", step_down, "early_help", "E3"),
+        _decision("D2", step_down, response, "E3"),
     ]
-    more = {"judgements": judgements} if judgements else {}
+    more = {"judgements": list(judgements)} if judgements else {}
     return _tables(events, decisions=decisions, **more)
 
 
@@ -699,7 +701,7 @@ _DESPITE = FlagGuide(
         "Does the latest judgement support the step-down? If not, what does?",
     ),
     example=Example(
-        _despite("2024-03-18", [], []),
+        _despite("2024-03-18"),
         "2024-05-31",
         "The case is at child in need (D1). On 2024-03-04 the boy threatens to hurt a classmate "
         "(E2, extremist behaviour, high). Two weeks later the parents agree to early help (E3) "
@@ -714,9 +716,15 @@ _DESPITE = FlagGuide(
             "judgement before it (2024-04-01) is 6 for the child: neither condition holds, so "
             "it is not flagged.",
             Example(
-                _despite("2024-04-10", [], [_judgement("J1", "2024-04-01", "child", 6)]),
+                _despite("2024-04-10", (_judgement("J1", "2024-04-01", "child", 6),)),
                 "2024-05-31",
             ),
+        ),
+        NearMiss(
+            "Two weeks after the threat the parents consent to Channel support instead (D2, "
+            "channel_support): Channel runs beside social care and is not a rung, so child in "
+            "need stays in place and nothing is stepped down.",
+            Example(_despite("2024-03-18", response="channel_support"), "2024-05-31"),
         ),
     ),
 )
