@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrowops import arrow_strings, find_rows, is_in
@@ -232,11 +233,17 @@ def _quote(s: pd.Series, limit: int = _QUOTE) -> pd.Series:
     >>> _quote(pd.Series(["Screening\ncompleted", None, "x" * 70]), 20).tolist()
     ['"Screening completed"', '""', '"xxxxxxxxxxxxxxxxxxx…"']
     """
-    text = s.astype(object).where(s.notna(), "").astype(str)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
-    long = text.str.len() > limit
-    text = text.where(~long, text.str.slice(0, limit - 1).str.rstrip() + "…")
-    return '"' + text + '"'
+
+    def lit(text: str) -> pa.Scalar:
+        return pa.scalar(text, type=pa.large_string())
+
+    text = pc.fill_null(arrow_strings(s), lit(""))
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+    cut = pc.utf8_rtrim_whitespace(pc.utf8_slice_codeunits(text, 0, max(limit - 1, 0)))
+    cut = pc.binary_join_element_wise(cut, lit("…"), lit(""))
+    text = pc.if_else(pc.greater(pc.utf8_length(text), limit), cut, text)
+    text = pc.binary_join_element_wise(lit('"'), text, lit('"'), lit(""))
+    return pd.Series(pd.array(text, dtype="str"), index=s.index)
 
 
 def _blank(s: pd.Series) -> pd.Series:
@@ -325,10 +332,12 @@ def _event_labels(pairs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``."""
     rows = find_rows(arrow_strings(pairs["event_id"]), arrow_strings(events["event_id"]))
     found = rows >= 0
+    taken = events[["date", "summary"]].iloc[np.where(found, rows, 0)] if len(events) else None
     date = pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
-    summary = pd.Series("", index=pairs.index, dtype=object)
-    date[found] = events["date"].to_numpy()[rows[found]]
-    summary[found] = events["summary"].astype(object).to_numpy()[rows[found]]
+    summary = pd.Series("", index=pairs.index, dtype="str")
+    if taken is not None:
+        date[found] = taken["date"].to_numpy()[found]
+        summary = summary.where(~found, pd.Series(taken["summary"].to_numpy(), index=pairs.index))
     when = pd.Series(np.where(found, _day(date), "an unknown date"), index=pairs.index)
     return (
         _str(pairs["event_id"])
@@ -345,13 +354,18 @@ def _join_by(labels: pd.Series, key: pd.Series, limit: int = _LIST) -> pd.Series
     """Join labels per key: ``a, b, c and 2 more``."""
     if labels.empty:
         return pd.Series(dtype=object)
-
-    def join(items: pd.Series) -> str:
-        items = list(items)
-        more = f" and {len(items) - limit} more" if len(items) > limit else ""
-        return ", ".join(items[:limit]) + more
-
-    return labels.groupby(key.to_numpy()).agg(join)
+    frame = pd.DataFrame({"key": key.to_numpy(), "label": _str(labels).to_numpy()})
+    rank = frame.groupby("key", sort=False).cumcount().to_numpy()
+    out = frame[rank == 0].set_index("key")["label"].astype(object)
+    for r in range(1, limit):  # one vectorised pass per position, not one call per key
+        more = frame[rank == r].set_index("key")["label"]
+        if more.empty:
+            break
+        out.loc[more.index] = out.loc[more.index] + ", " + more.astype(object)
+    extra = frame.groupby("key", sort=False).size().reindex(out.index) - limit
+    over = (extra > 0).to_numpy()
+    out[over] = out[over] + " and " + extra[over].astype(str).astype(object) + " more"
+    return out
 
 
 def _decision_flags(
@@ -380,7 +394,7 @@ def _decision_flags(
     pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
     pairs["belief"] = pairs["category"].isin(BELIEF_CATEGORIES)
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
-        pairs["evidence"].astype(object) == "intelligence"
+        pairs["evidence"] == "intelligence"
     )
     concern = pairs[pairs["concern"]]
     counts = {
@@ -475,10 +489,7 @@ def _decision_flags(
             "family_not_engaged",
         )
     )
-    police = d[
-        d["response"].astype(object).isin(STATUTORY_RESPONSES)
-        & (d["lead_agency"].astype(object) == "police")
-    ]
+    police = d[d["response"].isin(STATUTORY_RESPONSES) & (d["lead_agency"] == "police")]
     out.append(
         _frame(
             police.assign(
@@ -539,12 +550,12 @@ def _days(values: pd.Series | np.ndarray) -> np.ndarray:
 
 def _concerns(known: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Keep the concern events of ``medium`` or ``high`` significance known at the as-of date."""
-    ev = known["events"]
-    keep = ev["category"].astype(object).isin(CONCERN_CATEGORIES) & ev["significance"].astype(
-        object
-    ).isin(MEDIUM_OR_HIGH)
-    cols = ["event_id", "case_id", "date", "recorded_on", "category", "significance", "summary"]
-    return ev.loc[keep.to_numpy(), cols]
+    if "concerns" not in known:
+        ev = known["events"]
+        keep = ev["category"].isin(CONCERN_CATEGORIES) & ev["significance"].isin(MEDIUM_OR_HIGH)
+        cols = ["event_id", "case_id", "date", "recorded_on", "category", "significance", "summary"]
+        known["concerns"] = ev.loc[keep.to_numpy(), cols]
+    return known["concerns"]
 
 
 def _recorded_between(
@@ -932,7 +943,7 @@ def _late_assessment(
     cases = known["cases"]
     ev = known["events"]
     first = (
-        ev[(ev["kind"].astype(object) == "assessment").to_numpy()]
+        ev[(ev["kind"] == "assessment").to_numpy()]
         .sort_values(["date", "event_id"])
         .drop_duplicates("case_id")
         .set_index("case_id")
@@ -989,7 +1000,7 @@ def _plan_not_linked(
     events = known["all_events"]  # the plan names them: its own record says they exist
     rows = find_rows(arrow_strings(cited["evidence_ids"]), arrow_strings(events["event_id"]))
     category = np.full(len(cited), "", dtype=object)
-    category[rows >= 0] = events["category"].astype(object).to_numpy()[rows[rows >= 0]]
+    category[rows >= 0] = events["category"].iloc[rows[rows >= 0]].astype(object).to_numpy()
     agency = pd.Series(category == "agency_action", index=cited.index)
     only_agency = agency.groupby(level=0).all()
     only_agency = only_agency[only_agency]
