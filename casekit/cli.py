@@ -370,8 +370,9 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     _keep_inputs(args, Path(args.out))
     out = write_file_atomically(Path(args.out), lambda tmp: write_people_csv(table, tmp))
     counts = table["flag"].value_counts()
+    still = int((table["status"] == "open").sum())
     print(
-        f"wrote {len(table)} flags to {out}: "
+        f"wrote {len(table)} flags ({still} open) to {out}: "
         + ", ".join(f"{n} {flag}" for flag, n in counts.items() if n)
     )
     return 0

@@ -156,7 +156,7 @@ def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
         return pd.Timestamp(dt.date.today())
     try:
         when = pd.Timestamp(
-            dt.date.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
+            dt.datetime.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
         )
     except (ValueError, TypeError):
         raise CasekitError(
@@ -196,12 +196,21 @@ def _thresholds(given: dict[str, Any]) -> dict[str, Any]:
     return t
 
 
-def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """Keep what had happened, and been recorded, by the as-of date."""
+def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, Any]:
+    """Keep what had happened, and been recorded, by the as-of date.
+
+    Beside the tables, it holds the known cases' ids as one Arrow array and their team, whether
+    they are open at the as-of date and their closure as arrays with one more slot at the end
+    (for ids that are not a known case), so any table's cases are looked up by position.
+    """
     cases = cb.cases[cb.cases["opened"] <= as_of].copy()
     cases.loc[cases["closed"] > as_of, "closed"] = pd.NaT
     events = cb.events[(cb.events["date"] <= as_of) & (cb.events["recorded_on"] <= as_of)]
     return {
+        "case_ids": arrow_strings(cases["case_id"]),
+        "team": np.append(cases["team_id"].to_numpy(dtype=object), None),
+        "open": np.append(cases["closed"].isna().to_numpy(), False),
+        "closed": np.append(cases["closed"].to_numpy(), np.datetime64("NaT", "ns")),
         "cases": cases,
         "events": events,
         "all_events": cb.events,
@@ -212,14 +221,52 @@ def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     }
 
 
+def _lit(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _arrow_text(part: str | pd.Series | np.ndarray) -> pa.Array | pa.Scalar:
+    """Give a literal or a column as Arrow text, a missing value as empty text."""
+    if isinstance(part, str):
+        return _lit(part)
+    column = part if isinstance(part, pd.Series) else pd.Series(part)
+    return pc.fill_null(arrow_strings(column), _lit(""))
+
+
+def _cat(index: pd.Index, *parts: str | pd.Series | np.ndarray) -> pd.Series:
+    """Join literals and columns row by row into one text column, in one Arrow call.
+
+    Columns are taken by position (their index is ignored) and missing values join as empty
+    text; ``index`` is the result's.
+
+    >>> _cat(pd.RangeIndex(2), "D", pd.Series(["1", None]), np.array([" a", " b"])).tolist()
+    ['D1 a', 'D b']
+    """
+    joined = pc.binary_join_element_wise(*[_arrow_text(p) for p in parts], _lit(""))
+    if isinstance(joined, pa.Scalar):
+        joined = pa.array([joined.as_py()] * len(index), type=pa.large_string())
+    return pd.Series(pd.array(joined, dtype="str"), index=index)
+
+
 def _day(s: pd.Series) -> pd.Series:
-    """Write dates as YYYY-MM-DD."""
-    return _str(s.dt.strftime("%Y-%m-%d"))
+    """Write dates as YYYY-MM-DD (a missing date as empty text).
+
+    >>> _day(pd.Series(pd.to_datetime(["2024-03-01", None]))).tolist()
+    ['2024-03-01', '']
+    """
+    codes, days = pd.factorize(s.to_numpy().astype("datetime64[D]"))  # few distinct days
+    words = np.append(np.datetime_as_string(days.astype("datetime64[D]"), unit="D"), "")
+    text = pa.array(words, type=pa.large_string()).take(pa.array(codes % len(words)))
+    return pd.Series(pd.array(text, dtype="str"), index=s.index)
 
 
 def _str(s: pd.Series) -> pd.Series:
-    """Write values as text, missing ones as empty text (so any two columns can be joined)."""
-    return s.astype(object).where(s.notna(), "").astype(str)
+    """Write values as text, missing ones as empty text (so any two columns can be joined).
+
+    >>> _str(pd.Series([3, None], dtype="Int64")).tolist()
+    ['3', '']
+    """
+    return s.astype("str").fillna("")
 
 
 def _words(s: pd.Series) -> pd.Series:
@@ -233,10 +280,7 @@ def _quote(s: pd.Series, limit: int = _QUOTE) -> pd.Series:
     >>> _quote(pd.Series(["Screening\ncompleted", None, "x" * 70]), 20).tolist()
     ['"Screening completed"', '""', '"xxxxxxxxxxxxxxxxxxx…"']
     """
-
-    def lit(text: str) -> pa.Scalar:
-        return pa.scalar(text, type=pa.large_string())
-
+    lit = _lit
     text = pc.fill_null(arrow_strings(s), lit(""))
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
     cut = pc.utf8_rtrim_whitespace(pc.utf8_slice_codeunits(text, 0, max(limit - 1, 0)))
@@ -256,10 +300,32 @@ def _frame(rows: pd.DataFrame, flag: str) -> pd.DataFrame:
     return out[FLAG_COLUMNS] if len(out) else pd.DataFrame(columns=FLAG_COLUMNS)
 
 
-def _case_open(known: dict[str, pd.DataFrame]) -> pd.Series:
-    """Whether each known case is open at the as-of date, by ``case_id``."""
-    cases = known["cases"]
-    return pd.Series(cases["closed"].isna().to_numpy(), index=cases["case_id"].to_numpy())
+def _case_rows(known: dict[str, Any], case_id: pd.Series) -> np.ndarray:
+    """Find each case id among the known cases (the last slot when it is not one)."""
+    rows = find_rows(arrow_strings(case_id), known["case_ids"])
+    return np.where(rows < 0, len(known["team"]) - 1, rows)
+
+
+def _team(known: dict[str, Any], case_id: pd.Series) -> np.ndarray:
+    """Give each case's team."""
+    return known["team"][_case_rows(known, case_id)]
+
+
+def _open(known: dict[str, Any], case_id: pd.Series) -> np.ndarray:
+    """Say whether each case is open at the as-of date (a case not known is not)."""
+    return known["open"][_case_rows(known, case_id)]
+
+
+def _closed(known: dict[str, Any], case_id: pd.Series) -> np.ndarray:
+    """Give each case's closure, if it was closed by the as-of date."""
+    return known["closed"][_case_rows(known, case_id)]
+
+
+def _escalated(known: dict[str, Any]) -> pd.DataFrame:
+    """Give :func:`escalations` of the known decisions, worked out once per call."""
+    if "escalated" not in known:
+        known["escalated"] = escalations(known["decisions"])
+    return known["escalated"]
 
 
 def _status(is_open: pd.Series | np.ndarray) -> np.ndarray:
@@ -290,16 +356,21 @@ def escalations(decisions: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def rests_on(raising: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def rests_on(
+    raising: pd.DataFrame, events: pd.DataFrame, event_ids: pa.Array | None = None
+) -> pd.DataFrame:
     """Pair each raising decision with the events it rests on (one row per pair).
 
     Cited events are found with Arrow hash lookups, and only the events of cases with an
     uncited decision are joined, so millions of events cost little more than reading them.
+    ``event_ids`` is ``arrow_strings(events["event_id"])`` when the caller already has it.
     """
     cols = ["event_id", "category", "restricted", "evidence", "recorded_on"]
     has_ids = raising["evidence_ids"].map(len) > 0
     cited = raising.loc[has_ids, ["decision_id", "evidence_ids"]].explode("evidence_ids")
-    rows = find_rows(arrow_strings(cited["evidence_ids"]), arrow_strings(events["event_id"]))
+    if event_ids is None:
+        event_ids = arrow_strings(events["event_id"])
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), event_ids)
     found = rows >= 0
     cited = (
         events[cols].iloc[rows[found]].assign(decision_id=cited["decision_id"].to_numpy()[found])
@@ -328,9 +399,17 @@ def _current(d: pd.DataFrame) -> pd.Series:
     return (by_case.transform("sum") - by_case.cumsum()) == 0
 
 
-def _event_labels(pairs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+def _event_ids(known: dict[str, Any], table: str) -> pa.Array:
+    """Give a table's event ids as one Arrow array, made once per call."""
+    if f"{table}_ids" not in known:
+        known[f"{table}_ids"] = arrow_strings(known[table]["event_id"])
+    return known[f"{table}_ids"]
+
+
+def _event_labels(pairs: pd.DataFrame, known: dict[str, Any], table: str = "events") -> pd.Series:
     """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``."""
-    rows = find_rows(arrow_strings(pairs["event_id"]), arrow_strings(events["event_id"]))
+    events = known[table]
+    rows = find_rows(arrow_strings(pairs["event_id"]), _event_ids(known, table))
     found = rows >= 0
     taken = events[["date", "summary"]].iloc[np.where(found, rows, 0)] if len(events) else None
     date = pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
@@ -338,16 +417,17 @@ def _event_labels(pairs: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     if taken is not None:
         date[found] = taken["date"].to_numpy()[found]
         summary = summary.where(~found, pd.Series(taken["summary"].to_numpy(), index=pairs.index))
-    when = pd.Series(np.where(found, _day(date), "an unknown date"), index=pairs.index)
-    return (
-        _str(pairs["event_id"])
-        + " ("
-        + _words(pairs["category"])
-        + ") on "
-        + when
-        + ": "
-        + _quote(summary)
-    ).astype(object)
+    when = np.where(found, _day(date).to_numpy(), "an unknown date")
+    return _cat(
+        pairs.index,
+        pairs["event_id"],
+        " (",
+        _words(pairs["category"]),
+        ") on ",
+        when,
+        ": ",
+        _quote(summary),
+    )
 
 
 def _join_by(labels: pd.Series, key: pd.Series, limit: int = _LIST) -> pd.Series:
@@ -368,43 +448,32 @@ def _join_by(labels: pd.Series, key: pd.Series, limit: int = _LIST) -> pd.Series
     return out
 
 
-def _decision_flags(
-    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series, t: dict[str, Any]
-) -> list[pd.DataFrame]:
-    d = escalations(known["decisions"])
+def _decision_flags(known: dict[str, Any], t: dict[str, Any]) -> list[pd.DataFrame]:
+    d = _escalated(known).copy()
     if d.empty:
         return []
     min_rung, statutory = RUNG[t["escalation_rung"]], RUNG[t["statutory_rung"]]
-    d["team_id"] = d["case_id"].map(team)
-    d["status"] = _status(
-        d["case_id"].map(is_open).fillna(False).astype(bool).to_numpy() & _current(d).to_numpy()
-    )
+    rows = _case_rows(known, d["case_id"])
+    d["team_id"] = known["team"][rows]
+    d["status"] = _status(known["open"][rows] & _current(d).to_numpy())
     d["subject_id"] = d["decision_id"]
-    d["before"] = pd.Series(RESPONSE_LADDER, dtype=object)[d["previous"].to_numpy()].to_numpy()
-    d["opening"] = "Decision " + _str(d["decision_id"]) + " (" + _day(d["date"]) + ")"
-    d["what"] = (
-        d["opening"]
-        + " raised the response from "
-        + _words(d["before"])
-        + " to "
-        + _words(d["response"])
-    )
     raising = d[d["raises"]].copy()
-    pairs = rests_on(raising, known["events"])
+    pairs = rests_on(raising, known["events"], _event_ids(known, "events"))
     pairs["concern"] = pairs["category"].isin(CONCERN_CATEGORIES)
     pairs["belief"] = pairs["category"].isin(BELIEF_CATEGORIES)
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
         pairs["evidence"] == "intelligence"
     )
     concern = pairs[pairs["concern"]]
-    counts = {
-        "n_events": pairs.groupby("decision_id").size(),
-        "n_concern": concern.groupby("decision_id").size(),
-        "n_belief": pairs[pairs["belief"]].groupby("decision_id").size(),
-        "n_hidden": concern[concern["hidden"]].groupby("decision_id").size(),
-    }
-    for name, count in counts.items():
-        raising[name] = raising["decision_id"].map(count).fillna(0).astype(int).to_numpy()
+    # count per decision by position (Arrow hashes the ids once; no string groupby)
+    at = find_rows(arrow_strings(pairs["decision_id"]), arrow_strings(raising["decision_id"]))
+    n = len(raising)
+    for name, rows in (
+        ("n_concern", pairs["concern"].to_numpy()),
+        ("n_belief", pairs["belief"].to_numpy()),
+        ("n_hidden", (pairs["concern"] & pairs["hidden"]).to_numpy()),
+    ):
+        raising[name] = np.bincount(at[rows & (at >= 0)], minlength=n)[:n]
     raising["cited"] = (raising["evidence_ids"].map(len) > 0).to_numpy()
     no_concern = raising["n_concern"] == 0
     on_belief = raising[(raising["rung"] >= min_rung) & no_concern & (raising["n_belief"] > 0)]
@@ -413,92 +482,84 @@ def _decision_flags(
     # name the evidence only for the decisions a reason needs it for (a few, not all)
     wanted = pd.concat([on_belief["decision_id"], on_context["decision_id"]])
     shown = pairs[is_in(pairs["decision_id"], wanted)]
-    named = _join_by(_event_labels(shown, known["events"]), shown["decision_id"])
+    named = _join_by(_event_labels(shown, known), shown["decision_id"])
     shown = concern[is_in(concern["decision_id"], hidden["decision_id"])]
-    named_concern = _join_by(_event_labels(shown, known["events"]), shown["decision_id"])
+    named_concern = _join_by(_event_labels(shown, known), shown["decision_id"])
 
-    def basis(rows: pd.DataFrame) -> pd.Series:
-        return pd.Series(
-            np.where(
-                rows["cited"],
-                ", resting on ",
-                ", citing no evidence, so resting on everything recorded by then: ",
-            ),
-            index=rows.index,
+    def what(rows: pd.DataFrame, *rest: str | pd.Series | np.ndarray) -> pd.Series:
+        """Open a reason: ``Decision D1 (2024-02-01) raised the response from A to B``."""
+        before = np.asarray(RESPONSE_LADDER, dtype=object)[rows["previous"].to_numpy()]
+        return _cat(
+            rows.index,
+            "Decision ",
+            rows["decision_id"],
+            " (",
+            _day(rows["date"]),
+            ") raised the response from ",
+            _words(pd.Series(before)),
+            " to ",
+            _words(rows["response"]),
+            *rest,
         )
+
+    def basis(rows: pd.DataFrame) -> np.ndarray:
+        return np.where(
+            rows["cited"],
+            ", resting on ",
+            ", citing no evidence, so resting on everything recorded by then: ",
+        )
+
+    def names(rows: pd.DataFrame, named: pd.Series) -> pd.Series:
+        return rows["decision_id"].map(named)
 
     out = []
-    out.append(
-        _frame(
-            on_belief.assign(
-                reason=on_belief["what"]
-                + basis(on_belief)
-                + on_belief["decision_id"].map(named).astype(object)
-                + "; none of these is influence or grooming, extremist behaviour or harm.",
-            ),
-            "escalation_on_belief_or_views",
-        )
+    reason = what(
+        on_belief,
+        basis(on_belief),
+        names(on_belief, named),
+        "; none of these is influence or grooming, extremist behaviour or harm.",
     )
-    rested = on_context["decision_id"].map(named).astype(object)
-    nothing = np.where(
-        on_context["cited"],
-        ", citing evidence_ids that name no event recorded by then.",
-        ", citing no evidence, and no event of the case was recorded by then.",
+    out.append(_frame(on_belief.assign(reason=reason), "escalation_on_belief_or_views"))
+    rested = names(on_context, named)
+    ending = np.where(
+        rested.notna(),
+        "; none of these is a concern event (influence or grooming, extremist behaviour or "
+        "harm) or a belief or views event.",
+        np.where(
+            on_context["cited"],
+            "citing evidence_ids that name no event recorded by then.",
+            "citing no evidence, and no event of the case was recorded by then.",
+        ),
     )
-    out.append(
-        _frame(
-            on_context.assign(
-                reason=np.where(
-                    rested.notna(),
-                    on_context["what"]
-                    + basis(on_context)
-                    + rested.fillna("")
-                    + "; none of these is a concern event (influence or grooming, extremist "
-                    "behaviour or harm) or a belief or views event.",
-                    on_context["what"] + nothing,
-                ),
-            ),
-            "statutory_step_without_concern",
-        )
-    )
+    lead = np.where(rested.notna(), basis(on_context), ", ")
+    reason = what(on_context, lead, rested, ending)
+    out.append(_frame(on_context.assign(reason=reason), "statutory_step_without_concern"))
     bare = raising[~raising["cited"]]
-    out.append(
-        _frame(
-            bare.assign(
-                reason=bare["what"] + " with no evidence_ids: say which events it rests on."
-            ),
-            "escalation_without_evidence",
-        )
+    reason = what(bare, " with no evidence_ids: say which events it rests on.")
+    out.append(_frame(bare.assign(reason=reason), "escalation_without_evidence"))
+    reason = what(
+        hidden,
+        "; every concern event it rests on is restricted or intelligence: ",
+        names(hidden, named_concern),
+        ". The family cannot see or answer it.",
     )
-    out.append(
-        _frame(
-            hidden.assign(
-                reason=hidden["what"]
-                + "; every concern event it rests on is restricted or intelligence: "
-                + hidden["decision_id"].map(named_concern).astype(object)
-                + ". The family cannot see or answer it.",
-            ),
-            "rests_on_restricted_intelligence",
-        )
-    )
+    out.append(_frame(hidden.assign(reason=reason), "rests_on_restricted_intelligence"))
     not_engaged = raising["family_engaged"].eq(False).fillna(False).astype(bool)
     apart = raising[(raising["rung"] >= min_rung) & not_engaged]
-    out.append(
-        _frame(
-            apart.assign(reason=apart["what"] + "; it is recorded with family_engaged = false."),
-            "family_not_engaged",
-        )
-    )
+    reason = what(apart, "; it is recorded with family_engaged = false.")
+    out.append(_frame(apart.assign(reason=reason), "family_not_engaged"))
     police = d[d["response"].isin(STATUTORY_RESPONSES) & (d["lead_agency"] == "police")]
-    out.append(
-        _frame(
-            police.assign(
-                reason=police["opening"] + " to " + _words(police["response"]) + " was led by the "
-                "police."
-            ),
-            "police_led_statutory_step",
-        )
+    reason = _cat(
+        police.index,
+        "Decision ",
+        police["decision_id"],
+        " (",
+        _day(police["date"]),
+        ") to ",
+        _words(police["response"]),
+        " was led by the police.",
     )
+    out.append(_frame(police.assign(reason=reason), "police_led_statutory_step"))
     return out
 
 
@@ -548,7 +609,7 @@ def _days(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(values).astype("datetime64[D]").astype(np.int64) + _EPOCH
 
 
-def _concerns(known: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _concerns(known: dict[str, Any]) -> pd.DataFrame:
     """Keep the concern events of ``medium`` or ``high`` significance known at the as-of date."""
     if "concerns" not in known:
         ev = known["events"]
@@ -559,23 +620,27 @@ def _concerns(known: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _recorded_between(
-    concerns: pd.DataFrame, case_id: pd.Series, after: pd.Series, upto: pd.Series
+    known: dict[str, Any], case_id: pd.Series, after: pd.Series, upto: pd.Series
 ) -> np.ndarray:
-    """Count each case's concern events recorded after ``after`` and on or before ``upto``.
+    """Count each case's medium or high concern events recorded in (``after``, ``upto``].
 
     One sorted array of (case, day) keys and two binary searches: no join.
     """
+    concerns = _concerns(known)
     if concerns.empty or case_id.empty:
         return np.zeros(len(case_id), dtype=np.int64)
-    cases = pd.Index(concerns["case_id"].unique())
-    keys = np.sort(cases.get_indexer(concerns["case_id"]) * _SPAN + _days(concerns["recorded_on"]))
-    code = cases.get_indexer(case_id)
+    if "concern_keys" not in known:
+        code = find_rows(arrow_strings(concerns["case_id"]), known["case_ids"])
+        day = _days(concerns["recorded_on"])
+        known["concern_keys"] = np.sort((code * _SPAN + day)[code >= 0])
+    keys = known["concern_keys"]
+    code = find_rows(arrow_strings(case_id), known["case_ids"])
     lo = np.searchsorted(keys, code * _SPAN + _days(after), side="right")
     hi = np.searchsorted(keys, code * _SPAN + _days(upto), side="right")
     return np.where(code >= 0, hi - lo, 0)
 
 
-def _stretches(known: dict[str, pd.DataFrame], min_rung: int) -> pd.DataFrame:
+def _stretches(known: dict[str, Any], min_rung: int) -> pd.DataFrame:
     """Find each stretch of a case's social-care rung at ``min_rung`` or above.
 
     Channel decisions keep the rung, so they never break a stretch; a decision below
@@ -584,7 +649,7 @@ def _stretches(known: dict[str, pd.DataFrame], min_rung: int) -> pd.DataFrame:
     response stepped down to), ``closed``, ``ended`` (the earlier of the two, NaT while it
     runs) and ``how`` (``stepped down to ...`` or ``closed``).
     """
-    d = escalations(known["decisions"])
+    d = _escalated(known)
     if d.empty:
         return pd.DataFrame(
             columns=["case_id", "start", "stepped_down", "down_to", "closed", "ended", "how"]
@@ -600,8 +665,7 @@ def _stretches(known: dict[str, pd.DataFrame], min_rung: int) -> pd.DataFrame:
     firsts["stepped_down"] = firsts["date"].shift(-1).where(same)
     firsts["down_to"] = firsts["response"].astype(object).shift(-1).where(same)
     s = firsts[firsts["high"]].rename(columns={"date": "start"})
-    closed = known["cases"].set_index("case_id")["closed"]
-    s["closed"] = s["case_id"].map(closed).astype("datetime64[ns]")
+    s["closed"] = _closed(known, s["case_id"])
     by_step = s["stepped_down"].notna() & (s["closed"].isna() | (s["stepped_down"] <= s["closed"]))
     s["ended"] = s["stepped_down"].where(by_step, s["closed"])
     s["how"] = np.where(
@@ -627,9 +691,7 @@ def _judgement_label(rows: pd.DataFrame, prefix: str = "") -> pd.Series:
     )
 
 
-def _due_stretches(
-    known: dict[str, pd.DataFrame], as_of: pd.Timestamp, t: dict[str, Any]
-) -> pd.DataFrame:
+def _due_stretches(known: dict[str, Any], as_of: pd.Timestamp, t: dict[str, Any]) -> pd.DataFrame:
     """Find the stretches at child in need or above in which a step-down became due.
 
     At a day ``t`` of a stretch the condition holds when ``t`` is more than ``step_down_days``
@@ -653,7 +715,7 @@ def _due_stretches(
     inside = (pairs["date"] >= pairs["start"]) & (
         pairs["ended"].isna() | (pairs["date"] < pairs["ended"])
     )
-    pairs = pairs[inside.to_numpy()].sort_values(["stretch", "date", "judgement_id"])
+    pairs = pairs[inside.to_numpy()].sort_values(["stretch", "date"], kind="stable")
     lows = pairs[(pairs["safety_scale"] < min_scale).to_numpy()].drop_duplicates("stretch")
     lows = lows.set_index("stretch")
     s["first_low"] = lows["date"].reindex(s.index)
@@ -669,7 +731,7 @@ def _due_stretches(
     earliest = runs["start"] + pd.Timedelta(days=days + 1)
     runs["day"] = runs["date"].where(runs["date"] >= earliest, earliest)
     runs = runs[(runs["day"] < runs["next"]).to_numpy()]
-    fresh = _recorded_between(_concerns(known), runs["case_id"], runs["date"], runs["day"]) == 0
+    fresh = _recorded_between(known, runs["case_id"], runs["date"], runs["day"]) == 0
     due = runs[fresh].drop_duplicates("stretch").set_index("stretch")
     if due.empty:
         return pd.DataFrame(columns=columns)
@@ -685,7 +747,7 @@ def _due_stretches(
     concerns = _concerns(known)
     stale = (
         _recorded_between(
-            concerns, out["case_id"], latest_now["date"], pd.Series(as_of, index=out.index)
+            known, out["case_id"], latest_now["date"], pd.Series(as_of, index=out.index)
         )
         > 0
     )
@@ -707,16 +769,28 @@ def _step_down_reasons(
     """Say why each stretch's step-down became due, and, when past, how it ended."""
     min_scale = t["step_down_min_scale"]
     running = _str((as_of - out["start"]).dt.days)
+
+    def judged(n: pd.Series, latest: pd.Series, when: str, verb: str) -> pd.Series:
+        """Name the judgements: one by itself, several by their count and the latest."""
+        plural = {"is": "are", "was": "were"}[verb]
+        one = "its one judgement " + when + ", " + latest + f", {verb} {min_scale} or above"
+        many = (
+            "all "
+            + _str(n)
+            + f" judgements {when} {plural} {min_scale} or above (the latest: "
+            + latest
+            + ")"
+        )
+        return pd.Series(np.where(n == 1, one, many), index=n.index)
+
     opened = (
         f"The response has been at {rung_words} or above since "
         + _day(out["start"])
         + " ("
         + running
-        + f" days by {as_of:%Y-%m-%d}); all "
-        + _str(out["n_now"])
-        + f" judgements since then are {min_scale} or above (the latest: "
-        + out["latest_now"]
-        + "), and no medium or high concern event has been recorded since the latest: a "
+        + f" days by {as_of:%Y-%m-%d}); "
+        + judged(out["n_now"], out["latest_now"], "since then", "is")
+        + ", and no medium or high concern event has been recorded since the latest: a "
         "step-down is due (since " + _day(out["due"]) + ")."
     )
     history = (
@@ -724,11 +798,9 @@ def _step_down_reasons(
         + _day(out["due"])
         + f": the response had been at {rung_words} or above since "
         + _day(out["start"])
-        + ", all "
-        + _str(out["n_then"])
-        + f" judgements by then were {min_scale} or above (the latest: "
-        + out["latest_then"]
-        + "), and no medium or high concern event had been recorded since the latest. "
+        + ", "
+        + judged(out["n_then"], out["latest_then"], "by then", "was")
+        + ", and no medium or high concern event had been recorded since the latest. "
     )
     ended = (
         out["how"]
@@ -794,6 +866,7 @@ def step_downs_due(
     due = due.sort_values(["case_id", "start"], kind="stable").reset_index(drop=True)
     return due.astype(
         {
+            "case_id": object,
             "start": "datetime64[ns]",
             "due": "datetime64[ns]",
             "ended": "datetime64[ns]",
@@ -803,148 +876,136 @@ def step_downs_due(
     )
 
 
-def _step_down_due(
-    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, t: dict[str, Any]
-) -> pd.DataFrame:
+def _step_down_due(known: dict[str, Any], as_of: pd.Timestamp, t: dict[str, Any]) -> pd.DataFrame:
     due = _due_stretches(known, as_of, t)
     rows = due.assign(
         subject_id=due["case_id"],
         date=due["due"],
         status=_status(due["open"]),
-        team_id=due["case_id"].map(team),
+        team_id=_team(known, due["case_id"]),
     )
     return _frame(rows, "step_down_due")
 
 
 def _step_down_despite_concern(
-    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, t: dict[str, Any]
+    known: dict[str, Any], as_of: pd.Timestamp, t: dict[str, Any]
 ) -> pd.DataFrame:
-    d = escalations(known["decisions"])
+    d = _escalated(known)
     down = d[d["lowers"]]
-    before = pd.Series(RESPONSE_LADDER, dtype=object)[down["previous"].to_numpy()].to_numpy()
-    decisions = pd.DataFrame(
-        {
-            "case_id": down["case_id"].to_numpy(),
-            "subject_id": down["decision_id"].to_numpy(),
-            "date": down["date"].to_numpy(),
-            "decision": True,
-            "what": (
-                "Decision "
-                + _str(down["decision_id"])
-                + " ("
-                + _day(down["date"])
-                + ") lowered the response from "
-                + _words(pd.Series(before, index=down.index))
-                + " to "
-                + _words(down["response"])
-            ).to_numpy(),
-        }
-    )
     cases = known["cases"][known["cases"]["closed"].notna()]
-    closures = pd.DataFrame(
+    subjects = pd.DataFrame(
         {
-            "case_id": cases["case_id"].to_numpy(),
-            "subject_id": cases["case_id"].to_numpy(),
-            "date": cases["closed"].to_numpy(),
-            "decision": False,
-            "what": ("The case was closed on " + _day(cases["closed"])).to_numpy(),
+            "case_id": np.concatenate([down["case_id"].to_numpy(), cases["case_id"].to_numpy()]),
+            "subject_id": np.concatenate(
+                [down["decision_id"].to_numpy(), cases["case_id"].to_numpy()]
+            ),
+            "date": np.concatenate([down["date"].to_numpy(), cases["closed"].to_numpy()]),
+            "decision": np.arange(len(down) + len(cases)) < len(down),
+            "previous": np.concatenate([down["previous"].to_numpy(), np.zeros(len(cases), int)]),
+            "response": np.concatenate(
+                [down["response"].astype(object).to_numpy(), np.full(len(cases), None)]
+            ),
         }
     )
-    subjects = pd.concat([decisions, closures], ignore_index=True)
     subjects.index.name = "key"
     if subjects.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
+    subjects["code"] = _case_rows(known, subjects["case_id"])  # join on numbers, not strings
     window = t["concern_window_days"]
     # a medium or high concern event dated within the window before, recorded by then
-    ev = (
-        subjects[["case_id", "date"]]
-        .reset_index()
-        .merge(_concerns(known), on="case_id", suffixes=("", "_event"))
-    )
-    gap = (ev["date"] - ev["date_event"]).dt.days
+    concerns = _concerns(known)
+    concerns = concerns.drop(columns="case_id").assign(code=_case_rows(known, concerns["case_id"]))
+    ev = subjects[["code", "date"]].reset_index().merge(concerns, on="code", suffixes=("", "_e"))
+    gap = (ev["date"] - ev["date_e"]).dt.days
     ev = ev[((gap >= 0) & (gap <= window) & (ev["recorded_on"] <= ev["date"])).to_numpy()]
-    ev = ev.assign(gap=gap[ev.index])
-    ev = ev.sort_values(["key", "date_event", "recorded_on", "event_id"])
+    ev = ev.assign(gap=gap[ev.index].astype("Int64"))
+    ev = ev.sort_values(["key", "date_e", "recorded_on"], kind="stable")
     n_events = ev.groupby("key").size()
     last = ev.drop_duplicates("key", keep="last").set_index("key")
     # at any level, the latest judgement on or before it is low_scale or lower
     j = known["judgements"][["judgement_id", "case_id", "date", "level", "safety_scale"]]
-    jp = subjects[["case_id", "date"]].reset_index().merge(j, on="case_id", suffixes=("", "_j"))
+    j = j.drop(columns="case_id").assign(code=_case_rows(known, j["case_id"]))
+    jp = subjects[["code", "date"]].reset_index().merge(j, on="code", suffixes=("", "_j"))
     jp = jp[(jp["date_j"] <= jp["date"]).to_numpy()]
-    jp = jp.sort_values(["key", "level", "date_j", "judgement_id"])
+    jp = jp.sort_values(["key", "level", "date_j"], kind="stable")
     jp = jp.drop_duplicates(["key", "level"], keep="last")
     jp = jp[(jp["safety_scale"] <= t["low_scale"]).fillna(False).to_numpy()]
     low = _join_by(
-        (
-            "the latest "
-            + _str(jp["level"])
-            + " judgement, "
-            + _str(jp["judgement_id"])
-            + " ("
-            + _day(jp["date_j"])
-            + "), was "
-            + _str(jp["safety_scale"])
-            + " on the 0-10 safety scale"
-        ).astype(object),
+        _cat(
+            jp.index,
+            "the latest ",
+            jp["level"],
+            " judgement, ",
+            jp["judgement_id"],
+            " (",
+            _day(jp["date_j"]),
+            "), was ",
+            jp["safety_scale"],
+        ),
         jp["key"],
     )
     flagged = subjects.loc[subjects.index.isin(last.index) | subjects.index.isin(low.index)]
     # a closure on the day of a flagged step-down decision of the case is the same prompt
-    said = flagged.loc[flagged["decision"], ["case_id", "date"]].drop_duplicates()
-    again = flagged[["case_id", "date"]].reset_index().merge(said, on=["case_id", "date"])["key"]
+    said = flagged.loc[flagged["decision"], ["code", "date"]].drop_duplicates()
+    again = flagged[["code", "date"]].reset_index().merge(said, on=["code", "date"])["key"]
     flagged = flagged[flagged["decision"] | ~flagged.index.isin(again)]
     if flagged.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     e = last.reindex(flagged.index)
+    has_event = e["event_id"].notna().to_numpy()
     more = n_events.reindex(flagged.index).fillna(0).astype(int) - 1
-    concern = (
-        _str(e["gap"])
-        + " days after concern event "
-        + _str(e["event_id"])
-        + " ("
-        + _words(e["category"])
-        + ", "
-        + _str(e["significance"])
-        + ", "
-        + _day(e["date_event"]).fillna("")
-        + ": "
-        + _quote(e["summary"])
-        + ", recorded on "
-        + _day(e["recorded_on"]).fillna("")
-        + ")"
-        + np.where(
-            more > 0,
-            " and " + _str(more) + f" more in the {window} days before",
-            "",
-        )
+    concern = _cat(
+        flagged.index,
+        e["gap"],
+        " days after concern event ",
+        e["event_id"],
+        " (",
+        _words(e["category"]),
+        ", ",
+        e["significance"],
+        ", ",
+        _day(e["date_e"]),
+        ": ",
+        _quote(e["summary"]),
+        ", recorded on ",
+        _day(e["recorded_on"]),
+        ")",
+        np.where(more > 0, " and " + _str(more) + f" more in the {window} days before", ""),
     )
     lows = low.reindex(flagged.index)
-    both = e["event_id"].notna() & lows.notna()
-    reason = (
-        flagged["what"]
-        + " "
-        + np.where(e["event_id"].notna(), concern, "")
-        + np.where(both, ", and while ", np.where(lows.notna(), "while ", ""))
-        + _str(lows)
-        + ". Is anything being closed or stepped down too early?"
+    before = np.asarray(RESPONSE_LADDER, dtype=object)[flagged["previous"].to_numpy()]
+    decision = flagged["decision"].to_numpy()
+    reason = _cat(
+        flagged.index,
+        np.where(decision, "Decision ", "The case was closed on "),
+        np.where(decision, flagged["subject_id"], _day(flagged["date"])),
+        np.where(decision, " (", ""),
+        np.where(decision, _day(flagged["date"]), ""),
+        np.where(decision, ") lowered the response from ", ""),
+        np.where(decision, _words(pd.Series(before)), ""),
+        np.where(decision, " to ", ""),
+        np.where(decision, _words(flagged["response"]), ""),
+        " ",
+        np.where(has_event, concern, ""),
+        np.where(has_event & lows.notna(), ", and while ", np.where(lows.notna(), "while ", "")),
+        lows,
+        np.where(lows.notna(), " on the 0-10 safety scale", ""),
+        ". Is anything being closed or stepped down too early?",
     )
-    closed = flagged["case_id"].map(known["cases"].set_index("case_id")["closed"])
-    closed = closed.astype("datetime64[ns]")
+    closed = pd.Series(known["closed"][flagged["code"].to_numpy()], index=flagged.index)
     recent = closed.isna() | ((as_of - closed).dt.days <= t["closed_recently_days"])
     rows = flagged.assign(
-        reason=reason, status=_status(recent), team_id=flagged["case_id"].map(team)
+        reason=reason, status=_status(recent), team_id=known["team"][flagged["code"].to_numpy()]
     )
     return _frame(rows, "step_down_despite_concern")
 
 
-def _late_assessment(
-    known: dict[str, pd.DataFrame], team: pd.Series, as_of: pd.Timestamp, limit: int
-) -> pd.DataFrame:
+def _late_assessment(known: dict[str, Any], as_of: pd.Timestamp, limit: int) -> pd.DataFrame:
     cases = known["cases"]
     ev = known["events"]
     first = (
         ev[(ev["kind"] == "assessment").to_numpy()]
-        .sort_values(["date", "event_id"])
+        .sort_values("date", kind="stable")
         .drop_duplicates("case_id")
         .set_index("case_id")
     )
@@ -984,21 +1045,19 @@ def _late_assessment(
     )
     rows = pd.concat([late, never], ignore_index=True)
     rows = rows.assign(
-        subject_id=rows["case_id"], date=rows["past_limit"], team_id=rows["case_id"].map(team)
+        subject_id=rows["case_id"], date=rows["past_limit"], team_id=_team(known, rows["case_id"])
     )
     return _frame(rows, "late_assessment")
 
 
-def _plan_not_linked(
-    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series, as_of: pd.Timestamp
-) -> pd.DataFrame:
+def _plan_not_linked(known: dict[str, Any], as_of: pd.Timestamp) -> pd.DataFrame:
     plans = known["plan_actions"]
     n_cited = plans["evidence_ids"].map(len)
     cited = plans.loc[(n_cited > 0).to_numpy(), ["action_id", "evidence_ids"]].explode(
         "evidence_ids"
     )
     events = known["all_events"]  # the plan names them: its own record says they exist
-    rows = find_rows(arrow_strings(cited["evidence_ids"]), arrow_strings(events["event_id"]))
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), _event_ids(known, "all_events"))
     category = np.full(len(cited), "", dtype=object)
     category[rows >= 0] = events["category"].iloc[rows[rows >= 0]].astype(object).to_numpy()
     agency = pd.Series(category == "agency_action", index=cited.index)
@@ -1008,43 +1067,47 @@ def _plan_not_linked(
     agency_only = plans.loc[only_agency.index]
     shown = cited.loc[only_agency.index].reset_index(drop=True)
     shown = shown.rename(columns={"evidence_ids": "event_id"}).assign(category="agency_action")
-    named = _join_by(_event_labels(shown, events), shown["action_id"])
+    named = _join_by(_event_labels(shown, known, "all_events"), shown["action_id"])
 
-    def what(rows: pd.DataFrame) -> pd.Series:
-        return (
-            "Plan action "
-            + _str(rows["action_id"])
-            + " ("
-            + _quote(rows["description"])
-            + ", created "
-            + _day(rows["created"])
-            + ")"
+    def what(rows: pd.DataFrame, *rest: str | pd.Series) -> pd.Series:
+        return _cat(
+            rows.index,
+            "Plan action ",
+            rows["action_id"],
+            " (",
+            _quote(rows["description"]),
+            ", created ",
+            _day(rows["created"]),
+            ")",
+            *rest,
         )
 
     found = pd.concat(
         [
-            bare.assign(reason=what(bare) + " names no evidence it answers."),
+            bare.assign(reason=what(bare, " names no evidence it answers.")),
             agency_only.assign(
-                reason=what(agency_only)
-                + " cites only what agencies did: "
-                + agency_only["action_id"].map(named).astype(object)
-                + ". A plan answers worries and builds on strengths."
+                reason=what(
+                    agency_only,
+                    " cites only what agencies did: ",
+                    agency_only["action_id"].map(named),
+                    ". A plan answers worries and builds on strengths.",
+                )
             ),
         ]
     )
     running = found["completed"].isna() | (found["completed"] > as_of)
-    still = running.to_numpy() & found["case_id"].map(is_open).fillna(False).astype(bool)
+    still = running.to_numpy() & _open(known, found["case_id"])
     rows = found.assign(
         subject_id=found["action_id"],
         date=found["created"],
         status=_status(still),
-        team_id=found["case_id"].map(team),
+        team_id=_team(known, found["case_id"]),
     )
     return _frame(rows, "plan_not_linked")
 
 
 def _sharing(
-    known: dict[str, pd.DataFrame], team: pd.Series, is_open: pd.Series
+    known: dict[str, Any],
 ) -> list[pd.DataFrame]:
     share = known["info_sharing"]
     consent = share["consent"].astype(object)
@@ -1062,48 +1125,50 @@ def _sharing(
         else pd.Series(pd.NA, index=share.index, dtype=object)
     )
     refused = ((consent == "refused") & _blank(override)).to_numpy()
-    what = (
-        "Sharing "
-        + _str(share["share_id"])
-        + " ("
-        + _words(share["from_agency"])
-        + " to "
-        + _words(share["to_agency"])
-        + ", "
-        + _day(share["date"])
-        + ", "
-        + _quote(share["information"])
-        + ")"
-    )
-    gaps = (
-        pd.Series(np.where(no_basis, "no lawful basis recorded; ", ""), index=share.index)
-        + np.where(no_purpose, "no purpose recorded; ", "")
-        + np.where(no_reason, "consent not sought with no reason given; ", "")
-        + np.where(on_consent, "the lawful basis is consent but consent " + consent_words, "")
-    ).str.rstrip("; ")
-    base = share.assign(
-        subject_id=share["share_id"],
-        status=_status(share["case_id"].map(is_open).fillna(False).astype(bool)),
-        team_id=share["case_id"].map(team),
-    )
     without = no_basis | no_purpose | no_reason | on_consent
+    shown = share[without | refused]
+    what = _cat(
+        shown.index,
+        "Sharing ",
+        shown["share_id"],
+        " (",
+        _words(shown["from_agency"]),
+        " to ",
+        _words(shown["to_agency"]),
+        ", ",
+        _day(shown["date"]),
+        ", ",
+        _quote(shown["information"]),
+        ")",
+    )
+    gaps = _cat(
+        shown.index,
+        np.where(no_basis, "no lawful basis recorded; ", "")[without | refused],
+        np.where(no_purpose, "no purpose recorded; ", "")[without | refused],
+        np.where(no_reason, "consent not sought with no reason given; ", "")[without | refused],
+        np.where(on_consent, "the lawful basis is consent but consent ", "")[without | refused],
+        np.where(on_consent, consent_words, "")[without | refused],
+    ).str.rstrip("; ")
+    base = shown.assign(
+        subject_id=shown["share_id"],
+        status=_status(_open(known, shown["case_id"])),
+        team_id=_team(known, shown["case_id"]),
+    )
+    pick = without[without | refused]
     out = [
         _frame(
-            base[without].assign(reason=(what + ": " + gaps + ".")[without]),
+            base[pick].assign(reason=_cat(shown.index, what, ": ", gaps, ".")[pick]),
             "sharing_without_basis",
         )
     ]
-    out.append(
-        _frame(
-            base[refused].assign(
-                reason=(
-                    what + " went ahead with consent refused, and no override_reason is recorded "
-                    "(why sharing without consent was necessary and proportionate)."
-                )[refused]
-            ),
-            "shared_despite_refusal",
-        )
+    pick = refused[without | refused]
+    reason = _cat(
+        shown.index,
+        what,
+        " went ahead with consent refused, and no override_reason is recorded (why sharing "
+        "without consent was necessary and proportionate).",
     )
+    out.append(_frame(base[pick].assign(reason=reason[pick]), "shared_despite_refusal"))
     return out
 
 
@@ -1147,14 +1212,12 @@ def flags(
     )
     when = _as_of(as_of)
     known = _known(casebook, when)
-    team = known["cases"].set_index("case_id")["team_id"]
-    is_open = _case_open(known)
-    parts = _decision_flags(known, team, is_open, t)
-    parts.append(_step_down_due(known, team, when, t))
-    parts.append(_step_down_despite_concern(known, team, when, t))
-    parts.append(_late_assessment(known, team, when, t["assessment_working_days"]))
-    parts.append(_plan_not_linked(known, team, is_open, when))
-    parts.extend(_sharing(known, team, is_open))
+    parts = _decision_flags(known, t)
+    parts.append(_step_down_due(known, when, t))
+    parts.append(_step_down_despite_concern(known, when, t))
+    parts.append(_late_assessment(known, when, t["assessment_working_days"]))
+    parts.append(_plan_not_linked(known, when))
+    parts.extend(_sharing(known))
     parts = [p for p in parts if len(p)]
     out = (
         pd.concat(parts, ignore_index=True)

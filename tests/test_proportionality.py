@@ -571,7 +571,7 @@ def test_step_down_due_from_the_91st_day(tmp_path):
         "step-down is due (since 2024-05-02)."
     )
     due = step_downs_due(cb, as_of="2024-05-02")
-    assert list(due.columns) == STEP_DOWN_COLUMNS
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due["case_id"].dtype == object
     assert due.iloc[0][["case_id", "start", "due", "open"]].tolist() == [
         "C1",
         pd.Timestamp("2024-02-01"),
@@ -637,8 +637,8 @@ def test_a_concern_after_a_step_down_fell_due_makes_it_past(tmp_path):
     assert rows[["date", "status"]].values.tolist() == [[pd.Timestamp("2024-05-02"), "past"]]
     assert rows["reason"].item() == (
         "A step-down became due on 2024-05-02: the response had been at child in need or above "
-        "since 2024-02-01, all 1 judgements by then were 7 or above (the latest: J1 (child, 8 on "
-        "2024-03-01)), and no medium or high concern event had been recorded since the latest. "
+        "since 2024-02-01, its one judgement by then, J1 (child, 8 on 2024-03-01), was 7 or "
+        "above, and no medium or high concern event had been recorded since the latest. "
         'Then concern event E2 (harm, high, 2024-05-20: "Pushed a classmate") was recorded on '
         "2024-05-20, after the latest judgement J1 (child, 8 on 2024-03-01), so it is no longer "
         "due."
@@ -985,6 +985,7 @@ def test_status_filter_and_order(tmp_path):
         ({"step_down_days": -1}, "step_down_days=-1: give a whole number, 0 or more."),
         ({"low_scale": 11}, "low_scale=11: safety scales run from 0 to 10."),
         ({"as_of": "31/03/2025"}, "as_of='31/03/2025' is not a date: write it as YYYY-MM-DD"),
+        ({"as_of": "2025-02-30"}, "as_of='2025-02-30' is not a date: write it as YYYY-MM-DD"),
     ],
 )
 def test_bad_arguments_get_a_clear_message(tmp_path, kwargs, message):
@@ -1022,6 +1023,8 @@ def test_cli_flags_status(tmp_path, capsys):
           "--out", str(target)])  # fmt: skip
     written = pd.read_csv(target)
     expected = flags(casekit.load(SYNTHETIC), "2025-03-31", status="open")
+    said = capsys.readouterr().out
+    assert said.startswith(f"wrote {len(expected)} flags ({len(expected)} open) to ")
     assert set(written["status"]) == {"open"} and len(written) == len(expected) > 0
     assert written["subject_id"].tolist() == expected["subject_id"].tolist()
 
@@ -1277,3 +1280,63 @@ def test_decision_flags_agree_with_a_plain_reading(as_of):
     got = set(zip(f["flag"].astype(str), f["subject_id"], f["date"], f["status"], strict=True))
     assert len(expected) > 20 and {s for *_, s in expected} == {"open", "past"}
     assert got == expected
+
+
+def test_despite_concern_reasons_count_whole_days_when_some_rest_on_judgements_only(tmp_path):
+    # D2 is flagged for a concern, D4 only for a low judgement: the days stay whole numbers
+    cb = build(
+        tmp_path,
+        [*HARM, THREAT],
+        [
+            *CIN,
+            dec("D2", "2024-03-11", "early_help", "E1"),
+            dec("D3", "2024-06-01", "child_in_need", "E1"),
+            dec("D4", "2024-08-01", "early_help", "E1"),
+        ],
+        [jud("J1", "2024-07-01", 3, level="family")],
+    )
+    rows = raised(cb, "step_down_despite_concern").set_index("subject_id")
+    assert list(rows.index) == ["D2", "D4"]
+    assert (
+        "lowered the response from child in need to early help 10 days after concern"
+        in (rows.loc["D2", "reason"])
+    )
+    assert rows.loc["D4", "reason"] == (
+        "Decision D4 (2024-08-01) lowered the response from child in need to early help while "
+        "the latest family judgement, J1 (2024-07-01), was 3 on the 0-10 safety scale. Is "
+        "anything being closed or stepped down too early?"
+    )
+
+
+def test_two_stretches_of_one_case_each_fall_due(tmp_path):
+    decisions = [
+        *CIN,
+        dec("D2", "2024-06-01", "early_help", "E1"),
+        dec("D3", "2024-07-01", "section_47", "E1"),
+    ]
+    judgements = [jud("J1", "2024-03-01", 8), jud("J2", "2024-07-15", 9)]
+    cb = build(tmp_path, HARM, decisions, judgements)
+    due = step_downs_due(cb, as_of="2024-12-31")
+    assert due[["start", "due", "ended", "open"]].values.tolist() == [
+        [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-05-02"), pd.Timestamp("2024-06-01"), False],
+        [pd.Timestamp("2024-07-01"), pd.Timestamp("2024-09-30"), pd.NaT, True],
+    ]
+    assert due["wait_days"].tolist()[0] == 30 and pd.isna(due["wait_days"].tolist()[1])
+    rows = raised(cb, "step_down_due")
+    assert rows[["subject_id", "status"]].values.tolist() == [["C1", "past"], ["C1", "open"]]
+
+
+def test_a_bundle_of_cases_and_events_only(tmp_path):
+    cb = build(tmp_path, [ev("E1", "2024-01-10", "harm")])
+    f = flags(cb, as_of=AS_OF)
+    assert f[["flag", "status"]].astype(str).values.tolist() == [["late_assessment", "open"]]
+    due = step_downs_due(cb, as_of=AS_OF)
+    assert list(due.columns) == STEP_DOWN_COLUMNS and due.empty
+    assert due.dtypes.astype(str).tolist() == [
+        "object",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "datetime64[ns]",
+        "Int64",
+        "bool",
+    ]

@@ -322,6 +322,7 @@ def test_flags_csv_is_neutralised_on_stdout_and_in_a_file(tmp_path, capsys, monk
             "subject_id": ["@SUM(A1)", "-3"],
             "reason": ['=HYPERLINK("http://x","y")', "plain"],
             "date": pd.to_datetime(["2024-01-02", "2024-02-03"]),
+            "status": ["open", "past"],
             "team_id": ["T1", "+1"],
         }
     )
