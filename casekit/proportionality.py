@@ -406,10 +406,19 @@ def _event_ids(known: dict[str, Any], table: str) -> pa.Array:
     return known[f"{table}_ids"]
 
 
-def _event_labels(pairs: pd.DataFrame, known: dict[str, Any], table: str = "events") -> pd.Series:
-    """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``."""
+def _event_labels(
+    pairs: pd.DataFrame,
+    known: dict[str, Any],
+    table: str = "events",
+    rows: np.ndarray | None = None,
+) -> pd.Series:
+    """Label events as the record has them: ``E1 (views expressed) on 2024-01-10: "..."``.
+
+    ``rows`` are the events' positions in ``known[table]`` when the caller has found them.
+    """
     events = known[table]
-    rows = find_rows(arrow_strings(pairs["event_id"]), _event_ids(known, table))
+    if rows is None:
+        rows = find_rows(arrow_strings(pairs["event_id"]), _event_ids(known, table))
     found = rows >= 0
     taken = events[["date", "summary"]].iloc[np.where(found, rows, 0)] if len(events) else None
     date = pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
@@ -464,7 +473,6 @@ def _decision_flags(known: dict[str, Any], t: dict[str, Any]) -> list[pd.DataFra
     pairs["hidden"] = pairs["restricted"].fillna(False).astype(bool) | (
         pairs["evidence"] == "intelligence"
     )
-    concern = pairs[pairs["concern"]]
     # count per decision by position (Arrow hashes the ids once; no string groupby)
     at = find_rows(arrow_strings(pairs["decision_id"]), arrow_strings(raising["decision_id"]))
     n = len(raising)
@@ -481,10 +489,12 @@ def _decision_flags(known: dict[str, Any], t: dict[str, Any]) -> list[pd.DataFra
     hidden = raising[(raising["n_concern"] > 0) & (raising["n_hidden"] == raising["n_concern"])]
     # name the evidence only for the decisions a reason needs it for (a few, not all)
     wanted = pd.concat([on_belief["decision_id"], on_context["decision_id"]])
-    shown = pairs[is_in(pairs["decision_id"], wanted)]
-    named = _join_by(_event_labels(shown, known), shown["decision_id"])
-    shown = concern[is_in(concern["decision_id"], hidden["decision_id"])]
-    named_concern = _join_by(_event_labels(shown, known), shown["decision_id"])
+    of_hidden = is_in(pairs["decision_id"], hidden["decision_id"]) & pairs["concern"].to_numpy()
+    shown = pairs[is_in(pairs["decision_id"], wanted) | of_hidden]  # one lookup for both
+    labels = _event_labels(shown, known)
+    mine = is_in(shown["decision_id"], hidden["decision_id"])
+    named = _join_by(labels[~mine], shown["decision_id"][~mine])
+    named_concern = _join_by(labels[mine], shown["decision_id"][mine])
 
     def what(rows: pd.DataFrame, *rest: str | pd.Series | np.ndarray) -> pd.Series:
         """Open a reason: ``Decision D1 (2024-02-01) raised the response from A to B``."""
@@ -1031,12 +1041,11 @@ def _late_assessment(known: dict[str, Any], as_of: pd.Timestamp, limit: int) -> 
     )
     until = np.where(
         never["closed"].isna(),
-        f"by {as_of:%Y-%m-%d}, ",
-        "before the case was closed on " + _day(never["closed"]).fillna("") + ", ",
+        f"No assessment has been recorded by {as_of:%Y-%m-%d}, ",
+        "No assessment was recorded before the case was closed on " + _day(never["closed"]) + ", ",
     )
     never = never.assign(
-        reason="No assessment has been recorded "
-        + until
+        reason=until
         + _str(working_days_after(never["opened"], never["closed"].fillna(as_of)))
         + " working days after the referral ("
         + _day(never["opened"])
@@ -1056,18 +1065,21 @@ def _plan_not_linked(known: dict[str, Any], as_of: pd.Timestamp) -> pd.DataFrame
     cited = plans.loc[(n_cited > 0).to_numpy(), ["action_id", "evidence_ids"]].explode(
         "evidence_ids"
     )
-    events = known["all_events"]  # the plan names them: its own record says they exist
-    rows = find_rows(arrow_strings(cited["evidence_ids"]), _event_ids(known, "all_events"))
-    category = np.full(len(cited), "", dtype=object)
-    category[rows >= 0] = events["category"].iloc[rows[rows >= 0]].astype(object).to_numpy()
-    agency = pd.Series(category == "agency_action", index=cited.index)
+    # the plan names its events (its own record says they exist), so all events are searched;
+    # only the agency actions among them need finding (an id found nowhere is not one)
+    events = known["all_events"]
+    is_agency = (events["category"] == "agency_action").to_numpy()
+    known["agency_events"] = events.loc[is_agency, ["event_id", "date", "summary"]]
+    rows = find_rows(arrow_strings(cited["evidence_ids"]), _event_ids(known, "agency_events"))
+    agency = pd.Series(rows >= 0, index=cited.index)
     only_agency = agency.groupby(level=0).all()
     only_agency = only_agency[only_agency]
     bare = plans[(n_cited == 0).to_numpy()]
     agency_only = plans.loc[only_agency.index]
-    shown = cited.loc[only_agency.index].reset_index(drop=True)
+    mask = cited.index.isin(only_agency.index)
+    shown = cited[mask].reset_index(drop=True)
     shown = shown.rename(columns={"evidence_ids": "event_id"}).assign(category="agency_action")
-    named = _join_by(_event_labels(shown, known, "all_events"), shown["action_id"])
+    named = _join_by(_event_labels(shown, known, "agency_events", rows[mask]), shown["action_id"])
 
     def what(rows: pd.DataFrame, *rest: str | pd.Series) -> pd.Series:
         return _cat(

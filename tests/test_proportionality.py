@@ -824,7 +824,7 @@ def test_never_assessed_is_dated_when_the_limit_passed(tmp_path):
         rows["reason"]
         .item()
         .startswith(
-            "No assessment has been recorded before the case was closed on 2025-01-20, 18 working "
+            "No assessment was recorded before the case was closed on 2025-01-20, 18 working "
             "days after the referral"
         )
     )
