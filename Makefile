@@ -46,6 +46,7 @@ data: install
 
 docs: install
 	$(BIN)/casekit contract > docs/data-contract.md
+	$(BIN)/casekit flag-guide > docs/flags.md
 
 bench: install
 	$(BIN)/python benchmarks/bench_foundation.py

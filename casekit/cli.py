@@ -426,6 +426,13 @@ def _cmd_contract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_flag_guide(args: argparse.Namespace) -> int:
+    from .flag_guide import to_markdown
+
+    print(to_markdown(), end="")
+    return 0
+
+
 def _output_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
     """Add the options every command that writes a bundle shares."""
     p.add_argument("--out", type=Path, required=required, help="folder (or .xlsx file) to write")
@@ -548,6 +555,15 @@ def build_parser() -> argparse.ArgumentParser:
         "rule, as the Markdown page docs/data-contract.md (regenerate it with `make docs`).",
     )
     p.set_defaults(run=_cmd_contract)
+
+    p = sub.add_parser(
+        "flag-guide",
+        help="print the guide to the proportionality flags as Markdown",
+        description="Print the flag guide: each flag's meaning, what to ask in supervision, and "
+        "a worked example with the flags casekit raises on it, as the Markdown page "
+        "docs/flags.md (regenerate it with `make docs`).",
+    )
+    p.set_defaults(run=_cmd_flag_guide)
 
     p = sub.add_parser(
         "flags",
