@@ -448,8 +448,9 @@ def relative_rates(
     One row per evidence profile and value of ``by`` with referrals: ``n``, ``escalated``,
     ``rate`` (Wilson interval ``low``-``high``), ``rri`` = the rate over the ``reference``
     group's rate in the same stratum (default :data:`REFERENCES`), its Katz log-method 95%
-    interval ``rri_low``-``rri_high`` (ln RRI +/- 1.96 sqrt(1/a - 1/n1 + 1/c - 1/n2)), and a
-    ``note``. With no escalations in the group or the reference, the RRI is not computed (the
+    interval ``rri_low``-``rri_high`` (ln RRI +/- 1.96 sqrt(1/a - 1/n1 + 1/c - 1/n2); where
+    every referral of a group escalated, 0.5 is first added to each cell of the 2x2 table), and
+    a ``note``. With no escalations in the group or the reference, the RRI is not computed (the
     note says so). All referrals whose follow-up is complete count, radicalisation or not.
     With ``suppress``, counts are hidden as :func:`_hidden` decides, and the rates and RRIs
     made from them are withheld, as are all RRIs of a stratum whose reference is hidden.
@@ -464,21 +465,26 @@ def relative_rates(
     c, n2 = np.repeat(k[:, r], len(values)).astype(float), np.repeat(n[:, r], len(values))
     is_ref = np.tile(np.arange(len(values)) == r, len(STRATA))
     computable = (a > 0) & (c > 0)
+    # A group where every referral escalated has an empty "not escalated" cell, and the plain
+    # Katz interval then claims no uncertainty at all. The Haldane-Anscombe correction (0.5
+    # added to every cell of that 2x2 table) gives it an honest width.
+    whole = computable & ((a == n1) | (c == n2))
+    shift = np.where(whole, 0.5, 0.0)
+    a_, c_, n1_, n2_ = a + shift, c + shift, n1 + 2 * shift, n2 + 2 * shift
     with np.errstate(divide="ignore", invalid="ignore"):
         rri = np.where(computable, (a / n1) / (c / n2), np.nan)
-        half = 1.96 * np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
-        rri_low = np.where(computable & ~is_ref, np.exp(np.log(rri) - half), np.nan)
-        rri_high = np.where(computable & ~is_ref, np.exp(np.log(rri) + half), np.nan)
-    flat = computable & ~is_ref & (a == n1) & (c == n2)  # everyone escalated in both
-    rri_low[flat] = rri_high[flat] = np.nan
+        centre = np.log((a_ / n1_) / (c_ / n2_))
+        half = 1.96 * np.sqrt(1 / a_ - 1 / n1_ + 1 / c_ - 1 / n2_)
+        rri_low = np.where(computable & ~is_ref, np.exp(centre - half), np.nan)
+        rri_high = np.where(computable & ~is_ref, np.exp(centre + half), np.nan)
     note = np.select(
-        [is_ref, n2 == 0, c == 0, a == 0, flat],
+        [is_ref, n2 == 0, c == 0, a == 0, whole],
         [
             "reference",
             "no reference children in this stratum: RRI not computed",
             "no escalations in the reference group: RRI not computed",
             "no escalations in this group: RRI not computed",
-            "every referral escalated in both: the Katz interval has no width, none given",
+            "every referral escalated in one group: interval with 0.5 added to each cell",
         ],
         "",
     ).astype(object)

@@ -314,12 +314,16 @@ def test_relative_rate_index_with_zero_counts_is_not_computed():
     )
     alone = table.loc[("influence or grooming", "black")]
     assert np.isnan(alone["rri"]) and "no reference children" in alone["note"]
-    flat = table.loc[("extremist behaviour", "asian")]
-    assert flat["rri"] == 1.0 and np.isnan(flat["rri_low"]) and "no width" in flat["note"]
+    flat = table.loc[("extremist behaviour", "asian")]  # 9 of 9 against 7 of 7
+    shifted = Table2x2(np.array([[9.5, 0.5], [7.5, 0.5]]))  # Haldane: 0.5 added to every cell
+    low, high = shifted.riskratio_confint(method="normal")
+    assert flat["rri"] == 1.0 and "0.5 added" in flat["note"]
+    assert flat["rri_low"] == pytest.approx(low, rel=1e-3) and low < 0.85
+    assert flat["rri_high"] == pytest.approx(high, rel=1e-3) and high > 1.15
     assert not np.isinf(table[["rri", "rri_low", "rri_high"]].to_numpy(float)).any()
     text = research.describe_relative_rates(table, "child_ethnicity")
     assert "- harm, asian: 6 of 10 escalated; no escalations in the reference group" in text
-    assert "- extremist behaviour, asian: 9 of 9 escalated; RRI 1.00 (every referral" in text
+    assert "- extremist behaviour, asian: 9 of 9 escalated; RRI 1.00 (95% CI" in text
 
 
 def test_relative_rates_for_religion_with_another_reference():
@@ -580,3 +584,15 @@ def test_published_table_matches_calibration():
     table = research.published_table(casekit.load(SYNTHETIC))
     assert set(table["measure"]) == {"referral_source", "ideology"}
     assert table["difference"].abs().max() <= 2
+
+
+def test_a_group_where_everyone_escalated_gets_an_honest_interval():
+    """8 of 8 against 33 of 40: the plain Katz interval would say 1.12 to 1.31, as if certain."""
+    o = outcomes([(BAU, "harm", 40, 33, "white"), (BAU, "harm", 8, 8, "mixed")])
+    row = research.relative_rates(o, "child_ethnicity", suppress=False).loc[("harm", "mixed")]
+    haldane = Table2x2(np.array([[8.5, 0.5], [33.5, 7.5]]))  # 0.5 added to every cell
+    low, high = haldane.riskratio_confint(method="normal")
+    assert row["rri"] == pytest.approx(8 / 8 / (33 / 40))
+    assert row["rri_low"] == pytest.approx(low, rel=1e-3) and row["rri_low"] < 1.0
+    assert row["rri_high"] == pytest.approx(high, rel=1e-3)
+    assert "0.5 added" in row["note"]
