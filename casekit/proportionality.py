@@ -853,7 +853,49 @@ def _step_down_reasons(
     past = np.where(
         out["ended"].notna(), ended, np.where(out["first_low"].notna(), dropped, concern)
     )
+    during = _concerns_during(out[out["open"]], concerns, min_scale).reindex(out.index)
+    opened = opened + during.fillna("")
     return pd.Series(np.where(out["open"], opened, history + past), index=out.index)
+
+
+def _concerns_during(
+    stretches: pd.DataFrame, concerns: pd.DataFrame, min_scale: int, limit: int = 3
+) -> pd.Series:
+    """Name the medium or high concern events recorded during each open stretch.
+
+    A later judgement of ``min_scale`` or above restores a step-down that a concern had held
+    back, so the reason would otherwise hide what happened in the stretch, and a supervisor
+    needs to see it. Returns " Medium or high concern events were recorded during the stretch,
+    each before a later judgement of 7 or above: E7 (harm, high, recorded 2024-06-01)." per
+    stretch that had any (nothing for the others).
+    """
+    if stretches.empty or concerns.empty:
+        return pd.Series(dtype=object)
+    pairs = stretches[["case_id", "start"]].reset_index().merge(concerns, on="case_id")
+    pairs = pairs[(pairs["recorded_on"] >= pairs["start"]).to_numpy()]
+    if pairs.empty:
+        return pd.Series(dtype=object)
+    pairs = pairs.sort_values(["stretch", "recorded_on", "event_id"], kind="stable")
+    label = (
+        _str(pairs["event_id"])
+        + " ("
+        + _words(pairs["category"])
+        + ", "
+        + _str(pairs["significance"])
+        + ", recorded "
+        + _day(pairs["recorded_on"])
+        + ")"
+    ).astype(object)
+
+    def join(items: pd.Series) -> str:
+        items = list(items)
+        more = f" and {len(items) - limit} more" if len(items) > limit else ""
+        return (
+            " Medium or high concern events were recorded during the stretch, each before a "
+            f"later judgement of {min_scale} or above: " + ", ".join(items[:limit]) + more + "."
+        )
+
+    return label.groupby(pairs["stretch"].to_numpy()).agg(join)
 
 
 def step_downs_due(

@@ -646,6 +646,26 @@ def test_a_concern_after_a_step_down_fell_due_makes_it_past(tmp_path):
     assert step_downs_due(cb, as_of="2024-06-30")["open"].tolist() == [False]
 
 
+def test_an_open_step_down_names_the_concerns_recorded_during_its_stretch(tmp_path):
+    """A concern held the step-down back until a later judgement of 8: the reason shows both."""
+    concern = ev("E2", "2024-05-20", "harm", significance="high", summary="Pushed a classmate")
+    later = [*HIGH[:1], jud("J2", "2024-06-10", 8)]
+    cb = build(tmp_path, [*HARM, concern], CIN, later)
+    rows = raised(cb, "step_down_due", as_of="2024-06-30")
+    assert rows[["date", "status"]].values.tolist() == [[pd.Timestamp("2024-05-02"), "open"]]
+    assert (
+        rows["reason"]
+        .item()
+        .endswith(
+            "a step-down is due (since 2024-05-02). Medium or high concern events were recorded "
+            "during the stretch, each before a later judgement of 7 or above: E2 (harm, high, "
+            "recorded 2024-05-20)."
+        )
+    )
+    quiet = raised(build(tmp_path / "quiet", HARM, CIN, later), "step_down_due", "2024-06-30")
+    assert "concern events were recorded" not in quiet["reason"].item()
+
+
 def test_step_down_due_ended_by_a_step_down_or_closure(tmp_path):
     stepped = build(tmp_path, HARM, [*CIN, dec("D2", "2024-06-15", "early_help", "E1")], HIGH)
     rows = raised(stepped, "step_down_due")
