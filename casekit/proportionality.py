@@ -551,7 +551,7 @@ def _decision_flags(known: dict[str, Any], t: dict[str, Any]) -> list[pd.DataFra
         hidden,
         "; every concern event it rests on is restricted or intelligence: ",
         names(hidden, named_concern),
-        ". The family cannot see or answer it.",
+        " (restricted = true, or evidence = intelligence).",
     )
     out.append(_frame(hidden.assign(reason=reason), "rests_on_restricted_intelligence"))
     not_engaged = raising["family_engaged"].eq(False).fillna(False).astype(bool)
@@ -1192,7 +1192,7 @@ def _sharing(
         ", ",
         _day(shown["date"]),
         ", ",
-        _quote(shown["information"]),
+        _quote(shown["information"], 2 * _QUOTE),
         ")",
     )
     gaps = _cat(
