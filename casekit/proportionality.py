@@ -51,7 +51,6 @@ __all__ = [
     "bank_holidays",
     "escalations",
     "rests_on",
-    "high_stretches",
 ]
 
 FLAGS = (
@@ -571,43 +570,6 @@ def _decision_flags(known: dict[str, Any], t: dict[str, Any]) -> list[pd.DataFra
     )
     out.append(_frame(police.assign(reason=reason), "police_led_statutory_step"))
     return out
-
-
-def high_stretches(
-    decisions: pd.DataFrame,
-    judgements: pd.DataFrame,
-    closed: pd.Series,
-    as_of: pd.Timestamp,
-    min_rung: int,
-) -> pd.DataFrame:
-    """Find each stretch of a case's response at ``min_rung`` or above, with its judgements.
-
-    One row per stretch: ``case_id``, ``start``, ``stepped_down`` (the date of the decision
-    that took the response below, or NaT), ``end`` (that date, else the case's closure, else
-    ``as_of``), and ``n`` and ``low``: how many judgements fell in the stretch and the lowest.
-    """
-    d = escalations(decisions)
-    columns = ["case_id", "start", "stepped_down", "end", "n", "low"]
-    if d.empty:
-        return pd.DataFrame(columns=columns)
-    d["high"] = d["rung"] >= min_rung
-    new_stretch = (d["high"] != d.groupby("case_id")["high"].shift()) | (
-        d["case_id"] != d["case_id"].shift()
-    )
-    d["stretch"] = new_stretch.cumsum()
-    stretches = d.groupby("stretch").agg(
-        case_id=("case_id", "first"), start=("date", "first"), high=("high", "first")
-    )
-    stretches["stepped_down"] = stretches.groupby("case_id")["start"].shift(-1)
-    stretches = stretches[stretches["high"]].drop(columns="high")
-    stretches["end"] = (
-        stretches["stepped_down"].fillna(stretches["case_id"].map(closed)).fillna(as_of)
-    )
-    j = judgements[["case_id", "date", "safety_scale"]]
-    pairs = stretches.reset_index().merge(j, on="case_id")
-    pairs = pairs[(pairs["date"] >= pairs["start"]) & (pairs["date"] <= pairs["end"])]
-    summary = pairs.groupby("stretch").agg(n=("safety_scale", "size"), low=("safety_scale", "min"))
-    return stretches.join(summary)[columns]
 
 
 _SPAN = 1 << 22  # more days than any date casekit reads: one block of day numbers per case
