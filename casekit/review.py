@@ -21,6 +21,7 @@ can leave the team.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -144,31 +145,45 @@ class Review:
         return [t for s in self.sections for t in s.tables]
 
     def save_tables(self, folder: str | Path) -> list[Path]:
-        """Write every table as CSV and all of them as one workbook; return the files written.
+        """Write every table as CSV, all of them as one workbook, and the headline numbers.
 
-        Withheld tables are not written (and an earlier copy of one is removed). The workbook
-        is named after the team.
+        Returns the files written (the headline as ``headline.json``). Withheld tables are not
+        written. The folder keeps a manifest, so a table an earlier
+        review wrote and this one does not (withheld now, or renamed since) is removed: an old,
+        unsuppressed table must never sit beside a suppressed review. A folder holding files
+        casekit did not write is refused. The workbook is named after the team.
         """
         from .io import write_file_atomically
-        from .outputs import private_folder
+        from .outputs import claim_folder
 
         shown = [t for t in self.tables() if not (t.case_level and self.scope.suppress)]
         # every file's content is made before anything is written, so a failure leaves none
         contents = {f"{t.key}.csv": _people_csv(t.frame) for t in shown}
+        contents[HEADLINE_FILE] = json.dumps(self.headline, indent=1, default=str).encode()
         book_content = _workbook(shown)
-        out = private_folder(folder)
+        book = f"{self.scope.team_id}.xlsx"
+        tables = claim_folder(folder, label="tables folder", kind="review tables", legacy=_ours)
+        out = tables.path
+        tables.record([*contents, book])  # listed first: a crash leaves only files casekit owns
+        tables.remove(tables.previous - {*contents, book})
         written = []
-        for t in self.tables():
-            if t.case_level and self.scope.suppress:  # and a list from an earlier run goes
-                (out / f"{t.key}.csv").unlink(missing_ok=True)
-        for t in shown:
-            path = out / f"{t.key}.csv"
-            write_file_atomically(path, contents[path.name])
-            written.append(path)
-        book = out / f"{self.scope.team_id}.xlsx"
-        write_file_atomically(book, book_content)
-        written.append(book)
+        for name, content in contents.items():
+            write_file_atomically(out / name, content)
+            written.append(out / name)
+        write_file_atomically(out / book, book_content)
+        written.append(out / book)
         return written
+
+
+HEADLINE_FILE = "headline.json"
+"""The file beside a review's tables that holds its headline numbers."""
+
+
+def _ours(path: Path) -> bool:
+    """Say whether a file in a tables folder without a manifest was written by a review."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    return path.suffix in (".csv", ".xlsx") or path.name == HEADLINE_FILE
 
 
 def _day(when: pd.Timestamp) -> str:

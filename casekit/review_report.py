@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from io import BytesIO
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from matplotlib.figure import Figure
 
 from .casebook import Casebook, load
 from .errors import CasekitError
-from .io import write_file_atomically
 from .review import Review, Section, Table, build, scope_for
 from .review_figures import count_bars, rate_bars
 from .review_links import HEADLINE
@@ -165,5 +163,3 @@ def save(review: Review, folder: str) -> None:
     if not folder:
         return
     review.save_tables(folder)
-    headline = json.dumps(review.headline, indent=1, default=str).encode("utf-8")
-    write_file_atomically(Path(folder) / "headline.json", headline)

@@ -41,7 +41,7 @@ from .outputs import (
     safe_name,
     write_private,
 )
-from .review import Scope, scope_for
+from .review import HEADLINE_FILE, Scope, scope_for
 from .review_kernel import WarmKernel
 
 __all__ = [
@@ -253,7 +253,7 @@ def run_team(
             make_tree_private(work)  # what papermill and the kernel wrote there
         html = to_html(executed, f"Caseload review: {scope.team_name}")
         write_private(page, html.encode("utf-8"))
-        headline = work / "tables" / "headline.json"
+        headline = work / "tables" / HEADLINE_FILE
         result.headline = json.loads(headline.read_text()) if headline.exists() else {}
         result.ok = True
     except PapermillExecutionError as exc:

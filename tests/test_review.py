@@ -868,3 +868,35 @@ def test_a_review_folder_from_before_manifests_can_be_rerun(bundle, reports, tmp
     assert review_cli(bundle, braces, "--team", "T1", "--as-of", AS_OF) == 2
     assert "may not contain '{' or '}'" in capsys.readouterr().err
     assert not braces.exists()
+
+
+def test_tables_an_earlier_review_wrote_and_this_one_does_not_are_removed(tmp_path):
+    """A table renamed since (flags_by_type) or withheld now must not sit beside the new ones."""
+    cb = casekit.load(SYNTHETIC)
+    folder = tmp_path / "T01" / "tables"
+    plain = review.build(cb, review.scope_for(cb, "T01"))
+    plain.save_tables(folder)
+    assert (folder / "flagged_cases.csv").exists()  # a case list: the team's own review
+    (folder / ".casekit-manifest.json").unlink()  # as a casekit before manifests left it
+    (folder / "flags_by_type.csv").write_text("flag,radicalisation\nplan_not_linked,3\n")
+    suppressed = review.build(cb, review.scope_for(cb, "T01", suppress=True))
+    written = suppressed.save_tables(folder)
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".casekit-manifest.json") == (
+        sorted(p.name for p in written)
+    )
+    assert not (folder / "flags_by_type.csv").exists()
+    assert not (folder / "flagged_cases.csv").exists()
+    listed = json.loads((folder / ".casekit-manifest.json").read_text())["entries"]
+    assert sorted(listed) == sorted(p.name for p in written)
+
+
+def test_a_tables_folder_holding_other_files_is_refused_and_untouched(tmp_path):
+    cb = casekit.load(SYNTHETIC)
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "my notes.txt").write_text("mine")
+    (folder / "caseload_by_worker.csv").write_text("old")
+    with pytest.raises(CasekitError, match="files casekit did not write there"):
+        review.build(cb, review.scope_for(cb, "T01")).save_tables(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["caseload_by_worker.csv", "my notes.txt"]
+    assert (folder / "caseload_by_worker.csv").read_text() == "old"
