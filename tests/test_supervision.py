@@ -652,3 +652,16 @@ def test_a_record_of_a_session_saved_before_the_new_fields_reads_them_as_empty(t
     page = to_html(record)
     assert "Last seen alone:</b> no date is kept with this session." in page
     assert "Nothing was recorded." in page and "None recorded." in page
+
+
+def test_whose_interests_a_decision_serves_survives_pseudonymisation(seen, full_saved, tmp_path):
+    from casekit.io import write_bundle
+    from casekit.pseudonymise import pseudonymise_tables
+
+    key = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
+    tables, _ = pseudonymise_tables(seen.casebook().canonical(), key, retention_years=0)
+    record = supervision_record(casekit.load(write_bundle(tables, tmp_path / "safe")), full_saved)
+    (did,) = record.decisions["decision_id"]
+    assert record.decisions["serves"].tolist() == ["child and family, organisation"]
+    assert record.session["decision_stakeholders"] == f"{did}: child and family, organisation"
+    assert record.session["last_seen_alone"] == "2024-02-20"
