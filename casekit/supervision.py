@@ -563,7 +563,10 @@ class SeenAlone:
         'Last seen alone on 04 Mar 2024 (a visit), 5 working days before the session.'
         """
         if not self.is_open:
-            return "The case was not open on the session's date: no count of days is kept."
+            return (
+                "The case was not open on the session's date, so no count of days since the "
+                "child was last seen alone is kept."
+            )
         if self.day:
             day = dt.date.fromisoformat(self.day)
             return (
