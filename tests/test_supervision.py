@@ -665,3 +665,16 @@ def test_whose_interests_a_decision_serves_survives_pseudonymisation(seen, full_
     assert record.decisions["serves"].tolist() == ["child and family, organisation"]
     assert record.session["decision_stakeholders"] == f"{did}: child and family, organisation"
     assert record.session["last_seen_alone"] == "2024-02-20"
+
+
+def test_cli_leaves_the_support_notes_out_unless_asked(seen, full_saved, tmp_path, capsys):
+    where = seen.url.removeprefix("sqlite:///")
+    out = tmp_path / "record.html"
+    assert main(["supervision", "export", "--store", where, "--id", full_saved,
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert "support notes left out" in capsys.readouterr().out
+    assert "Alex is frightened" not in out.read_text()
+    assert main(["supervision", "export", "--store", where, "--id", full_saved,
+                 "--out", str(out), "--include-support"]) == 0  # fmt: skip
+    assert "with the support notes" in capsys.readouterr().out
+    assert "Alex is frightened after the media coverage." in out.read_text()
