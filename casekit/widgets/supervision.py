@@ -392,6 +392,7 @@ class SupervisionSession(w.VBox):
                 placeholder="why",
                 description=f"Why ({level})",
                 layout=w.Layout(width="40em"),
+                style={"description_width": "initial"},
             )
             rows.append(w.HBox([self.scales[level], self.scale_reasons[level]]))
         return rows
