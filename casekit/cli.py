@@ -194,8 +194,10 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
 
     _keep_inputs(args, args.out)
     with open_store(args.store, create=False) as store:
-        out = export_record(supervision_record(store, args.id), args.out)
-    print(f"wrote supervision record {args.id} to {out}")
+        record = supervision_record(store, args.id)
+        out = export_record(record, args.out, include_support=args.include_support)
+    left = "with the support notes" if args.include_support else "support notes left out"
+    print(f"wrote supervision record {args.id} to {out} ({left})")
     return 0
 
 
@@ -779,13 +781,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = ssub.add_parser(
         "export",
         help="export a saved supervision session for the case file, as HTML or Word",
-        description="Write one saved supervision session (its four stages, hypotheses, "
-        "GRACES reflection, decisions, judgements and the chronology entries it cites) as a "
-        "printable HTML page or a .docx document, chosen by the --out suffix.",
+        description="Write one saved supervision session (the child's voice and when they "
+        "were last seen alone, its four stages, the functions, hypotheses and how each will be "
+        "tested with the family, the actions agreed and whose interests they serve, GRACES "
+        "reflection, decisions, judgements and the chronology entries it cites) as a printable "
+        "HTML page or a .docx document, chosen by the --out suffix. The support notes (the "
+        "worker's wellbeing) are left out unless --include-support is given.",
     )
     p.add_argument("--store", required=True, help="casebook store: a .sqlite path or a URL")
     p.add_argument("--id", required=True, help="the supervision_id")
     p.add_argument("--out", type=Path, required=True, help="a .html or .docx file")
+    p.add_argument(
+        "--include-support",
+        action="store_true",
+        help="include the support notes (the worker's wellbeing), left out by default",
+    )
     p.set_defaults(run=_cmd_supervision_export)
 
     p = sub.add_parser(

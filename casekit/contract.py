@@ -581,6 +581,40 @@ _TABLE_LIST: tuple[Table, ...] = (
             _text("hypotheses", notes="at least two competing explanations"),
             _text("graces", notes="reflection on difference and bias (Social GRACES)"),
             _ids("decision_ids", "decisions", notes="decisions taken in the session"),
+            _text(
+                "management",
+                notes="function: is the work being done, and done well? (optional, as each "
+                "column below)",
+            ),
+            _text(
+                "support",
+                notes="function: the worker's emotional load; private: left out of the case-file "
+                "export unless the supervisor includes it",
+            ),
+            _text("development", notes="function: what the worker is learning"),
+            _text(
+                "mediation",
+                notes="function: between the worker, the organisation and partners",
+            ),
+            _text(
+                "child_voice",
+                notes="the child's wishes, feelings and hopes, in their own words where possible",
+            ),
+            _date(
+                "last_seen_alone",
+                required=False,
+                notes="the child was last seen alone on this day, as the record stood at the "
+                "session",
+            ),
+            _text(
+                "agreed_actions",
+                notes="each action agreed, with whose interests it serves (child and family, "
+                "worker, organisation, partner agencies)",
+            ),
+            _text(
+                "decision_stakeholders",
+                notes="whose interests each decision taken serves, a line per decision",
+            ),
         ),
         id_prefix="V",
     ),

@@ -30,6 +30,8 @@ import pandas as pd
 
 from .arrowops import is_in
 from .casebook import Casebook
+from .casework import open_at
+from .casework import read_date as _date
 from .contract import RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES, TABLE_ORDER, TABLES
 from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
@@ -215,17 +217,6 @@ def _workbook(tables: list[Table]) -> bytes:
 # --- scope ----------------------------------------------------------------------------------
 
 
-def _date(name: str, value: object) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date | pd.Timestamp):
-        return pd.Timestamp(value).normalize()
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
-    except ValueError:
-        raise CasekitError(f"{name}: {value!r} is not a date; write it as YYYY-MM-DD.") from None
-
-
 def latest_date(cb: Casebook) -> pd.Timestamp:
     """Return the latest date recorded anywhere in the casebook (the extract's date)."""
     dates = [cb.events["recorded_on"].max(), cb.events["date"].max(), cb.cases["opened"].max()]
@@ -305,10 +296,6 @@ def _lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
     """Look each key's date up (NaT where there is none), keeping the keys' index."""
     found = dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]")
     return pd.Series(found, index=keys.index)
-
-
-def _open_at(cases: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
-    return cases[(cases["opened"] <= when) & (cases["closed"].isna() | (cases["closed"] > when))]
 
 
 def _counts(frame: pd.DataFrame, index: str, columns: str) -> pd.DataFrame:
@@ -393,7 +380,7 @@ def _keep_case_lists(table: Table, scope: Scope) -> Table:
 
 def caseload(cb: Casebook, scope: Scope) -> list[Table]:
     """Open cases per worker (weighted by FTE, split by case type) and unallocated cases."""
-    cases = _open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
+    cases = open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
     workers = cb.workers.set_index("worker_id")
     allocated = cases[cases["worker_id"].notna()]
     counts = _counts(allocated, "worker_id", "case_type")
@@ -756,7 +743,7 @@ def practice(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
     A plan action is linked when it names a worry or strength it answers: the complement of
     the ``plan_not_linked`` flag in ``flag_table`` (:func:`flags_in`'s).
     """
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     ev = cb.events[cb.events["recorded_on"] <= scope.as_of]
     last = ev.sort_values(["recorded_on", "date"], kind="stable").groupby("case_id").tail(1)
     last = last.set_index("case_id")
@@ -916,7 +903,7 @@ def governance(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Tab
 
 def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
     """Open cases whose safety judgements are rising or falling, and step-downs that are due."""
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     j = cb.judgements[
         (cb.judgements["date"] <= scope.as_of) & cb.judgements["case_id"].isin(cases["case_id"])
     ]
@@ -997,7 +984,7 @@ def open_now(flag_table: pd.DataFrame) -> pd.DataFrame:
 
 def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, object]:
     """Give the numbers the index page shows for a team (suppressed like the review)."""
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     a = first_assessments(cb, scope)
     still = open_now(flag_table)
     numbers = {
