@@ -302,6 +302,37 @@ _S47_OUTCOME = (
     "Section 47 enquiry concluded: the child is in need but not at risk of significant harm, "
     "so a child in need plan was agreed."
 )
+_LEARNING = {
+    "belief_views": "The worker is learning to tell belief from behaviour, and to say so in the "
+    "record.",
+    "online_influence": "The worker is learning how online grooming works, and how to talk "
+    "about it with {child} without blame.",
+    "behaviour": "The worker is learning to plan safety with {child} while keeping the "
+    "relationship.",
+    "intelligence": "The worker is learning to weigh police information that the family cannot "
+    "see.",
+    "family_association": "The worker is learning to separate a parent's history from "
+    "{child}'s own story.",
+    "context_only": "The worker is learning to assess the family's circumstances without "
+    "reading them as risk.",
+    "harm": "The worker is learning about {concern} and what helps a family protect {child}.",
+}
+_VOICE_YOUNG = '"I like it when we play at home. I want my family to be happy."'
+_VOICE_OLDER = '"I want things to calm down at home and to be listened to."'
+_VOICE_RADICAL = {
+    "belief_views": '"I am allowed to have my faith and my opinions. I am not dangerous."',
+    "family_association": '"I am not my family\'s past. I want people to see me."',
+    "online_influence": '"Online they understood me. Now I am not sure who to trust."',
+}
+
+
+def _serves(response: str) -> str:
+    """Say whose interests a decision serves: the family's always, the partners' when shared."""
+    if response == CHANNEL or RUNG.get(response, 0) >= RUNG["section_47"]:
+        return "child and family, organisation, partner agencies"
+    return "child and family, organisation"
+
+
 _STRENGTHS = ("protective", "aspiration")
 _NAMED = (  # what a decision can name when nothing of the kind it expects is known yet
     "harm", "extremist_behaviour", "influence_grooming", "vulnerability", "family_context",
@@ -1054,6 +1085,10 @@ class _Generator:
         last = case.closed or self.end
         first = self.workday(min(last, case.opened + _randint(rng, 5, 40)), last)
         a = case.archetype
+        if a == "intelligence":  # the police information drives it: decided once it is known
+            known = [e.recorded for e in case.events if e.restricted and e.recorded is not None]
+            if known:
+                first = self.workday(min(last, max(first, min(known))), last)
         if a == "belief_views":
             path = (
                 ["child_in_need"]
@@ -1493,7 +1528,100 @@ class _Generator:
                 hypotheses,
                 graces,
                 decision_ids[k],
+                *self._functions(case, day, response, known, concern, belief),
+                *self._voice(case, day, known),
+                self._agreed(case, day, response, ask, known),
+                f"{decision_ids[k]}: " + _serves(response),
             )
+        )
+
+    def _functions(
+        self,
+        case: _Case,
+        day: int,
+        response: str,
+        known: list[_Event],
+        concern: list[_Event],
+        belief: list[_Event],
+    ) -> tuple[str, str, str, str]:
+        """Write the four functions of the session from the case's story (management first)."""
+        who = "the child" if case.age(day) < 10 else "the young person"
+        visits = [e for e in known if e.kind == "visit" and e.alone is not None]
+        management = (
+            f"Is the work being done? {len(visits)} recorded visit(s) since the referral on "
+            f"{_day_text(case.opened)}"
+            + (f", the latest on {_day_text(visits[-1].day)}" if visits else "")
+            + f"; the {response.replace('_', ' ')} decision is recorded with its evidence."
+        )
+        if concern:
+            support = (
+                f"The worker named the fear this case has carried since "
+                f"{_day_text(concern[-1].day)}; we agreed a debrief after each visit."
+            )
+        elif belief:
+            support = (
+                f"The worker felt pressure to act on {belief[-1].noun}'s entry of "
+                f"{_day_text(belief[-1].day)}; we talked about holding that uncertainty."
+            )
+        else:
+            support = "The worker said the case feels manageable; no support is needed today."
+        development = _LEARNING[case.archetype].format(child=who, concern=case.concern or "harm")
+        intel = [e for e in known if e.restricted]
+        if intel:
+            mediation = (
+                f"The police hold information the family cannot see (recorded "
+                f"{_day_text(intel[-1].day)}); we agreed to ask what can be shared, and to weigh "
+                "it beside what the family have told us."
+            )
+        elif case.radical:
+            mediation = (
+                f"Partners asked for a firmer response after the referral of "
+                f"{_day_text(case.opened)}; we agreed to explain the plan and what it rests on."
+            )
+        else:
+            mediation = ""
+        return management, support, development, mediation
+
+    def _voice(self, case: _Case, day: int, known: list[_Event]) -> tuple[str, str]:
+        """Write the child's voice from the last visit that saw them alone, and its date."""
+        alone = [e for e in known if e.kind == "visit" and e.alone]
+        if not alone:
+            age = case.age(day)
+            voice = (
+                "Too young to say in words; seen with a parent, settled and comfortable."
+                if age < 3
+                else "Not yet seen alone, so not yet heard in their own words."
+            )
+            return voice, ""
+        e = alone[-1]
+        age = case.age(e.day)
+        words = (
+            _VOICE_YOUNG
+            if age < 10
+            else _VOICE_RADICAL.get(case.archetype, _VOICE_OLDER)
+            if case.radical
+            else _VOICE_OLDER
+        )
+        return f"Seen alone on {_day_text(e.day)}: {words}", self.iso(e.day)
+
+    def _agreed(self, case: _Case, day: int, response: str, ask: str, known: list[_Event]) -> str:
+        """Write the actions agreed, each with whose interests it serves."""
+        who = "the child" if case.age(day) < 10 else "the young person"
+        actions = [
+            (
+                f"Record the {response.replace('_', ' ')} decision with the family",
+                _serves(response),
+            ),
+            (ask[0].upper() + ask[1:], "partner agencies, organisation"),
+        ]
+        if response != CHANNEL and RUNG[response] < RUNG["early_help"]:
+            actions.append(("Tell the referrer the outcome and why", "partner agencies"))
+        else:
+            actions.append((f"See {who} alone before the next review", "child and family"))
+            if not any(e.kind == "family_group_conference" for e in known):
+                actions.append(("Offer the family a family group conference", "child and family"))
+        return "\n".join(
+            f"{i}. {text}\n   Serves: {serves}" for i, (text, serves) in enumerate(actions, 1)
         )
 
     def run(self) -> dict[str, pd.DataFrame]:
