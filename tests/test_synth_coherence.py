@@ -329,6 +329,8 @@ def rule_supervision(cb: casekit.Casebook) -> list[str]:
     """Records differ, quote their own case's chronology, and never call behaviour views."""
     s = cb.supervisions
     text_cols = ["experience", "reflection", "analysis", "actions", "hypotheses", "graces"]
+    text_cols += ["management", "support", "development", "mediation", "child_voice"]
+    text_cols += ["agreed_actions"]
     bad = []
     if len(s):
         whole = s[text_cols].fillna("").agg("\n".join, axis=1)
@@ -344,7 +346,13 @@ def rule_supervision(cb: casekit.Casebook) -> list[str]:
     for table, col in (("events", "date"), ("decisions", "date"), ("judgements", "date")):
         for cid, grp in cb.tables[table].groupby("case_id")[col]:
             days.setdefault(str(cid), set()).update(grp)
+    visits = ev[(ev["kind"].astype(str) == "visit") & ev["seen_alone"].eq(True)]
+    alone = visits.groupby("case_id")["date"].agg(set)
     for r in s.itertuples(index=False):
+        if pd.notna(r.last_seen_alone) and r.last_seen_alone not in alone.get(r.case_id, set()):
+            bad.append(f"{r.supervision_id}: last seen alone {r.last_seen_alone}, no such visit")
+        if pd.notna(r.last_seen_alone) and r.last_seen_alone > r.date:
+            bad.append(f"{r.supervision_id}: last seen alone after the session")
         text = " ".join(str(getattr(r, c)) for c in text_cols)
         seen = first.get(r.case_id)
         if seen is not None and seen <= r.date and NOT_BEHAVIOUR.search(text):
