@@ -15,7 +15,7 @@ can leave the team.
 ('2025-03-31', '2024-04-01')
 >>> review = build(cb, scope)
 >>> [s.key for s in review.sections][:3]
-['caseload', 'flow', 'timeliness']
+['attention', 'caseload', 'casework']
 """
 
 from __future__ import annotations
@@ -129,10 +129,22 @@ class Scope:
         return f"{_day(self.start)} to {_day(self.end)}"
 
     def previous(self) -> Scope:
-        """Return the period of the same length just before this one (same as-of date)."""
-        length = self.end - self.start
+        """Return the period of the same length just before this one (same as-of date).
+
+        A period of whole months (1 Apr to 31 Mar) gives the same months before it; any
+        other, the same number of days.
+
+        >>> s = Scope("T1", "North", pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"),
+        ...           pd.Timestamp("2025-03-31"))
+        >>> s.previous().period
+        '1 Apr 2023 to 31 Mar 2024'
+        """
         end = self.start - pd.Timedelta(days=1)
-        return replace(self, start=end - length, end=end)
+        after = self.end + pd.Timedelta(days=1)
+        months = (after.year - self.start.year) * 12 + after.month - self.start.month
+        if months > 0 and after - pd.DateOffset(months=months) == self.start:
+            return replace(self, start=self.start - pd.DateOffset(months=months), end=end)
+        return replace(self, start=end - (self.end - self.start), end=end)
 
 
 @dataclass

@@ -199,6 +199,6 @@ def read_review(folder: Path) -> tuple[dict, list]:
         sums += s
     headline = json.loads((folder / "headline.json").read_text())
     for k, v in headline.items():
-        if not k.endswith("%") and v != "":
+        if not k.endswith(("%", ": change")) and v != "":  # a change is words: "up 2"
             cells[("headline", "headline", k)] = None if v == "c" else float(v)
     return cells, sums + attacker_margins()
