@@ -823,6 +823,9 @@ def _run(argv: list[str]) -> int:
         (["--as-of", "2024-02-30"], "is not a date; write it as YYYY-MM-DD"),
         (["--from", "2024-12-01", "--to", "2024-11-01", "--as-of", AS_OF], "is after"),
         (["--data", "no/such/bundle"], "no such file or folder"),
+        (["--seen-alone-days", "0"], "'0' must be 1 or more"),
+        (["--seen-alone-days", "twenty"], "'twenty' is not a whole number"),
+        (["--min-judgements", "1"], "min_judgements: 1 is not a whole number of at least 2"),
     ],
 )
 def test_bad_parameters_stop_before_any_kernel(bundle, tmp_path, capsys, args, message):
@@ -1281,3 +1284,19 @@ def test_a_governance_complement_of_one_to_five_is_suppressed():
     out = r.tables()[0].frame.iloc[0]
     assert out["yes"] == "c" or out["of"] == "c"  # 2 without a purpose can't be worked out
     assert out["share %"] == "c"
+
+
+def test_the_seen_alone_limit_reaches_the_page_and_the_index_shows_the_change(tmp_path):
+    bundle = write_csv_bundle(tmp_path / "work", WORK)
+    out = tmp_path / "out"
+    options = ("--from", "2024-01-01", "--as-of", WORK_AS_OF, "--seen-alone-days", "100")
+    assert review_cli(bundle, out, *options) == 0
+    page = (out / "T1.html").read_text()
+    assert "<h3>Children not seen alone for more than 100 working days</h3>" in page
+    assert page.index("What needs attention") < page.index("<h2>Caseload</h2>")
+    index = (out / "index.html").read_text()
+    assert "<h2>Change from the previous period</h2>" in index
+    assert "1 Jul 2023 to 31 Dec 2023" in index
+    # referrals: 5 this period, 1 in the one before
+    assert re.search(r"<td>referrals</td><td>5</td>\s*<td>1</td>\s*<td>up 4</td>", index)
+    assert re.search(r"<td>closures</td><td>1</td>\s*<td>1</td>\s*<td>no change</td>", index)
