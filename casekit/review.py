@@ -1359,7 +1359,6 @@ def casework(cb: Casebook, scope: Scope) -> list[Table]:
         f"no visit records the child seen alone; opened more than {n} working days ago",
     ]
     band_counts = _counts(seen, "band", "case_type").reindex(bands, fill_value=0)
-    recorded = "yes"
     seen_list = pd.DataFrame(
         {
             "case_id": seen["case_id"].astype(object),
@@ -1370,7 +1369,7 @@ def casework(cb: Casebook, scope: Scope) -> list[Table]:
                 {SINCE_SEEN_ALONE: "last seen alone", SINCE_OPENED: "the case opening"}
             ),
             "seen alone recorded on any visit": np.where(
-                seen["seen_alone_recorded"], recorded, "no: not recorded either way"
+                seen["seen_alone_recorded"], "yes", "no: not recorded either way"
             ),
         }
     )
