@@ -1,7 +1,8 @@
 """Safety trends: whether each case's scaled judgement is rising, falling or stable.
 
 One vectorised least-squares fit per case and level, so a case's timeline and a team review
-(which asks it of every open case at once) give the same answer.
+(which asks it of every open case at once) fit the same line. A team review states a trend only
+from :data:`MIN_JUDGEMENTS` judgements; the timeline still states one from two.
 """
 
 from __future__ import annotations
