@@ -1303,3 +1303,24 @@ def test_the_seen_alone_limit_reaches_the_page_and_the_index_shows_the_change(tm
     # referrals: 5 this period, 1 in the one before
     assert re.search(r"<td>referrals</td><td>5</td>\s*<td>1</td>\s*<td>up 4</td>", index)
     assert re.search(r"<td>closures</td><td>1</td>\s*<td>1</td>\s*<td>no change</td>", index)
+
+
+def test_safety_trends_say_too_few_judgements_below_the_minimum():
+    from casekit.trends import TOO_FEW, safety_trends
+
+    j = pd.DataFrame(
+        {
+            "case_id": ["C1"] * 3 + ["C2"] * 2,
+            "level": ["child"] * 5,
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-03-31", "2024-06-29", "2024-01-01", "2024-03-31"]
+            ),
+            "safety_scale": [3, 5, 7, 2, 8],
+        }
+    )
+    out = safety_trends(j, min_judgements=3).set_index("case_id")
+    assert out.loc["C1", "trend"] == "rising" and out.loc["C1", "change_per_90_days"] == 2.0
+    assert out.loc["C2", "trend"] == TOO_FEW and out.loc["C2", "change_per_90_days"] == 0.0
+    assert safety_trends(j).set_index("case_id").loc["C2", "trend"] == "rising"  # default 2
+    with pytest.raises(CasekitError, match=r"min_judgements='3': give a whole number"):
+        safety_trends(j, min_judgements="3")
