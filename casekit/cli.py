@@ -396,7 +396,16 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from .review_run import TeamResult, plan, run_reviews
 
     teams = "all" if args.team == "all" else [t.strip() for t in args.team.split(",") if t.strip()]
-    scopes = plan(args.data, teams, args.from_, args.to, args.as_of, args.suppress)
+    scopes = plan(
+        args.data,
+        teams,
+        args.from_,
+        args.to,
+        args.as_of,
+        args.suppress,
+        args.seen_alone_days,
+        args.min_judgements,
+    )
     print(
         f"reviewing {len(scopes)} team(s), {scopes[0].period}, as known on "
         f"{scopes[0].as_of.date()}, into {args.out}",
@@ -798,6 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_cmd_supervision_export)
 
+    from .review import MIN_JUDGEMENTS, SEEN_ALONE_DAYS
+
     p = sub.add_parser(
         "review",
         help="team caseload reviews: one self-contained HTML page per team, and an index",
@@ -814,6 +825,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--suppress", action="store_true", help="for publication: counts 1-5 as c, no case lists"
+    )
+    p.add_argument(
+        "--seen-alone-days",
+        type=_positive,
+        default=SEEN_ALONE_DAYS,
+        help="list a child not seen alone for more than this many working days under what "
+        f"needs attention (default {SEEN_ALONE_DAYS})",
+    )
+    p.add_argument(
+        "--min-judgements",
+        type=_positive,
+        default=MIN_JUDGEMENTS,
+        help="judgements a case needs before its safety trend is stated (at least 2; "
+        f"default {MIN_JUDGEMENTS})",
     )
     p.add_argument("--jobs", type=_positive, default=1, help="teams to run at once (default 1)")
     p.add_argument("--notebook", type=Path, help="run your own copy of the review notebook")

@@ -31,6 +31,8 @@ __all__ = [
     "BELIEF_CATEGORIES",
     "STRENGTH_CATEGORIES",
     "STATUTORY_RESPONSES",
+    "WORKER_ROLES",
+    "CASE_HOLDING_ROLES",
     "SIGNIFICANCE",
     "LEVELS",
     "AGENCIES",
@@ -160,6 +162,17 @@ CONCERN_CATEGORIES = ("influence_grooming", "extremist_behaviour", "harm")
 BELIEF_CATEGORIES = ("belief_practice", "views_expressed")
 """Categories that are never a concern in themselves (drawn muted on timelines)."""
 STRENGTH_CATEGORIES = ("protective", "aspiration")
+WORKER_ROLES = (
+    "social_worker",
+    "senior_practitioner",
+    "team_manager",
+    "family_support_worker",
+    "student",
+)
+"""The ``workers.role`` vocabulary."""
+CASE_HOLDING_ROLES = ("social_worker", "senior_practitioner")
+"""Roles that hold cases: a team's caseload per FTE divides by these workers' FTE only (team
+managers, family support workers and students do not carry a caseload of their own)."""
 
 
 # --- table and column definitions ---------------------------------------------------------------
@@ -283,16 +296,7 @@ _TABLE_LIST: tuple[Table, ...] = (
         (
             _id("worker_id", "pseudonymous"),
             _ref("team_id", "teams"),
-            _vocab(
-                "role",
-                (
-                    "social_worker",
-                    "senior_practitioner",
-                    "team_manager",
-                    "family_support_worker",
-                    "student",
-                ),
-            ),
+            _vocab("role", WORKER_ROLES),
             Column(
                 "fte",
                 "number",
