@@ -567,8 +567,13 @@ def test_figures_are_drawn_only_for_big_enough_tables_with_real_alt_text(tmp_pat
     assert f"W002: {w2['radicalisation']} radicalisation, {w2['other safeguarding']} other" in alt
     assert alt.startswith("Bar chart of open cases: Open cases per worker")
     assert caption.startswith("Figure: Open cases per worker")
-    # escalation by evidence has 4 rows in T01: fewer than 5 bars, shown as a table only
-    assert review_report.figures(r.section("proportionality")) == []
+    # escalation by evidence: 5 rows in T01 are drawn; T05's 4 (fewer than 5 bars) are a
+    # table only
+    assert len(table(r, "escalation_by_evidence")) == 5
+    assert len(review_report.figures(r.section("proportionality"))) == 1
+    t05 = review.build(cb, review.scope_for(cb, "T05"))
+    assert len(table(t05, "escalation_by_evidence")) == 4
+    assert review_report.figures(t05.section("proportionality")) == []
     html_page = tmp_path / "t01.html"
     html_page.write_text(_page("t", review_report.section_html(r.section("caseload"))))
     with sync_playwright() as p:
