@@ -595,11 +595,13 @@ def test_add_entry_on_a_full_disk_says_so_beside_the_form_and_keeps_the_text(tin
 
     builder = ChronologyBuilder(tiny_store, "007", user="sw-1")
     rows = len(builder.rows)
-    fill(builder, **GOOD)
+    # a summary longer than a page, so that the entry cannot fit in a page's free space
+    summary = GOOD["summary"] + " The visit went on for some time." * 150
+    fill(builder, **dict(GOOD, summary=summary))
     _fill_the_disk(tiny_store)
     builder.add_button.click()
     assert "Not saved" in builder.message.value and "disk is full" in builder.message.value
     assert "ck-error" in builder.message.value
-    assert builder.fields["summary"].value == GOOD["summary"]  # nothing typed is lost
+    assert builder.fields["summary"].value == summary  # nothing typed is lost
     assert builder.fields["category"].value == GOOD["category"]
     assert len(builder.rows) == rows

@@ -1153,7 +1153,7 @@ def shaken(cb, seed=1):
 
 
 @pytest.mark.parametrize(
-    ("as_of", "shake"), [("2022-06-30", False), ("2025-03-31", False), ("2025-03-31", True)]
+    ("as_of", "shake"), [("2022-12-31", False), ("2025-03-31", False), ("2025-03-31", True)]
 )
 def test_step_downs_due_agrees_with_a_day_by_day_walk(as_of, shake):
     cb = casekit.load(SYNTHETIC)
