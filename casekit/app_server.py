@@ -16,7 +16,10 @@ by default:
   (a widget's image buffer) as v1 offsets, loop over billions of them and grow without bound
   while ignoring SIGTERM; such connections are refused before the upgrade (400);
 - **supervision records only**: of the notebooks folder, only ``supervision_records/*.html`` and
-  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks.
+  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks;
+- **a home page, and review pages**: ``/`` is casekit's home page (:func:`home_page`, every value
+  escaped), not Voila's file tree, and the HTML pages directly in the reports folder
+  (``casekit review --out``) are served under ``/casekit/reports/``, after the same checks.
 
 The token lives only in memory and the password hash in this process's environment (private to
 its owner); neither is ever on a command line, and both are kept from kernels. No ``voila.json``
@@ -49,13 +52,18 @@ __all__ = [
     "check_case",
     "check_port",
     "hash_password",
+    "home_page",
     "prepare",
     "read_users",
+    "report_pages",
     "serve",
 ]
 
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 RECORD_FILES = r"supervision_records/[^/\\]+\.(html|docx)"
+REPORT_FILES = r"[^/\\]+\.html"
+REPORTS_URL = "casekit/reports/"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 PASSWORD_HASH_ENV = "CASEKIT_APP_PASSWORD_HASH"
 LOCAL_HOSTNAMES = ["localhost"]
 
@@ -71,6 +79,7 @@ class AppSettings:
     env: dict[str, str]
     open_browser: bool = False
     users: dict[str, str] = field(default_factory=dict)
+    reports: Path | None = None
 
     @property
     def url(self) -> str:
@@ -191,8 +200,13 @@ def prepare(
     open_browser: bool = False,
     ask: Callable[[str], str] = getpass.getpass,
     users_file: str = "",
+    reports: str = "",
 ) -> AppSettings:
-    """Check everything a start needs (notebooks, store, case, password) before serving."""
+    """Check everything a start needs (notebooks, store, case, password) before serving.
+
+    ``reports`` is the folder ``casekit review --out`` wrote, whose pages the home page links
+    to; empty means ``reports/`` in the casekit folder (where ``make review`` writes), if any.
+    """
     from .widgets.app import REPO_ROOT, store_from_settings
 
     notebooks = REPO_ROOT / "notebooks"
@@ -204,6 +218,12 @@ def prepare(
     if password and users_file:
         raise CasekitError("give --password or --users, not both.")
     users = read_users(users_file) if users_file else {}
+    if reports and not Path(reports).is_dir():
+        raise CasekitError(
+            f"--reports {reports}: there is no such folder; give the folder casekit review "
+            "--out wrote, or leave out --reports."
+        )
+    reviews = Path(reports).resolve() if reports else REPO_ROOT / "reports"
     check_port(port)
     opened = store_from_settings(store or "", user=user or None)
     try:
@@ -228,7 +248,93 @@ def prepare(
                 "python -c 'from jupyter_server.auth import passwd; print(passwd())'."
             )
     token = "" if hashed or users else secrets.token_urlsafe(32)
-    return AppSettings(notebooks, port, token, hashed, env, open_browser, users)
+    return AppSettings(notebooks, port, token, hashed, env, open_browser, users, reviews)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing a user can do in the app: a page, in plain words, and what it is for."""
+
+    title: str
+    purpose: str
+    notebook: str
+
+
+TASKS = (
+    Task(
+        "Build a chronology",
+        "Add, correct and import the entries in a case's chronology. Every change is saved "
+        "at once, and earlier versions stay in the store's history.",
+        "chronology_builder.ipynb",
+    ),
+    Task(
+        "See risk over time",
+        "A case's worries and strengths in the child, family and community lanes, with "
+        "judgements of safety and the response, as known on any date you choose.",
+        "risk_timeline.ipynb",
+    ),
+    Task(
+        "Hold a reflective supervision",
+        "A guided 4x4x4 session on one case: experience, reflection, analysis and an action "
+        "plan. It saves a draft as you type; export the record for the case file.",
+        "reflective_supervision.ipynb",
+    ),
+    Task(
+        "Check a bundle",
+        "Check a case bundle against the data contract and list every problem with its "
+        "file, row and column. In the app it checks the synthetic example bundle; check your "
+        "own with casekit validate.",
+        "bundle_check.ipynb",
+    ),
+    Task(
+        "Proportionality trends",
+        "Compare radicalisation referrals with other safeguarding referrals that had the same "
+        "evidence recorded, by ethnicity and religion too. In the app it reads the synthetic "
+        "example data.",
+        "proportionality_trends.ipynb",
+    ),
+)
+
+
+def report_pages(reports: Path | None) -> list[tuple[str, str]]:
+    """List the review pages served from ``reports`` as (title, file name), the index first."""
+    if reports is None or not reports.is_dir():
+        return []
+    names = sorted(
+        p.name
+        for p in reports.iterdir()
+        if re.fullmatch(REPORT_FILES, p.name, re.IGNORECASE) and p.is_file()
+    )
+    index = [("All teams: the index of reviews", n) for n in names if n == "index.html"]
+    return index + [(f"Team {n[: -len('.html')]}", n) for n in names if n != "index.html"]
+
+
+def home_page(user: str, case: str = "", reports: Path | None = None, base_url: str = "/") -> str:
+    """Render casekit's home page: each task in plain words, the reviews and the notebooks."""
+    import urllib.parse
+
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    tasks = [
+        {
+            "title": t.title,
+            "purpose": t.purpose,
+            "href": f"{base_url}voila/render/{t.notebook}",
+        }
+        for t in TASKS
+    ]
+    pages = [
+        {"title": title, "href": base_url + REPORTS_URL + urllib.parse.quote(name)}
+        for title, name in report_pages(reports)
+    ]
+    return env.get_template("app_home.html").render(
+        user=user, case=case, tasks=tasks, reports=pages, tree_href=f"{base_url}voila/tree"
+    )
 
 
 def _voila_class() -> type:
@@ -236,12 +342,14 @@ def _voila_class() -> type:
     import tornado.web
     from jupyter_server.auth import passwd_check
     from jupyter_server.auth.identity import PasswordIdentityProvider, User
-    from jupyter_server.base.handlers import AuthenticatedFileHandler
+    from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
+    from jupyter_server.utils import url_path_join
     from tornado.escape import url_escape
     from traitlets import Dict
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
     from voila.voila_identity_provider import VoilaLoginHandler
 
     class NamedLoginHandler(VoilaLoginHandler):
@@ -334,22 +442,53 @@ def _voila_class() -> type:
     class RecordFiles(AuthenticatedFileHandler):
         """Serve the supervision records below the notebooks folder, after login, nothing else."""
 
+        pattern, folder = RECORD_FILES, "supervision_records"
+        refusal = "not a supervision record"
+
         def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
-            """Refuse (403) any path that is not a record file directly in the records folder."""
-            if not re.fullmatch(RECORD_FILES, path, re.IGNORECASE):
-                raise tornado.web.HTTPError(403, "not a supervision record")
+            """Refuse (403) any path that is not a file of this kind directly in the folder."""
+            if not re.fullmatch(self.pattern, path, re.IGNORECASE):
+                raise tornado.web.HTTPError(403, self.refusal)
             return super().get_absolute_path(root, path)
 
         def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-            """Refuse a record that is a link to somewhere outside the records folder."""
+            """Refuse a file that is a link to somewhere outside its folder."""
             real = os.path.realpath(absolute_path)
-            folder = os.path.realpath(os.path.join(root, "supervision_records"))
+            folder = os.path.realpath(os.path.join(root, self.folder))
             if os.path.dirname(real) != folder:
-                raise tornado.web.HTTPError(403, "not a supervision record")
+                raise tornado.web.HTTPError(403, self.refusal)
             return super().validate_absolute_path(root, absolute_path)
+
+    class ReportFiles(RecordFiles):
+        """Serve the review pages directly in the reports folder, after login, nothing else."""
+
+        pattern, folder = REPORT_FILES, ""
+        refusal = "not a review page"
+
+    class HomePage(JupyterHandler):
+        """casekit's home page, in place of Voila's file tree, after the same login."""
+
+        def initialize(self, reports: Path | None = None) -> None:
+            """Remember the reports folder whose pages the home page links to."""
+            self.reports = reports
+
+        @tornado.web.authenticated
+        def get(self) -> None:
+            """Write the home page, naming who entries are recorded as."""
+            user = self.current_user
+            if isinstance(self.identity_provider, NamedLogins) and user:
+                name = user.username
+            else:
+                name = os.environ.get("CASEKIT_USER", "")
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.write(
+                home_page(name, os.environ.get("CASEKIT_CASE", ""), self.reports, self.base_url)
+            )
 
     class CasekitVoila(Voila):  # type: ignore[misc]
         """Voila with a login, a host check, v1 websockets only and records-only file serving."""
+
+        casekit_reports: Path | None = None  # the review pages' folder, set by serve()
 
         def init_settings(self) -> dict[str, Any]:
             """Voila's settings, with remote access off (only local host names answered)."""
@@ -367,7 +506,12 @@ def _voila_class() -> type:
                     spec = (spec[0], NotebookPage, *spec[2:])
                 elif spec[0].endswith("/voila/files/(.*)"):
                     spec = (spec[0], RecordFiles, {"path": self.root_dir})
+                elif spec[1] is TornadoVoilaTreeHandler and spec[0] == self.server_url:
+                    spec = (spec[0], HomePage, {"reports": self.casekit_reports})
                 handlers.append(spec)
+            if self.casekit_reports is not None:
+                url = url_path_join(self.server_url, REPORTS_URL + "(.*)")
+                handlers.append((url, ReportFiles, {"path": str(self.casekit_reports)}))
             return handlers
 
         def start(self) -> None:
@@ -411,6 +555,7 @@ def serve(settings: AppSettings) -> int:
         config.NamedLogins.users = settings.users
     config.ZMQChannelsWebsocketConnection.kernel_ws_protocol = KERNEL_PROTOCOL
     app = app_class(config=config)
+    app.casekit_reports = settings.reports
     app.initialize([str(settings.notebooks)])
     app.start()
     return 0
@@ -424,9 +569,12 @@ def run(
     user: str = "",
     open_browser: bool = False,
     users_file: str = "",
+    reports: str = "",
 ) -> int:
     """Check the start, print the address (with its token) and who is recorded, then serve."""
-    settings = prepare(store, case, port, password, user, open_browser, users_file=users_file)
+    settings = prepare(
+        store, case, port, password, user, open_browser, users_file=users_file, reports=reports
+    )
     who = (
         "under the name each person logs in with"
         if settings.users
