@@ -48,6 +48,7 @@ __all__ = [
     "KERNEL_PROTOCOL",
     "RECORD_FILES",
     "AppSettings",
+    "adapt_page",
     "add_user",
     "check_case",
     "check_port",
@@ -337,6 +338,34 @@ def home_page(user: str, case: str = "", reports: Path | None = None, base_url: 
     )
 
 
+OUTSIDE_STYLESHEET = re.compile(r"""<link rel="stylesheet" href="(https?:)?//[^"]*"[^>]*>\s*""")
+SCROLLING_CELLS = '<div id="rendered_cells" style="display: none">'
+APP_HEAD = "app_head.html"  # casekit's style and script for Voila's pages, in TEMPLATES
+
+
+def adapt_page(chunk: str) -> str:
+    """Adapt a piece of a Voila notebook page for casekit's app.
+
+    - stylesheets from outside the machine are dropped: Voila's template links Font Awesome
+      from a CDN, although its own bundle already holds the icons, so every page told the CDN
+      who opened the app and when;
+    - the scrolling area holding the cells can take the keyboard focus, so a page with nothing
+      else to focus (a report of figures and tables) can still be scrolled without a mouse;
+    - ``app_head.html`` goes at the end of the head: links in the notebooks' text underlined,
+      tab names in enough contrast, a name for each slider handle (ipywidgets leaves them
+      nameless) and an image widget's tooltip as its alt text.
+    """
+    chunk = OUTSIDE_STYLESHEET.sub("", chunk)
+    chunk = chunk.replace(
+        SCROLLING_CELLS,
+        '<div id="rendered_cells" style="display: none" tabindex="0">',
+    )
+    if "</head>" in chunk:
+        head = (TEMPLATES / APP_HEAD).read_text(encoding="utf-8")
+        chunk = chunk.replace("</head>", head + "</head>", 1)
+    return chunk
+
+
 def _voila_class() -> type:
     """Build the Voila application class with casekit's protections (imports Voila lazily)."""
     import tornado.web
@@ -417,6 +446,10 @@ def _voila_class() -> type:
             user = self.current_user
             if isinstance(self.identity_provider, NamedLogins) and user:
                 self.request.headers[USER_HEADER] = user.username
+
+        def write(self, chunk: str | bytes | dict[str, Any]) -> None:
+            """Write a piece of the page, adapted for casekit (see :func:`adapt_page`)."""
+            super().write(adapt_page(chunk) if isinstance(chunk, str) else chunk)
 
     class KernelWebsocket(VoilaKernelWebsocketHandler):
         """Voila's kernel websocket, refusing clients that do not offer the v1 protocol."""

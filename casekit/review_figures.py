@@ -18,6 +18,7 @@ from .review import CASE_TYPES, Table
 __all__ = ["count_bars", "rate_bars"]
 
 _COLOURS = {GROUP_RADICALISATION: "#D55E00", GROUP_BAU: "#0072B2"}
+_HATCHES = {GROUP_RADICALISATION: "//", GROUP_BAU: ""}  # so colour is never the only sign
 
 
 def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +38,16 @@ def count_bars(table: Table, xlabel: str) -> Figure:
     for i, case_type in enumerate(CASE_TYPES):
         values, hidden = _numbers(frame[case_type])
         pos = y + (i - (len(CASE_TYPES) - 1) / 2) * height
-        ax.barh(pos, values, height=height, color=_COLOURS[case_type], label=case_type)
+        ax.barh(
+            pos,
+            values,
+            height=height,
+            color=_COLOURS[case_type],
+            hatch=_HATCHES[case_type],
+            edgecolor="#000000",
+            linewidth=0.5,
+            label=case_type,
+        )
         for p in pos[hidden]:
             ax.text(0.1, p, SUPPRESSED, va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)

@@ -217,6 +217,28 @@ def test_a_missing_reports_folder_is_refused_before_the_server_starts(store, cap
     assert "--reports /no/such/reports: there is no such folder" in err
 
 
+def test_notebook_pages_are_adapted_load_nothing_from_outside_and_keep_the_rest():
+    from casekit.app_server import adapt_page
+
+    head = (
+        "<head><title>t</title>\n"
+        '  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/x@^5/css/all.min.css" '
+        'type="text/css" />\n'
+        '<link rel="stylesheet" href="//cdn.example/y.css">'
+        '<link rel="stylesheet" href="/voila/static/own.css" type="text/css" />'
+        "</head>"
+    )
+    page = adapt_page(head)
+    assert "cdn." not in page and 'href="/voila/static/own.css"' in page  # its own stay
+    assert page.count("</head>") == 1 and page.index("<style>") < page.index("</head>")
+    assert "noUi-handle" in page  # the script naming slider handles
+    body = adapt_page('<body><div id="rendered_cells" style="display: none">\n<div>')
+    assert '<div id="rendered_cells" style="display: none" tabindex="0">' in body
+    assert "<style>" not in body  # the head's additions go in the head only
+    text = "<p>a cell's output: https://example.org/x.css</p>"
+    assert adapt_page(text) == text
+
+
 def rss_kib(pid: int) -> int:
     """Return a process's resident set size in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
