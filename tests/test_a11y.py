@@ -8,6 +8,7 @@ One app serves the whole module (starting Voila and its kernels is the slow part
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,86 @@ def test_review_and_research_figures_never_carry_meaning_by_colour_alone():
     assert len(bars) == 4
     assert by_label[GROUP_RADICALISATION] != by_label[GROUP_BAU]
     assert _STYLE[GROUP_RADICALISATION]["marker"] != _STYLE[GROUP_BAU]["marker"]
+
+
+# --- keyboard only ------------------------------------------------------------------------------
+
+KEYED_ENTRY = "Keyboard test: college plans with the mentor"  # the list shows 60 characters
+KEYED_EXPERIENCE = "Keyboard test: the worker describes the home visit, typed without a mouse."
+
+
+def tab_to(page, selector: str, limit: int = 400) -> None:
+    """Press Tab until the focus is in ``selector``, as a keyboard user moves through a page."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement?.closest(s)", selector):
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {selector}")
+
+
+def follow_home_page_link(page, base: str, token: str, words: str, notebook: str) -> None:
+    """Open the home page and follow the link ``words`` to ``notebook`` by Tab and Enter."""
+    page.goto(f"{base}?token={token}")
+    page.wait_for_selector("text=What would you like to do?")
+    tab_to(page, f"a[href$='/{notebook}']")
+    assert page.evaluate("document.activeElement.textContent.trim()") == words
+    page.keyboard.press("Enter")
+
+
+def test_keyboard_only_adds_a_chronology_entry(served, page):
+    base, token, store, _ = served
+    follow_home_page_link(page, base, token, "Build a chronology", "chronology_builder.ipynb")
+    page.wait_for_selector(".ck-chronology-builder .ck-add")
+    page.wait_for_selector("#loading", state="hidden")
+    tab_to(page, ".ck-field-date input")
+    page.keyboard.type("06062024")  # the same whether the browser puts day or month first
+    for field, choice in (
+        ("source_agency", "education"),
+        ("kind", "visit"),
+        ("category", "protective"),
+        ("level", "child"),
+    ):
+        tab_to(page, f".ck-field-{field} select")
+        page.keyboard.type(choice)  # a closed list chooses what is typed
+        page.wait_for_function(
+            "([s, v]) => document.querySelector(s).value.includes(v)",
+            arg=[f".ck-field-{field} select", choice],
+        )
+    tab_to(page, ".ck-field-summary textarea")
+    page.keyboard.type(KEYED_ENTRY)
+    tab_to(page, ".ck-add")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f".ck-list >> text={KEYED_ENTRY}")
+    saved = casekit.load(store).events
+    row = saved[saved["summary"] == KEYED_ENTRY]
+    assert len(row) == 1
+    assert (row["case_id"].item(), row["recorded_by"].item()) == (CASE, USER)
+    assert str(row["date"].item().date()) == "2024-06-06"
+    assert (row["source_agency"].item(), row["kind"].item()) == ("education", "visit")
+    assert (row["category"].item(), row["level"].item()) == ("protective", "child")
+
+
+def test_keyboard_only_saves_a_supervision_draft(served, page):
+    from casekit.supervision import draft_key
+
+    base, token, store, _ = served
+    follow_home_page_link(
+        page, base, token, "Hold a reflective supervision", "reflective_supervision.ipynb"
+    )
+    page.wait_for_selector(".ck-supervision-session .ck-stage-experience textarea")
+    page.wait_for_selector("#loading", state="hidden")
+    tab_to(page, ".ck-stage-experience textarea")
+    page.keyboard.type(KEYED_EXPERIENCE)
+    page.wait_for_selector(".ck-status >> text=Draft saved")
+    # every key is saved as it reaches the kernel: wait for the last one, not for a time
+    deadline = time.monotonic() + 60
+    while (typed := experience_draft(store, draft_key(CASE, USER))) != KEYED_EXPERIENCE:
+        assert time.monotonic() < deadline, f"the draft holds {typed!r}"
+        page.wait_for_timeout(250)
+
+
+def experience_draft(store: Path, key: str) -> str | None:
+    """The experience stage of a supervision draft in the store, if there is one."""
+    with casekit.open(store) as s:
+        draft = s.draft(key)
+    return draft["session"]["stages"]["experience"] if draft else None
