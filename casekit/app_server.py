@@ -343,19 +343,26 @@ SCROLLING_CELLS = '<div id="rendered_cells" style="display: none">'
 APP_HEAD = "app_head.html"  # casekit's style and script for Voila's pages, in TEMPLATES
 
 
-def adapt_page(chunk: str) -> str:
-    """Adapt a piece of a Voila notebook page for casekit's app.
+NO_LANG = re.compile(r"<html(?![^>]*\blang=)", re.IGNORECASE)
+SERVED_FILES = ("/voila/files/", "/" + REPORTS_URL)  # records and reviews are served as written
 
-    - stylesheets from outside the machine are dropped: Voila's template links Font Awesome
+
+def adapt_page(chunk: str) -> str:
+    """Adapt a piece of a page Voila or jupyter_server writes (a notebook, the tree, the login).
+
+    - stylesheets from outside the machine are dropped: Voila's templates link Font Awesome
       from a CDN, although its own bundle already holds the icons, so every page told the CDN
       who opened the app and when;
-    - the scrolling area holding the cells can take the keyboard focus, so a page with nothing
-      else to focus (a report of figures and tables) can still be scrolled without a mouse;
+    - a page without a language says it is in English (WCAG 3.1.1);
+    - the scrolling area holding a notebook's cells can take the keyboard focus, so a page
+      with nothing else to focus (a report of figures and tables) can still be scrolled
+      without a mouse;
     - ``app_head.html`` goes at the end of the head: links in the notebooks' text underlined,
       tab names in enough contrast, a name for each slider handle (ipywidgets leaves them
-      nameless) and an image widget's tooltip as its alt text.
+      nameless) and a figure's caption as its image's alt text.
     """
     chunk = OUTSIDE_STYLESHEET.sub("", chunk)
+    chunk = NO_LANG.sub('<html lang="en"', chunk)
     chunk = chunk.replace(
         SCROLLING_CELLS,
         '<div id="rendered_cells" style="display: none" tabindex="0">',
@@ -374,6 +381,7 @@ def _voila_class() -> type:
     from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
     from jupyter_server.utils import url_path_join
     from tornado.escape import url_escape
+    from tornado.web import OutputTransform
     from traitlets import Dict
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
@@ -447,10 +455,6 @@ def _voila_class() -> type:
             if isinstance(self.identity_provider, NamedLogins) and user:
                 self.request.headers[USER_HEADER] = user.username
 
-        def write(self, chunk: str | bytes | dict[str, Any]) -> None:
-            """Write a piece of the page, adapted for casekit (see :func:`adapt_page`)."""
-            super().write(adapt_page(chunk) if isinstance(chunk, str) else chunk)
-
     class KernelWebsocket(VoilaKernelWebsocketHandler):
         """Voila's kernel websocket, refusing clients that do not offer the v1 protocol."""
 
@@ -518,6 +522,32 @@ def _voila_class() -> type:
                 home_page(name, os.environ.get("CASEKIT_CASE", ""), self.reports, self.base_url)
             )
 
+    class CasekitPages(OutputTransform):
+        """Adapt every HTML page the app writes (see :func:`adapt_page`), but not served files."""
+
+        def __init__(self, request: Any):
+            """Adapt this response unless it is a record or review page, served as written."""
+            self.adapt = not request.path.startswith(SERVED_FILES)
+
+        def transform_first_chunk(
+            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+        ) -> tuple[int, Any, bytes]:
+            """Adapt the first piece of an HTML page, keeping its length header true."""
+            self.adapt = self.adapt and headers.get("Content-Type", "").startswith("text/html")
+            chunk = self.transform_chunk(chunk, finishing)
+            if self.adapt and "Content-Length" in headers:
+                headers["Content-Length"] = str(len(chunk))
+            return status_code, headers, chunk
+
+        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+            """Adapt a later piece of the page (whole text: Voila writes it string by string)."""
+            if not self.adapt or not chunk:
+                return chunk
+            try:
+                return adapt_page(chunk.decode("utf-8")).encode("utf-8")
+            except UnicodeDecodeError:
+                return chunk
+
     class CasekitVoila(Voila):  # type: ignore[misc]
         """Voila with a login, a host check, v1 websockets only and records-only file serving."""
 
@@ -527,6 +557,7 @@ def _voila_class() -> type:
             """Voila's settings, with remote access off (only local host names answered)."""
             settings: dict[str, Any] = super().init_settings()
             settings.update(allow_remote_access=False, local_hostnames=LOCAL_HOSTNAMES)
+            settings["transforms"] = [CasekitPages]  # tornado.web.Application's output transforms
             return settings
 
         def init_handlers(self) -> list[Any]:

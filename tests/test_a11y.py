@@ -165,6 +165,21 @@ def test_home_page(served, page):
     assert_accessible(page, "home page")
 
 
+def test_login_page(served, page):
+    base, _, _, _ = served
+    page.goto(base)  # no token: the login page
+    page.wait_for_selector("input[type=password]")
+    assert "/login" in page.url
+    assert_accessible(page, "login page")
+
+
+def test_notebooks_folder(served, page):
+    base, token, _, _ = served
+    page.goto(f"{base}voila/tree?token={token}")
+    page.wait_for_selector("text=chronology_builder.ipynb")
+    assert_accessible(page, "notebooks folder (voila/tree)")
+
+
 @pytest.mark.parametrize("notebook", list(APP_PAGES))
 def test_app_page_with_a_case_open(served, page, notebook):
     base, token, _, _ = served

@@ -237,6 +237,8 @@ def test_notebook_pages_are_adapted_load_nothing_from_outside_and_keep_the_rest(
     assert "<style>" not in body  # the head's additions go in the head only
     text = "<p>a cell's output: https://example.org/x.css</p>"
     assert adapt_page(text) == text
+    assert adapt_page("<!DOCTYPE html><html><head>").startswith('<!DOCTYPE html><html lang="en">')
+    assert adapt_page('<html lang="cy">') == '<html lang="cy">'  # a page's own language stays
 
 
 def rss_kib(pid: int) -> int:
