@@ -285,6 +285,7 @@ def test_keyboard_only_adds_a_chronology_entry(served, page):
     page.wait_for_selector("#loading", state="hidden")
     tab_to(page, ".ck-field-date input")
     page.keyboard.type("06062024")  # the same whether the browser puts day or month first
+    page.wait_for_function("() => document.activeElement.value === '2024-06-06'")
     for field, choice in (
         ("source_agency", "education"),
         ("kind", "visit"),
@@ -299,8 +300,10 @@ def test_keyboard_only_adds_a_chronology_entry(served, page):
         )
     tab_to(page, ".ck-field-summary textarea")
     page.keyboard.type(KEYED_ENTRY)
+    page.wait_for_function("v => document.activeElement.value === v", arg=KEYED_ENTRY)
     tab_to(page, ".ck-add")
     page.keyboard.press("Enter")
+    page.wait_for_selector(".ck-chronology-builder >> text=Saved entry")
     page.wait_for_selector(f".ck-list >> text={KEYED_ENTRY}")
     saved = casekit.load(store).events
     row = saved[saved["summary"] == KEYED_ENTRY]
