@@ -29,7 +29,6 @@ from the working folder is read, so none can undo these settings.
 from __future__ import annotations
 
 import getpass
-import html
 import json
 import os
 import re
@@ -54,6 +53,7 @@ __all__ = [
     "check_port",
     "hash_password",
     "home_page",
+    "login_page",
     "prepare",
     "read_users",
     "report_pages",
@@ -310,17 +310,35 @@ def report_pages(reports: Path | None) -> list[tuple[str, str]]:
     return index + [(f"Team {n[: -len('.html')]}", n) for n in names if n != "index.html"]
 
 
-def home_page(user: str, case: str = "", reports: Path | None = None, base_url: str = "/") -> str:
-    """Render casekit's home page: each task in plain words, the reviews and the notebooks."""
-    import urllib.parse
-
+def _templates() -> Any:
+    """Return the Jinja2 environment for casekit's own app pages (autoescaped, strict)."""
     import jinja2
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+
+
+def login_page(action: str, xsrf: str, error: str = "") -> str:
+    """Render the named login form: a name and a password, and the error if any (escaped).
+
+    ``xsrf`` is the form's hidden XSRF field as tornado writes it (markup, not escaped).
+    """
+    from markupsafe import Markup
+
+    return (
+        _templates()
+        .get_template("app_login.html")
+        .render(action=action, xsrf=Markup(xsrf), error=error)  # tornado's own field
+    )
+
+
+def home_page(user: str, case: str = "", reports: Path | None = None, base_url: str = "/") -> str:
+    """Render casekit's home page: each task in plain words, the reviews and the notebooks."""
+    import urllib.parse
+
     tasks = [
         {
             "title": t.title,
@@ -333,8 +351,10 @@ def home_page(user: str, case: str = "", reports: Path | None = None, base_url: 
         {"title": title, "href": base_url + REPORTS_URL + urllib.parse.quote(name)}
         for title, name in report_pages(reports)
     ]
-    return env.get_template("app_home.html").render(
-        user=user, case=case, tasks=tasks, reports=pages, tree_href=f"{base_url}voila/tree"
+    return (
+        _templates()
+        .get_template("app_home.html")
+        .render(user=user, case=case, tasks=tasks, reports=pages, tree_href=f"{base_url}voila/tree")
     )
 
 
@@ -393,20 +413,11 @@ def _voila_class() -> type:
         """A login page that asks for a name as well as a password."""
 
         def _render(self, message: dict[str, str] | None = None) -> None:
-            """Write the login form (every value in it escaped)."""
+            """Write the login form (see :func:`login_page`)."""
             error = (message or {}).get("error", "")
             target = url_escape(self.get_argument("next", default=self.base_url))
-            action = html.escape(f"{self.base_url}login?next={target}", quote=True)
-            self.write(
-                "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-                "<title>casekit app: log in</title></head><body><h1>casekit app</h1>"
-                + (f"<p role='alert'>{html.escape(error)}</p>" if error else "")
-                + f"<form method='post' action='{action}'>{self.xsrf_form_html()}"
-                "<p><label>Name <input name='username' autocomplete='username' autofocus>"
-                "</label></p><p><label>Password <input type='password' name='password' "
-                "autocomplete='current-password'></label></p>"
-                "<p><button type='submit'>Log in</button></p></form></body></html>"
-            )
+            action = f"{self.base_url}login?next={target}"
+            self.write(login_page(action, str(self.xsrf_form_html()), error))
 
     class NamedLogins(PasswordIdentityProvider):
         """Log in with a name and that name's password from a users file."""

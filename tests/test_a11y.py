@@ -180,6 +180,23 @@ def test_notebooks_folder(served, page):
     assert_accessible(page, "notebooks folder (voila/tree)")
 
 
+def test_a_page_that_is_not_there(served, page):
+    base, token, _, _ = served
+    page.goto(f"{base}voila/render/no_such_notebook.ipynb?token={token}")
+    page.wait_for_load_state()
+    assert_accessible(page, "a missing notebook's page")
+
+
+def test_the_named_login_page(page):
+    from casekit.app_server import login_page
+
+    page.set_content(login_page("/login?next=%2F", "<input type=hidden name=_xsrf>", ""))
+    assert_accessible(page, "named login page")
+    page.set_content(login_page("/login", "", "Invalid credentials <b>"))
+    assert page.locator("[role=alert]").inner_text() == "Invalid credentials <b>"
+    assert_accessible(page, "named login page with its error")
+
+
 @pytest.mark.parametrize("notebook", list(APP_PAGES))
 def test_app_page_with_a_case_open(served, page, notebook):
     base, token, _, _ = served

@@ -210,6 +210,21 @@ def test_home_page_escapes_names_and_says_how_to_make_reviews(tmp_path):
     assert 'href="/base/voila/render/chronology_builder.ipynb"' in page
 
 
+def test_the_named_login_page_escapes_its_error_and_address():
+    from casekit.app_server import login_page
+
+    page = login_page(
+        '/login?next="><script>x',
+        '<input type="hidden" name="_xsrf" value="t">',
+        "<img src=x onerror=alert(1)>",
+    )
+    assert "<script>x" not in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and 'role="alert"' in page
+    assert '<input type="hidden" name="_xsrf" value="t">' in page  # tornado's field, as written
+    assert '<label for="password">Password</label>' in page
+    assert 'role="alert"' not in login_page("/login", "", "")
+
+
 def test_a_missing_reports_folder_is_refused_before_the_server_starts(store, capsys):
     code = cli.main(["app", "--store", str(store), "--reports", "/no/such/reports", "--port", "1"])
     assert code == 2
@@ -546,7 +561,7 @@ def named_app(store, tmp_path_factory):
 def log_in(base: str, name: str, password: str) -> tuple[int, urllib.request.OpenerDirector]:
     """Log in through the named login form; return the POST's status and the cookie opener."""
     code, _, opener, page = submit_login(base, {"username": name, "password": password})
-    assert "name='username'" in page and "type='password'" in page
+    assert 'name="username"' in page and 'type="password"' in page
     return code, opener
 
 
