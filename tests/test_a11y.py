@@ -210,6 +210,19 @@ def test_app_page_with_a_case_open(served, page, notebook):
         "() => [...document.images].every(i => i.src && i.complete && i.naturalWidth > 0)"
     )
     assert_accessible(page, f"{notebook}.ipynb")
+    # axe skips what is hidden: open every tab (the supervision's stages, the builder's
+    # import) and check what it shows too
+    tabs = page.locator(".lm-TabBar-tab")
+    found = []
+    for i in range(tabs.count()):
+        tab = tabs.nth(i)
+        tab.click()
+        chosen = "t => t.classList.contains('lm-mod-current')"
+        page.wait_for_function(chosen, arg=tab.element_handle())
+        found += [(tab.inner_text(), v) for v in axe_violations(page)]
+    assert found == [], f"{notebook}.ipynb, tab by tab:\n" + "\n".join(
+        f"[{name}] {describe([v])}" for name, v in found
+    )
 
 
 @pytest.mark.parametrize("name", ["index.html", "T01.html"])
