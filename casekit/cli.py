@@ -194,8 +194,10 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
 
     _keep_inputs(args, args.out)
     with open_store(args.store, create=False) as store:
-        out = export_record(supervision_record(store, args.id), args.out)
-    print(f"wrote supervision record {args.id} to {out}")
+        record = supervision_record(store, args.id)
+        out = export_record(record, args.out, include_support=args.include_support)
+    left = "with the support notes" if args.include_support else "support notes left out"
+    print(f"wrote supervision record {args.id} to {out} ({left})")
     return 0
 
 
@@ -403,7 +405,16 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from .review_run import TeamResult, plan, run_reviews
 
     teams = "all" if args.team == "all" else [t.strip() for t in args.team.split(",") if t.strip()]
-    scopes = plan(args.data, teams, args.from_, args.to, args.as_of, args.suppress)
+    scopes = plan(
+        args.data,
+        teams,
+        args.from_,
+        args.to,
+        args.as_of,
+        args.suppress,
+        args.seen_alone_days,
+        args.min_judgements,
+    )
     print(
         f"reviewing {len(scopes)} team(s), {scopes[0].period}, as known on "
         f"{scopes[0].as_of.date()}, into {args.out}",
@@ -795,14 +806,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = ssub.add_parser(
         "export",
         help="export a saved supervision session for the case file, as HTML or Word",
-        description="Write one saved supervision session (its four stages, hypotheses, "
-        "GRACES reflection, decisions, judgements and the chronology entries it cites) as a "
-        "printable HTML page or a .docx document, chosen by the --out suffix.",
+        description="Write one saved supervision session (the child's voice and when they "
+        "were last seen alone, its four stages, the functions, hypotheses and how each will be "
+        "tested with the family, the actions agreed and whose interests they serve, GRACES "
+        "reflection, decisions, judgements and the chronology entries it cites) as a printable "
+        "HTML page or a .docx document, chosen by the --out suffix. The support notes (the "
+        "worker's wellbeing) are left out unless --include-support is given.",
     )
     p.add_argument("--store", required=True, help="casebook store: a .sqlite path or a URL")
     p.add_argument("--id", required=True, help="the supervision_id")
     p.add_argument("--out", type=Path, required=True, help="a .html or .docx file")
+    p.add_argument(
+        "--include-support",
+        action="store_true",
+        help="include the support notes (the worker's wellbeing), left out by default",
+    )
     p.set_defaults(run=_cmd_supervision_export)
+
+    from .review import MIN_JUDGEMENTS, SEEN_ALONE_DAYS
 
     p = sub.add_parser(
         "review",
@@ -820,6 +841,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--suppress", action="store_true", help="for publication: counts 1-5 as c, no case lists"
+    )
+    p.add_argument(
+        "--seen-alone-days",
+        type=_positive,
+        default=SEEN_ALONE_DAYS,
+        help="list a child not seen alone for more than this many working days under what "
+        f"needs attention (default {SEEN_ALONE_DAYS})",
+    )
+    p.add_argument(
+        "--min-judgements",
+        type=_positive,
+        default=MIN_JUDGEMENTS,
+        help="judgements a case needs before its safety trend is stated (at least 2; "
+        f"default {MIN_JUDGEMENTS})",
     )
     p.add_argument("--jobs", type=_positive, default=1, help="teams to run at once (default 1)")
     p.add_argument("--notebook", type=Path, help="run your own copy of the review notebook")

@@ -31,6 +31,8 @@ __all__ = [
     "BELIEF_CATEGORIES",
     "STRENGTH_CATEGORIES",
     "STATUTORY_RESPONSES",
+    "WORKER_ROLES",
+    "CASE_HOLDING_ROLES",
     "SIGNIFICANCE",
     "LEVELS",
     "AGENCIES",
@@ -160,6 +162,17 @@ CONCERN_CATEGORIES = ("influence_grooming", "extremist_behaviour", "harm")
 BELIEF_CATEGORIES = ("belief_practice", "views_expressed")
 """Categories that are never a concern in themselves (drawn muted on timelines)."""
 STRENGTH_CATEGORIES = ("protective", "aspiration")
+WORKER_ROLES = (
+    "social_worker",
+    "senior_practitioner",
+    "team_manager",
+    "family_support_worker",
+    "student",
+)
+"""The ``workers.role`` vocabulary."""
+CASE_HOLDING_ROLES = ("social_worker", "senior_practitioner")
+"""Roles that hold cases: a team's caseload per FTE divides by these workers' FTE only (team
+managers, family support workers and students do not carry a caseload of their own)."""
 
 
 # --- table and column definitions ---------------------------------------------------------------
@@ -283,16 +296,7 @@ _TABLE_LIST: tuple[Table, ...] = (
         (
             _id("worker_id", "pseudonymous"),
             _ref("team_id", "teams"),
-            _vocab(
-                "role",
-                (
-                    "social_worker",
-                    "senior_practitioner",
-                    "team_manager",
-                    "family_support_worker",
-                    "student",
-                ),
-            ),
+            _vocab("role", WORKER_ROLES),
             Column(
                 "fte",
                 "number",
@@ -581,6 +585,40 @@ _TABLE_LIST: tuple[Table, ...] = (
             _text("hypotheses", notes="at least two competing explanations"),
             _text("graces", notes="reflection on difference and bias (Social GRACES)"),
             _ids("decision_ids", "decisions", notes="decisions taken in the session"),
+            _text(
+                "management",
+                notes="function: is the work being done, and done well? (optional, as each "
+                "column below)",
+            ),
+            _text(
+                "support",
+                notes="function: the worker's emotional load; private: left out of the case-file "
+                "export unless the supervisor includes it",
+            ),
+            _text("development", notes="function: what the worker is learning"),
+            _text(
+                "mediation",
+                notes="function: between the worker, the organisation and partners",
+            ),
+            _text(
+                "child_voice",
+                notes="the child's wishes, feelings and hopes, in their own words where possible",
+            ),
+            _date(
+                "last_seen_alone",
+                required=False,
+                notes="the child was last seen alone on this day, as the record stood at the "
+                "session",
+            ),
+            _text(
+                "agreed_actions",
+                notes="each action agreed, with whose interests it serves (child and family, "
+                "worker, organisation, partner agencies)",
+            ),
+            _text(
+                "decision_stakeholders",
+                notes="whose interests each decision taken serves, a line per decision",
+            ),
         ),
         id_prefix="V",
     ),

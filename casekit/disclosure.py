@@ -123,9 +123,13 @@ class Publication:
         (with ``check``) when the values known (true values, or shown ones where hidden ones
         are unknown) do not satisfy it: a sum that does not hold tells a reader nothing.
         """
+        left, right = list(left), list(right)
+        if not left or not right:
+            return False
+        # a side made only of absent rows (nobody fell in them) sums to 0, and still says so
         left = [c for c in left if not self._absent_row(c)]
         right = [c for c in right if not self._absent_row(c)]
-        if not left or not right or any(c not in self.index for c in [*left, *right]):
+        if any(c not in self.index for c in [*left, *right]):
             return False
         terms: dict[int, float] = {}
         for cells, sign in ((left, 1.0), (right, -1.0)):

@@ -22,6 +22,8 @@ __all__ = [
     "EVENT_LINES",
     "INTEL_LINES",
     "ENGAGEMENT_LINES",
+    "VISIT_LINES",
+    "ASSESSMENT_DONE",
     "SLOTS",
     "FAITHS",
     "PLAN_LINES",
@@ -279,14 +281,14 @@ EVENT_LINES: dict[str, tuple[Line, ...]] = {
             "A neighbour reported that the baby is often left crying and alone in the flat.",
             0,
             2,
-            by=(COM, FAM, P),
+            by=(COM, P),
             tags=("neglect",),
         ),
         Line(
             "A neighbour reported that the child is often left alone at home in the evening.",
             3,
             9,
-            by=(COM, FAM, P),
+            by=(COM, P),
             tags=("neglect",),
         ),
         Line(
@@ -666,6 +668,42 @@ ENGAGEMENT_LINES: dict[str, tuple[Line, ...]] = {
             "only.", 0, level=F, by=(S,)),
     ),
 }  # fmt: skip
+
+
+VISIT_LINES: dict[str, tuple[Line, ...]] = {
+    "alone": (
+        Line("Home visit; {child} was seen alone and played with the worker, who saw how they "
+            "are at home.", 3, 7, by=(S,)),
+        Line("Home visit; {child} was seen alone and drew a picture of the family with the "
+            "worker.", 4, 9, by=(S,)),
+        Line("Home visit; {child} was seen alone in their room and talked about friends and "
+            "what they like doing.", 6, by=(S,)),
+        Line("Visit; {child} was seen alone and said how things have been at home since the "
+            "last visit.", 8, by=(S,)),
+        Line("{Child} was seen alone away from home, at their request, and talked about what "
+            "they want to happen next.", 11, by=(S,)),
+    ),
+    "with_parent": (
+        Line("Home visit; the baby was seen with their parent and the home conditions were "
+            "checked.", 0, 1, by=(S,)),
+        Line("Home visit; {child} was seen with a parent present; the worker checked the "
+            "home and talked with the family.", 2, by=(S,)),
+        Line("Home visit; {child} did not want to talk without a parent there, so they were "
+            "seen together.", 6, by=(S,)),
+    ),
+    "not_seen": (
+        Line("Home visit; {child} was out, so the worker met the parents and arranged "
+            "another visit.", 10, level="family", by=(S,)),
+        Line("Home visit; no one was at home and a card was left to arrange another "
+            "visit.", 0, level="family", by=(S,)),
+    ),
+}  # fmt: skip
+"""Statutory visits: the child seen alone, seen with a parent, or not seen."""
+
+ASSESSMENT_DONE = (
+    "Assessment completed and signed off by the team manager; the outcome was explained to "
+    "the family."
+)
 
 
 @dataclass(frozen=True)

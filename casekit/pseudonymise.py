@@ -17,6 +17,9 @@
   text as ``[name]``; a column named as holding names is redacted and then dropped.
 - **Retention**: a case closed longer ago than the retention period (default 6 years) is
   dropped with all its records.
+- **The worker's wellbeing**: the support notes of reflective supervision
+  (``supervisions.support``) are about the worker, not the case, and private to the session:
+  they are emptied.
 
 >>> key = bytes(32)
 >>> pseudonym(key, "case", "C00001") == pseudonym(key, "case", "C00001")
@@ -301,6 +304,12 @@ def pseudonymise_tables(
         names += [v for v in tables[table][column].unique() if v]
         tables[table] = tables[table].drop(columns=[column])
         report.replaced[f"column {names_column} dropped (names)"] += 1
+    support = tables.get("supervisions", pd.DataFrame()).get("support")
+    if support is not None:
+        written = int((support.fillna("").astype(str).str.strip() != "").sum())
+        tables["supervisions"]["support"] = ""
+        if written:
+            report.replaced["supervision support notes emptied (the worker's wellbeing)"] += written
     for table, frame in tables.items():  # before retention, so that notes give the rows read
         for column in frame.columns:
             if _birth_column(column):

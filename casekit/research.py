@@ -190,12 +190,18 @@ def decision_profiles(cb: Casebook) -> pd.DataFrame:
 
     Used by the team reviews. ``escalates``: the decision raised the response to child in need
     or above. ``profile``: whether what it rests on includes behaviour or harm, as the flags
-    define "rests on".
+    define "rests on"; ``stratum``: the strongest of the six :data:`EVIDENCE_STRATA` among
+    what it rests on (``none`` when it rests on nothing in them), as research compares.
     """
     d = escalations(cb.decisions)
     pairs = rests_on(d, cb.events)
     strong = pairs.loc[pairs["category"].isin(CONCERN_CATEGORIES), "decision_id"].unique()
     d["profile"] = np.where(is_in(d["decision_id"], strong), STRONG, WEAK)
+    rank = {c: i for i, (_, cats) in enumerate(EVIDENCE_STRATA) for c in cats}
+    pairs = pairs.assign(rank=pairs["category"].astype(object).map(rank))
+    best = pairs.dropna(subset=["rank"]).groupby("decision_id")["rank"].min()
+    codes = d["decision_id"].map(best).fillna(_NONE).astype(int).to_numpy()
+    d["stratum"] = pd.Categorical.from_codes(codes, categories=list(STRATA), ordered=True)
     d["escalates"] = d["raises"] & (d["rung"] >= RUNG["child_in_need"])
     d["group"] = d["case_id"].map(_groups(cb))
     cases = cb.cases.set_index("case_id")

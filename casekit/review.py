@@ -15,7 +15,7 @@ can leave the team.
 ('2025-03-31', '2024-04-01')
 >>> review = build(cb, scope)
 >>> [s.key for s in review.sections][:3]
-['caseload', 'flow', 'timeliness']
+['attention', 'caseload', 'casework']
 """
 
 from __future__ import annotations
@@ -30,20 +30,42 @@ import pandas as pd
 
 from .arrowops import is_in
 from .casebook import Casebook
-from .contract import RESPONSE_LADDER, RUNG, STATUTORY_RESPONSES, TABLE_ORDER, TABLES
+from .casework import (
+    SINCE_OPENED,
+    SINCE_SEEN_ALONE,
+    last_seen_alone,
+    open_at,
+    overdue_actions,
+)
+from .casework import read_date as _date
+from .chronology import as_known_at
+from .contract import (
+    CASE_HOLDING_ROLES,
+    RESPONSE_LADDER,
+    RUNG,
+    STATUTORY_RESPONSES,
+    TABLE_ORDER,
+    TABLES,
+)
 from .disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from .errors import CasekitError
 from .proportionality import FLAGS, escalations, flags, working_days_after
 from .research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
 from .review_links import (
+    CHANNEL_ADOPTED,
+    CHANNEL_NOT_RECORDED,
+    COMPLETED_LATE,
+    COMPLETED_WITHIN,
     HEADLINE,
     MARGINS,
+    NO_DECISION,
+    NOT_COMPLETED_LATE,
     PLANS_LINKED,
     REFUSAL_EXPLAINED,
     SHARING_CONSISTENT,
     row_labels,
 )
-from .trends import safety_trends
+from .trends import MIN_JUDGEMENTS, TOO_FEW, safety_trends
 
 __all__ = [
     "Scope",
@@ -75,10 +97,15 @@ ASSESSMENT_STANDARD = 45
 WAIT_BANDS = ((0, 5, "0-5"), (6, 10, "6-10"), (11, 20, "11-20"), (21, 45, "21-45"))
 STALE_DAYS = 30
 """A chronology not touched for longer than this is out of date (shown, not flagged)."""
-NO_SOCIAL_CARE_DECISION = "no social-care decision yet"
-CHANNEL_ADOPTED = "adopted for Channel support"
-CHANNEL_NOT_RECORDED = "no Channel support recorded"
+NO_SOCIAL_CARE_DECISION = NO_DECISION
 WITHHELD = "Withheld: this table lists individual cases, which stay inside the team."
+SEEN_ALONE_DAYS = 20
+"""Default working days after which a child not seen alone needs attention."""
+ATTENTION_ROWS = 5
+"""Rows each list under "What needs attention" shows (the sections below list them all)."""
+RE_REFERRAL_MONTHS = 12
+"""A referral within this many months of the closure of the child's previous case is a
+re-referral."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +118,33 @@ class Scope:
     end: pd.Timestamp
     as_of: pd.Timestamp
     suppress: bool = False
+    seen_alone_days: int = SEEN_ALONE_DAYS
+    """Working days after which a child not seen alone is listed under what needs attention."""
+    min_judgements: int = MIN_JUDGEMENTS
+    """Judgements a case needs at a level before its safety trend is stated."""
 
     @property
     def period(self) -> str:
         """Say the period in words, e.g. ``1 Apr 2024 to 31 Mar 2025``."""
         return f"{_day(self.start)} to {_day(self.end)}"
+
+    def previous(self) -> Scope:
+        """Return the period of the same length just before this one (same as-of date).
+
+        A period of whole months (1 Apr to 31 Mar) gives the same months before it; any
+        other, the same number of days.
+
+        >>> s = Scope("T1", "North", pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"),
+        ...           pd.Timestamp("2025-03-31"))
+        >>> s.previous().period
+        '1 Apr 2023 to 31 Mar 2024'
+        """
+        end = self.start - pd.Timedelta(days=1)
+        after = self.end + pd.Timedelta(days=1)
+        months = (after.year - self.start.year) * 12 + after.month - self.start.month
+        if months > 0 and after - pd.DateOffset(months=months) == self.start:
+            return replace(self, start=self.start - pd.DateOffset(months=months), end=end)
+        return replace(self, start=end - (self.end - self.start), end=end)
 
 
 @dataclass
@@ -215,17 +264,6 @@ def _workbook(tables: list[Table]) -> bytes:
 # --- scope ----------------------------------------------------------------------------------
 
 
-def _date(name: str, value: object) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date | pd.Timestamp):
-        return pd.Timestamp(value).normalize()
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
-    except ValueError:
-        raise CasekitError(f"{name}: {value!r} is not a date; write it as YYYY-MM-DD.") from None
-
-
 def latest_date(cb: Casebook) -> pd.Timestamp:
     """Return the latest date recorded anywhere in the casebook (the extract's date)."""
     dates = [cb.events["recorded_on"].max(), cb.events["date"].max(), cb.cases["opened"].max()]
@@ -242,13 +280,18 @@ def scope_for(
     end: object = None,
     as_of: object = None,
     suppress: bool = False,
+    seen_alone_days: object = SEEN_ALONE_DAYS,
+    min_judgements: object = MIN_JUDGEMENTS,
 ) -> Scope:
     """Check a review's parameters against the casebook and return its scope.
 
     ``as_of`` defaults to the latest date in the data, ``end`` to ``as_of`` and ``start`` to a
-    year before ``end``. A bad date or an unknown team raises :class:`CasekitError` with a
-    message that says how to fix it.
+    year before ``end``. ``seen_alone_days`` (working days, at least 1) and ``min_judgements``
+    (at least 2) are whole numbers. A bad date or number, or an unknown team, raises
+    :class:`CasekitError` with a message that says how to fix it.
     """
+    alone = _whole_number("seen_alone_days", seen_alone_days, 1, "20")
+    fewest = _whole_number("min_judgements", min_judgements, 2, "3")
     teams = cb.teams.set_index("team_id")["team_name"] if len(cb.teams) else pd.Series()
     known = sorted(set(teams.index) | set(cb.cases["team_id"].dropna()))
     if team not in known:
@@ -272,7 +315,19 @@ def scope_for(
             "count what was not yet known. Move end back or as_of forward."
         )
     name = str(teams.get(team, team))
-    return Scope(str(team), name, first, last, when, bool(suppress))
+    return Scope(str(team), name, first, last, when, bool(suppress), alone, fewest)
+
+
+def _whole_number(name: str, value: object, least: int, example: str) -> int:
+    """Read a whole-number parameter (a string of digits too), or say how to write it."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise CasekitError(
+            f"{name}: {value!r} is not a whole number of at least {least}; write one, "
+            f"e.g. {example}."
+        )
+    return int(value)
 
 
 def team_casebook(cb: Casebook, team: str) -> Casebook:
@@ -305,10 +360,6 @@ def _lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
     """Look each key's date up (NaT where there is none), keeping the keys' index."""
     found = dates.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]")
     return pd.Series(found, index=keys.index)
-
-
-def _open_at(cases: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
-    return cases[(cases["opened"] <= when) & (cases["closed"].isna() | (cases["closed"] > when))]
 
 
 def _counts(frame: pd.DataFrame, index: str, columns: str) -> pd.DataFrame:
@@ -355,8 +406,8 @@ def _rate_rows(
     of the others, so each column is also secured against subtraction.
     """
     table = rates(rows, k, n, suppress=False)
-    for column in ("rate", "low", "high"):
-        table[column] = (table[column].astype(float) * 100).round()
+    for column in ("rate", "low", "high"):  # whole-number percentages
+        table[column] = (table[column].astype(float) * 100).round().astype("Int64")
     table = table.rename(columns={"rate": f"{label} %", "low": "95% CI low", "high": "95% CI high"})
     if not scope.suppress:
         return table
@@ -393,21 +444,23 @@ def _keep_case_lists(table: Table, scope: Scope) -> Table:
 
 def caseload(cb: Casebook, scope: Scope) -> list[Table]:
     """Open cases per worker (weighted by FTE, split by case type) and unallocated cases."""
-    cases = _open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
+    cases = open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
     workers = cb.workers.set_index("worker_id")
     allocated = cases[cases["worker_id"].notna()]
     counts = _counts(allocated, "worker_id", "case_type")
     counts = counts.reindex(counts.index.union(workers.index), fill_value=0)
     fte = workers["fte"].astype(float).reindex(counts.index)
     role = workers["role"].astype(object).reindex(counts.index).fillna("")
+    holding = float(fte[role.isin(CASE_HOLDING_ROLES)].sum())
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_fte = pd.concat(
-            [counts.sum(axis=1) / fte, pd.Series({"Total": counts.to_numpy().sum() / fte.sum()})]
-        ).round(1)
+        total_per_fte = counts.to_numpy().sum() / holding if holding else np.nan
+        per_fte = pd.concat([counts.sum(axis=1) / fte, pd.Series({"Total": total_per_fte})]).round(
+            1
+        )
     per_worker = _published(counts, scope, "worker_id")
     keys = per_worker["worker_id"]
-    per_worker.insert(1, "role", keys.map(role).fillna(""))
-    per_worker.insert(2, "fte", keys.map(fte).fillna(float(fte.sum())))
+    per_worker.insert(1, "role", keys.map(role).fillna("case-holding FTE"))
+    per_worker.insert(2, "fte", keys.map(fte).fillna(round(holding, 2)))
     hidden = per_worker["Total"].eq(SUPPRESSED).to_numpy()  # a ratio would give it away
     per_worker["cases per FTE"] = keys.map(per_fte).astype(object).mask(hidden, SUPPRESSED)
     unallocated = cases[cases["worker_id"].isna()]
@@ -436,7 +489,10 @@ def caseload(cb: Casebook, scope: Scope) -> list[Table]:
             "caseload_by_worker",
             f"Open cases per worker on {_day(scope.as_of)}",
             per_worker,
-            "Cases per FTE divides a worker's open cases by their full-time equivalence.",
+            "Cases per FTE divides a worker's open cases by their full-time equivalence. The "
+            "Total row divides every allocated open case by the FTE of the case-holding "
+            f"roles only ({' and '.join(r.replace('_', ' ') + 's' for r in CASE_HOLDING_ROLES)}"
+            "): team managers, family support workers and students are not counted.",
             counts=(*CASE_TYPES, "Total"),
             derived={"cases per FTE": ("Total",)},
         ),
@@ -535,6 +591,75 @@ def flow(cb: Casebook, scope: Scope) -> list[Table]:
             "child); it runs beside the social-care response, not as a step on its ladder, so "
             "these referrals are also counted in the table above.",
         ),
+        *flow_more(cb, scope),
+    ]
+
+
+def flow_more(cb: Casebook, scope: Scope) -> list[Table]:
+    """Channel beside social care for radicalisation referrals, re-referrals, section 47s."""
+    beside = channel_beside_social_care(cb, scope)
+    again = re_referrals(cb, scope)
+    again["re-referral"] = np.where(again["re_referral"], RE_REFERRED, NOT_RE_REFERRED)
+    again_counts = _counts(again, "re-referral", "case_type").reindex(
+        [RE_REFERRED, NOT_RE_REFERRED], fill_value=0
+    )
+    s47 = section_47_outcomes(cb, scope)
+    s47["outcome recorded"] = np.where(s47["outcome"].notna(), S47_OUTCOME, S47_NO_OUTCOME)
+    s47_counts = _counts(s47, "outcome recorded", "case_type").reindex(
+        [S47_OUTCOME, S47_NO_OUTCOME], fill_value=0
+    )
+    pending = s47[s47["outcome"].isna()]
+    pending_list = pd.DataFrame(
+        {
+            "section 47 decided": pending["date"].dt.strftime("%Y-%m-%d"),
+            "case_id": pending["case_id"].astype(object),
+            "worker_id": _worker(cb, pending["case_id"]),
+            "working days since": working_days_after(
+                pending["date"], pd.Series(scope.as_of, index=pending.index)
+            ),
+        }
+    )
+    channel_columns = (CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED, "Total")
+    return [
+        Table(
+            "channel_beside_social_care",
+            "Radicalisation referrals: Channel support beside the social-care response",
+            _published(beside, scope, "furthest social-care response"),
+            "Radicalisation referrals in the period, by the furthest social-care response "
+            f"decided by {_day(scope.as_of)} (rows) and whether Channel support was adopted "
+            "(columns). Channel runs beside social care: a referral can have both, either or "
+            "neither.",
+            counts=channel_columns,
+        ),
+        _count_table(
+            "re_referrals",
+            f"Re-referrals within {RE_REFERRAL_MONTHS} months",
+            again_counts,
+            scope,
+            "referral",
+            f"Referrals in the period for a child whose previous case closed on or up to "
+            f"{RE_REFERRAL_MONTHS} months before the new one opened.",
+        ),
+        _count_table(
+            "section_47_outcomes",
+            "Section 47 enquiries in the period: is an outcome recorded?",
+            s47_counts,
+            scope,
+            "section 47 enquiry",
+            "An enquiry's outcome is the next decision recorded on its case (by "
+            f"{_day(scope.as_of)}). One with none may still be under way, or its outcome was "
+            "not recorded.",
+        ),
+        _keep_case_lists(
+            Table(
+                "section_47_no_outcome",
+                "Section 47 enquiries with no outcome recorded, oldest first",
+                pending_list.reset_index(drop=True),
+                "Working days since the section 47 decision.",
+                case_level=True,
+            ),
+            scope,
+        ),
     ]
 
 
@@ -631,6 +756,55 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
             "Working days from the first assessment to the decision that followed it; the "
             f"standard for a social work assessment is {ASSESSMENT_STANDARD}.",
         ),
+        *completion_tables(cb, scope),
+    ]
+
+
+def completion_tables(cb: Casebook, scope: Scope) -> list[Table]:
+    """Assessments completed within 45 working days of the referral: counts and the share."""
+    done = assessments_completed(cb, scope)
+    statuses = _counts(done, "status", "case_type").reindex(list(COMPLETION_STATUSES), fill_value=0)
+    rows = []
+    for t in (*CASE_TYPES, "all"):
+        mine = done if t == "all" else done[done["case_type"] == t]
+        due = mine["status"].isin([COMPLETED_WITHIN, COMPLETED_LATE, NOT_COMPLETED_LATE])
+        rows.append(
+            {
+                "case type": t,
+                "due by now": int(due.sum()),
+                "within 45 working days": int((mine["status"] == COMPLETED_WITHIN).sum()),
+            }
+        )
+    summary = _rate_rows(
+        pd.DataFrame(rows),
+        "within 45 working days",
+        "due by now",
+        scope,
+        "within 45",
+        total_row=True,
+    )
+    return [
+        _count_table(
+            "assessment_completion",
+            f"Assessments completed within {ASSESSMENT_STANDARD} working days of the referral",
+            statuses,
+            scope,
+            "assessment",
+            "Each referral in the period, from the day it was received to the first "
+            "'assessment completed' entry in its chronology (recorded by "
+            f"{_day(scope.as_of)}). An open case past {ASSESSMENT_STANDARD} working days with "
+            "none counts as late; a case closed without one is counted apart.",
+        ),
+        Table(
+            "assessment_completion_summary",
+            f"Share of assessments due by now completed within {ASSESSMENT_STANDARD} working days",
+            summary,
+            f"'Due by now' counts the referrals completed, and those still open past "
+            f"{ASSESSMENT_STANDARD} working days with no completed assessment (late). Cases "
+            "still within the time, and cases closed without an assessment, are left out.",
+            counts=("due by now", "within 45 working days"),
+            derived=_from_rate("within 45 working days", "due by now", "within 45"),
+        ),
     ]
 
 
@@ -670,11 +844,12 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
     d = decision_profiles(cb)
     d = d[(d["date"] >= scope.start) & (d["date"] <= scope.end) & ~d["channel"]]
     esc = (
-        d.groupby(["group", "profile"])
+        d.groupby(["group", "stratum"], observed=True)
         .agg(decisions=("decision_id", "size"), escalations=("escalates", "sum"))
         .reset_index()
-        .rename(columns={"group": "case type", "profile": "evidence it rests on"})
+        .rename(columns={"group": "case type", "stratum": "evidence it rests on"})
     )
+    esc["evidence it rests on"] = esc["evidence it rests on"].astype(str)
     esc = _rate_rows(esc, "escalations", "decisions", scope, "escalated")
     statutory = d[d["response"].isin(STATUTORY_RESPONSES)]
     police = pd.DataFrame(
@@ -729,7 +904,10 @@ def proportionality(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> lis
             "Social-care decisions in the period (Channel support, which is not a step on "
             "the ladder, is counted under Flow). Radicalisation cases beside the team's other "
             "safeguarding cases with the same kind of evidence: a proportionate response "
-            "treats them alike (business as usual).",
+            "treats them alike (business as usual). A decision's evidence is the strongest of "
+            "the research strata (harm; extremist behaviour; influence or grooming; "
+            "vulnerability or context; belief or views only; none) among the events it rests "
+            "on.",
             counts=("decisions", "escalations"),
             derived=_from_rate("escalations", "decisions", "escalated"),
         ),
@@ -756,7 +934,7 @@ def practice(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
     A plan action is linked when it names a worry or strength it answers: the complement of
     the ``plan_not_linked`` flag in ``flag_table`` (:func:`flags_in`'s).
     """
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     ev = cb.events[cb.events["recorded_on"] <= scope.as_of]
     last = ev.sort_values(["recorded_on", "date"], kind="stable").groupby("case_id").tail(1)
     last = last.set_index("case_id")
@@ -916,15 +1094,18 @@ def governance(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Tab
 
 def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
     """Open cases whose safety judgements are rising or falling, and step-downs that are due."""
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     j = cb.judgements[
         (cb.judgements["date"] <= scope.as_of) & cb.judgements["case_id"].isin(cases["case_id"])
     ]
-    trends = safety_trends(j)
+    trends = safety_trends(j, min_judgements=scope.min_judgements)
     moving = trends[trends["trend"].isin(["rising", "falling"])]
-    counts = pd.crosstab(moving["level"].astype(object), moving["trend"].astype(object))
+    counted = trends[trends["trend"].isin(["rising", "falling", TOO_FEW])]
+    counts = pd.crosstab(counted["level"].astype(object), counted["trend"].astype(object))
     counts = counts.reindex(
-        index=["child", "family", "community"], columns=["rising", "falling"], fill_value=0
+        index=["child", "family", "community"],
+        columns=["rising", "falling", TOO_FEW],
+        fill_value=0,
     )
     counts.columns.name = None
     due = open_now(flag_table)
@@ -947,8 +1128,10 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
             "Open cases whose safety judgements are moving",
             _published(counts, scope, "level"),
             "A case's trend at a level is the fitted change in its safety scale (0-10), rising "
-            "or falling by more than half a point per 90 days.",
-            counts=("rising", "falling", "Total"),
+            "or falling by more than half a point per 90 days. No trend is stated from fewer "
+            f"than {scope.min_judgements} judgements: those cases are counted as "
+            f"'{TOO_FEW}'. Stable cases are not counted.",
+            counts=("rising", "falling", TOO_FEW, "Total"),
         ),
         _keep_case_lists(
             Table(
@@ -975,6 +1158,359 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
     ]
 
 
+# --- the work on open cases, re-referrals, completed assessments ------------------------------
+
+IN_PROGRESS = f"not completed yet, within {ASSESSMENT_STANDARD} working days"
+CLOSED_UNASSESSED = "case closed with no completed assessment recorded"
+COMPLETION_STATUSES = (
+    COMPLETED_WITHIN,
+    COMPLETED_LATE,
+    NOT_COMPLETED_LATE,
+    IN_PROGRESS,
+    CLOSED_UNASSESSED,
+)
+"""How each referral's assessment stands at the as-of date (:func:`assessments_completed`)."""
+RE_REFERRED = f"re-referral within {RE_REFERRAL_MONTHS} months of a previous case's closure"
+NOT_RE_REFERRED = f"no case of the child closed in the {RE_REFERRAL_MONTHS} months before"
+S47_OUTCOME = "a later decision recorded (the enquiry's outcome)"
+S47_NO_OUTCOME = "no later decision recorded"
+
+
+def _worker(cb: Casebook, case_ids: pd.Series) -> pd.Series:
+    """Look each case's worker up; unallocated where it has none."""
+    workers = cb.cases.set_index("case_id")["worker_id"].astype(object)
+    return case_ids.map(workers).astype(object).fillna("unallocated")
+
+
+def overdue_by_worker(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """Count overdue plan actions (see :func:`casekit.casework.overdue_actions`) per worker.
+
+    One row per worker of the team (and ``unallocated`` when an unallocated case has one),
+    a column per case type; actions, not cases, are counted.
+    """
+    late = overdue_actions(cb, scope.as_of)
+    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    late = late.assign(
+        worker=late["worker_id"].astype(object).fillna("unallocated"),
+        case_type=late["case_id"].map(types).astype(object),
+    )
+    counts = _counts(late, "worker", "case_type")
+    everyone = pd.Index(cb.workers["worker_id"].astype(object)).union(counts.index)
+    return counts.reindex(everyone, fill_value=0)
+
+
+def seen_alone_bands(seen: pd.DataFrame, days: int) -> pd.Series:
+    """Say which band each open case (a row of :func:`casekit.casework.last_seen_alone`) is in.
+
+    Seen alone within ``days`` working days or longer ago; or no visit recording the child
+    seen alone, the case opened within ``days`` working days or longer ago.
+    """
+    late = seen["working_days_since"].fillna(0).astype(int) > days
+    alone = seen["since"] == SINCE_SEEN_ALONE
+    labels = np.select(
+        [alone & ~late, alone & late, ~alone & ~late],
+        [
+            f"seen alone in the last {days} working days",
+            f"last seen alone more than {days} working days ago",
+            f"no visit records the child seen alone; opened in the last {days} working days",
+        ],
+        f"no visit records the child seen alone; opened more than {days} working days ago",
+    )
+    return pd.Series(labels, index=seen.index, dtype=object)
+
+
+def re_referrals(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """Say for each case referred in the period whether it is a re-referral.
+
+    A referral is a re-referral when another case of the same child was closed on or before
+    the day it opened and no more than :data:`RE_REFERRAL_MONTHS` months before. Columns:
+    ``case_id, child_id, opened, case_type, previous_case, previous_closed, re_referral``
+    (the previous case is the latest such closure).
+    """
+    referred = _referred(cb, scope)[["case_id", "child_id", "opened", "case_type"]]
+    closed = cb.cases.loc[
+        cb.cases["closed"].notna() & (cb.cases["closed"] <= scope.as_of),
+        ["case_id", "child_id", "closed"],
+    ].rename(columns={"case_id": "previous_case", "closed": "previous_closed"})
+    pairs = referred.merge(closed, on="child_id")
+    window = pairs["opened"] - pd.DateOffset(months=RE_REFERRAL_MONTHS)
+    pairs = pairs[
+        (pairs["previous_case"] != pairs["case_id"])
+        & (pairs["previous_closed"] <= pairs["opened"])
+        & (pairs["previous_closed"] >= window)
+    ]
+    latest = pairs.sort_values(["previous_closed", "previous_case"]).groupby("case_id").tail(1)
+    out = referred.merge(
+        latest[["case_id", "previous_case", "previous_closed"]], on="case_id", how="left"
+    )
+    out["re_referral"] = out["previous_case"].notna()
+    return out.reset_index(drop=True)
+
+
+def assessments_completed(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """Say for each case referred in the period when its assessment was completed.
+
+    ``completed``: the first ``assessment_completed`` event on or after the referral, dated
+    and recorded by the as-of date. ``working_days``: from the referral (``opened``) to it, or
+    to the as-of date (or the case's closure, if earlier) while there is none. ``status`` is
+    one of :data:`COMPLETION_STATUSES`: an open case past 45 working days with no completed
+    assessment is late, as is one completed after 45.
+    """
+    referred = _referred(cb, scope)
+    ev = as_known_at(cb.events, scope.as_of)
+    ev = ev[(ev["kind"].astype(object) == "assessment_completed") & (ev["date"] <= scope.as_of)]
+    ev = ev.merge(referred[["case_id", "opened"]], on="case_id")
+    first = ev[ev["date"] >= ev["opened"]].groupby("case_id")["date"].min()
+    out = referred[["case_id", "opened", "closed", "case_type"]].copy()
+    out["completed"] = _lookup(out["case_id"], first)
+    closed = out["closed"].notna() & (out["closed"] <= scope.as_of)
+    stop = out["completed"].fillna(out["closed"].where(closed)).fillna(scope.as_of)
+    out["working_days"] = working_days_after(out["opened"], stop)
+    done = out["completed"].notna()
+    late = out["working_days"].fillna(0).astype(int) > ASSESSMENT_STANDARD
+    out["status"] = np.select(
+        [done & ~late, done & late, ~done & closed, ~done & late],
+        [COMPLETED_WITHIN, COMPLETED_LATE, CLOSED_UNASSESSED, NOT_COMPLETED_LATE],
+        IN_PROGRESS,
+    )
+    return out.drop(columns="closed").reset_index(drop=True)
+
+
+def section_47_outcomes(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """List the period's section 47 decisions, each with the next decision on its case, if any.
+
+    A section 47 enquiry's outcome is the next decision recorded on the case after it
+    (known by the as-of date); ``outcome`` is missing where none is recorded.
+    """
+    d = _known_decisions(cb, scope)
+    s47 = d[
+        (d["response"].astype(object) == "section_47")
+        & (d["date"] >= scope.start)
+        & (d["date"] <= scope.end)
+    ]
+    later = s47[["decision_id", "case_id", "date"]].merge(
+        d[["case_id", "date", "response"]].rename(
+            columns={"date": "next_date", "response": "next_response"}
+        ),
+        on="case_id",
+    )
+    later = later[later["next_date"] > later["date"]].sort_values("next_date")
+    first = later.groupby("decision_id").head(1).set_index("decision_id")
+    out = s47[["decision_id", "case_id", "date"]].copy()
+    out["case_type"] = out["case_id"].map(
+        _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    )
+    out["outcome"] = out["decision_id"].map(first["next_response"].astype(object))
+    out["outcome_date"] = _lookup(out["decision_id"], first["next_date"])
+    return out.sort_values(["date", "case_id"], kind="stable").reset_index(drop=True)
+
+
+def channel_beside_social_care(cb: Casebook, scope: Scope) -> pd.DataFrame:
+    """Count the period's radicalisation referrals by social-care rung and Channel support.
+
+    Rows are the furthest social-care response, the same rows as the outcomes table (which
+    counts every referral), columns whether a decision recording Channel support was made by
+    the as-of date.
+    """
+    referred = _referred(cb, scope)
+    d = _known_decisions(cb, scope)
+    d = escalations(d[d["case_id"].isin(referred["case_id"])])
+    highest = d[~d["channel"]].groupby("case_id")["rung"].max()
+    furthest = (
+        referred["case_id"]
+        .map(highest)
+        .map(lambda r: RESPONSE_LADDER[int(r)] if pd.notna(r) else NO_SOCIAL_CARE_DECISION)
+        .astype(object)
+    )
+    rad = referred["case_type"] == GROUP_RADICALISATION
+    adopted = referred["case_id"].isin(d.loc[d["channel"], "case_id"])
+    frame = pd.DataFrame(
+        {
+            "furthest": furthest[rad],
+            "channel": np.where(adopted[rad], CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED),
+        }
+    )
+    table = pd.crosstab(frame["furthest"], frame["channel"])
+    order = [*RESPONSE_LADDER, NO_SOCIAL_CARE_DECISION]
+    table = table.reindex(  # the outcomes table's rows, so that each row's sum is shared
+        index=[o for o in order if o in set(furthest)],
+        columns=[CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED],
+        fill_value=0,
+    )
+    table.columns.name = None
+    table.index.name = "furthest"
+    return table
+
+
+def casework(cb: Casebook, scope: Scope) -> list[Table]:
+    """Overdue plan actions by worker, and how long since each open case's child was seen alone."""
+    late = overdue_actions(cb, scope.as_of)
+    seen = last_seen_alone(cb, scope.as_of)
+    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    seen = seen.assign(
+        band=seen_alone_bands(seen, scope.seen_alone_days),
+        case_type=seen["case_id"].map(types).astype(object),
+    )
+    n = scope.seen_alone_days
+    bands = [
+        f"seen alone in the last {n} working days",
+        f"last seen alone more than {n} working days ago",
+        f"no visit records the child seen alone; opened in the last {n} working days",
+        f"no visit records the child seen alone; opened more than {n} working days ago",
+    ]
+    band_counts = _counts(seen, "band", "case_type").reindex(bands, fill_value=0)
+    seen_list = pd.DataFrame(
+        {
+            "case_id": seen["case_id"].astype(object),
+            "worker_id": seen["worker_id"].astype(object).fillna("unallocated"),
+            "last seen alone": seen["last_seen_alone"].dt.strftime("%Y-%m-%d").fillna("never"),
+            "working days since": seen["working_days_since"],
+            "counted from": seen["since"].map(
+                {SINCE_SEEN_ALONE: "last seen alone", SINCE_OPENED: "the case opening"}
+            ),
+            "seen alone recorded on any visit": np.where(
+                seen["seen_alone_recorded"], "yes", "no: not recorded either way"
+            ),
+        }
+    )
+    late_list = pd.DataFrame(
+        {
+            "due": late["due"].dt.strftime("%Y-%m-%d"),
+            "days overdue": late["days_overdue"],
+            "case_id": late["case_id"].astype(object),
+            "worker_id": late["worker_id"].astype(object).fillna("unallocated"),
+            "action": late["description"].astype(object),
+            "owner agency": late["owner_agency"].astype(object),
+        }
+    )
+    return [
+        _count_table(
+            "overdue_by_worker",
+            f"Overdue plan actions on {_day(scope.as_of)}, by worker",
+            overdue_by_worker(cb, scope),
+            scope,
+            "worker",
+            "Plan actions of open cases due before the as-of date with no completion recorded "
+            "by then; actions are counted, not cases.",
+        ),
+        _keep_case_lists(
+            Table(
+                "overdue_actions",
+                "Overdue plan actions, oldest first",
+                late_list,
+                "Days overdue are calendar days from the due date.",
+                case_level=True,
+            ),
+            scope,
+        ),
+        _count_table(
+            "seen_alone",
+            f"Open cases on {_day(scope.as_of)}: when was the child last seen alone?",
+            band_counts,
+            scope,
+            "seen alone",
+            "From visits recording that the child was seen alone, dated and recorded by the "
+            "as-of date; working days leave out weekends and bank holidays. A visit that does "
+            "not say whether the child was seen alone is not counted as seen alone.",
+        ),
+        _keep_case_lists(
+            Table(
+                "seen_alone_cases",
+                "Days since each open case's child was last seen alone, longest first",
+                seen_list,
+                "'Never' means no visit records the child seen alone; the count then runs "
+                "from the case opening. The last column says whether any visit on the case "
+                "records seen alone at all (yes or no): where none does, the record is silent.",
+                case_level=True,
+            ),
+            scope,
+        ),
+    ]
+
+
+def attention(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+    """List what most needs attention, the first few of each kind.
+
+    The oldest open flags, overdue plan actions, children not seen alone for longer than the
+    scope's ``seen_alone_days`` working days, and unallocated cases waiting longest.
+    """
+    top = ATTENTION_ROWS
+    flagged = _for_supervision(cb, open_now(flag_table))
+    late = overdue_actions(cb, scope.as_of)
+    seen = last_seen_alone(cb, scope.as_of)
+    long = seen[seen["working_days_since"].fillna(0).astype(int) > scope.seen_alone_days]
+    cases = open_at(cb.cases, scope.as_of)
+    waiting = cases[cases["worker_id"].isna()]
+    waited = working_days_after(waiting["opened"], pd.Series(scope.as_of, waiting.index))
+    unallocated = pd.DataFrame(
+        {
+            "case_id": waiting["case_id"].astype(object),
+            "opened": waiting["opened"].dt.strftime("%Y-%m-%d"),
+            "working days unallocated": waited.astype("Int64"),
+        }
+    ).sort_values(["working days unallocated", "case_id"], ascending=[False, True])
+
+    def more(frame: pd.DataFrame, what: str) -> str:
+        extra = len(frame) - top
+        return f"The first {top} of {len(frame)} {what}." if extra > 0 else ""
+
+    lists = [
+        (
+            "attention_flags",
+            "The oldest open flags",
+            flagged[["arose on", "case_id", "worker_id", "flag", "reason"]],
+            more(flagged, "open flags; all are listed under Proportionality")
+            + " Flags are prompts for supervision, not findings.",
+        ),
+        (
+            "attention_overdue",
+            "Overdue plan actions",
+            pd.DataFrame(
+                {
+                    "due": late["due"].dt.strftime("%Y-%m-%d"),
+                    "days overdue": late["days_overdue"],
+                    "case_id": late["case_id"].astype(object),
+                    "worker_id": late["worker_id"].astype(object).fillna("unallocated"),
+                    "action": late["description"].astype(object),
+                }
+            ),
+            more(late, "overdue actions; all are listed under Work on open cases"),
+        ),
+        (
+            "attention_not_seen_alone",
+            f"Children not seen alone for more than {scope.seen_alone_days} working days",
+            pd.DataFrame(
+                {
+                    "case_id": long["case_id"].astype(object),
+                    "worker_id": long["worker_id"].astype(object).fillna("unallocated"),
+                    "last seen alone": long["last_seen_alone"]
+                    .dt.strftime("%Y-%m-%d")
+                    .fillna("no visit records it"),
+                    "working days since": long["working_days_since"],
+                }
+            ),
+            more(long, "such open cases")
+            + " Where no visit records the child seen alone, the count runs from the case "
+            "opening.",
+        ),
+        (
+            "attention_unallocated",
+            "Unallocated cases waiting longest",
+            unallocated,
+            more(unallocated, "unallocated cases"),
+        ),
+    ]
+    return [
+        _keep_case_lists(
+            Table(
+                key, title, frame.head(top).reset_index(drop=True), note.strip(), case_level=True
+            ),
+            scope,
+        )
+        for key, title, frame, note in lists
+    ]
+
+
 def flags_in(cb: Casebook, scope: Scope) -> pd.DataFrame:
     """Return every flag a review draws on: all flags as known at as-of, open or past.
 
@@ -997,28 +1533,76 @@ def open_now(flag_table: pd.DataFrame) -> pd.DataFrame:
 
 def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, object]:
     """Give the numbers the index page shows for a team (suppressed like the review)."""
-    cases = _open_at(cb.cases, scope.as_of)
+    cases = open_at(cb.cases, scope.as_of)
     a = first_assessments(cb, scope)
     still = open_now(flag_table)
+    before = scope.previous()
+    closed = cb.cases["closed"]
     numbers = {
         "open cases": len(cases),
         "unallocated": int(cases["worker_id"].isna().sum()),
         "referrals": len(a),
+        "closures": int(((closed >= scope.start) & (closed <= scope.end)).sum()),
         "flags arising in the period": len(arising(flag_table, scope)),
         "flags open now": len(still),
         "step-downs due now": int((still["flag"].astype(str) == "step_down_due").sum()),
+        "overdue plan actions": len(overdue_actions(cb, scope.as_of)),
     }
+    earlier = {
+        "referrals": len(_referred(cb, before)),
+        "closures": int(((closed >= before.start) & (closed <= before.end)).sum()),
+        "flags arising in the period": len(arising(flag_table, before)),
+    }
+    for k, v in earlier.items():
+        numbers[f"{k}{PREVIOUS}"] = v
     within = int((a["waited"] <= ASSESSMENT_LIMIT).sum())
     out: dict[str, object] = {
         k: (SUPPRESSED if scope.suppress and 1 <= v <= 5 else v) for k, v in numbers.items()
     }
     hidden = scope.suppress and (1 <= within <= 5 or 1 <= len(a) <= 5)
     out["assessed within 10 working days %"] = SUPPRESSED if hidden else _share(within, len(a))
+    _changes(out)
     return out
 
 
+PREVIOUS = ": previous period"
+"""Suffix of a headline number counted over the period of the same length just before."""
+CHANGE = ": change"
+"""Suffix of a headline change from the previous period (this minus previous)."""
+
+
+def _changes(out: dict[str, object]) -> None:
+    """Add each change from the previous period, hidden wherever either number is."""
+    for key in [k[: -len(PREVIOUS)] for k in out if k.endswith(PREVIOUS)]:
+        now, then = out[key], out[f"{key}{PREVIOUS}"]
+        if SUPPRESSED in (now, then):
+            out[f"{key}{CHANGE}"] = SUPPRESSED
+        else:
+            out[f"{key}{CHANGE}"] = change_words(int(now) - int(then))  # type: ignore[call-overload]
+
+
+def change_words(change: int) -> str:
+    """Say a change in words: ``up 3``, ``down 2`` or ``no change``.
+
+    >>> change_words(3), change_words(-2), change_words(0)
+    ('up 3', 'down 2', 'no change')
+    """
+    return f"up {change}" if change > 0 else f"down {-change}" if change < 0 else "no change"
+
+
 SECTIONS = (
+    (
+        "attention",
+        "What needs attention",
+        "The oldest open flags, overdue plan actions, children not seen alone for long, and "
+        "the children waiting longest for a worker: the first few of each.",
+    ),
     ("caseload", "Caseload", "Who holds which cases, and which children are waiting for a worker."),
+    (
+        "casework",
+        "Work on open cases",
+        "Plans carried out on time, and children seen alone: the child's voice, heard first-hand.",
+    ),
     ("flow", "Flow", "Where referrals come from, what they are about, and where they lead."),
     ("timeliness", "Timeliness", "Assess early and meaningfully with the family."),
     (
@@ -1042,7 +1626,9 @@ SECTIONS = (
 
 def _sections(team: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Section]:
     makers = {
+        "attention": lambda: attention(team, scope, flag_table),
         "caseload": lambda: caseload(team, scope),
+        "casework": lambda: casework(team, scope),
         "flow": lambda: flow(team, scope),
         "timeliness": lambda: timeliness(team, scope),
         "proportionality": lambda: proportionality(team, scope, flag_table),
@@ -1054,7 +1640,7 @@ def _sections(team: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Se
 
 
 def _headline_frame(headline: dict[str, object]) -> tuple[pd.DataFrame, list[str]]:
-    counts = [k for k in headline if not k.endswith("%")]
+    counts = [k for k in headline if not k.endswith(("%", CHANGE))]
     return pd.DataFrame([{"": HEADLINE, **headline}]), counts
 
 
@@ -1069,13 +1655,33 @@ def publication(review: Review, raw: Review) -> Publication:
         if shown.counts and not shown.case_level:
             hidden = (shown.frame.astype(str) == SUPPRESSED).to_numpy()
             labels = row_labels(shown.key, true.frame)
-            p.add_frame(shown.key, true.frame, shown.counts, hidden=hidden, labels=labels)
+            rows = p.add_frame(shown.key, true.frame, shown.counts, hidden=hidden, labels=labels)
+            _add_complements(p, shown, true.frame, rows)
     frame, counts = _headline_frame(raw.headline)
     hidden = (_headline_frame(review.headline)[0].astype(str) == SUPPRESSED).to_numpy()
     p.add_frame(HEADLINE, frame, counts, hidden=hidden)
     for left, right in MARGINS:
         p.equate(left, right)
     return p
+
+
+def _add_complements(p: Publication, table: Table, true: pd.DataFrame, rows: list[str]) -> None:
+    """Protect "k of n" rows' complements (n - k) as counts, by the same 1-5 rule.
+
+    "32 of 34 sharing records had a purpose" tells a reader that 2 had none: a small count of
+    its own. Each complement from 1 to 5 joins the publication as a hidden count with its
+    sum (k + complement = n), so protection hides k or n until it cannot be worked out.
+    """
+    pairs = {s for s in table.derived.values() if len(s) == 2 and set(s) <= set(table.counts)}
+    for k, n in sorted(pairs):
+        ks = pd.to_numeric(true[k], errors="coerce").to_numpy()
+        ns = pd.to_numeric(true[n], errors="coerce").to_numpy()
+        for row, yes, of in zip(rows, ks, ns, strict=True):
+            left = of - yes
+            if np.isfinite(left) and 1 <= left <= 5:
+                cell = (table.key, row, f"{n} but not {k}")
+                p.add(cell, float(left), hidden=True)
+                p.equate([(table.key, row, k), cell], [(table.key, row, n)])
 
 
 def _protect_jointly(review: Review, raw: Review) -> None:
@@ -1098,6 +1704,8 @@ def _protect_jointly(review: Review, raw: Review) -> None:
             review.headline[column] = SUPPRESSED
             continue
         frame = tables[key].frame
+        if column not in frame.columns:
+            continue  # a complement (n - k): protected, never shown
         i = p.rows[key].index(row)
         frame[column] = frame[column].astype(object)
         frame.iat[i, frame.columns.get_loc(column)] = SUPPRESSED
@@ -1113,6 +1721,7 @@ def _protect_jointly(review: Review, raw: Review) -> None:
         sources = everyone[["within 10 working days", "referrals"]].astype(str)
         if sources.eq(SUPPRESSED).any(axis=None) or review.headline["referrals"] == SUPPRESSED:
             review.headline[share] = SUPPRESSED
+    _changes(review.headline)
 
 
 def build(cb: Casebook, scope: Scope) -> Review:

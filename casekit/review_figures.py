@@ -15,7 +15,12 @@ from .disclosure import SUPPRESSED
 from .research import GROUP_BAU, GROUP_RADICALISATION
 from .review import CASE_TYPES, Table
 
-__all__ = ["count_bars", "rate_bars"]
+__all__ = ["count_bars", "rate_bars", "worth_drawing", "count_alt", "rate_alt"]
+
+MIN_BARS = 5
+"""A table with fewer bars than this is shown as a table only, not drawn."""
+MIN_LARGEST = 3
+"""A table whose counts are all below this (0, 1 or 2) is shown as a table only."""
 
 _COLOURS = {GROUP_RADICALISATION: "#D55E00", GROUP_BAU: "#0072B2"}
 _HATCHES = {GROUP_RADICALISATION: "//", GROUP_BAU: ""}  # so colour is never the only sign
@@ -25,6 +30,57 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     hidden = column.astype(str).eq(SUPPRESSED).to_numpy()
     values = pd.to_numeric(column.mask(hidden), errors="coerce").fillna(0).to_numpy(dtype=float)
     return values, hidden
+
+
+def _body(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop a table's Total row."""
+    return frame[frame.iloc[:, 0].astype(str) != "Total"]
+
+
+def worth_drawing(table: Table, columns: list[str]) -> bool:
+    """Say whether a table is big enough to draw: enough bars, and some count above 2.
+
+    Each row gives one bar per column of ``columns``; a small table (fewer than
+    :data:`MIN_BARS` bars, or every count at most 2) reads better as the table alone.
+    """
+    frame = _body(table.frame)
+    bars = len(frame) * len(columns)
+    values = np.concatenate([_numbers(frame[c])[0] for c in columns]) if len(frame) else [0.0]
+    return bars >= MIN_BARS and len(frame) > 1 and float(np.max(values)) >= MIN_LARGEST
+
+
+def _value(text: object) -> str:
+    return "hidden (a small number)" if str(text) == SUPPRESSED else str(text)
+
+
+def count_alt(table: Table, unit: str) -> str:
+    """Describe a count table's figure in words, with its numbers: its alt text.
+
+    >>> import pandas as pd
+    >>> t = Table("k", "Referrals", pd.DataFrame({"source": ["police", "Total"],
+    ...     "radicalisation": ["3", "3"], "other safeguarding": ["c", "c"]}))
+    >>> count_alt(t, "referrals")[:60]
+    'Bar chart of referrals: Referrals. police: 3 radicalisation,'
+    """
+    rows = [
+        f"{str(r.iloc[0]).replace('_', ' ')}: "
+        + ", ".join(f"{_value(r[t])} {t}" for t in CASE_TYPES if t in r.index)
+        for _, r in _body(table.frame).iterrows()
+    ]
+    return f"Bar chart of {unit}: {table.title}. " + "; ".join(rows) + "."
+
+
+def rate_alt(table: Table, by: list[str], rate: str) -> str:
+    """Describe a rate table's figure in words: each row's percentage and its 95% interval."""
+    rows = []
+    for _, r in table.frame.iterrows():
+        name = ": ".join(str(r[b]) for b in by)
+        if str(r[rate]) == SUPPRESSED:
+            rows.append(f"{name} hidden (small numbers)")
+        else:
+            low, high = r["95% CI low"], r["95% CI high"]
+            rows.append(f"{name} {r[rate]}% (95% interval {low} to {high}%)")
+    return f"Bar chart: {table.title}. " + "; ".join(rows) + "."
 
 
 def count_bars(table: Table, xlabel: str) -> Figure:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .research import GROUP_BAU, GROUP_RADICALISATION, STRONG, WEAK
+from .contract import RESPONSE_LADDER
+from .research import GROUP_BAU, GROUP_RADICALISATION, STRATA
 
 __all__ = [
     "MARGINS",
@@ -48,6 +49,14 @@ REFUSAL_EXPLAINED = "consent refused, with why sharing was still necessary recor
 """Governance measure: refusals with an ``override_reason`` (not ``shared_despite_refusal``)."""
 _WAIT_BANDS = ("0-5", "6-10", "11-20", "21-45", "over 45")
 _WITHIN = ("0-5", "6-10")
+COMPLETED_WITHIN = "completed within 45 working days"
+COMPLETED_LATE = "completed after 45 working days"
+NOT_COMPLETED_LATE = "not completed, 45 working days passed"
+_DUE = (COMPLETED_WITHIN, COMPLETED_LATE, NOT_COMPLETED_LATE)
+"""The assessment_completion rows the summary counts as due (see casekit.review)."""
+NO_DECISION = "no social-care decision yet"
+CHANNEL_ADOPTED = "adopted for Channel support"
+CHANNEL_NOT_RECORDED = "no Channel support recorded"
 
 
 def _margins() -> list[tuple[list[Ref], list[Ref]]]:
@@ -83,7 +92,7 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
     every_escalation = [
         ("escalation_by_evidence", f"{t} / {profile}", "escalations")
         for t in (GROUP_RADICALISATION, GROUP_BAU)
-        for profile in (STRONG, WEAK)
+        for profile in STRATA
     ]
     sums.append((every_escalation, [("practice_measures", _ESCALATED, "of")]))
     for flag, table, row in (
@@ -109,7 +118,52 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
         ([(head, head, "flags arising in the period")], [("flags_arising", "Total", "Total")]),
         ([(head, head, "flags open now")], [("flags_open", "Total", "Total")]),
         ([(head, head, "step-downs due now")], [("flags_open", "step_down_due", "Total")]),
+        ([(head, head, "overdue plan actions")], [("overdue_by_worker", "Total", "Total")]),
     ]
+    # the tables that count every open case, or every referral of the period, again
+    for column, row in ((GROUP_RADICALISATION, GROUP_RADICALISATION), (GROUP_BAU, GROUP_BAU),
+                        ("Total", "all")):  # fmt: skip
+        referrals = ("referrals_by_source", "Total", column)
+        for other in ("re_referrals", "assessment_completion"):
+            sums.append(([referrals], [(other, "Total", column)]))
+        sums.append(
+            (
+                [
+                    ("caseload_by_worker", "Total", column),
+                    ("unallocated_count", "unallocated", column),
+                ],
+                [("seen_alone", "Total", column)],
+            )
+        )
+        sums.append(
+            (
+                [("assessment_completion", band, column) for band in _DUE],
+                [("assessment_completion_summary", row, "due by now")],
+            )
+        )
+        sums.append(
+            (
+                [("assessment_completion", _DUE[0], column)],
+                [("assessment_completion_summary", row, "within 45 working days")],
+            )
+        )
+    # Channel beside social care: radicalisation referrals split two ways
+    rad = GROUP_RADICALISATION
+    sums.append(
+        (
+            [("referrals_by_source", "Total", rad)],
+            [("channel_beside_social_care", "Total", "Total")],
+        )
+    )
+    for row in (*RESPONSE_LADDER, NO_DECISION):
+        sums.append(([("outcomes", row, rad)], [("channel_beside_social_care", row, "Total")]))
+    for channel in (CHANNEL_ADOPTED, CHANNEL_NOT_RECORDED):
+        sums.append(
+            (
+                [("channel_support", channel, rad)],
+                [("channel_beside_social_care", "Total", channel)],
+            )
+        )
     sums += [([open_cases], [("practice_measures", m, "of")]) for m in OPEN_CASE_MEASURES]
     return sums
 

@@ -16,11 +16,20 @@ from matplotlib.figure import Figure
 
 from .casebook import Casebook, load
 from .errors import CasekitError
-from .review import Review, Section, Table, build, scope_for
-from .review_figures import count_bars, rate_bars
+from .review import (
+    CASE_TYPES,
+    MIN_JUDGEMENTS,
+    SEEN_ALONE_DAYS,
+    Review,
+    Section,
+    Table,
+    build,
+    scope_for,
+)
+from .review_figures import count_alt, count_bars, rate_alt, rate_bars, worth_drawing
 from .review_links import HEADLINE
 
-__all__ = ["open_review", "preload", "header_html", "section_html", "show", "save"]
+__all__ = ["open_review", "preload", "figures", "header_html", "section_html", "show", "save"]
 
 _LOADED: dict[tuple[object, ...], Casebook] = {}
 
@@ -61,6 +70,8 @@ def open_review(
     end: str = "",
     as_of: str = "",
     suppress: bool = False,
+    seen_alone_days: int = SEEN_ALONE_DAYS,
+    min_judgements: int = MIN_JUDGEMENTS,
 ) -> Review:
     """Check a review's parameters, load the bundle and build the team's review.
 
@@ -73,14 +84,22 @@ def open_review(
     if not str(team).strip():
         raise CasekitError("team: give a team_id from the bundle's teams table.")
     cb = _load(data)
-    return build(cb, scope_for(cb, str(team), start, end, as_of, bool(suppress)))
+    scope = scope_for(
+        cb, str(team), start, end, as_of, bool(suppress), seen_alone_days, min_judgements
+    )
+    return build(cb, scope)
 
 
-def _figure_html(fig: Figure, alt: str) -> str:
+def _figure_html(fig: Figure, alt: str, caption: str) -> str:
+    """Embed a figure as a PNG with its alt text (its numbers in words) and a caption."""
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=96)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img class="figure" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return (
+        f'<figure><img class="figure" alt="{html.escape(alt)}" '
+        f'src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
 
 
 def _table_html(table: Table) -> str:
@@ -97,24 +116,45 @@ def _table_html(table: Table) -> str:
     return "\n".join(parts)
 
 
-def _figures(section: Section) -> list[Figure]:
+COUNT_FIGURES = {
+    "caseload": ("caseload_by_worker", "open cases"),
+    "timeliness": ("first_assessment_wait", "referrals"),
+}
+"""Each section's count table drawn as bars (when big enough), and what its bars count."""
+_ESCALATION = ["case type", "evidence it rests on"]
+
+
+def figures(section: Section) -> list[tuple[Figure, str, str]]:
+    """Draw a section's figures: each with its alt text (numbers in words) and caption.
+
+    A table too small to be worth a chart (see :func:`casekit.review_figures.worth_drawing`)
+    is left as a table.
+    """
     tables = {t.key: t for t in section.tables}
     if any(t.frame.empty for t in tables.values() if not t.case_level):
         return []  # nothing to draw (an empty period or team): the tables say so
-    if section.key == "caseload":
-        return [count_bars(tables["caseload_by_worker"], "open cases")]
-    if section.key == "timeliness":
-        return [count_bars(tables["first_assessment_wait"], "referrals")]
+    out = []
+    if section.key in COUNT_FIGURES:
+        key, unit = COUNT_FIGURES[section.key]
+        table = tables[key]
+        if worth_drawing(table, list(CASE_TYPES)):
+            caption = f"Figure: {table.title}, by case type (the Total row is not drawn)."
+            out.append((count_bars(table, unit), count_alt(table, unit), caption))
     if section.key == "proportionality":
-        return [
-            rate_bars(
-                tables["escalation_by_evidence"],
+        table = tables["escalation_by_evidence"]
+        if worth_drawing(table, ["decisions"]):
+            caption = (
+                f"Figure: {table.title}, with 95% intervals. Bars are coloured by case type and "
+                "named in full on the axis; a hidden rate is marked c."
+            )
+            fig = rate_bars(
+                table,
                 "decisions that escalated to child in need or above (%)",
-                ["case type", "evidence it rests on"],
+                _ESCALATION,
                 "escalated %",
             )
-        ]
-    return []
+            out.append((fig, rate_alt(table, _ESCALATION, "escalated %"), caption))
+    return out
 
 
 def header_html(review: Review) -> str:
@@ -146,8 +186,8 @@ def section_html(section: Section) -> str:
         f'<p class="why">{html.escape(section.why)}</p>',
     ]
     parts += [_table_html(t) for t in section.tables]
-    for fig in _figures(section):
-        parts.append(_figure_html(fig, fig.axes[0].get_title()))
+    for fig, alt, caption in figures(section):
+        parts.append(_figure_html(fig, alt, caption))
     return "\n".join(parts)
 
 

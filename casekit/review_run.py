@@ -41,7 +41,15 @@ from .outputs import (
     safe_name,
     write_private,
 )
-from .review import HEADLINE_FILE, Scope, scope_for
+from .review import (
+    CHANGE,
+    HEADLINE_FILE,
+    MIN_JUDGEMENTS,
+    PREVIOUS,
+    SEEN_ALONE_DAYS,
+    Scope,
+    scope_for,
+)
 from .review_kernel import WarmKernel
 
 __all__ = [
@@ -105,6 +113,20 @@ _INDEX = _ENV.from_string(
 {% else %}<td class="failed" colspan="{{ keys|length }}">failed: {{ t.error }}</td>{% endif %}
 </tr>
 {% endfor %}</tbody></table>
+<h2>Change from the previous period</h2>
+<p class="meta">This period ({{ period }}) beside the period of the same length just before it
+({{ previous }}), as known on {{ as_of }}.
+{%- if suppress %} A change is shown as c wherever either number is.{% endif %}</p>
+<table><thead><tr><th>team</th><th>measure</th><th>this period</th><th>previous period</th>
+<th>change</th></tr></thead>
+<tbody>
+{% for t in teams if t.ok %}{% for m in changes %}<tr>
+{%- if loop.first %}<td rowspan="{{ changes|length }}">{{ t.team_name }} ({{ t.team_id }})</td>
+{%- endif %}<td>{{ m }}</td><td>{{ t.headline.get(m, "") }}</td>
+<td>{{ t.headline.get(m ~ previous_suffix, "") }}</td>
+<td>{{ t.headline.get(m ~ change_suffix, "") }}</td>
+</tr>
+{% endfor %}{% endfor %}</tbody></table>
 """
 )
 
@@ -128,6 +150,8 @@ def plan(
     end: object = None,
     as_of: object = None,
     suppress: bool = False,
+    seen_alone_days: object = SEEN_ALONE_DAYS,
+    min_judgements: object = MIN_JUDGEMENTS,
 ) -> list[Scope]:
     """Check every parameter against the bundle and return one scope per team.
 
@@ -145,7 +169,10 @@ def plan(
     if not ids:
         raise CasekitError(f"--data {data}: the bundle has no teams to review.")
     check_names(ids, "team ID", f"--data {data}, column 'team_id'")  # names a page, a folder
-    return [scope_for(cb, team, start, end, as_of, suppress) for team in ids]
+    return [
+        scope_for(cb, team, start, end, as_of, suppress, seen_alone_days, min_judgements)
+        for team in ids
+    ]
 
 
 def _parameters(data: Path, scope: Scope) -> dict[str, object]:
@@ -156,6 +183,8 @@ def _parameters(data: Path, scope: Scope) -> dict[str, object]:
         "end": scope.end.date().isoformat(),
         "as_of": scope.as_of.date().isoformat(),
         "suppress": scope.suppress,
+        "seen_alone_days": scope.seen_alone_days,
+        "min_judgements": scope.min_judgements,
         "tables_dir": "tables",
     }
 
@@ -284,15 +313,24 @@ def _private_placeholder(path: Path) -> None:
 def write_index(out: Path, scopes: list[Scope], results: list[TeamResult]) -> Path:
     """Write ``out/index.html``: every team with its headline numbers and a link."""
     keys: list[str] = []
+    changes: list[str] = []
     for r in results:
         for k in r.headline or {}:
-            if k not in keys:
+            if k.endswith(PREVIOUS):
+                k = k[: -len(PREVIOUS)]
+                if k not in changes:
+                    changes.append(k)
+            elif k not in keys and not k.endswith(CHANGE):
                 keys.append(k)
     first = scopes[0]
     body = _INDEX.render(
         teams=results,
         keys=keys,
+        changes=changes,
+        previous_suffix=PREVIOUS,
+        change_suffix=CHANGE,
         period=first.period,
+        previous=first.previous().period,
         as_of=first.as_of.date().isoformat(),
         suppress=first.suppress,
     )

@@ -40,9 +40,37 @@ from .validation import FrameIndex, check_references, check_table, did_you_mean
 
 __all__ = ["Store", "open_store", "store_error"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+_ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
+    "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
+    "3": {
+        "supervisions": (
+            "management",
+            "support",
+            "development",
+            "mediation",
+            "child_voice",
+            "last_seen_alone",
+            "agreed_actions",
+            "decision_stakeholders",
+        )
+    },
+}
+"""The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
+
+
+def _added_since(version: str) -> dict[str, tuple[str, ...]]:
+    """Gather the columns every schema after ``version`` added, table by table."""
+    added: dict[str, tuple[str, ...]] = {}
+    for v, tables in _ADDED_IN.items():
+        if int(v) > int(version):
+            for table, columns in tables.items():
+                added[table] = added.get(table, ()) + columns
+    return added
+
+
 _ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
-    "1": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
+    str(v): _added_since(str(v)) for v in range(1, int(SCHEMA_VERSION))
 }
 """The contract columns a store of each older schema lacks. Opening such a store for writing
 adds them (one transaction); opening it read-only reads them as missing and writes nothing."""

@@ -1,8 +1,11 @@
 """Reflective supervision (Morrison's 4x4x4 model): a session's content, checks and saving.
 
 A :class:`Session` holds what a supervisor and worker write in one session: the four stages of
-the reflective cycle (experience, reflection, analysis, action plan), a Social GRACES check,
-competing hypotheses tied to chronology entries, proposed decisions and scaled judgements.
+the reflective cycle (experience, reflection, analysis, action plan), notes on the four
+functions (management, support, development, mediation), the child's voice, a Social GRACES
+check, competing hypotheses tied to chronology entries (each with how it will be tested with
+the family), the actions agreed and proposed decisions with whose interests each serves (the
+four stakeholders), and scaled judgements.
 It is plain data: it turns into a JSON-able dict (the autosaved draft) and back. These
 functions check it, preview the proportionality flags a proposed decision (or closing the case:
 :func:`closure_flags`) would raise, and save it into a casebook store in one transaction: the
@@ -13,6 +16,8 @@ decisions into ``decisions``, the judgements into ``judgements`` and the session
 >>> s = Session(case_id="C1", supervisor="Sam", worker="Alex", date="2025-03-01")
 >>> [stage.title for stage in STAGES]
 ['Experience', 'Reflection', 'Analysis', 'Action plan']
+>>> [f.title for f in FUNCTIONS]
+['Management', 'Support', 'Development', 'Mediation']
 >>> Session.from_dict(s.to_dict()) == s
 True
 """
@@ -20,12 +25,13 @@ True
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
 from .casebook import Casebook
+from .casework import last_seen_alone
 from .contract import LEVELS
 from .errors import CasekitError, Problem
 from .io import RawTable, canonical, cell_to_str, clean_frame
@@ -35,9 +41,13 @@ from .validation import check_table
 
 __all__ = [
     "STAGES",
+    "FUNCTIONS",
+    "STAKEHOLDERS",
     "GRACES",
     "Stage",
+    "Function",
     "Hypothesis",
+    "AgreedAction",
     "ProposedDecision",
     "ScaledJudgement",
     "Session",
@@ -47,7 +57,12 @@ __all__ = [
     "closure_flags",
     "hypotheses_text",
     "graces_text",
+    "actions_text",
+    "decision_stakeholders_text",
+    "serves_text",
     "judgement_id",
+    "SeenAlone",
+    "seen_alone",
     "save",
 ]
 
@@ -96,11 +111,53 @@ STAGES: tuple[Stage, ...] = (
         "What will be done, by whom and by when, and how will we know it helped?",
         (
             "What would a business-as-usual safeguarding response be?",
-            "How does the plan build on what the family hope for?",
+            "How does the plan build on what the family hope for, and what possibilities can "
+            "we help bring about?",
+            "Has a family group conference been offered?",
+            "Is anything being closed too early?",
         ),
     ),
 )
 """The reflective cycle (Kolb, as Morrison's 4x4x4 model uses it), in order."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """One of supervision's four functions, with the one-line meaning shown beside its notes."""
+
+    key: str
+    title: str
+    meaning: str
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function("management", "Management", "Is the work being done, and done well?"),
+    Function(
+        "support",
+        "Support",
+        "The worker's emotional load: this work carries fear, public and media pressure, and "
+        "moral distress.",
+    ),
+    Function("development", "Development", "What is the worker learning?"),
+    Function(
+        "mediation",
+        "Mediation",
+        "Between the worker, the organisation and partners, such as police pressure to escalate.",
+    ),
+)
+"""Morrison's four functions of supervision, in the order practice.md gives them."""
+
+PRIVATE_FUNCTIONS: tuple[str, ...] = ("support",)
+"""Functions whose notes stay with the supervision record and out of the case-file export
+unless the supervisor chooses to include them (the worker's wellbeing)."""
+
+STAKEHOLDERS: dict[str, str] = {
+    "child_family": "child and family",
+    "worker": "worker",
+    "organisation": "organisation",
+    "partners": "partner agencies",
+}
+"""The four stakeholders whose interests an action or decision can serve: key, then label."""
 
 GRACES: tuple[str, ...] = (
     "gender",
@@ -132,6 +189,16 @@ class Hypothesis:
     text: str = ""
     supports: list[str] = field(default_factory=list)
     weakens: list[str] = field(default_factory=list)
+    test: str = ""
+    """How will we test this with the family?"""
+
+
+@dataclass
+class AgreedAction:
+    """An action agreed in the session, and whose interests it serves (:data:`STAKEHOLDERS`)."""
+
+    text: str = ""
+    serves: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -147,6 +214,15 @@ class ProposedDecision:
     rationale: str = ""
     evidence_ids: list[str] = field(default_factory=list)
     flags_considered: str = ""
+    serves: list[str] = field(default_factory=list)
+    """Whose interests the decision serves (:data:`STAKEHOLDERS` keys)."""
+
+    @classmethod
+    def from_form(cls, form: dict[str, Any] | None) -> ProposedDecision:
+        """Rebuild a decision from its dict (a draft's, older or newer); empty when None."""
+        d = cls(**_known(cls, form or {}))
+        d.serves = _stakeholders(d.serves)
+        return d
 
 
 @dataclass
@@ -159,6 +235,16 @@ class ScaledJudgement:
 
 def _blank_hypotheses() -> list[Hypothesis]:
     return [Hypothesis() for _ in range(MIN_HYPOTHESES)]
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Keep the keys of ``data`` that ``cls`` has fields for (a draft may be older or newer)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _stakeholders(keys: object) -> list[str]:
+    return [k for k in STAKEHOLDERS if k in (keys or [])]  # type: ignore[operator]
 
 
 @dataclass
@@ -174,6 +260,9 @@ class Session:
     graces_notes: str = ""
     hypotheses: list[Hypothesis] = field(default_factory=_blank_hypotheses)
     decisions: list[ProposedDecision] = field(default_factory=list)
+    functions: dict[str, str] = field(default_factory=lambda: {f.key: "" for f in FUNCTIONS})
+    child_voice: str = ""
+    actions: list[AgreedAction] = field(default_factory=lambda: [AgreedAction()])
     judgements: dict[str, ScaledJudgement] = field(
         default_factory=lambda: {level: ScaledJudgement() for level in LEVELS}
     )
@@ -184,15 +273,27 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        """Rebuild a session from :meth:`to_dict`'s dict; missing parts start empty."""
+        """Rebuild a session from :meth:`to_dict`'s dict; missing parts start empty.
+
+        A draft written before the functions, the child's voice, the tests with the family
+        and the stakeholders existed loads with those parts empty.
+        """
         s = cls(str(data["case_id"]), str(data["supervisor"]), str(data["worker"]))
         s.date = str(data.get("date") or s.date)
         s.stages.update({k: str(v) for k, v in (data.get("stages") or {}).items()})
         s.graces = [g for g in data.get("graces") or [] if g in GRACES]
         s.graces_notes = str(data.get("graces_notes") or "")
-        s.hypotheses = [Hypothesis(**h) for h in data.get("hypotheses") or []]
+        s.hypotheses = [Hypothesis(**_known(Hypothesis, h)) for h in data.get("hypotheses") or []]
         s.hypotheses += [Hypothesis() for _ in range(MIN_HYPOTHESES - len(s.hypotheses))]
-        s.decisions = [ProposedDecision(**d) for d in data.get("decisions") or []]
+        s.decisions = [ProposedDecision.from_form(d) for d in data.get("decisions") or []]
+        s.functions.update(
+            {k: str(v) for k, v in (data.get("functions") or {}).items() if k in s.functions}
+        )
+        s.child_voice = str(data.get("child_voice") or "")
+        s.actions = [
+            AgreedAction(str(a.get("text") or ""), _stakeholders(a.get("serves")))
+            for a in data.get("actions") or []
+        ] or [AgreedAction()]
         for level, j in (data.get("judgements") or {}).items():
             if level in s.judgements:
                 s.judgements[level] = ScaledJudgement(**j)
@@ -223,6 +324,17 @@ def check(session: Session) -> list[str]:
     for i, h in enumerate(session.hypotheses, 1):
         if (h.supports or h.weakens) and not h.text.strip():
             problems.append(f"Hypothesis {i}: entries are linked but the explanation is empty.")
+        elif h.test.strip() and not h.text.strip():
+            problems.append(
+                f"Hypothesis {i}: how to test it with the family is written but the "
+                "explanation is empty."
+            )
+    for i, a in enumerate(session.actions, 1):
+        if a.serves and not a.text.strip():
+            problems.append(
+                f"Action {i}: whose interests it serves is ticked but the action is empty; "
+                "write the action or untick them."
+            )
     return problems
 
 
@@ -344,7 +456,53 @@ def hypotheses_text(session: Session) -> str:
             lines.append(f"   Supported by: {', '.join(h.supports)}")
         if h.weakens:
             lines.append(f"   Weakened by: {', '.join(h.weakens)}")
+        if h.test.strip():
+            lines.append(f"   Test with the family: {_indent(h.test.strip())}")
     return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    """Indent a text's later lines under a numbered item, so it stays one item."""
+    return "\n      ".join(text.splitlines())
+
+
+def serves_text(keys: list[str]) -> str:
+    """Name whose interests are served, in the order of :data:`STAKEHOLDERS`.
+
+    >>> serves_text(["partners", "child_family"])
+    'child and family, partner agencies'
+    >>> serves_text([])
+    'not recorded'
+    """
+    return ", ".join(STAKEHOLDERS[k] for k in STAKEHOLDERS if k in keys) or "not recorded"
+
+
+def actions_text(session: Session) -> str:
+    """Write the actions agreed, with whose interests each serves, as ``supervisions`` keeps them.
+
+    >>> s = Session("C1", "Sam", "Alex")
+    >>> s.actions = [AgreedAction("Offer a family group conference", ["child_family"])]
+    >>> print(actions_text(s))
+    1. Offer a family group conference
+       Serves: child and family
+    """
+    lines = []
+    for i, a in enumerate([a for a in session.actions if a.text.strip()], 1):
+        lines.append(f"{i}. {_indent(a.text.strip())}")
+        lines.append(f"   Serves: {serves_text(a.serves)}")
+    return "\n".join(lines)
+
+
+def decision_stakeholders_text(decision_ids: list[str], decisions: list[ProposedDecision]) -> str:
+    """Write whose interests each decision serves, a line per decision id.
+
+    >>> d = ProposedDecision("early_help", serves=["worker", "child_family"])
+    >>> decision_stakeholders_text(["D7"], [d])
+    'D7: child and family, worker'
+    """
+    return "\n".join(
+        f"{did}: {serves_text(d.serves)}" for did, d in zip(decision_ids, decisions, strict=True)
+    )
 
 
 def graces_text(session: Session) -> str:
@@ -373,8 +531,64 @@ def judgement_id(supervision_id: str, level: str) -> str:
     return f"{supervision_id}-{level}"
 
 
+def seen_alone(case: Casebook, case_id: str, as_of: str) -> SeenAlone:
+    """Say when the case's child was last seen alone on a visit, as the record stood at ``as_of``.
+
+    Reads :func:`casekit.casework.last_seen_alone`. A case not open at ``as_of`` has no count.
+    """
+    rows = last_seen_alone(case, as_of)
+    rows = rows[rows["case_id"] == case_id]
+    if rows.empty:
+        return SeenAlone(None, None, False, is_open=False)
+    r = rows.iloc[0]
+    day = None if pd.isna(r["last_seen_alone"]) else f"{r['last_seen_alone']:%Y-%m-%d}"
+    return SeenAlone(day, int(r["working_days_since"]), bool(r["seen_alone_recorded"]))
+
+
+@dataclass(frozen=True)
+class SeenAlone:
+    """When the child was last seen alone (YYYY-MM-DD or None), and working days since."""
+
+    day: str | None
+    working_days: int | None
+    """Working days from ``day`` (or, never seen alone, from the case's opening) to the as-of."""
+    recorded: bool
+    """Whether any visit on the case records ``seen_alone`` either way."""
+    is_open: bool = True
+
+    def text(self) -> str:
+        """Say it in a line that claims no more than the record.
+
+        >>> SeenAlone("2024-03-04", 5, True).text()
+        'Last seen alone on 04 Mar 2024 (a visit), 5 working days before the session.'
+        """
+        if not self.is_open:
+            return (
+                "The case was not open on the session's date, so no count of days since the "
+                "child was last seen alone is kept."
+            )
+        if self.day:
+            day = dt.date.fromisoformat(self.day)
+            return (
+                f"Last seen alone on {day:%d %b %Y} (a visit), {self.working_days} working "
+                f"day{'' if self.working_days == 1 else 's'} before the session."
+            )
+        if self.recorded:
+            return (
+                "No visit on the record says the child was seen alone "
+                f"({self.working_days} working days since the case opened)."
+            )
+        return (
+            "No visit on the record says whether the child was seen alone "
+            f"({self.working_days} working days since the case opened)."
+        )
+
+
 def save(store: Store, session: Session) -> str:
     """Save a session: its decisions, judgements and record in one transaction; return its id.
+
+    The record keeps the day the child was last seen alone as the case stood on the session's
+    date (:func:`seen_alone`), beside the child's voice.
 
     Raises :class:`CasekitError` listing what is missing (see :func:`check`), or
     :class:`~casekit.errors.WriteRefused` when the store refuses a record; either way nothing
@@ -383,6 +597,7 @@ def save(store: Store, session: Session) -> str:
     problems = check(session)
     if problems:
         raise CasekitError("the session cannot be saved yet:\n- " + "\n- ".join(problems))
+    seen = seen_alone(store.case_casebook(session.case_id), session.case_id, session.date)
     sid = store.new_id("supervisions")
     records: list[tuple[str, dict[str, object]]] = []
     decision_ids = []
@@ -420,6 +635,13 @@ def save(store: Store, session: Session) -> str:
                 "hypotheses": hypotheses_text(session),
                 "graces": graces_text(session),
                 "decision_ids": ";".join(decision_ids),
+                **{f.key: session.functions.get(f.key, "").strip() for f in FUNCTIONS},
+                "child_voice": session.child_voice.strip(),
+                "last_seen_alone": seen.day or "",
+                "agreed_actions": actions_text(session),
+                "decision_stakeholders": decision_stakeholders_text(
+                    decision_ids, session.decisions
+                ),
             },
         )
     )

@@ -1,9 +1,14 @@
 """Export a saved supervision session for the case file: HTML, or Word (.docx) via python-docx.
 
-A record gathers the session (``supervisions``), the decisions it took, the judgements made in
-it, and the chronology entries its hypotheses and decisions cite (date and summary beside each
-id). Free text is escaped in HTML (Jinja2 autoescaping); in Word it is plain text, with any
-character XML cannot hold removed.
+A record gathers the session (``supervisions``), the decisions it took (with whose interests
+each serves), the judgements made in it, and the chronology entries its hypotheses and decisions
+cite (date and summary beside each id). Free text is escaped in HTML (Jinja2 autoescaping); in
+Word it is plain text, with any character XML cannot hold removed, so no text becomes a field,
+a link or markup.
+
+The support function's notes (the worker's wellbeing) are kept with the record but left out of
+an export unless the supervisor chooses to include them (``include_support=True``); the export
+then says they were left out.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ import jinja2
 import pandas as pd
 
 from .casebook import Casebook
-from .contract import LEVELS
+from .contract import LEVELS, TABLES
 from .errors import CasekitError
 from .io import canonical, write_file_atomically
 from .store import Store
-from .supervision import STAGES, judgement_id
+from .supervision import FUNCTIONS, PRIVATE_FUNCTIONS, STAGES, judgement_id
 
 __all__ = ["SupervisionRecord", "supervision_record", "to_html", "to_docx", "export_record"]
 
@@ -65,6 +70,8 @@ def supervision_record(source: Store | Casebook, supervision_id: str) -> Supervi
     ids = [i for i in session["decision_ids"].split(";") if i]
     decisions = tables["decisions"].set_index("decision_id").reindex(ids).reset_index()
     decisions["family_engaged"] = decisions["family_engaged"].map({"true": "yes", "false": "no"})
+    serves = _by_decision(session.get("decision_stakeholders") or "")
+    decisions["serves"] = [serves.get(d, "not recorded") for d in decisions["decision_id"]]
     judgements = tables["judgements"]
     mine = [judgement_id(supervision_id, level) for level in LEVELS]
     judgements = judgements[judgements["judgement_id"].isin(mine)].reset_index(drop=True)
@@ -75,7 +82,15 @@ def supervision_record(source: Store | Casebook, supervision_id: str) -> Supervi
         e: f"{events.at[e, 'date']}: {events.at[e, 'summary']}"
         for e in sorted(mentioned & set(events.index))
     }
+    for column in TABLES["supervisions"].column_names:  # a bundle written before a column was
+        session[column] = session.get(column) or ""  # added reads it as empty
     return SupervisionRecord(session, case, decisions.fillna(""), judgements, cited)
+
+
+def _by_decision(text: str) -> dict[str, str]:
+    """Read ``decision_stakeholders`` ("D1: child and family, worker" a line) into a dict."""
+    pairs = (line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    return {did.strip(): who.strip() for did, who in pairs}
 
 
 _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
@@ -85,7 +100,8 @@ _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
 <style>
  body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em auto; max-width: 60em;
         padding: 0 1em; color: #1a1a1a; line-height: 1.45; }
- h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em;
+ h1 { font-size: 1.4em; } h3 { font-size: 1em; margin-bottom: .2em; }
+ h2 { font-size: 1.1em; margin-top: 1.6em;
  border-bottom: 2px solid #0072B2; } .meta, .note { color: #444; } .note { font-size: .85em; }
  .text { white-space: pre-wrap; } table { border-collapse: collapse; width: 100%; }
  th, td { border: 1px solid #bbb; padding: .3em .45em; text-align: left; vertical-align: top; }
@@ -94,17 +110,28 @@ _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
 <h1>Reflective supervision: case {{ s.case_id }}</h1>
 <p class="meta">{{ s.date }} · supervisor {{ s.supervisor }} · worker {{ s.worker }} ·
 child {{ case.child_id }} · team {{ case.team_id }} · record {{ s.supervision_id }}</p>
+<h2>The child's voice</h2>
+<p class="note">Their wishes, feelings and hopes, in their own words where possible.</p>
+<div class="text">{{ s.child_voice or "Nothing was recorded." }}</div>
+<p><b>Last seen alone:</b> {{ seen }}</p>
 {% for title, text in stages %}<h2>{{ title }}</h2><div class="text">{{ text }}</div>
 {% endfor %}
+<h2>The four functions</h2>
+{% for title, meaning, text in functions %}<h3>{{ title }}</h3><p class="note">{{ meaning }}</p>
+<div class="text">{{ text or "Nothing was recorded." }}</div>
+{% endfor %}{% if not include_support %}<p class="note">{{ support_left_out }}</p>{% endif %}
 <h2>Hypotheses</h2><div class="text">{{ s.hypotheses }}</div>
+<h2>Actions agreed, and whose interests they serve</h2>
+<div class="text">{{ s.agreed_actions or "None recorded." }}</div>
 <h2>Social GRACES: difference and bias</h2>
 <div class="text">{{ s.graces or "None recorded." }}</div>
 <h2>Decisions</h2>
 {% if decisions %}<table><thead><tr><th>Response</th><th>Lead agency</th><th>Family engaged</th>
-<th>Rationale</th><th>Evidence</th></tr></thead><tbody>
+<th>Rationale</th><th>Evidence</th><th>Serves</th></tr></thead><tbody>
 {% for d in decisions %}<tr><td>{{ d.response|replace("_", " ") }}</td>
 <td>{{ d.lead_agency|replace("_", " ") }}</td><td>{{ d.family_engaged }}</td>
-<td class="text">{{ d.rationale }}</td><td>{{ d.evidence_ids|replace(";", ", ") }}</td></tr>
+<td class="text">{{ d.rationale }}</td><td>{{ d.evidence_ids|replace(";", ", ") }}</td>
+<td>{{ d.serves }}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>No decision was taken in this session.</p>{% endif %}
 <h2>Scaled judgements (0 to 10, 10 = safe enough to close)</h2>
 {% if judgements %}<table><thead><tr><th>About</th><th>Safety</th><th>Rationale</th></tr></thead>
@@ -120,15 +147,44 @@ child {{ case.child_id }} · team {{ case.team_id }} · record {{ s.supervision_
 )
 
 
+SUPPORT_LEFT_OUT = (
+    "The support notes (the worker's wellbeing) are kept with the supervision record and are "
+    "left out of this export."
+)
+
+
 def _stages(r: SupervisionRecord) -> list[tuple[str, str]]:
     return [(stage.title, r.session[stage.key]) for stage in STAGES]
 
 
-def to_html(record: SupervisionRecord) -> str:
-    """Render a supervision record as one printable HTML page (all free text escaped)."""
+def _functions(r: SupervisionRecord, include_support: bool) -> list[tuple[str, str, str]]:
+    """List the functions to export with their meaning and notes (private ones only if chosen)."""
+    return [
+        (f.title, f.meaning, r.session[f.key])
+        for f in FUNCTIONS
+        if include_support or f.key not in PRIVATE_FUNCTIONS
+    ]
+
+
+def _seen(r: SupervisionRecord) -> str:
+    day = r.session["last_seen_alone"]
+    if not day:
+        return "no date is kept with this session."
+    return f"{dt.date.fromisoformat(day):%d %b %Y}, as the record stood at the session."
+
+
+def to_html(record: SupervisionRecord, include_support: bool = False) -> str:
+    """Render a supervision record as one printable HTML page (all free text escaped).
+
+    The support notes are left out unless ``include_support`` is true.
+    """
     return _TEMPLATE.render(
         s=record.session,
         case=record.case,
+        seen=_seen(record),
+        functions=_functions(record, include_support),
+        include_support=include_support,
+        support_left_out=SUPPORT_LEFT_OUT,
         stages=_stages(record),
         decisions=record.decisions.to_dict("records"),
         judgements=record.judgements.to_dict("records"),
@@ -141,8 +197,11 @@ def _plain(text: object) -> str:
     return _NOT_XML.sub("", str(text))
 
 
-def to_docx(record: SupervisionRecord) -> bytes:
-    """Render a supervision record as a Word document (.docx bytes)."""
+def to_docx(record: SupervisionRecord, include_support: bool = False) -> bytes:
+    """Render a supervision record as a Word document (.docx bytes), all of it plain text.
+
+    The support notes are left out unless ``include_support`` is true.
+    """
     from docx import Document
 
     s = record.session
@@ -155,16 +214,29 @@ def to_docx(record: SupervisionRecord) -> bytes:
             f"{s['supervision_id']}"
         )
     )
-    sections = [*_stages(record), ("Hypotheses", s["hypotheses"])]
-    sections.append(("Social GRACES: difference and bias", s["graces"] or "None recorded."))
-    for title, text in sections:
-        doc.add_heading(title, level=2)
-        for line in _plain(text).splitlines() or [""]:
+    _docx_text(doc, "The child's voice", s["child_voice"] or "Nothing was recorded.")
+    doc.add_paragraph(_plain(f"Last seen alone: {_seen(record)}"))
+    for title, text in _stages(record):
+        _docx_text(doc, title, text)
+    doc.add_heading("The four functions", level=2)
+    for title, meaning, text in _functions(record, include_support):
+        doc.add_heading(title, level=3)
+        doc.add_paragraph().add_run(meaning).italic = True
+        for line in _plain(text or "Nothing was recorded.").splitlines() or [""]:
             doc.add_paragraph(line)
+    if not include_support:
+        doc.add_paragraph(SUPPORT_LEFT_OUT)
+    _docx_text(doc, "Hypotheses", s["hypotheses"])
+    _docx_text(
+        doc,
+        "Actions agreed, and whose interests they serve",
+        s["agreed_actions"] or "None recorded.",
+    )
+    _docx_text(doc, "Social GRACES: difference and bias", s["graces"] or "None recorded.")
     _docx_table(
         doc,
         "Decisions",
-        ["Response", "Lead agency", "Family engaged", "Rationale", "Evidence"],
+        ["Response", "Lead agency", "Family engaged", "Rationale", "Evidence", "Serves"],
         [
             [
                 d["response"].replace("_", " "),
@@ -172,6 +244,7 @@ def to_docx(record: SupervisionRecord) -> bytes:
                 d["family_engaged"],
                 d["rationale"],
                 d["evidence_ids"].replace(";", ", "),
+                d["serves"],
             ]
             for d in record.decisions.to_dict("records")
         ],
@@ -195,6 +268,12 @@ def to_docx(record: SupervisionRecord) -> bytes:
     return buffer.getvalue()
 
 
+def _docx_text(doc: Any, title: str, text: str) -> None:
+    doc.add_heading(title, level=2)
+    for line in _plain(text).splitlines() or [""]:
+        doc.add_paragraph(line)
+
+
 def _docx_table(
     doc: Any, title: str, header: list[str], rows: list[list[object]], none: str
 ) -> None:
@@ -212,12 +291,22 @@ def _docx_table(
             cell.text = _plain(value)
 
 
-def export_record(record: SupervisionRecord, path: str | Path) -> Path:
-    """Write a supervision record to ``path``: .html or .docx, chosen by the suffix."""
+def export_record(
+    record: SupervisionRecord, path: str | Path, include_support: bool = False
+) -> Path:
+    """Write a supervision record to ``path``: .html or .docx, chosen by the suffix.
+
+    The support notes (the worker's wellbeing) are left out unless ``include_support`` is true:
+    the supervisor's explicit choice.
+    """
     out = Path(path)
     if out.suffix.lower() not in (".html", ".docx"):
         raise CasekitError(f"{path}: a supervision record is written as .html or .docx.")
     if not out.parent.exists():
         raise CasekitError(f"{path}: the folder {out.parent} does not exist. Create it first.")
-    data = to_html(record).encode("utf-8") if out.suffix.lower() == ".html" else to_docx(record)
+    data = (
+        to_html(record, include_support).encode("utf-8")
+        if out.suffix.lower() == ".html"
+        else to_docx(record, include_support)
+    )
     return write_file_atomically(out, data)

@@ -1,7 +1,8 @@
 """Safety trends: whether each case's scaled judgement is rising, falling or stable.
 
 One vectorised least-squares fit per case and level, so a case's timeline and a team review
-(which asks it of every open case at once) give the same answer.
+(which asks it of every open case at once) fit the same line. A team review states a trend only
+from :data:`MIN_JUDGEMENTS` judgements; the timeline still states one from two.
 """
 
 from __future__ import annotations
@@ -9,18 +10,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["TREND_COLUMNS", "safety_trends"]
+from .errors import CasekitError
+
+__all__ = ["TREND_COLUMNS", "MIN_JUDGEMENTS", "TOO_FEW", "safety_trends"]
 
 TREND_COLUMNS = ["case_id", "level", "judgements", "first", "last", "change_per_90_days", "trend"]
+MIN_JUDGEMENTS = 3
+"""Judgements a case needs at a level before a team review states a trend: two points always
+make a line. (The case timeline still passes 2, its default before this was added.)"""
+TOO_FEW = "too few judgements"
+"""The trend of a case and level with fewer than ``min_judgements`` judgements."""
 
 
-def safety_trends(judgements: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+def safety_trends(
+    judgements: pd.DataFrame, threshold: float = 0.5, min_judgements: int = 2
+) -> pd.DataFrame:
     """Fit each case's safety scale per level against time; say whether it rises or falls.
 
     The change is the least-squares slope in points per 90 days. It is ``rising`` or
-    ``falling`` beyond ``threshold``, else ``stable``; with fewer than two judgements on
-    different days it is ``not yet known`` (change 0). ``first`` and ``last`` are the earliest
-    and latest judgements.
+    ``falling`` beyond ``threshold``, else ``stable``. With fewer than ``min_judgements``
+    judgements it is :data:`TOO_FEW` (change 0); with enough but all on one day, ``not yet
+    known`` (change 0). ``first`` and ``last`` are the earliest and latest judgements.
 
     >>> j = pd.DataFrame({"case_id": ["C1"] * 3, "level": ["child"] * 3,
     ...     "date": pd.to_datetime(["2024-01-01", "2024-03-31", "2024-06-29"]),
@@ -51,13 +61,16 @@ def safety_trends(judgements: pd.DataFrame, threshold: float = 0.5) -> pd.DataFr
     )
     n = s["judgements"].astype(float)
     spread = n * s["sxx"] - s["sx"] ** 2
-    known = (s["judgements"] >= 2) & (s["days"] >= 2) & (spread > 0)
+    if isinstance(min_judgements, bool) or not isinstance(min_judgements, int | np.integer):
+        raise CasekitError(f"min_judgements={min_judgements!r}: give a whole number, e.g. 3.")
+    few = s["judgements"] < max(2, int(min_judgements))
+    known = ~few & (s["days"] >= 2) & (spread > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (n * s["sxy"] - s["sx"] * s["sy"]) / spread * 90
     s["change_per_90_days"] = slope.where(known, 0.0).round(2)
     s["trend"] = np.select(
-        [~known, slope > threshold, slope < -threshold],
-        ["not yet known", "rising", "falling"],
+        [few, ~known, slope > threshold, slope < -threshold],
+        [TOO_FEW, "not yet known", "rising", "falling"],
         "stable",
     )
     return s.reset_index()[TREND_COLUMNS]

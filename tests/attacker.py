@@ -123,9 +123,10 @@ def attacker_margins() -> list[tuple[list, list]]:
         ]  # fmt: skip
     radicalisation = [("referrals_by_source", "Total", RAD)]  # cases with that concern
     sums += [(radicalisation, [("referrals_by_concern", RAD, c)]) for c in (RAD, "Total")]
-    weak = "belief, views or context only"  # an evidence profile of escalation_by_evidence
+    strata = ("harm", "extremist behaviour", "influence or grooming",  # the research strata
+              "vulnerability or context", "belief or views only", "none")  # fmt: skip
     escalations = [("escalation_by_evidence", f"{t} / {p}", "escalations")
-                   for t in (RAD, BAU) for p in ("behaviour or harm", weak)]  # fmt: skip
+                   for t in (RAD, BAU) for p in strata]  # fmt: skip
     escalated = "escalations to child in need or above with the family met and heard first"
     sums.append((escalations, [("practice_measures", escalated, "of")]))
     for t in (RAD, BAU):  # flags that arose in the period count what other tables show
@@ -152,7 +153,31 @@ def attacker_margins() -> list[tuple[list, list]]:
         ([(*head, "flags arising in the period")], [("flags_arising", "Total", "Total")]),
         ([(*head, "flags open now")], [("flags_open", "Total", "Total")]),
         ([(*head, "step-downs due now")], [("flags_open", "step_down_due", "Total")]),
+        ([(*head, "overdue plan actions")], [("overdue_by_worker", "Total", "Total")]),
     ]  # fmt: skip
+    due = ["completed within 45 working days", "completed after 45 working days",
+           "not completed, 45 working days passed"]  # fmt: skip
+    for column, row in ((RAD, RAD), (BAU, BAU), ("Total", "all")):
+        referrals = [("referrals_by_source", "Total", column)]
+        sums += [
+            (referrals, [("re_referrals", "Total", column)]),  # every referral, again or not
+            (referrals, [("assessment_completion", "Total", column)]),
+            ([("assessment_completion", d, column) for d in due],
+             [("assessment_completion_summary", row, "due by now")]),
+            ([("assessment_completion", due[0], column)],
+             [("assessment_completion_summary", row, "within 45 working days")]),
+            ([("caseload_by_worker", "Total", column),
+              ("unallocated_count", "unallocated", column)],
+             [("seen_alone", "Total", column)]),  # every open case
+        ]  # fmt: skip
+    beside = "channel_beside_social_care"  # radicalisation referrals by rung and Channel
+    sums.append(([("referrals_by_source", "Total", RAD)], [(beside, "Total", "Total")]))
+    rungs = ("no_further_action", "signposted", "early_help", "child_in_need", "section_47",
+             "child_protection_plan", "proceedings", "no social-care decision yet")  # fmt: skip
+    for rung in rungs:
+        sums.append(([("outcomes", rung, RAD)], [(beside, rung, "Total")]))
+    for channel in ("adopted for Channel support", "no Channel support recorded"):
+        sums.append(([("channel_support", channel, RAD)], [(beside, "Total", channel)]))
     return sums
 
 
@@ -174,6 +199,6 @@ def read_review(folder: Path) -> tuple[dict, list]:
         sums += s
     headline = json.loads((folder / "headline.json").read_text())
     for k, v in headline.items():
-        if not k.endswith("%") and v != "":
+        if not k.endswith(("%", ": change")) and v != "":  # a change is words: "up 2"
             cells[("headline", "headline", k)] = None if v == "c" else float(v)
     return cells, sums + attacker_margins()

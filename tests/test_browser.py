@@ -113,6 +113,8 @@ def test_moving_the_as_known_at_slider_redraws_the_timeline(app, page):
 
 
 REFLECTION = "Browser test: we read his <i>faith</i> as risk; his behaviour says otherwise."
+VOICE = 'Browser test: "I want to go back to <b>football</b>," he said.'
+SUPPORT = "Browser test: the worker is tired after the press coverage."
 
 
 def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
@@ -125,13 +127,28 @@ def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
     page.click(".lm-TabBar-tab >> text=2 Reflection")
     page.locator(".ck-stage-reflection textarea").fill(REFLECTION)
     page.wait_for_selector(".ck-status >> text=Draft saved", timeout=30_000)
+    assert "seen alone" in page.inner_text(".ck-seen-alone").lower()  # beside the child's voice
+    page.locator(".ck-child-voice textarea").fill(VOICE)
+    page.click(".lm-TabBar-tab >> text=Support")
+    page.locator(".ck-function-support textarea").fill(SUPPORT)
+    for _ in range(60):  # the kernel autosaves each change: wait for the last to land
+        with casekit.open(store) as s:
+            draft = s.draft(draft_key(CASE, "browser-test"))
+        if draft["session"]["functions"]["support"] == SUPPORT:
+            break
+        page.wait_for_timeout(500)
     page.reload()  # the page closes and opens again: a new kernel
     page.wait_for_selector(".ck-status >> text=Reopened your draft", timeout=90_000)
     page.click(".lm-TabBar-tab >> text=2 Reflection")
     assert page.locator(".ck-stage-reflection textarea").input_value() == REFLECTION
+    assert page.locator(".ck-child-voice textarea").input_value() == VOICE
+    page.click(".lm-TabBar-tab >> text=Support")
+    assert page.locator(".ck-function-support textarea").input_value() == SUPPORT
     with casekit.open(store) as s:
         draft = s.draft(draft_key(CASE, "browser-test"))
     assert draft["session"]["stages"]["reflection"] == REFLECTION
+    assert draft["session"]["child_voice"] == VOICE
+    assert draft["session"]["functions"]["support"] == SUPPORT
 
 
 def test_the_app_serves_exported_records_and_nothing_else(app):

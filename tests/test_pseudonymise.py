@@ -466,3 +466,19 @@ def test_every_output_byte_is_free_of_every_identifier(tiny, tmp_path, capsys):
                  "| phone numbers in free text → [phone] | 1 |",
                  "| dates of birth in free text → [date of birth] | 1 |"):  # fmt: skip
         assert line in markdown, line
+
+
+def test_the_workers_support_notes_are_emptied_and_counted(tiny_path):
+    tables = casekit.load(tiny_path).canonical()
+    sv = tables["supervisions"]
+    sv["support"] = ["The worker is exhausted after the hearing."] + [""] * (len(sv) - 1)
+    sv["management"] = "Visits are up to date."
+    out, report = pseudonymise_tables(tables, KEY, retention_years=0)
+    assert set(out["supervisions"]["support"]) == {""}
+    assert set(out["supervisions"]["management"]) == {"Visits are up to date."}  # kept
+    assert report.replaced["supervision support notes emptied (the worker's wellbeing)"] == 1
+    assert "exhausted" not in report.to_markdown()
+    assert sv["support"].iloc[0].startswith("The worker")  # the input is left as it was
+    del tables["supervisions"]
+    _, report = pseudonymise_tables(tables, KEY, retention_years=0)  # no supervisions: fine
+    assert not any("support" in k for k in report.replaced)

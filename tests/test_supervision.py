@@ -408,3 +408,273 @@ def test_closing_the_case_two_weeks_after_extremist_behaviour_is_previewed(conce
         sv.closure_flags(case, "X1", "2024-06-14")
     with pytest.raises(CasekitError, match=r"case 007 was already closed on 2024-06-01"):
         sv.closure_flags(concern.case_casebook("007"), "007", "2024-06-14")
+
+
+# --- the full 4x4x4: functions, stakeholders, the child's voice, tests with the family -------
+
+
+def visits(tiny: dict) -> dict:
+    """Add two visits to case 007: E4 on 5 Feb 2024 (not seen alone), E5 on 20 Feb (alone)."""
+    for row in tiny["events"]:
+        row["seen_alone"] = ""
+    base = dict(tiny["events"][0], kind="visit", category="protective", source_agency="social_care")
+    tiny["events"] += [
+        dict(base, event_id="E4", date="2024-02-05", summary="Home visit, mum present.",
+             seen_alone="no"),
+        dict(base, event_id="E5", date="2024-02-20", summary="Seen alone at school.",
+             seen_alone="yes"),
+    ]  # fmt: skip
+    return tiny
+
+
+@pytest.fixture
+def seen(tmp_path, tiny):
+    s = casekit.open(tmp_path / "seen.sqlite", user="sam")
+    s.import_casebook(casekit.load(write_csv_bundle(tmp_path / "b", visits(tiny))))
+    yield s
+    s.close()
+
+
+def full(case_id: str = "007") -> sv.Session:
+    """A complete session with the functions, the child's voice, tests and stakeholders."""
+    s = complete(case_id)
+    s.functions = {
+        "management": "Visits are on time; the plan review is late.",
+        "support": "Alex is frightened after the media coverage.",
+        "development": "Alex is learning to weigh police intelligence.",
+        "mediation": "Police want a section 47; we talked about proportion.",
+    }
+    s.child_voice = f'"I just want to play football again." {SCRIPT}'
+    s.hypotheses[0].test = "Ask his parents what he does online.\nAsk him too."
+    s.actions = [
+        sv.AgreedAction("Offer a family group conference", ["child_family"]),
+        sv.AgreedAction("Ask the school for attendance", ["partners", "child_family"]),
+        sv.AgreedAction("  ", []),  # an empty row is not an action
+    ]
+    s.decisions = [
+        sv.ProposedDecision("early_help", "social_care", True, "Agreed", ["E1"],
+                            serves=["organisation", "child_family"]),
+    ]  # fmt: skip
+    return s
+
+
+def test_the_prompts_include_the_family_group_conference_and_closing_too_early():
+    prompts = [p for stage in sv.STAGES for p in stage.prompts]
+    assert "Has a family group conference been offered?" in prompts
+    assert "Is anything being closed too early?" in prompts
+    assert [f.key for f in sv.FUNCTIONS] == ["management", "support", "development", "mediation"]
+    assert sv.FUNCTIONS[2].meaning == "What is the worker learning?"
+    assert list(sv.STAKEHOLDERS.values()) == [
+        "child and family",
+        "worker",
+        "organisation",
+        "partner agencies",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # E5 (20 Feb, alone) then 21-23 Feb and 26 Feb-1 Mar: 8 working days
+        ("2024-03-01", sv.SeenAlone("2024-02-20", 8, True)),
+        # only E4 so far, which records "not alone": 10 Jan to 10 Feb is 22 working days
+        ("2024-02-10", sv.SeenAlone(None, 22, True)),
+        # no visit yet: 11-12 Jan, 15-19, 22-26, 29 Jan-1 Feb = 16 working days since opening
+        ("2024-02-01", sv.SeenAlone(None, 16, False)),
+        # the case closed on 1 Jun 2024
+        ("2024-07-01", sv.SeenAlone(None, None, False, is_open=False)),
+    ],
+)
+def test_when_the_child_was_last_seen_alone(seen, as_of, expected):
+    assert sv.seen_alone(seen.case_casebook("007"), "007", as_of) == expected
+
+
+def test_the_seen_alone_line_claims_no_more_than_the_record():
+    assert sv.SeenAlone("2024-02-20", 1, True).text() == (
+        "Last seen alone on 20 Feb 2024 (a visit), 1 working day before the session."
+    )
+    assert sv.SeenAlone(None, 22, True).text() == (
+        "No visit on the record says the child was seen alone (22 working days since the case "
+        "opened)."
+    )
+    assert (
+        sv.SeenAlone(None, 16, False)
+        .text()
+        .startswith("No visit on the record says whether the child was seen alone")
+    )
+    assert "not open" in sv.SeenAlone(None, None, False, is_open=False).text()
+
+
+def test_the_new_fields_are_saved_in_the_supervisions_table(seen):
+    sid = sv.save(seen, full())
+    record = seen.get("supervisions", sid)
+    (did,) = record["decision_ids"].split(";")
+    assert {k: record[k] for k in ("management", "support", "development", "mediation")} == (
+        full().functions
+    )
+    assert record["child_voice"] == full().child_voice  # stored as typed, escaped only in HTML
+    assert record["last_seen_alone"] == "2024-02-20"  # as the record stood on 1 Mar 2024
+    assert record["agreed_actions"] == (
+        "1. Offer a family group conference\n   Serves: child and family\n"
+        "2. Ask the school for attendance\n   Serves: child and family, partner agencies"
+    )
+    assert record["decision_stakeholders"] == f"{did}: child and family, organisation"
+    assert record["hypotheses"] == (
+        "1. Exploring his identity\n   Supported by: E1\n"
+        "   Test with the family: Ask his parents what he does online.\n      Ask him too.\n"
+        "2. Being groomed online\n   Supported by: E2\n   Weakened by: E1"
+    )
+
+
+def test_a_session_with_no_visit_alone_keeps_no_date(store):
+    sid = sv.save(store, full())
+    assert store.get("supervisions", sid)["last_seen_alone"] == ""
+
+
+def test_half_written_functions_parts_are_checked():
+    s = full()
+    s.actions.append(sv.AgreedAction("", ["worker"]))
+    s.hypotheses.append(sv.Hypothesis("", test="Ask the family"))
+    assert sv.check(s) == [
+        "Hypothesis 3: how to test it with the family is written but the explanation is empty.",
+        "Action 4: whose interests it serves is ticked but the action is empty; write the "
+        "action or untick them.",
+    ]
+    s.actions[-1].serves = []
+    s.hypotheses.pop()
+    assert sv.check(s) == []
+
+
+def test_the_new_fields_survive_the_draft_and_old_drafts_still_load():
+    s = full()
+    again = sv.Session.from_dict(s.to_dict())
+    assert again.functions == s.functions and again.child_voice == s.child_voice
+    assert [h.test for h in again.hypotheses] == [h.test for h in s.hypotheses]
+    assert [(a.text, a.serves) for a in again.actions] == [  # stakeholders in their own order
+        ("Offer a family group conference", ["child_family"]),
+        ("Ask the school for attendance", ["child_family", "partners"]),
+        ("  ", []),
+    ]
+    assert again.decisions[0].serves == ["child_family", "organisation"]
+    old = {  # a draft written before issue 16: no functions, voice, tests or stakeholders
+        "case_id": "007", "supervisor": "Sam", "worker": "W1", "date": "2024-03-01",
+        "stages": {"experience": "typed before"}, "graces": ["religion"],
+        "hypotheses": [{"text": "h1", "supports": ["E1"], "weakens": []}],
+        "decisions": [{"response": "early_help", "lead_agency": "health", "family_engaged": True,
+                       "rationale": "r", "evidence_ids": ["E1"], "flags_considered": ""}],
+    }  # fmt: skip
+    loaded = sv.Session.from_dict(old)
+    assert loaded.stages["experience"] == "typed before"
+    assert loaded.functions == {f.key: "" for f in sv.FUNCTIONS} and loaded.child_voice == ""
+    assert [h.test for h in loaded.hypotheses] == ["", ""]
+    assert loaded.actions == [sv.AgreedAction()] and loaded.decisions[0].serves == []
+    newer = dict(old, actions=[{"text": "a", "serves": ["worker", "the press"]}])
+    newer["hypotheses"] = [{"text": "h", "test": "t", "weight": 3}]  # a field from the future
+    loaded = sv.Session.from_dict(newer)
+    assert loaded.actions == [sv.AgreedAction("a", ["worker"])]  # an unknown stakeholder dropped
+    assert loaded.hypotheses[0] == sv.Hypothesis("h", test="t")
+    assert sv.ProposedDecision.from_form(None) == sv.ProposedDecision()
+
+
+@pytest.fixture
+def full_saved(seen):
+    return sv.save(seen, full())
+
+
+def test_support_notes_are_left_out_of_the_html_record_unless_included(seen, full_saved):
+    from casekit.supervision_record import SUPPORT_LEFT_OUT
+
+    record = supervision_record(seen, full_saved)
+    page = to_html(record)
+    assert "Alex is frightened" not in page and SUPPORT_LEFT_OUT.replace("'", "&#39;") in page
+    for text in (
+        "Visits are on time; the plan review is late.",
+        "Alex is learning to weigh police intelligence.",
+        "Police want a section 47; we talked about proportion.",
+        "&#34;I just want to play football again.&#34; &lt;script&gt;",
+        "20 Feb 2024, as the record stood at the session.",
+        "Test with the family: Ask his parents what he does online.",
+        "2. Ask the school for attendance\n   Serves: child and family, partner agencies",
+        "<td>child and family, organisation</td>",
+    ):
+        assert text in page, text  # fmt: skip
+    assert SCRIPT not in page
+    included = to_html(record, include_support=True)
+    assert "Alex is frightened after the media coverage." in included
+    assert SUPPORT_LEFT_OUT.replace("'", "&#39;") not in included
+
+
+def test_support_notes_are_left_out_of_the_word_record_unless_included(seen, full_saved, tmp_path):
+    from docx import Document
+
+    from casekit.supervision_record import SUPPORT_LEFT_OUT
+
+    record = supervision_record(seen, full_saved)
+
+    def words(path):
+        doc = Document(str(path))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join(p.text for p in doc.paragraphs), cells
+
+    text, cells = words(export_record(record, tmp_path / "left-out.docx"))
+    assert "Alex is frightened" not in text and SUPPORT_LEFT_OUT in text
+    assert "Visits are on time; the plan review is late." in text
+    assert f'"I just want to play football again." {SCRIPT}' in text  # plain text, kept
+    assert "Last seen alone: 20 Feb 2024, as the record stood at the session." in text
+    assert "   Serves: child and family, partner agencies" in text
+    assert "child and family, organisation" in cells
+    text, _ = words(export_record(record, tmp_path / "with.docx", include_support=True))
+    assert "Alex is frightened after the media coverage." in text and SUPPORT_LEFT_OUT not in text
+
+
+def test_word_export_turns_no_text_into_a_field_or_a_link(seen, tmp_path):
+    import zipfile
+
+    s = full()
+    s.child_voice = '{ HYPERLINK "http://evil.example" } =cmd|" /C calc"!A0 <w:fldSimple/>'
+    s.functions["management"] = "https://example.org/phish and {DDEAUTO c:\\\\calc.exe}"
+    sid = sv.save(seen, s)
+    data = to_docx(supervision_record(seen, sid), include_support=True)
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode()
+        rels = z.read("word/_rels/document.xml.rels").decode()
+    for active in ("<w:fldSimple", "<w:instrText", "<w:hyperlink", "fldChar"):
+        assert active not in xml, active
+    assert "http://evil.example" not in rels and "phish" not in rels
+    assert '{ HYPERLINK "http://evil.example" } =cmd|" /C calc"!A0' in xml  # as text
+    assert "&lt;w:fldSimple/&gt;" in xml  # the typed tag is text
+
+
+def test_a_record_of_a_session_saved_before_the_new_fields_reads_them_as_empty(tiny_path):
+    record = supervision_record(casekit.load(tiny_path), "V1")  # a bundle without the columns
+    assert record.session["child_voice"] == "" and record.session["support"] == ""
+    assert record.decisions["serves"].tolist() == ["not recorded"]
+    page = to_html(record)
+    assert "Last seen alone:</b> no date is kept with this session." in page
+    assert "Nothing was recorded." in page and "None recorded." in page
+
+
+def test_whose_interests_a_decision_serves_survives_pseudonymisation(seen, full_saved, tmp_path):
+    from casekit.io import write_bundle
+    from casekit.pseudonymise import pseudonymise_tables
+
+    key = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
+    tables, _ = pseudonymise_tables(seen.casebook().canonical(), key, retention_years=0)
+    record = supervision_record(casekit.load(write_bundle(tables, tmp_path / "safe")), full_saved)
+    (did,) = record.decisions["decision_id"]
+    assert record.decisions["serves"].tolist() == ["child and family, organisation"]
+    assert record.session["decision_stakeholders"] == f"{did}: child and family, organisation"
+    assert record.session["last_seen_alone"] == "2024-02-20"
+
+
+def test_cli_leaves_the_support_notes_out_unless_asked(seen, full_saved, tmp_path, capsys):
+    where = seen.url.removeprefix("sqlite:///")
+    out = tmp_path / "record.html"
+    assert main(["supervision", "export", "--store", where, "--id", full_saved,
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert "support notes left out" in capsys.readouterr().out
+    assert "Alex is frightened" not in out.read_text()
+    assert main(["supervision", "export", "--store", where, "--id", full_saved,
+                 "--out", str(out), "--include-support"]) == 0  # fmt: skip
+    assert "with the support notes" in capsys.readouterr().out
+    assert "Alex is frightened after the media coverage." in out.read_text()

@@ -18,13 +18,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import casekit
 from casekit.cli import main
 from casekit.contract import BELIEF_CATEGORIES
-from casekit.proportionality import FLAGS, escalations, flags
+from casekit.proportionality import FLAGS, bank_holidays, escalations, flags
 from casekit.synth import DEFAULT_END
 
 AS_OF = pd.Timestamp(DEFAULT_END)
@@ -239,6 +240,11 @@ def rule_channel(cb: casekit.Casebook) -> list[str]:
     bad += say(d[d["response"].astype(str) == "channel_support"], ["decision_id", "case_id"])
     e = cb.events[~cb.events["case_id"].map(rad)]
     bad += say(e[e["kind"].astype(str) == "panel"], ["event_id", "summary"])
+    adopted = cb.decisions[cb.decisions["response"].astype(str) == "channel_support"]
+    panels = cb.events[cb.events["kind"].astype(str) == "panel"].groupby("case_id")["date"].min()
+    first_panel = adopted["case_id"].map(panels)
+    early = adopted[first_panel.isna() | (first_panel > adopted["date"])]
+    bad += ["Channel adopted before any panel: " + s for s in say(early, ["decision_id", "date"])]
     for table, columns in (
         ("events", ["summary"]),
         ("decisions", ["rationale"]),
@@ -323,6 +329,8 @@ def rule_supervision(cb: casekit.Casebook) -> list[str]:
     """Records differ, quote their own case's chronology, and never call behaviour views."""
     s = cb.supervisions
     text_cols = ["experience", "reflection", "analysis", "actions", "hypotheses", "graces"]
+    text_cols += ["management", "support", "development", "mediation", "child_voice"]
+    text_cols += ["agreed_actions"]
     bad = []
     if len(s):
         whole = s[text_cols].fillna("").agg("\n".join, axis=1)
@@ -338,7 +346,13 @@ def rule_supervision(cb: casekit.Casebook) -> list[str]:
     for table, col in (("events", "date"), ("decisions", "date"), ("judgements", "date")):
         for cid, grp in cb.tables[table].groupby("case_id")[col]:
             days.setdefault(str(cid), set()).update(grp)
+    visits = ev[(ev["kind"].astype(str) == "visit") & ev["seen_alone"].eq(True)]
+    alone = visits.groupby("case_id")["date"].agg(set)
     for r in s.itertuples(index=False):
+        if pd.notna(r.last_seen_alone) and r.last_seen_alone not in alone.get(r.case_id, set()):
+            bad.append(f"{r.supervision_id}: last seen alone {r.last_seen_alone}, no such visit")
+        if pd.notna(r.last_seen_alone) and r.last_seen_alone > r.date:
+            bad.append(f"{r.supervision_id}: last seen alone after the session")
         text = " ".join(str(getattr(r, c)) for c in text_cols)
         seen = first.get(r.case_id)
         if seen is not None and seen <= r.date and NOT_BEHAVIOUR.search(text):
@@ -430,6 +444,166 @@ def rule_flags_arise(cb: casekit.Casebook) -> list[str]:
     return [f"{f} never arises" for f in FLAGS if f not in raised]
 
 
+OFFICE_KINDS = ("assessment", "assessment_completed", "visit", "meeting", "panel", "closure")
+"""Events an agency holds in office hours: on working days, never a weekend or bank holiday."""
+NEIGHBOUR = re.compile(r"\ba neighbour (?:reported|said|told|called)", re.I)
+NEIGHBOUR_SOURCES = ("community", "police", "housing", "other")
+
+
+def off_days(dates: pd.Series) -> pd.Series:
+    """Say which dates fall on a weekend or an England-and-Wales bank holiday."""
+    d = pd.to_datetime(dates)
+    ok = d.notna()
+    out = pd.Series(False, index=d.index)
+    if ok.any():
+        years = d[ok].dt.year
+        hol = bank_holidays(int(years.min()), int(years.max()))
+        days = d[ok].to_numpy().astype("datetime64[D]")
+        out[ok] = ~np.is_busday(days, holidays=hol)
+    return out
+
+
+def rule_working_days(cb: casekit.Casebook) -> list[str]:
+    """Decisions, judgements, supervision, plans, closures and office events: working days."""
+    ev = cb.events
+    checks = [
+        ("decisions", cb.decisions, "date", "decision_id"),
+        ("judgements", cb.judgements, "date", "judgement_id"),
+        ("supervisions", cb.supervisions, "date", "supervision_id"),
+        ("plan_actions", cb.plan_actions, "created", "action_id"),
+        ("cases", cb.cases, "closed", "case_id"),
+        ("events", ev[ev["kind"].astype(str).isin(OFFICE_KINDS)], "date", "event_id"),
+    ]
+    bad = []
+    for table, frame, col, key in checks:
+        hit = frame[off_days(frame[col])]
+        bad += [f"{table}.{col} not a working day: " + s for s in say(hit, [key, col])]
+    return bad
+
+
+def rule_judgements(cb: casekit.Casebook) -> list[str]:
+    """No safety judgement of 7 or more within 60 days of a high-significance concern.
+
+    The concern counts once it is recorded (``recorded_on``) on or before the judgement.
+    """
+    ev = cb.events
+    concern = ev[
+        ev["category"].astype(str).isin(["influence_grooming", "extremist_behaviour", "harm"])
+        & (ev["significance"].astype(str) == "high")
+    ]
+    j = cb.judgements[cb.judgements["safety_scale"].astype(int) >= 7]
+    m = j.merge(
+        concern[["case_id", "event_id", "date", "recorded_on"]],
+        on="case_id",
+        suffixes=("", "_event"),
+    )
+    hit = m[(m["recorded_on"] <= m["date"]) & (m["date_event"] > m["date"] - pd.Timedelta(days=60))]
+    return say(hit, ["judgement_id", "case_id", "date", "safety_scale", "event_id", "date_event"])
+
+
+def rule_after_closure(cb: casekit.Casebook) -> list[str]:
+    """Nothing happens on a case after its closure date."""
+    closed = cb.cases.set_index("case_id")["closed"]
+    bad = []
+    for table, col, key in (
+        ("events", "date", "event_id"),
+        ("decisions", "date", "decision_id"),
+        ("judgements", "date", "judgement_id"),
+        ("plan_actions", "created", "action_id"),
+        ("info_sharing", "date", "share_id"),
+        ("supervisions", "date", "supervision_id"),
+    ):
+        f = cb.tables[table]
+        end = f["case_id"].map(closed)
+        hit = f[end.notna() & (f[col] > end)]
+        bad += [f"{table} after closure: " + s for s in say(hit, [key, "case_id", col])]
+    return bad
+
+
+def rule_events(cb: casekit.Casebook) -> list[str]:
+    """Who reports what fits the source; routine agency actions are not of high significance."""
+    ev = cb.events
+    s = ev["summary"].fillna("")
+    src = ev["source_agency"].astype(str)
+    hit = ev[s.str.contains(NEIGHBOUR) & ~src.isin(NEIGHBOUR_SOURCES)]
+    bad = ["neighbour: " + x for x in say(hit, ["event_id", "source_agency", "summary"])]
+    high = ev[
+        (ev["category"].astype(str) == "agency_action") & (ev["significance"].astype(str) == "high")
+    ]
+    bad += [
+        "routine action of high significance: " + x
+        for x in say(high, ["event_id", "kind", "summary"])
+    ]
+    return bad
+
+
+def rule_visits(cb: casekit.Casebook) -> list[str]:
+    """``seen_alone`` is recorded on visits only, and most children of 4 or more are seen alone.
+
+    Every case open at the as-of date on a child in need rung or above has a visit in the last
+    six weeks, or reached that rung less than six weeks ago (statutory visits run every few
+    weeks).
+    """
+    ev = events_with_case(cb)
+    if "seen_alone" not in ev.columns:
+        return ["events have no seen_alone column"]
+    visit = ev["kind"].astype(str) == "visit"
+    bad = [
+        "seen_alone off a visit: " + x
+        for x in say(ev[~visit & ev["seen_alone"].notna()], ["event_id", "kind"])
+    ]
+    v = ev[visit & (ev["age"] >= 4) & ev["seen_alone"].notna()]
+    alone = v["seen_alone"].astype(bool)
+    if not len(v) or alone.mean() < 0.5:
+        bad.append(f"{int(alone.sum())} of {len(v)} visits to children of 4 or more see them alone")
+    esc = escalations(cb.decisions).sort_values("date")
+    rung = esc.groupby("case_id")["rung"].last()
+    changed = esc[~esc["channel"].astype(bool)].groupby("case_id")["date"].last()
+    c = cb.cases
+    open_ = c[c["closed"].isna()].copy()
+    open_["rung"] = open_["case_id"].map(rung)
+    statutory = open_[open_["rung"].fillna(0).astype(int) >= 3]
+    last_visit = ev[visit].groupby("case_id")["date"].max()
+    since = pd.concat(
+        [statutory["case_id"].map(last_visit), statutory["case_id"].map(changed)], axis=1
+    ).max(axis=1)
+    gap = AS_OF - since
+    hit = statutory[gap.isna() | (gap > pd.Timedelta(days=42))]
+    bad += ["no visit in six weeks: " + x for x in say(hit, ["case_id", "rung"])]
+    return bad
+
+
+def rule_assessments(cb: casekit.Casebook) -> list[str]:
+    """An assessment is completed once, after it started; most within 45 working days."""
+    ev = cb.events
+    kind = ev["kind"].astype(str)
+    start = ev[kind == "assessment"].groupby("case_id")["date"].min()
+    done = ev[kind == "assessment_completed"]
+    bad = []
+    twice = done["case_id"].value_counts()
+    bad += [f"{cid}: {n} assessments completed" for cid, n in twice[twice > 1].items()]
+    began = done["case_id"].map(start)
+    hit = done[began.isna() | (done["date"] < began)]
+    bad += ["completed before it started: " + x for x in say(hit, ["event_id", "case_id", "date"])]
+    opened = done["case_id"].map(cb.cases.set_index("case_id")["opened"])
+    if len(done):
+        hol = bank_holidays(int(opened.dt.year.min()), int(done["date"].dt.year.max()) + 1)
+        days = np.busday_count(
+            opened.to_numpy().astype("datetime64[D]"),
+            done["date"].to_numpy().astype("datetime64[D]"),
+            holidays=hol,
+        )
+        on_time = float((days <= 45).mean())
+        if not 0.6 <= on_time <= 0.97:
+            bad.append(f"{on_time:.0%} of assessments completed within 45 working days")
+    closed = cb.cases.dropna(subset=["closed"])
+    assessed = closed[closed["case_id"].isin(start.index)]
+    never = assessed[~assessed["case_id"].isin(done["case_id"])]
+    if len(assessed) and len(never) > 0.05 * len(assessed):
+        bad.append(f"{len(never)} of {len(assessed)} closed assessed cases never completed one")
+    return bad
+
+
 RULES: dict[str, Callable[[casekit.Casebook], list[str]]] = {
     "age": rule_age,
     "religion": rule_religion,
@@ -443,6 +617,12 @@ RULES: dict[str, Callable[[casekit.Casebook], list[str]]] = {
     "caseloads": rule_caseloads,
     "radicalisation_share": rule_share,
     "flags_arise": rule_flags_arise,
+    "working_days": rule_working_days,
+    "judgements": rule_judgements,
+    "after_closure": rule_after_closure,
+    "events": rule_events,
+    "visits": rule_visits,
+    "assessments": rule_assessments,
 }
 
 

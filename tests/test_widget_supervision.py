@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from conftest import write_csv_bundle
 from test_supervision import concern_case
@@ -292,3 +293,158 @@ def test_the_response_now_is_the_social_care_rung_with_channel_beside_it(concern
         f"response now: child in need since {since}; Channel support (voluntary, beside social "
         f"care) adopted {adopted:%d %b %Y} ·"
     ) in ws.case_view.value
+
+
+# --- the full 4x4x4: functions, the child's voice, tests, stakeholders, private support ------
+
+FUNCTION_TEXT = {
+    "management": "Visits on time.",
+    "support": "Alex is worn out <i>and</i> scared.",
+    "development": "Learning about online grooming.",
+    "mediation": "Police pressing for a section 47.",
+}
+VOICE = "I want to go back to football & see my friends."
+
+
+def fill_the_4x4x4(ws: SupervisionSession) -> None:
+    for key, text in FUNCTION_TEXT.items():
+        ws.functions[key].value = text
+    ws.child_voice.value = VOICE
+    ws.hypothesis_tests[0].value = "Ask mum what he watches."
+    ws.actions[0][0].value = "Offer a family group conference"
+    ws.actions[0][1]["child_family"].value = True
+    ws.add_action()
+    ws.actions[1][0].value = "Meet the police about what they hold"
+    ws.actions[1][1]["partners"].value = True
+    ws.actions[1][1]["worker"].value = True
+
+
+def test_the_4x4x4_fields_are_autosaved_and_come_back(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_the_4x4x4(ws)
+    decide(ws, "early_help", ("E1",))
+    ws.decision_serves["organisation"].value = True
+    ws.add_decision()
+    ws.decision_serves["worker"].value = True  # a half-written next decision
+    again = session(casekit.open(store.url, user="sam"), tmp_path)  # as a new kernel would
+    assert "Reopened your draft" in again.status.value
+    assert {k: a.value for k, a in again.functions.items()} == FUNCTION_TEXT
+    assert again.child_voice.value == VOICE
+    assert [t.value for t in again.hypothesis_tests] == ["Ask mum what he watches.", ""]
+    assert [(t.value, [k for k, b in boxes.items() if b.value]) for t, boxes in again.actions] == [
+        ("Offer a family group conference", ["child_family"]),
+        ("Meet the police about what they hold", ["worker", "partners"]),
+    ]
+    assert again.read().decisions[0].serves == ["organisation"]
+    assert [k for k, b in again.decision_serves.items() if b.value] == ["worker"]
+
+
+def test_the_4x4x4_fields_are_saved_and_support_is_exported_only_when_ticked(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    fill_the_4x4x4(ws)
+    decide(ws, "early_help", ("E1",))
+    ws.decision_serves["child_family"].value = True
+    ws.add_decision()
+    sid = ws.save_session()
+    assert sid, ws.message.value
+    saved = store.get("supervisions", sid)
+    assert saved["support"] == FUNCTION_TEXT["support"] and saved["child_voice"] == VOICE
+    assert saved["agreed_actions"].endswith("Serves: worker, partner agencies")
+    assert saved["decision_stakeholders"] == f"{saved['decision_ids']}: child and family"
+    assert "Test with the family: Ask mum what he watches." in saved["hypotheses"]
+    assert [t.value for t, _ in ws.actions] == [""]  # a new session starts, one empty action
+    assert not ws.include_support.value  # off unless the supervisor ticks it
+    page = ws.export(sid, ".html").read_text()
+    assert "support notes left out" in ws.export_message.value
+    assert "worn out" not in page and "Visits on time." in page
+    assert "I want to go back to football &amp; see my friends." in page
+    ws.include_support.value = True
+    page = ws.export(sid, ".html").read_text()
+    assert "with the support notes" in ws.export_message.value
+    assert "Alex is worn out &lt;i&gt;and&lt;/i&gt; scared." in page
+
+
+def test_half_written_4x4x4_parts_stop_the_save(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    ws.actions[0][1]["worker"].value = True  # ticked, but no action written
+    before = store.counts()
+    assert ws.save_session() is None
+    assert "Action 1: whose interests it serves is ticked" in ws.message.value
+    assert store.counts() == before
+
+
+def test_every_control_is_labelled(store, tmp_path):
+    ws = session(store, tmp_path)
+    ws.add_action()
+    ws.add_hypothesis()
+
+    def controls(widget):
+        if widget is ws.timeline:  # the risk timeline is its own widget, tested with it
+            return
+        if isinstance(widget, w.ValueWidget | w.Button) and not isinstance(widget, w.HTML):
+            yield widget
+        for child in getattr(widget, "children", ()):
+            yield from controls(child)
+
+    import ipywidgets as w
+
+    found = list(controls(ws))
+    assert len(found) > 60
+    unlabelled = [type(c).__name__ for c in found if not c.description.strip()]
+    assert unlabelled == []
+
+
+@pytest.fixture
+def overdue(tmp_path, tiny):
+    """Case 009 (see concern_case) with a plan action due 5 days ago, one due then but done 2
+    days ago, and a visit 7 days ago at which the child was seen alone."""
+    today = dt.date.today()
+    tiny = concern_case(tiny, today)
+    for row in tiny["events"]:
+        row["seen_alone"] = ""
+    tiny["events"].append(
+        dict(tiny["events"][-1], event_id="E94", kind="visit", category="protective",
+             date=(today - dt.timedelta(days=7)).isoformat(),
+             recorded_on=(today - dt.timedelta(days=7)).isoformat(),
+             summary="Seen alone at home.", significance="low", seen_alone="yes")
+    )  # fmt: skip
+    action = dict(tiny["plan_actions"][0], case_id="009", evidence_ids="E93",
+                  created=(today - dt.timedelta(days=20)).isoformat())  # fmt: skip
+    tiny["plan_actions"] += [
+        dict(action, action_id="A90", description="Mentor <b>weekly</b>",
+             due=(today - dt.timedelta(days=5)).isoformat()),
+        dict(action, action_id="A91", description="Done already",
+             due=(today - dt.timedelta(days=5)).isoformat(),
+             completed=(today - dt.timedelta(days=2)).isoformat()),
+    ]  # fmt: skip
+    s = casekit.open(tmp_path / "overdue.sqlite", user="sam")
+    s.import_casebook(casekit.load(write_csv_bundle(tmp_path / "b", tiny)))
+    yield s
+    s.close()
+
+
+def test_the_case_view_shows_overdue_plan_actions_and_when_last_seen_alone(overdue, tmp_path):
+    from casekit.proportionality import working_days_after
+
+    ws = SupervisionSession(overdue, "009", exports=tmp_path / "records")
+    view = ws.case_view.value
+    due = dt.date.today() - dt.timedelta(days=5)
+    assert "Plan actions overdue now" in view
+    assert (
+        f"<li>A90: Mentor &lt;b&gt;weekly&lt;/b&gt; (education), due {due:%d %b %Y}, "
+        "5 days overdue</li>"
+    ) in view
+    assert "Done already" not in view
+    visit = dt.date.today() - dt.timedelta(days=7)
+    days = working_days_after(  # weekends and bank holidays vary with today's date
+        pd.Series([pd.Timestamp(visit)]), pd.Series([pd.Timestamp(dt.date.today())])
+    ).item()
+    assert 3 <= days <= 5  # one weekend, and at most two bank holidays (Christmas)
+    assert f"Last seen alone on {visit:%d %b %Y} (a visit), {days} working day" in (
+        ws.seen_alone_view.value
+    )
+    closed = session(overdue, tmp_path)  # case 007 is closed: nothing overdue, no count
+    assert "None overdue." in closed.case_view.value
+    assert "not open" in closed.seen_alone_view.value

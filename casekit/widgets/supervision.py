@@ -1,10 +1,14 @@
 """SupervisionSession: a guided reflective supervision session (4x4x4) on one case.
 
 A thin layer over :mod:`casekit.supervision` and :mod:`casekit.supervision_record`. It shows
-the case in view (summary, significant chronology entries, current proportionality flags and
-the risk timeline as known today), then guides the supervisor and worker through the
-reflective cycle with the practice prompts, a Social GRACES check, competing hypotheses tied
-to chronology entries, decisions and scaled judgements. Every change is saved at once as a
+the case in view (summary, significant chronology entries, current proportionality flags,
+overdue plan actions and the risk timeline as known today) and the child's voice beside the day
+the child was last seen alone, then guides the supervisor and worker through the reflective
+cycle with the practice prompts, the four functions (management, support, development,
+mediation), a Social GRACES check, competing hypotheses tied to chronology entries (each with
+how it will be tested with the family), the actions agreed and decisions with whose interests
+each serves, and scaled judgements. Support notes stay out of an export unless the supervisor
+ticks the box that includes them. Every change is saved at once as a
 draft in the casebook store, so nothing typed is lost when the kernel dies or the page
 closes; opening the session again brings the draft back. A decision that would raise a
 proportionality flag shows the flag and its reason before it is added, and is only added
@@ -22,14 +26,19 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
+from ..casework import overdue_actions
 from ..contract import BELIEF_CATEGORIES, LEVELS, typed_text
 from ..errors import CasekitError
 from ..outputs import private_folder, safe_name
 from ..proportionality import escalations, flags
 from ..store import Store
 from ..supervision import (
+    FUNCTIONS,
     GRACES,
+    PRIVATE_FUNCTIONS,
     STAGES,
+    STAKEHOLDERS,
+    AgreedAction,
     Hypothesis,
     ProposedDecision,
     ScaledJudgement,
@@ -37,6 +46,7 @@ from ..supervision import (
     decision_flags,
     draft_key,
     save,
+    seen_alone,
 )
 from ..supervision_record import export_record, supervision_record
 from .common import case_record, field_control, say, set_field_value, writable_store
@@ -45,6 +55,7 @@ from .timeline import RiskTimeline
 __all__ = ["SupervisionSession"]
 
 _WIDE = w.Layout(width="98%")
+_LABEL = {"description_width": "11em"}
 _PICK = w.Layout(width="98%", height="7em")
 _SCALE = [("not judged", None)] + [(str(i), i) for i in range(11)]
 
@@ -111,8 +122,27 @@ class SupervisionSession(w.VBox):
         view.set_title(1, "Risk timeline")
 
         self.cycle = self._cycle()
+        self.function_tabs = self._functions()
+        self.child_voice = w.Textarea(
+            description="In their own words",
+            placeholder="What the young person wants, feels and hopes for, in their own words "
+            "where possible",
+            rows=4,
+            layout=_WIDE,
+            style=_LABEL,
+        )
+        self.child_voice.add_class("ck-child-voice")
+        self.seen_alone_view = w.HTML()
+        self.seen_alone_view.add_class("ck-seen-alone")
+
+        self.actions: list[tuple[w.Textarea, dict[str, w.Checkbox]]] = []
+        self.action_box = w.VBox()
+        self.add_action_button = w.Button(description="Add an action", icon="plus")
+        self.add_action_button.add_class("ck-add-action")
+        self.add_action_button.on_click(lambda _: self.add_action())
 
         self.hypotheses: list[tuple[w.Textarea, w.SelectMultiple, w.SelectMultiple]] = []
+        self.hypothesis_tests: list[w.Textarea] = []
         self.hypothesis_box = w.VBox()
         self.add_hypothesis_button = w.Button(description="Add a hypothesis", icon="plus")
         self.add_hypothesis_button.on_click(lambda _: self.add_hypothesis())
@@ -130,6 +160,13 @@ class SupervisionSession(w.VBox):
         self.export_docx_button = w.Button(description="Export Word")
         self.export_html_button.on_click(lambda _: self.export(self.saved_pick.value, ".html"))
         self.export_docx_button.on_click(lambda _: self.export(self.saved_pick.value, ".docx"))
+        self.include_support = w.Checkbox(
+            value=False,
+            description="Include the support notes (the worker's wellbeing) in the export",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.include_support.add_class("ck-include-support")
         self.export_message = w.HTML()
 
         super().__init__(
@@ -141,16 +178,38 @@ class SupervisionSession(w.VBox):
                 ),
                 self.status,
                 view,
+                w.HTML(
+                    "<h4>The child's voice</h4><p>What the young person wants, feels and hopes "
+                    "for, in their own words where possible.</p>"
+                ),
+                self.seen_alone_view,
+                self.child_voice,
                 w.HTML("<h4>The reflective cycle</h4>"),
                 self.cycle,
                 w.HTML(
+                    "<h4>The four functions</h4><p>Notes on each function of supervision. The "
+                    "support notes stay private: they are kept with the record and left out of "
+                    "the case-file export unless you choose to include them.</p>"
+                ),
+                self.function_tabs,
+                w.HTML(
                     "<h4>Hypotheses</h4><p>At least two competing explanations of what is "
-                    "happening. Link the chronology entries that support or weaken each.</p>"
+                    "happening. Link the chronology entries that support or weaken each, and "
+                    "say how you will test it with the family.</p>"
                 ),
                 self.hypothesis_box,
                 self.add_hypothesis_button,
+                w.HTML(
+                    "<h4>Actions agreed</h4><p>Each action agreed, and whose interests it serves: "
+                    "the child and family, the worker, the organisation, partner agencies.</p>"
+                ),
+                self.action_box,
+                self.add_action_button,
                 w.HTML("<h4>Decision</h4>"),
-                w.VBox(list(self.decision.values()) + [self.decision_evidence]),
+                w.VBox(
+                    list(self.decision.values())
+                    + [self.decision_evidence, self.decision_serves_box]
+                ),
                 self.add_decision_button,
                 self.flag_panel,
                 self.decision_list,
@@ -164,6 +223,7 @@ class SupervisionSession(w.VBox):
                 self.message,
                 w.HTML("<h4>Saved records</h4>"),
                 w.HBox([self.saved_pick, self.export_html_button, self.export_docx_button]),
+                self.include_support,
                 self.export_message,
             ]
         )
@@ -189,7 +249,9 @@ class SupervisionSession(w.VBox):
         self.stages = {}
         pages = []
         for stage in STAGES:
-            area = w.Textarea(placeholder=stage.asks, rows=7, layout=_WIDE)
+            area = w.Textarea(
+                description=stage.title, placeholder=stage.asks, rows=7, layout=_WIDE, style=_LABEL
+            )
             area.add_class(f"ck-stage-{stage.key}")
             self.stages[stage.key] = area
             prompts = "".join(f"<li>{html.escape(p)}</li>" for p in stage.prompts)
@@ -204,6 +266,8 @@ class SupervisionSession(w.VBox):
             "not there?",
             rows=4,
             layout=_WIDE,
+            description="Notes on difference",
+            style=_LABEL,
         )
         self.graces_notes.add_class("ck-graces-notes")
         pages.append(
@@ -227,6 +291,41 @@ class SupervisionSession(w.VBox):
         cycle.set_title(len(STAGES), "Social GRACES")
         return cycle
 
+    def _functions(self) -> w.Tab:
+        """Build a tab per function of supervision: its meaning, then its notes."""
+        self.functions = {}
+        pages = []
+        for f in FUNCTIONS:
+            area = w.Textarea(description=f"{f.title} notes", rows=5, layout=_WIDE, style=_LABEL)
+            area.add_class(f"ck-function-{f.key}")
+            self.functions[f.key] = area
+            private = (
+                "<p><i>Private: kept with the supervision record, left out of the case-file "
+                "export unless you choose to include it.</i></p>"
+                if f.key in PRIVATE_FUNCTIONS
+                else ""
+            )
+            pages.append(w.VBox([w.HTML(f"<p><b>{html.escape(f.meaning)}</b></p>{private}"), area]))
+        tabs = w.Tab(children=pages)
+        for i, f in enumerate(FUNCTIONS):
+            tabs.set_title(i, f.title)
+        return tabs
+
+    @staticmethod
+    def _serves_boxes(chosen: list[str], cls: str) -> dict[str, w.Checkbox]:
+        """Build a tick box per stakeholder, ticked where ``chosen`` names it."""
+        boxes = {}
+        for key, label in STAKEHOLDERS.items():
+            box = w.Checkbox(
+                value=key in chosen,
+                description=f"serves the {label}",
+                indent=False,
+                layout=w.Layout(width="auto"),
+            )
+            box.add_class(f"{cls}-{key}")
+            boxes[key] = box
+        return boxes
+
     def _decision_controls(self) -> None:
         """Build the decision form, its flag panel and the list of the session's decisions."""
         self.decision = {
@@ -237,6 +336,10 @@ class SupervisionSession(w.VBox):
         }
         self.decision_evidence = w.SelectMultiple(description="Evidence", layout=_PICK)
         self.decision_evidence.add_class("ck-field-evidence_ids")
+        self.decision_serves = self._serves_boxes([], "ck-decision-serves")
+        self.decision_serves_box = w.HBox(
+            [w.HTML("Whose interests does it serve?"), *self.decision_serves.values()]
+        )
         self.add_decision_button = w.Button(
             description="Check and add decision",
             button_style="primary",
@@ -250,6 +353,8 @@ class SupervisionSession(w.VBox):
             placeholder="Why this decision stands despite the flag (kept with the decision)",
             rows=2,
             layout=_WIDE,
+            description="Why it stands",
+            style=_LABEL,
         )
         self.flag_reason.add_class("ck-flag-reason")
         self.add_anyway_button = w.Button(
@@ -283,7 +388,12 @@ class SupervisionSession(w.VBox):
         for level in LEVELS:
             self.scales[level] = w.Dropdown(options=_SCALE, description=level.capitalize())
             self.scales[level].add_class(f"ck-scale-{level}")
-            self.scale_reasons[level] = w.Text(placeholder="why", layout=w.Layout(width="40em"))
+            self.scale_reasons[level] = w.Text(
+                placeholder="why",
+                description=f"Why ({level})",
+                layout=w.Layout(width="40em"),
+                style={"description_width": "initial"},
+            )
             rows.append(w.HBox([self.scales[level], self.scale_reasons[level]]))
         return rows
 
@@ -322,6 +432,13 @@ class SupervisionSession(w.VBox):
             if past
             else ""
         )
+        overdue = overdue_actions(self.case, dt.date.today())
+        overdue_items = "".join(
+            f"<li>{html.escape(str(a.action_id))}: {html.escape(str(a.description))} "
+            f"({html.escape(str(a.owner_agency).replace('_', ' '))}), due {a.due:%d %b %Y}, "
+            f"{a.days_overdue} day{'' if a.days_overdue == 1 else 's'} overdue</li>"
+            for a in overdue.itertuples()
+        )
         high = events[events["significance"].astype(str) == "high"]
         rows = "".join(
             f"<tr><td>{e['date']:%Y-%m-%d}</td>"
@@ -341,6 +458,8 @@ class SupervisionSession(w.VBox):
             "(prompts for supervision, not findings)</p>"
             + (f"<ul>{flag_items}</ul>" if flag_items else "<p>None open.</p>")
             + history
+            + "<p><b>Plan actions overdue now</b> (due before today, not completed)</p>"
+            + (f"<ul>{overdue_items}</ul>" if overdue_items else "<p>None overdue.</p>")
             + f"<p><b>Significant entries</b> ({len(high)} of high significance)</p>"
             + (
                 "<table style='border-collapse: collapse' cellpadding='4'><tr><th>Date</th>"
@@ -352,6 +471,13 @@ class SupervisionSession(w.VBox):
         )
         for area in [self.decision_evidence, *[x for h in self.hypotheses for x in h[1:]]]:
             area.options = self.entries
+        self.show_seen_alone()
+
+    def show_seen_alone(self) -> None:
+        """Show when the child was last seen alone, as the record stood on the session's date."""
+        when = getattr(self, "_date", None) or dt.date.today().isoformat()
+        seen = seen_alone(self.case, self.case_id, when)
+        self.seen_alone_view.value = f"<p><b>Seen alone.</b> {html.escape(seen.text())}</p>"
 
     # --- reading and filling the form -----------------------------------------------------------
 
@@ -359,6 +485,7 @@ class SupervisionSession(w.VBox):
         """List the controls whose every change is autosaved (hypotheses observe their own)."""
         controls: list[w.Widget] = [*self.stages.values(), *self.graces.values()]
         controls += [self.graces_notes, *self.decision.values(), self.decision_evidence]
+        controls += [*self.functions.values(), self.child_voice, *self.decision_serves.values()]
         return controls + [*self.scales.values(), *self.scale_reasons.values(), self.flag_reason]
 
     def read(self) -> Session:
@@ -368,8 +495,14 @@ class SupervisionSession(w.VBox):
         s.graces = [g for g, box in self.graces.items() if box.value]
         s.graces_notes = typed_text(self.graces_notes.value)
         s.hypotheses = [
-            Hypothesis(typed_text(t.value), list(sup.value), list(wk.value))
-            for t, sup, wk in self.hypotheses
+            Hypothesis(typed_text(t.value), list(sup.value), list(wk.value), typed_text(test.value))
+            for (t, sup, wk), test in zip(self.hypotheses, self.hypothesis_tests, strict=True)
+        ]
+        s.functions = {k: typed_text(area.value) for k, area in self.functions.items()}
+        s.child_voice = typed_text(self.child_voice.value)
+        s.actions = [
+            AgreedAction(typed_text(text.value), [k for k, box in boxes.items() if box.value])
+            for text, boxes in self.actions
         ]
         s.decisions = list(self._decisions)
         s.judgements = {
@@ -388,6 +521,7 @@ class SupervisionSession(w.VBox):
             family_engaged=bool(self.decision["family_engaged"].value),
             rationale=typed_text(self.decision["rationale"].value),
             evidence_ids=list(self.decision_evidence.value),
+            serves=[k for k, box in self.decision_serves.items() if box.value],
         )
 
     def fill(self, session: Session, form: dict[str, object]) -> None:
@@ -399,17 +533,25 @@ class SupervisionSession(w.VBox):
         for g, box in self.graces.items():
             box.value = g in session.graces
         self.graces_notes.value = session.graces_notes
+        for key, area in self.functions.items():
+            area.value = session.functions.get(key, "")
+        self.child_voice.value = session.child_voice
         self.hypotheses = []
+        self.hypothesis_tests = []
         for h in session.hypotheses:
             self._hypothesis_controls(h)
+        self.actions = []
+        for a in session.actions:
+            self._action_controls(a)
         self._decisions = list(session.decisions)
-        d = ProposedDecision(**form) if form else ProposedDecision()
+        d = ProposedDecision.from_form(form)
         self._fill_decision_form(d)
         for level in LEVELS:
             j = session.judgements.get(level, ScaledJudgement())
             self.scales[level].value = j.scale
             self.scale_reasons[level].value = j.rationale
         self._show_decisions()
+        self.show_seen_alone()
         self._loading = loading
 
     def _fill_decision_form(self, d: ProposedDecision) -> None:
@@ -418,6 +560,8 @@ class SupervisionSession(w.VBox):
         self.decision["family_engaged"].value = d.family_engaged
         known = {v for _, v in self.entries}
         self.decision_evidence.value = tuple(e for e in d.evidence_ids if e in known)
+        for key, box in self.decision_serves.items():
+            box.value = key in d.serves
 
     def _hypothesis_controls(self, h: Hypothesis) -> None:
         i = len(self.hypotheses) + 1
@@ -428,6 +572,16 @@ class SupervisionSession(w.VBox):
             layout=_WIDE,
         )
         text.add_class(f"ck-hypothesis-{i}")
+        text.description, text.style = f"Hypothesis {i}", _LABEL
+        test = w.Textarea(
+            value=h.test,
+            description="Test with the family",
+            placeholder="How will we test this with the family?",
+            rows=2,
+            layout=_WIDE,
+            style=_LABEL,
+        )
+        test.add_class(f"ck-hypothesis-test-{i}")
         known = {v for _, v in self.entries}
         supports = w.SelectMultiple(
             options=self.entries, value=tuple(e for e in h.supports if e in known),
@@ -438,9 +592,33 @@ class SupervisionSession(w.VBox):
             description="Weakens", layout=_PICK,
         )  # fmt: skip
         self.hypotheses.append((text, supports, weakens))
-        for control in (text, supports, weakens):
+        self.hypothesis_tests.append(test)
+        for control in (text, supports, weakens, test):
             control.observe(lambda _: self.autosave(), names="value")
-        self.hypothesis_box.children = [w.VBox([t, w.HBox([s, k])]) for t, s, k in self.hypotheses]
+        self.hypothesis_box.children = [
+            w.VBox([t, w.HBox([s, k]), test])
+            for (t, s, k), test in zip(self.hypotheses, self.hypothesis_tests, strict=True)
+        ]
+
+    def _action_controls(self, a: AgreedAction) -> None:
+        i = len(self.actions) + 1
+        text = w.Textarea(
+            value=a.text,
+            description=f"Action {i}",
+            placeholder="What will be done, by whom and by when?",
+            rows=2,
+            layout=_WIDE,
+            style=_LABEL,
+        )
+        text.add_class(f"ck-action-{i}")
+        boxes = self._serves_boxes(a.serves, f"ck-action-{i}-serves")
+        self.actions.append((text, boxes))
+        for control in (text, *boxes.values()):
+            control.observe(lambda _: self.autosave(), names="value")
+        self.action_box.children = [
+            w.VBox([t, w.HBox([w.HTML(f"Action {n} serves:"), *b.values()])])
+            for n, (t, b) in enumerate(self.actions, 1)
+        ]
 
     # --- handlers -------------------------------------------------------------------------------
 
@@ -467,6 +645,11 @@ class SupervisionSession(w.VBox):
     def add_hypothesis(self) -> None:
         """Add another, empty, hypothesis."""
         self._hypothesis_controls(Hypothesis())
+        self.autosave()
+
+    def add_action(self) -> None:
+        """Add another, empty, action agreed."""
+        self._action_controls(AgreedAction())
         self.autosave()
 
     def add_decision(self) -> None:
@@ -583,11 +766,15 @@ class SupervisionSession(w.VBox):
             private_folder(self.exports)
             name = f"supervision-{self.case_id}-{supervision_id}"
             path = self.exports / f"{safe_name(name, 'case and record ID')}{suffix}"
-            written = export_record(supervision_record(self.store, supervision_id), path)
+            record = supervision_record(self.store, supervision_id)
+            written = export_record(record, path, include_support=self.include_support.value)
         except (CasekitError, OSError) as exc:
             say(self.export_message, f"Not exported: {exc}", error=True)
             return None
-        say(self.export_message, f"Exported to {written.resolve()}")
+        support = (
+            "with the support notes" if self.include_support.value else "support notes left out"
+        )
+        say(self.export_message, f"Exported to {written.resolve()} ({support}).")
         link = download_link(written)
         if link:
             self.export_message.value += f" {link}"
