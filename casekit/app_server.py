@@ -16,7 +16,10 @@ by default:
   (a widget's image buffer) as v1 offsets, loop over billions of them and grow without bound
   while ignoring SIGTERM; such connections are refused before the upgrade (400);
 - **supervision records only**: of the notebooks folder, only ``supervision_records/*.html`` and
-  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks.
+  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks;
+- **a home page, and review pages**: ``/`` is casekit's home page (:func:`home_page`, every value
+  escaped), not Voila's file tree, and the HTML pages directly in the reports folder
+  (``casekit review --out``) are served under ``/casekit/reports/``, after the same checks.
 
 The token lives only in memory and the password hash in this process's environment (private to
 its owner); neither is ever on a command line, and both are kept from kernels. No ``voila.json``
@@ -26,7 +29,6 @@ from the working folder is read, so none can undo these settings.
 from __future__ import annotations
 
 import getpass
-import html
 import json
 import os
 import re
@@ -45,17 +47,24 @@ __all__ = [
     "KERNEL_PROTOCOL",
     "RECORD_FILES",
     "AppSettings",
+    "adapt_page",
     "add_user",
     "check_case",
     "check_port",
     "hash_password",
+    "home_page",
+    "login_page",
     "prepare",
     "read_users",
+    "report_pages",
     "serve",
 ]
 
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 RECORD_FILES = r"supervision_records/[^/\\]+\.(html|docx)"
+REPORT_FILES = r"[^/\\]+\.html"
+REPORTS_URL = "casekit/reports/"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 PASSWORD_HASH_ENV = "CASEKIT_APP_PASSWORD_HASH"
 LOCAL_HOSTNAMES = ["localhost"]
 
@@ -71,6 +80,7 @@ class AppSettings:
     env: dict[str, str]
     open_browser: bool = False
     users: dict[str, str] = field(default_factory=dict)
+    reports: Path | None = None
 
     @property
     def url(self) -> str:
@@ -191,8 +201,13 @@ def prepare(
     open_browser: bool = False,
     ask: Callable[[str], str] = getpass.getpass,
     users_file: str = "",
+    reports: str = "",
 ) -> AppSettings:
-    """Check everything a start needs (notebooks, store, case, password) before serving."""
+    """Check everything a start needs (notebooks, store, case, password) before serving.
+
+    ``reports`` is the folder ``casekit review --out`` wrote, whose pages the home page links
+    to; empty means ``reports/`` in the casekit folder (where ``make review`` writes), if any.
+    """
     from .widgets.app import REPO_ROOT, store_from_settings
 
     notebooks = REPO_ROOT / "notebooks"
@@ -204,6 +219,12 @@ def prepare(
     if password and users_file:
         raise CasekitError("give --password or --users, not both.")
     users = read_users(users_file) if users_file else {}
+    if reports and not Path(reports).is_dir():
+        raise CasekitError(
+            f"--reports {reports}: there is no such folder; give the folder casekit review "
+            "--out wrote, or leave out --reports."
+        )
+    reviews = Path(reports).resolve() if reports else REPO_ROOT / "reports"
     check_port(port)
     opened = store_from_settings(store or "", user=user or None)
     try:
@@ -228,7 +249,148 @@ def prepare(
                 "python -c 'from jupyter_server.auth import passwd; print(passwd())'."
             )
     token = "" if hashed or users else secrets.token_urlsafe(32)
-    return AppSettings(notebooks, port, token, hashed, env, open_browser, users)
+    return AppSettings(notebooks, port, token, hashed, env, open_browser, users, reviews)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing a user can do in the app: a page, in plain words, and what it is for."""
+
+    title: str
+    purpose: str
+    notebook: str
+
+
+TASKS = (
+    Task(
+        "Build a chronology",
+        "Add, correct and import the entries in a case's chronology. Every change is saved "
+        "at once, and earlier versions stay in the store's history.",
+        "chronology_builder.ipynb",
+    ),
+    Task(
+        "See risk over time",
+        "A case's worries and strengths in the child, family and community lanes, with "
+        "judgements of safety and the response, as known on any date you choose.",
+        "risk_timeline.ipynb",
+    ),
+    Task(
+        "Hold a reflective supervision",
+        "A guided 4x4x4 session on one case: experience, reflection, analysis and an action "
+        "plan. It saves a draft as you type; export the record for the case file.",
+        "reflective_supervision.ipynb",
+    ),
+    Task(
+        "Check a bundle",
+        "Check a case bundle against the data contract and list every problem with its "
+        "file, row and column. In the app it checks the synthetic example bundle; check your "
+        "own with casekit validate.",
+        "bundle_check.ipynb",
+    ),
+    Task(
+        "Proportionality trends",
+        "Compare radicalisation referrals with other safeguarding referrals that had the same "
+        "evidence recorded, by ethnicity and religion too. In the app it reads the synthetic "
+        "example data.",
+        "proportionality_trends.ipynb",
+    ),
+)
+
+
+def report_pages(reports: Path | None) -> list[tuple[str, str]]:
+    """List the review pages served from ``reports`` as (title, file name), the index first."""
+    if reports is None or not reports.is_dir():
+        return []
+    names = sorted(
+        p.name
+        for p in reports.iterdir()
+        if re.fullmatch(REPORT_FILES, p.name, re.IGNORECASE) and p.is_file()
+    )
+    index = [("All teams: the index of reviews", n) for n in names if n == "index.html"]
+    return index + [(f"Team {n[: -len('.html')]}", n) for n in names if n != "index.html"]
+
+
+def _templates() -> Any:
+    """Return the Jinja2 environment for casekit's own app pages (autoescaped, strict)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def login_page(action: str, xsrf: str, error: str = "") -> str:
+    """Render the named login form: a name and a password, and the error if any (escaped).
+
+    ``xsrf`` is the form's hidden XSRF field as tornado writes it (markup, not escaped).
+    """
+    from markupsafe import Markup
+
+    return (
+        _templates()
+        .get_template("app_login.html")
+        .render(action=action, xsrf=Markup(xsrf), error=error)  # tornado's own field
+    )
+
+
+def home_page(user: str, case: str = "", reports: Path | None = None, base_url: str = "/") -> str:
+    """Render casekit's home page: each task in plain words, the reviews and the notebooks."""
+    import urllib.parse
+
+    tasks = [
+        {
+            "title": t.title,
+            "purpose": t.purpose,
+            "href": f"{base_url}voila/render/{t.notebook}",
+        }
+        for t in TASKS
+    ]
+    pages = [
+        {"title": title, "href": base_url + REPORTS_URL + urllib.parse.quote(name)}
+        for title, name in report_pages(reports)
+    ]
+    return (
+        _templates()
+        .get_template("app_home.html")
+        .render(user=user, case=case, tasks=tasks, reports=pages, tree_href=f"{base_url}voila/tree")
+    )
+
+
+OUTSIDE_STYLESHEET = re.compile(r"""<link rel="stylesheet" href="(https?:)?//[^"]*"[^>]*>\s*""")
+SCROLLING_CELLS = '<div id="rendered_cells" style="display: none">'
+APP_HEAD = "app_head.html"  # casekit's style and script for Voila's pages, in TEMPLATES
+
+
+NO_LANG = re.compile(r"<html(?![^>]*\blang=)", re.IGNORECASE)
+SERVED_FILES = ("/voila/files/", "/" + REPORTS_URL)  # records and reviews are served as written
+
+
+def adapt_page(chunk: str) -> str:
+    """Adapt a piece of a page Voila or jupyter_server writes (a notebook, the tree, the login).
+
+    - stylesheets from outside the machine are dropped: Voila's templates link Font Awesome
+      from a CDN, although its own bundle already holds the icons, so every page told the CDN
+      who opened the app and when;
+    - a page without a language says it is in English (WCAG 3.1.1);
+    - the scrolling area holding a notebook's cells can take the keyboard focus, so a page
+      with nothing else to focus (a report of figures and tables) can still be scrolled
+      without a mouse;
+    - ``app_head.html`` goes at the end of the head: links in the notebooks' text underlined,
+      tab names in enough contrast, a name for each slider handle (ipywidgets leaves them
+      nameless) and a figure's caption as its image's alt text.
+    """
+    chunk = OUTSIDE_STYLESHEET.sub("", chunk)
+    chunk = NO_LANG.sub('<html lang="en"', chunk)
+    chunk = chunk.replace(
+        SCROLLING_CELLS,
+        '<div id="rendered_cells" style="display: none" tabindex="0">',
+    )
+    if "</head>" in chunk:
+        head = (TEMPLATES / APP_HEAD).read_text(encoding="utf-8")
+        chunk = chunk.replace("</head>", head + "</head>", 1)
+    return chunk
 
 
 def _voila_class() -> type:
@@ -236,32 +398,26 @@ def _voila_class() -> type:
     import tornado.web
     from jupyter_server.auth import passwd_check
     from jupyter_server.auth.identity import PasswordIdentityProvider, User
-    from jupyter_server.base.handlers import AuthenticatedFileHandler
+    from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
+    from jupyter_server.utils import url_path_join
     from tornado.escape import url_escape
+    from tornado.web import OutputTransform
     from traitlets import Dict
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
     from voila.voila_identity_provider import VoilaLoginHandler
 
     class NamedLoginHandler(VoilaLoginHandler):
         """A login page that asks for a name as well as a password."""
 
         def _render(self, message: dict[str, str] | None = None) -> None:
-            """Write the login form (every value in it escaped)."""
+            """Write the login form (see :func:`login_page`)."""
             error = (message or {}).get("error", "")
             target = url_escape(self.get_argument("next", default=self.base_url))
-            action = html.escape(f"{self.base_url}login?next={target}", quote=True)
-            self.write(
-                "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-                "<title>casekit app: log in</title></head><body><h1>casekit app</h1>"
-                + (f"<p role='alert'>{html.escape(error)}</p>" if error else "")
-                + f"<form method='post' action='{action}'>{self.xsrf_form_html()}"
-                "<p><label>Name <input name='username' autocomplete='username' autofocus>"
-                "</label></p><p><label>Password <input type='password' name='password' "
-                "autocomplete='current-password'></label></p>"
-                "<p><button type='submit'>Log in</button></p></form></body></html>"
-            )
+            action = f"{self.base_url}login?next={target}"
+            self.write(login_page(action, str(self.xsrf_form_html()), error))
 
     class NamedLogins(PasswordIdentityProvider):
         """Log in with a name and that name's password from a users file."""
@@ -334,27 +490,85 @@ def _voila_class() -> type:
     class RecordFiles(AuthenticatedFileHandler):
         """Serve the supervision records below the notebooks folder, after login, nothing else."""
 
+        pattern, folder = RECORD_FILES, "supervision_records"
+        refusal = "not a supervision record"
+
         def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
-            """Refuse (403) any path that is not a record file directly in the records folder."""
-            if not re.fullmatch(RECORD_FILES, path, re.IGNORECASE):
-                raise tornado.web.HTTPError(403, "not a supervision record")
+            """Refuse (403) any path that is not a file of this kind directly in the folder."""
+            if not re.fullmatch(self.pattern, path, re.IGNORECASE):
+                raise tornado.web.HTTPError(403, self.refusal)
             return super().get_absolute_path(root, path)
 
         def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-            """Refuse a record that is a link to somewhere outside the records folder."""
+            """Refuse a file that is a link to somewhere outside its folder."""
             real = os.path.realpath(absolute_path)
-            folder = os.path.realpath(os.path.join(root, "supervision_records"))
+            folder = os.path.realpath(os.path.join(root, self.folder))
             if os.path.dirname(real) != folder:
-                raise tornado.web.HTTPError(403, "not a supervision record")
+                raise tornado.web.HTTPError(403, self.refusal)
             return super().validate_absolute_path(root, absolute_path)
+
+    class ReportFiles(RecordFiles):
+        """Serve the review pages directly in the reports folder, after login, nothing else."""
+
+        pattern, folder = REPORT_FILES, ""
+        refusal = "not a review page"
+
+    class HomePage(JupyterHandler):
+        """casekit's home page, in place of Voila's file tree, after the same login."""
+
+        def initialize(self, reports: Path | None = None) -> None:
+            """Remember the reports folder whose pages the home page links to."""
+            self.reports = reports
+
+        @tornado.web.authenticated
+        def get(self) -> None:
+            """Write the home page, naming who entries are recorded as."""
+            user = self.current_user
+            if isinstance(self.identity_provider, NamedLogins) and user:
+                name = user.username
+            else:
+                name = os.environ.get("CASEKIT_USER", "")
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.write(
+                home_page(name, os.environ.get("CASEKIT_CASE", ""), self.reports, self.base_url)
+            )
+
+    class CasekitPages(OutputTransform):
+        """Adapt every HTML page the app writes (see :func:`adapt_page`), but not served files."""
+
+        def __init__(self, request: Any):
+            """Adapt this response unless it is a record or review page, served as written."""
+            self.adapt = not request.path.startswith(SERVED_FILES)
+
+        def transform_first_chunk(
+            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+        ) -> tuple[int, Any, bytes]:
+            """Adapt the first piece of an HTML page, keeping its length header true."""
+            self.adapt = self.adapt and headers.get("Content-Type", "").startswith("text/html")
+            chunk = self.transform_chunk(chunk, finishing)
+            if self.adapt and "Content-Length" in headers:
+                headers["Content-Length"] = str(len(chunk))
+            return status_code, headers, chunk
+
+        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+            """Adapt a later piece of the page (whole text: Voila writes it string by string)."""
+            if not self.adapt or not chunk:
+                return chunk
+            try:
+                return adapt_page(chunk.decode("utf-8")).encode("utf-8")
+            except UnicodeDecodeError:
+                return chunk
 
     class CasekitVoila(Voila):  # type: ignore[misc]
         """Voila with a login, a host check, v1 websockets only and records-only file serving."""
+
+        casekit_reports: Path | None = None  # the review pages' folder, set by serve()
 
         def init_settings(self) -> dict[str, Any]:
             """Voila's settings, with remote access off (only local host names answered)."""
             settings: dict[str, Any] = super().init_settings()
             settings.update(allow_remote_access=False, local_hostnames=LOCAL_HOSTNAMES)
+            settings["transforms"] = [CasekitPages]  # tornado.web.Application's output transforms
             return settings
 
         def init_handlers(self) -> list[Any]:
@@ -367,7 +581,12 @@ def _voila_class() -> type:
                     spec = (spec[0], NotebookPage, *spec[2:])
                 elif spec[0].endswith("/voila/files/(.*)"):
                     spec = (spec[0], RecordFiles, {"path": self.root_dir})
+                elif spec[1] is TornadoVoilaTreeHandler and spec[0] == self.server_url:
+                    spec = (spec[0], HomePage, {"reports": self.casekit_reports})
                 handlers.append(spec)
+            if self.casekit_reports is not None:
+                url = url_path_join(self.server_url, REPORTS_URL + "(.*)")
+                handlers.append((url, ReportFiles, {"path": str(self.casekit_reports)}))
             return handlers
 
         def start(self) -> None:
@@ -411,6 +630,7 @@ def serve(settings: AppSettings) -> int:
         config.NamedLogins.users = settings.users
     config.ZMQChannelsWebsocketConnection.kernel_ws_protocol = KERNEL_PROTOCOL
     app = app_class(config=config)
+    app.casekit_reports = settings.reports
     app.initialize([str(settings.notebooks)])
     app.start()
     return 0
@@ -424,9 +644,12 @@ def run(
     user: str = "",
     open_browser: bool = False,
     users_file: str = "",
+    reports: str = "",
 ) -> int:
     """Check the start, print the address (with its token) and who is recorded, then serve."""
-    settings = prepare(store, case, port, password, user, open_browser, users_file=users_file)
+    settings = prepare(
+        store, case, port, password, user, open_browser, users_file=users_file, reports=reports
+    )
     who = (
         "under the name each person logs in with"
         if settings.users

@@ -366,7 +366,16 @@ def _cmd_app(args: argparse.Namespace) -> int:
             raise CasekitError("--add-user NAME needs --users FILE, the file to add NAME to.")
         print(f"set {args.add_user!r}'s password in {add_user(args.users, args.add_user)}")
         return 0
-    return run(args.store, args.case, args.port, args.password, args.user, args.browser, args.users)
+    return run(
+        args.store,
+        args.case,
+        args.port,
+        args.password,
+        args.user,
+        args.browser,
+        args.users,
+        args.reports,
+    )
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
@@ -641,6 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         metavar="NAME",
         help="ask for NAME's password and save its hash in the --users FILE, then stop",
+    )
+    p.add_argument(
+        "--reports",
+        default="",
+        metavar="FOLDER",
+        help="the folder casekit review --out wrote, whose pages the home page links to "
+        "(default reports/ in the casekit folder, where make review writes)",
     )
     p.set_defaults(run=_cmd_app)
 

@@ -23,6 +23,7 @@ MIN_LARGEST = 3
 """A table whose counts are all below this (0, 1 or 2) is shown as a table only."""
 
 _COLOURS = {GROUP_RADICALISATION: "#D55E00", GROUP_BAU: "#0072B2"}
+_HATCHES = {GROUP_RADICALISATION: "//", GROUP_BAU: ""}  # so colour is never the only sign
 
 
 def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +94,16 @@ def count_bars(table: Table, xlabel: str) -> Figure:
     for i, case_type in enumerate(CASE_TYPES):
         values, hidden = _numbers(frame[case_type])
         pos = y + (i - (len(CASE_TYPES) - 1) / 2) * height
-        ax.barh(pos, values, height=height, color=_COLOURS[case_type], label=case_type)
+        ax.barh(
+            pos,
+            values,
+            height=height,
+            color=_COLOURS[case_type],
+            hatch=_HATCHES[case_type],
+            edgecolor="#000000",
+            linewidth=0.5,
+            label=case_type,
+        )
         for p in pos[hidden]:
             ax.text(0.1, p, SUPPRESSED, va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)

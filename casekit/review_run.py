@@ -203,7 +203,7 @@ def _exporter() -> Any:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        anchor_link_text="",
+        exclude_anchor_links=True,  # an empty heading link has no name (WCAG 2.4.4, 4.1.2)
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True

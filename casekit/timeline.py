@@ -36,7 +36,16 @@ from .contract import (
 from .proportionality import escalations
 from .trends import safety_trends
 
-__all__ = ["STYLES", "style_of", "plot", "Dynamics", "dynamics", "CROWDED"]
+__all__ = [
+    "STYLES",
+    "LEVEL_MARKS",
+    "style_of",
+    "plot",
+    "figure_text",
+    "Dynamics",
+    "dynamics",
+    "CROWDED",
+]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 STYLES: dict[str, dict[str, object]] = {
@@ -80,6 +89,12 @@ STYLES: dict[str, dict[str, object]] = {
     },
 }
 _LEVEL_COLOURS = {"child": "#0072B2", "family": "#CC79A7", "community": "#E69F00"}
+# Each level's judgements also have their own marker and line, so colour is never the only sign.
+LEVEL_MARKS = {
+    "child": {"marker": "o", "linestyle": "-"},
+    "family": {"marker": "s", "linestyle": "--"},
+    "community": {"marker": "^", "linestyle": ":"},
+}
 CROWDED = 400
 """Above this many events in view, marks are summarised per lane, kind and week."""
 
@@ -201,7 +216,8 @@ def plot(
             judged.plot(
                 rows["date"],
                 rows["safety_scale"].astype(float),
-                marker="o",
+                marker=LEVEL_MARKS[level]["marker"],
+                linestyle=LEVEL_MARKS[level]["linestyle"],
                 markersize=4,
                 color=_LEVEL_COLOURS[level],
                 label=level,
@@ -234,6 +250,23 @@ CHANNEL_TRACK = len(RESPONSE_LADDER) + 0.5
 _BAND = (len(RESPONSE_LADDER) - 0.4, len(RESPONSE_LADDER) + 1.4)
 """Where the Channel track sits: a band above the social-care ladder, not one of its rungs."""
 CHANNEL_LABEL = "Channel support\n(beside social care)"
+
+
+def figure_text(
+    case_id: str, entries: int, as_known_at: str | dt.date | pd.Timestamp | None = None
+) -> str:
+    """Say in words what a timeline figure shows: its alt text and caption.
+
+    >>> figure_text("C1", 1, "2024-03-05")[:60]
+    'Risk timeline of case C1 as known on 05 Mar 2024: 1 entry in'
+    """
+    known = "now" if as_known_at is None else f"on {pd.Timestamp(as_known_at):%d %b %Y}"
+    count = "1 entry" if entries == 1 else f"{entries} entries"
+    return (
+        f"Risk timeline of case {case_id} as known {known}: {count} in view in the child, "
+        "family and community lanes, strengths beside worries, with the judgements of safety "
+        "and the response over time."
+    )
 
 
 def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:

@@ -44,7 +44,15 @@ def app(store, tmp_path_factory):
     (cwd / "voila.json").write_text(
         json.dumps({"Voila": {"tornado_settings": {"allow_remote_access": True}, "token": ""}})
     )
-    proc, port, url = start_app(store, cwd, {})
+    reports = cwd / "reports"  # what casekit review --out writes, and what else may be there
+    (reports / "T1").mkdir(parents=True)
+    (reports / "index.html").write_text("<p>every team</p>")
+    (reports / "T1.html").write_text("<p>team T1</p>")
+    (reports / "T1" / "review.ipynb").write_text("{}")
+    (reports / "T1" / "inner.html").write_text("<p>inner</p>")
+    (reports / "notes.txt").write_text("notes")
+    (reports / "link.html").symlink_to(ROOT / "README.md")
+    proc, port, url = start_app(store, cwd, {}, extra=("--reports", str(reports)))
     token = url.split("token=", 1)[1]
     yield proc, port, token
     stop(proc)
@@ -134,6 +142,118 @@ def test_only_supervision_records_are_served(app, store):
         record.unlink()
         if made:
             folder.rmdir()
+
+
+def test_the_app_opens_on_casekits_home_page_not_the_file_tree(app):
+    _, port, token = app
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=30) as r:
+        page = r.read().decode()
+    assert "What would you like to do?" in page and '<html lang="en">' in page
+    for notebook in (
+        "chronology_builder",
+        "risk_timeline",
+        "reflective_supervision",
+        "bundle_check",
+        "proportionality_trends",
+    ):
+        assert f'href="/voila/render/{notebook}.ipynb"' in page
+    assert 'href="/voila/tree"' in page  # the notebooks, for people who want them
+    assert "recorded as <strong>security-test</strong>" in page
+    assert f"case <strong>{CASE}</strong>" in page
+    # the reviews in --reports: the index first, then each team page; nothing else
+    assert page.index('href="/casekit/reports/index.html"') < page.index(
+        'href="/casekit/reports/T1.html"'
+    )
+    assert "notes.txt" not in page and "inner.html" not in page
+    # the notebooks folder is still there for those who want it, behind the same login
+    assert status(f"http://127.0.0.1:{port}/voila/tree?token={token}") == 200
+    assert status(f"http://127.0.0.1:{port}/voila/tree") in (302, 403)
+
+
+def test_only_review_pages_in_the_reports_folder_are_served_after_login(app):
+    _, port, token = app
+    base = f"http://127.0.0.1:{port}/casekit/reports/"
+    for name, body in (("index.html", b"<p>every team</p>"), ("T1.html", b"<p>team T1</p>")):
+        with urllib.request.urlopen(f"{base}{name}?token={token}", timeout=30) as r:
+            assert r.status == 200 and r.read() == body
+            assert "sandbox" in r.headers["Content-Security-Policy"]
+        assert status(f"{base}{name}") in (302, 403)  # no login
+        assert status(f"{base}{name}?token={token}", {"Host": "evil.example"}) == 403
+    for private in (
+        "notes.txt",
+        "T1/review.ipynb",
+        "T1/inner.html",
+        "T1%2Finner.html",
+        "link.html",
+        "..%2F..%2Fpyproject.toml",
+        "../pyproject.toml",
+    ):
+        assert status(f"{base}{private}?token={token}") in (403, 404), private
+
+
+def test_home_page_escapes_names_and_says_how_to_make_reviews(tmp_path):
+    from casekit.app_server import home_page
+
+    page = home_page("<script>x</script>", "C<1>", tmp_path / "no such folder")
+    assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "C&lt;1&gt;" in page
+    assert "There are no team reviews here yet" in page and "make review" in page
+    assert "/casekit/reports/" not in page
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "T 1&2.html").write_text("")  # a name needing quoting and escaping
+    (reports / "notes.txt").write_text("")
+    page = home_page("me", "", reports, base_url="/base/")
+    assert 'href="/base/casekit/reports/T%201%262.html">Team T 1&amp;2</a>' in page
+    assert "There are no team reviews" not in page and "notes" not in page
+    assert "The app opens on case" not in page  # no case given
+    assert 'href="/base/voila/render/chronology_builder.ipynb"' in page
+
+
+def test_the_named_login_page_escapes_its_error_and_address():
+    from casekit.app_server import login_page
+
+    page = login_page(
+        '/login?next="><script>x',
+        '<input type="hidden" name="_xsrf" value="t">',
+        "<img src=x onerror=alert(1)>",
+    )
+    assert "<script>x" not in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and 'role="alert"' in page
+    assert '<input type="hidden" name="_xsrf" value="t">' in page  # tornado's field, as written
+    assert '<label for="password">Password</label>' in page
+    assert 'role="alert"' not in login_page("/login", "", "")
+
+
+def test_a_missing_reports_folder_is_refused_before_the_server_starts(store, capsys):
+    code = cli.main(["app", "--store", str(store), "--reports", "/no/such/reports", "--port", "1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--reports /no/such/reports: there is no such folder" in err
+
+
+def test_notebook_pages_are_adapted_load_nothing_from_outside_and_keep_the_rest():
+    from casekit.app_server import adapt_page
+
+    head = (
+        "<head><title>t</title>\n"
+        '  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/x@^5/css/all.min.css" '
+        'type="text/css" />\n'
+        '<link rel="stylesheet" href="//cdn.example/y.css">'
+        '<link rel="stylesheet" href="/voila/static/own.css" type="text/css" />'
+        "</head>"
+    )
+    page = adapt_page(head)
+    assert "cdn." not in page and 'href="/voila/static/own.css"' in page  # its own stay
+    assert page.count("</head>") == 1 and page.index("<style>") < page.index("</head>")
+    assert "noUi-handle" in page  # the script naming slider handles
+    body = adapt_page('<body><div id="rendered_cells" style="display: none">\n<div>')
+    assert '<div id="rendered_cells" style="display: none" tabindex="0">' in body
+    assert "<style>" not in body  # the head's additions go in the head only
+    text = "<p>a cell's output: https://example.org/x.css</p>"
+    assert adapt_page(text) == text
+    assert adapt_page("<!DOCTYPE html><html><head>").startswith('<!DOCTYPE html><html lang="en">')
+    assert adapt_page('<html lang="cy">') == '<html lang="cy">'  # a page's own language stays
 
 
 def rss_kib(pid: int) -> int:
@@ -441,7 +561,7 @@ def named_app(store, tmp_path_factory):
 def log_in(base: str, name: str, password: str) -> tuple[int, urllib.request.OpenerDirector]:
     """Log in through the named login form; return the POST's status and the cookie opener."""
     code, _, opener, page = submit_login(base, {"username": name, "password": password})
-    assert "name='username'" in page and "type='password'" in page
+    assert 'name="username"' in page and 'type="password"' in page
     return code, opener
 
 
@@ -471,6 +591,10 @@ def test_named_logins_record_the_name_logged_in_with(named_app):
     assert len(new) == 1
     assert b"HTTP_X_CASEKIT_USER=Alice Adams" in new[0]
     assert b"HTTP_X_CASEKIT_USER=Bob Brown" not in new[0]
+    # the home page names who logged in, whatever name header the browser sends
+    home = urllib.request.Request(base + "/", headers={"X-Casekit-User": "Bob Brown"})
+    with alice.open(home, timeout=30) as r:
+        assert "recorded as <strong>Alice Adams</strong>" in r.read().decode()
 
 
 def test_the_store_records_the_logged_in_name_in_the_app(store, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -13,9 +14,15 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 def images(name: str, tmp_path: Path) -> int:
-    """Count the figures (PNG images) an executed notebook shows."""
+    """Count the figures an executed notebook shows, each a PNG with alt text.
+
+    A bare ``image/png`` output has no alt text (WCAG 1.1.1), so it fails the count.
+    """
     nb = nbformat.read(tmp_path / f"out-{name}", as_version=4)
-    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    outputs = [o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if "image/png" in o], "a figure without alt text"
+    described = re.compile(r'<img class="figure" alt="[^"]{20,}" src="data:image/png;base64,')
+    return sum(len(described.findall("".join(o.get("text/html", "")))) for o in outputs)
 
 
 def run(name: str, tmp_path: Path, **parameters) -> str:

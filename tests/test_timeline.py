@@ -335,3 +335,36 @@ def test_a_case_with_only_a_channel_decision_has_no_social_care_step_line(case):
     assert by_gid(fig, "response") == [] and offsets(fig, "channel_support") == 1
     dyn = timeline.dynamics(cb, "C1")
     assert dyn.rungs.empty and len(dyn.channel) == 1
+
+
+def test_colour_is_never_the_only_sign_in_the_timeline(case):
+    """Each kind of entry has its own marker, and each level's judgements their own marker
+    and line, so a reader who cannot tell the colours apart can still tell them apart."""
+    markers = [st["marker"] for st in timeline.STYLES.values()]
+    assert len(set(markers)) == len(markers)
+    fig = timeline.plot(case, "C1")
+    drawn = {}
+    for level in ("child", "family", "community"):
+        (line,) = by_gid(fig, f"judgement:{level}")
+        drawn[level] = (line.get_marker(), line.get_linestyle())
+    assert drawn == {"child": ("o", "-"), "family": ("s", "--"), "community": ("^", ":")}
+    legend = fig.axes[1].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["child", "family", "community"]
+
+
+def test_the_widget_says_in_words_what_the_figure_shows(case):
+    rt = RiskTimeline(case, "C1")
+    assert rt.children.index(rt.caption) == rt.children.index(rt.image) + 1  # read beside it
+    assert "Risk timeline of case C1 as known now: 9 entries in view" in rt.caption.value
+    dates = [v for _, v in rt.known_at.options if v != "now"]
+    rt.known_at.value = min(d for d in dates if d >= pd.Timestamp("2023-05-15"))
+    known = rt.known_at.value
+    assert f"as known on {known:%d %b %Y}: {len(rt.entries.options)} entries" in rt.caption.value
+    assert "ck-figure-caption" in rt.caption._dom_classes
+
+
+def test_figure_text_counts_and_dates_in_plain_words():
+    assert timeline.figure_text("C<1>", 0).startswith(
+        "Risk timeline of case C<1> as known now: 0 entries in view"
+    )  # plain text: the widget escapes it
+    assert "known on 01 Feb 2024: 1 entry in view" in timeline.figure_text("C1", 1, "2024-02-01")

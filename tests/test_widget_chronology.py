@@ -185,3 +185,14 @@ def test_a_line_break_pasted_from_word_is_saved_as_a_new_line(store):
     eid = b.add_entry()
     assert eid, b.message.value
     assert store.get("events", eid)["summary"] == "Seen at home.\nMum present.\nNext visit Friday."
+
+
+def test_the_forms_texts_reach_the_kernel_whole_before_add_entry(store):
+    """A text is sent when the field is left, so a click on Add entry cannot overtake its last
+    keys (ipywidgets holds back a busy field's keys but sends a click at once)."""
+    import ipywidgets as w
+
+    builder = ChronologyBuilder(store, "007")
+    texts = [c for c in builder.fields.values() if isinstance(c, w.Text | w.Textarea)]
+    assert isinstance(builder.fields["summary"], w.Textarea) and builder.fields["summary"] in texts
+    assert all(c.continuous_update is False for c in texts)

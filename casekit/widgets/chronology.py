@@ -90,7 +90,9 @@ class ChronologyBuilder(w.VBox):
         self.editing: str | None = None
         self._listeners: list[Callable[[], None]] = []
         self.rows = _in_order(store.case_rows("events", case_id))
-        self.fields = {name: field_control("events", name) for name in FORM_FIELDS}
+        self.fields = {  # texts reach the kernel whole before Add entry (see field_control)
+            name: field_control("events", name, continuous_update=False) for name in FORM_FIELDS
+        }
         self.errors = {name: w.HTML() for name in FORM_FIELDS}
         self.message = w.HTML()
         self.add_button = w.Button(description="Add entry", button_style="primary", icon="plus")

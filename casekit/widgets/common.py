@@ -50,8 +50,15 @@ _UNSURE = [("not recorded", None), ("yes", True), ("no", False)]
 """The choices for an optional yes/no with no default: unticked is not the same as "no"."""
 
 
-def field_control(table: str, name: str) -> w.Widget:
-    """Build the labelled control for one contract column; dropdowns list its vocabulary."""
+def field_control(table: str, name: str, continuous_update: bool = True) -> w.Widget:
+    """Build the labelled control for one contract column; dropdowns list its vocabulary.
+
+    ``continuous_update=False`` sends a text to the kernel when the field is left, not at every
+    key. A form saved by a button needs it: ipywidgets holds back a field's later keys while the
+    kernel is busy with an earlier one, but sends a click at once, so a quick Tab and Enter (or
+    a busy kernel) could save the text only as far as the kernel had heard it and clear the rest.
+    Leaving the field sends the whole text before the click.
+    """
     col = TABLES[table].column(name)
     label = LABELS.get(name, name.replace("_", " ").capitalize())
     if col.required:
@@ -69,10 +76,16 @@ def field_control(table: str, name: str) -> w.Widget:
         control = w.Checkbox(description=label, style=_STYLE, indent=True)
     elif name in ("summary", "action_taken", "rationale", "description"):
         control = w.Textarea(
-            description=label, style=_STYLE, layout=_WIDE, rows=3 if name == "summary" else 2
+            description=label,
+            style=_STYLE,
+            layout=_WIDE,
+            rows=3 if name == "summary" else 2,
+            continuous_update=continuous_update,
         )
     else:
-        control = w.Text(description=label, style=_STYLE, layout=_WIDE)
+        control = w.Text(
+            description=label, style=_STYLE, layout=_WIDE, continuous_update=continuous_update
+        )
     control.add_class(f"ck-field-{name}")
     return control
 

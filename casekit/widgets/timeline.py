@@ -18,7 +18,7 @@ import pandas as pd
 from ..casebook import Casebook
 from ..contract import CATEGORY_MEANING, LEVELS
 from ..store import Store
-from ..timeline import STYLES, dynamics, plot, style_of
+from ..timeline import STYLES, dynamics, figure_text, plot, style_of
 
 __all__ = ["RiskTimeline", "CaseWorkspace"]
 
@@ -73,6 +73,8 @@ class RiskTimeline(w.VBox):
         }
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.image.add_class("ck-timeline-figure")
+        self.caption = w.HTML()  # what the figure shows, in words; in the app, its alt text too
+        self.caption.add_class("ck-figure-caption")
         self.entries = w.Select(
             options=[], rows=8, description="Entries", layout=w.Layout(width="60em")
         )
@@ -93,6 +95,7 @@ class RiskTimeline(w.VBox):
                     [w.HTML("Show:"), *self.kinds.values()], layout=w.Layout(flex_flow="row wrap")
                 ),
                 self.image,
+                self.caption,
                 self.summary,
                 self.entries,
                 self.detail,
@@ -175,6 +178,10 @@ class RiskTimeline(w.VBox):
             end=settings["end"],
         )
         self.visible = events
+        words = figure_text(self.case_id, len(events), settings["as_known_at"])
+        self.caption.value = (
+            f"<p>{html.escape(words)} Below: how risk moved, then the entries one by one.</p>"
+        )
         self.entries.options = [
             (f"{e.date:%d %b %Y} · {e.level} · {e.category} · {str(e.summary)[:60]}", e.event_id)
             for e in events.itertuples()
