@@ -7,7 +7,6 @@ the network. All text from the data is escaped.
 
 from __future__ import annotations
 
-import base64
 import html
 from io import BytesIO
 from pathlib import Path
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 
 from .casebook import Casebook, load
 from .errors import CasekitError
+from .figures import figure_img
 from .review import (
     CASE_TYPES,
     MIN_JUDGEMENTS,
@@ -92,14 +92,7 @@ def open_review(
 
 def _figure_html(fig: Figure, alt: str, caption: str) -> str:
     """Embed a figure as a PNG with its alt text (its numbers in words) and a caption."""
-    buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=96)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'<figure><img class="figure" alt="{html.escape(alt)}" '
-        f'src="data:image/png;base64,{data}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
+    return f"<figure>{figure_img(fig, alt)}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
 
 def _table_html(table: Table) -> str:

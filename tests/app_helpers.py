@@ -11,6 +11,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 CASE = "C00149"
 
@@ -98,3 +102,23 @@ def status(url: str, headers: dict[str, str] | None = None, data: bytes | None =
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium: the browser tests never download one."""
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Launch Debian's Chromium headless, with its background traffic to the internet off."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )

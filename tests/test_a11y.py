@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from app_helpers import start_app, stop
+from app_helpers import CHROMIUM, launch_chromium, start_app, stop
 from conftest import SYNTHETIC
 
 import casekit
 from casekit.cli import main
 
-CHROMIUM = "/usr/bin/chromium"
 CASE = "C00149"
 USER = "a11y-test"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -78,18 +77,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 

@@ -8,12 +8,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_helpers import start_app, stop
+from app_helpers import CHROMIUM, launch_chromium, start_app, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
 
-CHROMIUM = "/usr/bin/chromium"
 CASE = "C00149"
 SUMMARY = "Browser test: the young person <b>joined</b> the youth club"
 
@@ -37,18 +36,7 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch_chromium(p)
         context = browser.new_context(locale="en-GB", viewport={"width": 1300, "height": 1600})
         yield context.new_page()
         browser.close()
