@@ -34,7 +34,7 @@ from .contract import (
     STRENGTH_CATEGORIES,
 )
 from .proportionality import escalations
-from .trends import safety_trends
+from .trends import TOO_FEW, safety_trends
 
 __all__ = [
     "STYLES",
@@ -426,10 +426,15 @@ class Dynamics:
         """Say the trajectory in plain sentences."""
         lines = []
         for level, row in self.safety.iterrows():
+            said = (
+                "has too few judgements for a trend"
+                if row["trend"] == TOO_FEW
+                else f"is {row['trend']}"
+            )
             lines.append(
-                f"{str(level).capitalize()} safety is {row['trend']} "
+                f"{str(level).capitalize()} safety {said} "
                 f"({row['first']:.0f} → {row['last']:.0f} over {row['judgements']} "
-                "judgements)."
+                f"judgement{'s' if row['judgements'] != 1 else ''})."
             )
         for _, row in self.focus[self.focus["shift"]].iterrows():
             lines.append(

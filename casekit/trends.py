@@ -1,8 +1,8 @@
 """Safety trends: whether each case's scaled judgement is rising, falling or stable.
 
 One vectorised least-squares fit per case and level, so a case's timeline and a team review
-(which asks it of every open case at once) fit the same line. A team review states a trend only
-from :data:`MIN_JUDGEMENTS` judgements; the timeline still states one from two.
+(which asks it of every open case at once) fit the same line, and both state a trend only from
+:data:`MIN_JUDGEMENTS` judgements.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ TOO_FEW = "too few judgements"
 
 
 def safety_trends(
-    judgements: pd.DataFrame, threshold: float = 0.5, min_judgements: int = 2
+    judgements: pd.DataFrame, threshold: float = 0.5, min_judgements: int = MIN_JUDGEMENTS
 ) -> pd.DataFrame:
     """Fit each case's safety scale per level against time; say whether it rises or falls.
 

@@ -118,6 +118,7 @@ def case(tmp_path):
             judgement("J5", "2023-08-01", "family", 4),
             judgement("J6", "2023-02-01", "community", 5),
             judgement("J7", "2023-08-01", "community", 5),
+            judgement("J8", "2023-05-01", "community", 5),
         ],
         "decisions": [
             decision("D1", "2023-02-10", "early_help"),
@@ -214,7 +215,10 @@ def test_crowded_cases_are_summarised(tmp_path):
 def test_dynamics_known_answers(case):
     d = timeline.dynamics(case, "C1")
     assert d.safety.loc["child", "trend"] == "rising"
-    assert d.safety.loc["family", "trend"] == "falling"
+    # two family judgements (7 then 4): too few to state a trend (the review's rule too);
+    # three community judgements, all 5: stable
+    assert d.safety.loc["family", "trend"] == "too few judgements"
+    assert (d.safety.loc["family", "first"], d.safety.loc["family", "last"]) == (7, 4)
     assert d.safety.loc["community", "trend"] == "stable"
     assert d.safety.loc["child", "first"] == 3 and d.safety.loc["child", "last"] == 9
     assert d.rungs[["response", "days"]].values.tolist() == [
@@ -232,6 +236,7 @@ def test_dynamics_known_answers(case):
     ]
     text = " ".join(d.summary())
     assert "Child safety is rising (3 → 9 over 3 judgements)." in text
+    assert "Family safety has too few judgements for a trend (7 → 4 over 2 judgements)." in text
     assert "focus moved from child to family" in text
     assert "183 days at child in need" in text
 
