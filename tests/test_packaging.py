@@ -22,6 +22,9 @@ def test_environment_yml_and_pyproject_declare_the_same_dependencies():
     pip_specs = {normalise(r.name): str(r.specifier) for r in pip}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    # what conda-forge does not package comes from PyPI, in the pip section
+    from_pypi = [d for e in env["dependencies"] if isinstance(e, dict) for d in e.get("pip", [])]
+    conda += [d for d in from_pypi if not d.startswith("-")]
     conda_specs = {}
     for dep in conda:
         req = Requirement(dep)
