@@ -1326,6 +1326,8 @@ def test_safety_trends_say_too_few_judgements_below_the_minimum():
     out = safety_trends(j, min_judgements=3).set_index("case_id")
     assert out.loc["C1", "trend"] == "rising" and out.loc["C1", "change_per_90_days"] == 2.0
     assert out.loc["C2", "trend"] == TOO_FEW and out.loc["C2", "change_per_90_days"] == 0.0
-    assert safety_trends(j).set_index("case_id").loc["C2", "trend"] == "rising"  # default 2
+    assert safety_trends(j).set_index("case_id").loc["C2", "trend"] == TOO_FEW  # default 3
+    two = safety_trends(j, min_judgements=2).set_index("case_id")
+    assert two.loc["C2", "trend"] == "rising" and two.loc["C2", "change_per_90_days"] > 5
     with pytest.raises(CasekitError, match=r"min_judgements='3': give a whole number"):
         safety_trends(j, min_judgements="3")
