@@ -8,8 +8,22 @@ import platform
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-WORK = Path(__file__).resolve().parent / ".work"
-"""Generated bundles, kept between runs (not committed)."""
+
+
+def _generator_version() -> str:
+    """Fingerprint the synthetic generator's source, so a changed generator regenerates."""
+    import hashlib
+
+    package = Path(__file__).resolve().parents[1] / "casekit"
+    digest = hashlib.sha256()
+    for name in ("synth.py", "narratives.py", "annex_synth.py", "contract.py"):
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+WORK = Path(__file__).resolve().parent / ".work" / _generator_version()
+"""Generated bundles, kept between runs (not committed), one folder per generator version:
+figures are never measured on bundles an earlier generator made."""
 
 
 def parquet_bundle(cases: int) -> Path:

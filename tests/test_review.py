@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from attacker import RAD, read_review, read_table, recovered
 from conftest import ROOT, SYNTHETIC, write_csv_bundle
+from test_casework import action as act
 
 import casekit
 from casekit import review
@@ -999,19 +1000,6 @@ WORK_AS_OF = "2024-06-30"
 
 def alone(eid, cid, date, seen, recorded=""):
     return {**ev(eid, cid, date, "protective", recorded=recorded), "seen_alone": seen}
-
-
-def act(aid, cid, created, due, completed="", description="Mentoring"):
-    return {
-        "action_id": aid,
-        "case_id": cid,
-        "created": created,
-        "description": description,
-        "level": "child",
-        "owner_agency": "social_care",
-        "due": due,
-        "completed": completed,
-    }
 
 
 def decision(did, cid, date, response):
