@@ -24,6 +24,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -1182,13 +1183,12 @@ def _worker(cb: Casebook, case_ids: pd.Series) -> pd.Series:
     return case_ids.map(workers).astype(object).fillna("unallocated")
 
 
-def overdue_by_worker(cb: Casebook, scope: Scope) -> pd.DataFrame:
-    """Count overdue plan actions (see :func:`casekit.casework.overdue_actions`) per worker.
+def overdue_by_worker(cb: Casebook, late: pd.DataFrame) -> pd.DataFrame:
+    """Count overdue plan actions (rows of :func:`casekit.casework.overdue_actions`) per worker.
 
     One row per worker of the team (and ``unallocated`` when an unallocated case has one),
     a column per case type; actions, not cases, are counted.
     """
-    late = overdue_actions(cb, scope.as_of)
     types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
     late = late.assign(
         worker=late["worker_id"].astype(object).fillna("unallocated"),
@@ -1342,10 +1342,9 @@ def channel_beside_social_care(cb: Casebook, scope: Scope) -> pd.DataFrame:
     return table
 
 
-def casework(cb: Casebook, scope: Scope) -> list[Table]:
+def casework(cb: Casebook, scope: Scope, work: OpenWork) -> list[Table]:
     """Overdue plan actions by worker, and how long since each open case's child was seen alone."""
-    late = overdue_actions(cb, scope.as_of)
-    seen = last_seen_alone(cb, scope.as_of)
+    late, seen = work
     types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
     seen = seen.assign(
         band=seen_alone_bands(seen, scope.seen_alone_days),
@@ -1387,7 +1386,7 @@ def casework(cb: Casebook, scope: Scope) -> list[Table]:
         _count_table(
             "overdue_by_worker",
             f"Overdue plan actions on {_day(scope.as_of)}, by worker",
-            overdue_by_worker(cb, scope),
+            overdue_by_worker(cb, late),
             scope,
             "worker",
             "Plan actions of open cases due before the as-of date with no completion recorded "
@@ -1428,7 +1427,7 @@ def casework(cb: Casebook, scope: Scope) -> list[Table]:
     ]
 
 
-def attention(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table]:
+def attention(cb: Casebook, scope: Scope, flag_table: pd.DataFrame, work: OpenWork) -> list[Table]:
     """List what most needs attention, the first few of each kind.
 
     The oldest open flags, overdue plan actions, children not seen alone for longer than the
@@ -1436,8 +1435,7 @@ def attention(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Tabl
     """
     top = ATTENTION_ROWS
     flagged = _for_supervision(cb, open_now(flag_table))
-    late = overdue_actions(cb, scope.as_of)
-    seen = last_seen_alone(cb, scope.as_of)
+    late, seen = work
     long = seen[seen["working_days_since"].fillna(0).astype(int) > scope.seen_alone_days]
     cases = open_at(cb.cases, scope.as_of)
     waiting = cases[cases["worker_id"].isna()]
@@ -1511,6 +1509,16 @@ def attention(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Tabl
     ]
 
 
+class OpenWork(NamedTuple):
+    """The work on a team's open cases at the as-of date, worked out once for a whole review."""
+
+    late: pd.DataFrame
+    """Overdue plan actions (:func:`casekit.casework.overdue_actions`)."""
+    seen: pd.DataFrame
+    """When each open case's child was last seen alone (see
+    :func:`casekit.casework.last_seen_alone`)."""
+
+
 def flags_in(cb: Casebook, scope: Scope) -> pd.DataFrame:
     """Return every flag a review draws on: all flags as known at as-of, open or past.
 
@@ -1531,7 +1539,9 @@ def open_now(flag_table: pd.DataFrame) -> pd.DataFrame:
     return flag_table[flag_table["status"].astype(str) == "open"]
 
 
-def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, object]:
+def headline(
+    cb: Casebook, scope: Scope, flag_table: pd.DataFrame, work: OpenWork
+) -> dict[str, object]:
     """Give the numbers the index page shows for a team (suppressed like the review)."""
     cases = open_at(cb.cases, scope.as_of)
     a = first_assessments(cb, scope)
@@ -1546,7 +1556,7 @@ def headline(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> dict[str, 
         "flags arising in the period": len(arising(flag_table, scope)),
         "flags open now": len(still),
         "step-downs due now": int((still["flag"].astype(str) == "step_down_due").sum()),
-        "overdue plan actions": len(overdue_actions(cb, scope.as_of)),
+        "overdue plan actions": len(work.late),
     }
     earlier = {
         "referrals": len(_referred(cb, before)),
@@ -1624,11 +1634,13 @@ SECTIONS = (
 )
 
 
-def _sections(team: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Section]:
+def _sections(
+    team: Casebook, scope: Scope, flag_table: pd.DataFrame, work: OpenWork
+) -> list[Section]:
     makers = {
-        "attention": lambda: attention(team, scope, flag_table),
+        "attention": lambda: attention(team, scope, flag_table, work),
         "caseload": lambda: caseload(team, scope),
-        "casework": lambda: casework(team, scope),
+        "casework": lambda: casework(team, scope, work),
         "flow": lambda: flow(team, scope),
         "timeliness": lambda: timeliness(team, scope),
         "proportionality": lambda: proportionality(team, scope, flag_table),
@@ -1732,13 +1744,16 @@ def build(cb: Casebook, scope: Scope) -> Review:
     """
     team = team_casebook(cb, scope.team_id)
     flag_table = flags_in(team, scope)
-    review = Review(scope, headline(team, scope, flag_table), _sections(team, scope, flag_table))
+    work = OpenWork(overdue_actions(team, scope.as_of), last_seen_alone(team, scope.as_of))
+    review = Review(
+        scope, headline(team, scope, flag_table, work), _sections(team, scope, flag_table, work)
+    )
     if scope.suppress:
         open_scope = replace(scope, suppress=False)
         raw = Review(
             open_scope,
-            headline(team, open_scope, flag_table),
-            _sections(team, open_scope, flag_table),
+            headline(team, open_scope, flag_table, work),
+            _sections(team, open_scope, flag_table, work),
         )
         _protect_jointly(review, raw)
     return review
