@@ -139,6 +139,41 @@ def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
     assert draft["session"]["functions"]["support"] == SUPPORT
 
 
+def test_a_session_saved_straight_after_typing_keeps_every_word(app, page):
+    """Type the last words and press Save at once: the record holds every word typed.
+
+    The first click only asks; the record is written by the second, and by then every key
+    typed before the first has reached the kernel (see ``SupervisionSession.confirm_box``).
+    Whether keys queue depends on how busy the kernel is: on a quiet machine a one-click save
+    kept every word too (two runs), so this test checks the two-step save end to end, and
+    ``test_widget_supervision`` checks that words arriving between the clicks are saved.
+    """
+    url, store = app
+    page.goto(url.replace("chronology_builder", "reflective_supervision"), timeout=90_000)
+    page.wait_for_selector(".ck-supervision-session", timeout=90_000)
+    texts = {
+        "experience": "Browser save: he came to the visit with his father.",
+        "reflection": "Browser save: we asked whether his faith is being read as risk.",
+        "analysis": "Browser save: the record shows views, not behaviour.",
+    }
+    for i, (key, text) in enumerate(texts.items(), 1):
+        page.click(f".lm-TabBar-tab >> text={i} ")
+        page.locator(f".ck-stage-{key} textarea").fill(text)
+    page.locator(".ck-hypothesis-1 textarea").fill("Browser save: he is exploring his faith.")
+    page.locator(".ck-hypothesis-2 textarea").fill("Browser save: someone is steering him.")
+    page.click(".lm-TabBar-tab >> text=4 Action plan")
+    last = "Browser save: offer a family group conference and see him alone next week."
+    page.locator(".ck-stage-actions textarea").press_sequentially(last)  # key by key
+    page.click(".ck-save-session button, button.ck-save-session")  # at once, while keys queue
+    page.click("button.ck-confirm-save", timeout=60_000)
+    page.wait_for_selector(".ck-message >> text=Saved as", timeout=60_000)
+    with casekit.open(store) as s:
+        saved = s.case_rows("supervisions", CASE)
+    row = saved[saved["experience"] == texts["experience"]].iloc[-1]
+    assert row["actions"] == last  # not one key short
+    assert row["reflection"] == texts["reflection"]
+
+
 def test_the_app_serves_exported_records_and_nothing_else(app):
     url, _ = app
     base, token = url.split("/voila/")[0] + "/voila/files/", url.split("?", 1)[1]

@@ -125,6 +125,37 @@ def test_saving_writes_the_tables_and_the_record_has_it_all(store, tmp_path):
         assert text.replace("'", "&#39;") in page, text  # fmt: skip
 
 
+def test_saving_takes_a_confirmation_and_keeps_words_that_arrive_in_between(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    before = store.counts()
+    ws.save_button.click()  # the first click only asks
+    assert store.counts() == before
+    assert ws.confirm_box.layout.display is None and "Save the record" in ws.message.value
+    # the last words typed before that click reach the kernel after it (ipywidgets holds a
+    # box's later keys back while the kernel is busy): here they arrive before the confirmation
+    ws.stages["experience"].value += " He also spoke about his cousin."
+    ws.confirm_button.click()
+    assert ws.confirm_box.layout.display == "none"
+    assert store.counts()["supervisions"] == before["supervisions"] + 1
+    saved = store.case_rows("supervisions", "007").iloc[-1]
+    assert saved["experience"].endswith("his mosque. He also spoke about his cousin.")
+    assert ws.stages["experience"].value == ""  # a new session starts
+
+
+def test_keep_editing_saves_nothing_and_keeps_the_draft(store, tmp_path):
+    ws = session(store, tmp_path)
+    fill_everything(ws)
+    before = store.counts()
+    ws.save_button.click()
+    ws.keep_editing_button.click()
+    assert store.counts() == before and ws.confirm_box.layout.display == "none"
+    assert "Not saved yet" in ws.message.value
+    assert ws.stages["analysis"].value == TEXT["analysis"]  # nothing typed is lost
+    draft = store.draft(draft_key("007", "sam"))
+    assert draft["session"]["stages"]["analysis"] == TEXT["analysis"]
+
+
 def test_a_belief_only_decision_shows_its_flag_before_it_is_added(store, tmp_path):
     ws = session(store, tmp_path)
     fill_everything(ws)

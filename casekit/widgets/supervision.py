@@ -154,7 +154,29 @@ class SupervisionSession(w.VBox):
             description="Save session", button_style="success", icon="check"
         )
         self.save_button.add_class("ck-save-session")
-        self.save_button.on_click(lambda _: self.save_session())
+        self.save_button.on_click(lambda _: self.ask_to_save())
+        # Saving is two steps. Text boxes send every key to the kernel (for the draft), and
+        # ipywidgets holds a box's later keys back while the kernel is busy with an earlier one
+        # but sends a click at once: a session saved on the first click could miss the last
+        # words typed. By the time the confirmation has reached the browser, every key typed
+        # before the first click has reached the kernel, so the record holds all of it.
+        self.confirm_button = w.Button(
+            description="Save the record", button_style="success", icon="check"
+        )
+        self.confirm_button.add_class("ck-confirm-save")
+        self.confirm_button.on_click(lambda _: self.confirm_save())
+        self.keep_editing_button = w.Button(description="Keep editing")
+        self.keep_editing_button.on_click(lambda _: self.keep_editing())
+        self.confirm_box = w.VBox(
+            [
+                w.HTML(
+                    "<p>Save this session as a record on the case file? Its decisions and "
+                    "judgements are added to the case, and the draft is cleared.</p>"
+                ),
+                w.HBox([self.confirm_button, self.keep_editing_button]),
+            ],
+            layout=w.Layout(display="none"),
+        )
         self.saved_pick = w.Dropdown(description="Record", options=[])
         self.export_html_button = w.Button(description="Export HTML")
         self.export_docx_button = w.Button(description="Export Word")
@@ -220,6 +242,7 @@ class SupervisionSession(w.VBox):
                 ),
                 w.VBox(rows),
                 self.save_button,
+                self.confirm_box,
                 self.message,
                 w.HTML("<h4>Saved records</h4>"),
                 w.HBox([self.saved_pick, self.export_html_button, self.export_docx_button]),
@@ -730,6 +753,21 @@ class SupervisionSession(w.VBox):
             f"<p>Decisions in this session:</p><ol>{''.join(items)}</ol>" if items else ""
         )
         self.remove_pick.options = [(f"{i + 1}", i) for i in range(len(self._decisions))]
+
+    def ask_to_save(self) -> None:
+        """Show the confirmation that saves the session (see ``confirm_button``)."""
+        self.confirm_box.layout.display = None
+        say(self.message, "Check the session, then press 'Save the record'.")
+
+    def keep_editing(self) -> None:
+        """Hide the confirmation; nothing is saved, the draft is kept."""
+        self.confirm_box.layout.display = "none"
+        say(self.message, "Not saved yet; your draft is kept.")
+
+    def confirm_save(self) -> str | None:
+        """Save the session after its confirmation; return its id (None if it was refused)."""
+        self.confirm_box.layout.display = "none"
+        return self.save_session()
 
     def save_session(self) -> str | None:
         """Save the session, its decisions and judgements to the store; return its id."""
