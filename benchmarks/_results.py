@@ -45,8 +45,8 @@ def store_with_big_case(entries: int, work: Path) -> tuple[Path, str]:
     import pandas as pd
 
     import casekit
-    from casekit.io import write_bundle
-    from casekit.synth import generate
+    from casekit.bundle.io import write_bundle
+    from casekit.synth.generator import generate
 
     store_path = work / f"store{entries}.sqlite"
     tiny = generate(seed=3, n_cases=2, n_teams=1)

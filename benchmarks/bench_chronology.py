@@ -20,10 +20,10 @@ import pandas as pd
 from _results import store_with_big_case, write_section
 
 import casekit
-from casekit.agency_samples import write_agency_samples
-from casekit.io import write_bundle
-from casekit.merge import merge_files
-from casekit.synth import generate
+from casekit.bundle.io import write_bundle
+from casekit.ingest.merge import merge_files
+from casekit.synth.agency_samples import write_agency_samples
+from casekit.synth.generator import generate
 from casekit.widgets import ChronologyBuilder
 from casekit.widgets.common import set_field_value
 

@@ -23,7 +23,7 @@ SIZES = {5_000: 1_500, 50_000: 15_000}
 
 def workbook(rows: int) -> Path:
     """Generate (once) a synthetic Annex A workbook of about ``rows`` rows."""
-    from casekit.annex_synth import annex_a_workbook
+    from casekit.synth.annex import annex_a_workbook
 
     path = WORK / f"annex-a-{rows}.xlsx"
     if not path.exists():

@@ -33,8 +33,8 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
 STUDY = r"""
 import json, resource, sys, time
 import casekit
-from casekit import research
-from casekit.proportionality import flags
+from casekit.analysis import research
+from casekit.analysis.proportionality import flags
 times = {}
 t0 = time.perf_counter()
 cb = casekit.load(sys.argv[1])
@@ -135,7 +135,8 @@ def main() -> None:
         "showed the time went on round trips through Python objects (pandas hashing, merging "
         "and parsing Arrow strings), not on the engine, so the engine stayed (DuckDB was not "
         "needed) and the hot paths moved into Arrow compute "
-        "kernels (casekit.arrowops): id lookups hash the smaller side, a date column is parsed "
+        "kernels (casekit.bundle.arrowops): id lookups hash the smaller side, a date column is "
+        "parsed "
         "once per distinct value, cells are trimmed column by column in threads, and list "
         "columns are built with the garbage collector paused. The whole study includes "
         "validating every row against the contract, which is still about half the time. "

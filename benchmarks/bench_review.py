@@ -8,7 +8,7 @@
   batch runs. Goal: at most 1.5x the floor.
 - **Batch.** All six teams with ``--jobs 2`` against the same six one at a time.
   Goal: at most 0.6x the sequential time.
-- **Large data.** The review functions (``casekit.review.build``) for every team of a
+- **Large data.** The review functions (``casekit.review.sections.build``) for every team of a
   100k-case Parquet bundle (generated once into benchmarks/.work/). Goal: under 10 s.
 
     python benchmarks/bench_review.py [--repeat 3]
@@ -25,9 +25,10 @@ from pathlib import Path
 import nbformat
 from _results import parquet_bundle, write_section
 
-from casekit import load, review
-from casekit.review_kernel import WarmKernel
-from casekit.review_run import NOTEBOOK, plan, run_reviews, run_team, to_html
+from casekit import load
+from casekit.review import sections as review
+from casekit.review.kernel import WarmKernel
+from casekit.review.run import NOTEBOOK, plan, run_reviews, run_team, to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "data" / "synthetic"

@@ -2,7 +2,7 @@
 
 Each pair is measured in the same run, so the ratio holds on a noisy machine:
 
-- **Suppression.** ``casekit.review.build`` for every team, without and with ``suppress``
+- **Suppression.** ``casekit.review.sections.build`` for every team, without and with ``suppress``
   (the joint model hides cells until none can be worked out across the review's tables), on
   the committed synthetic bundle (360 cases) and a 2,000-case one.
 - **The disclosure check** of one suppressed review's tables (CSVs and headline, linked).
@@ -21,10 +21,11 @@ from pathlib import Path
 
 from _results import WORK, write_section
 
-from casekit import load, review
+from casekit import load
 from casekit.cli import main as casekit
-from casekit.disclosure_check import check_path
 from casekit.outputs import write_private
+from casekit.privacy.check import check_path
+from casekit.review import sections as review
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,7 @@
 """Time drawing a case's risk timeline at 300 events (each drawn) and 5k (summarised).
 
-Two figures each: building the Figure (``casekit.timeline.plot``) and rendering it to PNG as
+Two figures each: building the Figure (``casekit.analysis.timeline.plot``) and rendering it to PNG
+as
 the RiskTimeline widget does. Goal: a case with 5k events plotted in under 1 s.
 
     python benchmarks/bench_timeline.py
@@ -18,9 +19,9 @@ import pandas as pd
 from _results import write_section
 
 import casekit
-from casekit import timeline
-from casekit.io import write_bundle
-from casekit.synth import generate
+from casekit.analysis import timeline
+from casekit.bundle.io import write_bundle
+from casekit.synth.generator import generate
 
 
 def case_with(events: int, work: Path) -> tuple[casekit.Casebook, str]:

@@ -10,13 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .casebook import Casebook, load, validate_path
-from .contract import RESPONSE_LADDER, RUNG, TABLES
-from .disclosure import suppress
-from .errors import BundleInvalid, CasekitError, Problem, WriteRefused
+from casekit import _moved
+from casekit.bundle.casebook import Casebook
+from casekit.contract import RESPONSE_LADDER, RUNG, TABLES
+from casekit.errors import BundleInvalid, CasekitError, Problem, WriteRefused
+from casekit.privacy.disclosure import suppress
+from casekit.store.load import load, validate_path
 
 if TYPE_CHECKING:
-    from .store import Store
+    from casekit.store.db import Store
+
+_moved.install()
 
 validate = validate_path
 
@@ -27,8 +31,8 @@ def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
     create: bool = True,
     readonly: bool | None = None,
 ) -> Store:
-    """Open (or create) a casebook store; see :func:`casekit.store.open_store`."""
-    from .store import open_store
+    """Open (or create) a casebook store; see :func:`casekit.store.db.open_store`."""
+    from casekit.store.db import open_store
 
     return open_store(path_or_url, user=user, create=create, readonly=readonly)
 
@@ -36,9 +40,9 @@ def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
 def __getattr__(name: str) -> Any:
     """Import the store (and SQLAlchemy) only when it is used: most jobs never need it."""
     if name in ("Store", "open_store"):
-        from . import store
+        from casekit.store import db
 
-        return getattr(store, name)
+        return getattr(db, name)
     raise AttributeError(f"module 'casekit' has no attribute {name!r}")
 
 
@@ -59,4 +63,4 @@ __all__ = [
     "WriteRefused",
     "Problem",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -6,9 +6,19 @@ prints its message and exits 2, with no traceback. Anything else is a bug in cas
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-__all__ = ["CasekitError", "Problem", "BundleInvalid", "WriteRefused", "format_problems"]
+__all__ = [
+    "CasekitError",
+    "Problem",
+    "BundleInvalid",
+    "WriteRefused",
+    "format_problems",
+    "did_you_mean",
+]
 
 
 class CasekitError(Exception):
@@ -117,3 +127,25 @@ class WriteRefused(CasekitError):
         super().__init__(
             f"{action} refused; nothing was written.\n" + format_problems(problems, None)
         )
+
+
+def did_you_mean(value: str, vocabulary: Iterable[str]) -> str:
+    """Suggest the vocabulary value a near miss probably meant, or return "".
+
+    >>> did_you_mean("Child in need", ["early_help", "child_in_need"])
+    "did you mean 'child_in_need'?"
+    >>> did_you_mean("belief", ["belief_practice", "harm"])
+    "did you mean 'belief_practice'?"
+    >>> did_you_mean("zzz", ["harm"])
+    ''
+    """
+    vocabulary = list(vocabulary)
+    low = str(value).strip().lower()
+    snake = re.sub(r"[\s\-/]+", "_", low)
+    if snake in vocabulary:
+        return f"did you mean {snake!r}?"
+    starts = [
+        v for v in vocabulary if len(low) >= 3 and (v.startswith(snake) or snake.startswith(v))
+    ]
+    close = starts or difflib.get_close_matches(snake, vocabulary, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CasekitError
+from casekit.errors import CasekitError
 
 __all__ = [
     "NOFOLLOW",

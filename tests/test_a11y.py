@@ -62,8 +62,8 @@ def served(tmp_path_factory):
 
 def export_files(store: Path, folder: Path) -> None:
     """Export the case's chronology and a supervision record as HTML, as a user would."""
-    from casekit.export import chronology_view, export_chronology
-    from casekit.supervision_record import export_record, supervision_record
+    from casekit.analysis.export import chronology_view, export_chronology
+    from casekit.analysis.supervision_record import export_record, supervision_record
 
     cb = casekit.load(store)
     export_chronology(chronology_view(cb, CASE), folder / "chronology.html")
@@ -176,7 +176,7 @@ def test_a_page_that_is_not_there(served, page):
 
 
 def test_the_named_login_page(page):
-    from casekit.app_server import login_page
+    from casekit.app.server import login_page
 
     page.set_content(login_page("/login?next=%2F", "<input type=hidden name=_xsrf>", ""))
     assert_accessible(page, "named login page")
@@ -235,7 +235,7 @@ def test_a_figure_in_a_notebook_carries_its_alt_text_and_needs_one():
     from matplotlib.figure import Figure
 
     from casekit.errors import CasekitError
-    from casekit.figures import DescribedFigure, figure_img
+    from casekit.render.figures import DescribedFigure, figure_img
 
     fig = Figure(figsize=(2, 1))
     html = DescribedFigure(fig, 'Rates <by> "group"')._repr_html_()
@@ -253,10 +253,10 @@ def test_review_and_research_figures_never_carry_meaning_by_colour_alone():
     marker in the research figures, as well as by colour."""
     import pandas as pd
 
-    from casekit.research import GROUP_BAU, GROUP_RADICALISATION
-    from casekit.research_figures import _STYLE
-    from casekit.review import Table
-    from casekit.review_figures import count_bars
+    from casekit.analysis.research import GROUP_BAU, GROUP_RADICALISATION
+    from casekit.analysis.research_figures import _STYLE
+    from casekit.review.figures import count_bars
+    from casekit.review.sections import Table
 
     frame = pd.DataFrame(
         {"source": ["education", "police", "Total"], GROUP_RADICALISATION: [3, 1, 4]}
@@ -333,7 +333,7 @@ def test_keyboard_only_adds_a_chronology_entry(served, page):
 
 
 def test_keyboard_only_saves_a_supervision_draft(served, page):
-    from casekit.supervision import draft_key
+    from casekit.analysis.supervision import draft_key
 
     base, token, store, _ = served
     follow_home_page_link(

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook
 
 import casekit
-from casekit.annex_import import import_annex_a, load_annex_mapping, write_report
-from casekit.annex_synth import AnnexStyle, annex_a_workbook
 from casekit.cli import main
 from casekit.errors import CasekitError
+from casekit.ingest.annex_import import import_annex_a, load_annex_mapping, write_report
+from casekit.synth.annex import AnnexStyle, annex_a_workbook
 
 
 def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

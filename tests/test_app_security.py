@@ -20,7 +20,7 @@ from conftest import ROOT, SYNTHETIC
 
 import casekit
 from casekit import cli
-from casekit.app_server import KERNEL_PROTOCOL, check_case, hash_password, prepare
+from casekit.app.server import KERNEL_PROTOCOL, check_case, hash_password, prepare
 from casekit.errors import CasekitError
 
 CASE = "C00149"
@@ -192,7 +192,7 @@ def test_only_review_pages_in_the_reports_folder_are_served_after_login(app):
 
 
 def test_home_page_escapes_names_and_says_how_to_make_reviews(tmp_path):
-    from casekit.app_server import home_page
+    from casekit.app.server import home_page
 
     page = home_page("<script>x</script>", "C<1>", tmp_path / "no such folder")
     assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
@@ -211,7 +211,7 @@ def test_home_page_escapes_names_and_says_how_to_make_reviews(tmp_path):
 
 
 def test_the_named_login_page_escapes_its_error_and_address():
-    from casekit.app_server import login_page
+    from casekit.app.server import login_page
 
     page = login_page(
         '/login?next="><script>x',
@@ -233,7 +233,7 @@ def test_a_missing_reports_folder_is_refused_before_the_server_starts(store, cap
 
 
 def test_notebook_pages_are_adapted_load_nothing_from_outside_and_keep_the_rest():
-    from casekit.app_server import adapt_page
+    from casekit.app.server import adapt_page
 
     head = (
         "<head><title>t</title>\n"
@@ -547,7 +547,7 @@ def test_case_picker_with_an_unknown_case_says_so_instead_of_crashing(store):
 @pytest.fixture(scope="module")
 def named_app(store, tmp_path_factory):
     """Start `casekit app --users FILE` with two people; yield (process, port, url)."""
-    from casekit.app_server import add_user
+    from casekit.app.server import add_user
 
     cwd = tmp_path_factory.mktemp("namedcwd")
     users = cwd / "users.json"
@@ -611,7 +611,7 @@ def test_the_store_records_the_logged_in_name_in_the_app(store, monkeypatch):
 
 
 def test_users_files_are_private_and_checked(tmp_path):
-    from casekit.app_server import add_user, read_users
+    from casekit.app.server import add_user, read_users
 
     users = tmp_path / "users.json"
     add_user(users, "Alice Adams", lambda _: "alice's long password")

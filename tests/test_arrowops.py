@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from casekit.arrowops import find_rows, gc_paused, is_in
-from casekit.io import clean_frame
+from casekit.bundle.arrowops import find_rows, gc_paused, is_in
+from casekit.bundle.io import clean_frame
 
 
 def _first_rows(values: list[str | None], ids: list[str]) -> list[int]:

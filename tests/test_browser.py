@@ -106,7 +106,7 @@ SUPPORT = "Browser test: the worker is tired after the press coverage."
 
 
 def test_a_reflection_typed_in_supervision_survives_a_reload(app, page):
-    from casekit.supervision import draft_key
+    from casekit.analysis.supervision import draft_key
 
     url, store = app
     page.goto(url.replace("chronology_builder", "reflective_supervision"), timeout=90_000)

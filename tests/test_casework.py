@@ -13,8 +13,7 @@ import pytest
 from conftest import write_csv_bundle
 
 import casekit
-from casekit.casebook import Casebook
-from casekit.casework import (
+from casekit.analysis.casework import (
     OVERDUE_COLUMNS,
     SEEN_ALONE_COLUMNS,
     SINCE_OPENED,
@@ -22,6 +21,7 @@ from casekit.casework import (
     last_seen_alone,
     overdue_actions,
 )
+from casekit.bundle.casebook import Casebook
 from casekit.errors import CasekitError
 
 TODAY = dt.date(2026, 1, 1)

@@ -8,9 +8,9 @@ from conftest import SYNTHETIC
 from openpyxl import load_workbook
 
 import casekit
-from casekit.chronology import analyse, as_known_at, case_events, filter_events
+from casekit.analysis.chronology import analyse, as_known_at, case_events, filter_events
+from casekit.analysis.export import chronology_view, export_chronology, to_html
 from casekit.cli import main
-from casekit.export import chronology_view, export_chronology, to_html
 
 
 @pytest.fixture(scope="module")

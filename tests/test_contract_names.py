@@ -17,9 +17,9 @@ import pytest
 from conftest import write_csv_bundle
 
 import casekit
+from casekit.bundle.io import write_bundle
 from casekit.cli import main
-from casekit.io import write_bundle
-from casekit.store import SCHEMA_VERSION
+from casekit.store.db import SCHEMA_VERSION
 from casekit.widgets import ChronologyBuilder
 from casekit.widgets.common import set_field_value
 

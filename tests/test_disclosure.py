@@ -10,7 +10,13 @@ from attacker import read_table, recovered
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.disclosure import Publication, percentages, pinned_cells, suppress, suppression_mask
+from casekit.privacy.disclosure import (
+    Publication,
+    percentages,
+    pinned_cells,
+    suppress,
+    suppression_mask,
+)
 
 
 def attack(name: str, shown: pd.DataFrame) -> list:

@@ -14,9 +14,9 @@ import pytest
 
 from casekit import suppress
 from casekit.cli import main
-from casekit.disclosure import Publication
-from casekit.disclosure_check import check_path, check_table, looks_like_identifier
 from casekit.errors import CasekitError
+from casekit.privacy.check import check_path, check_table, looks_like_identifier
+from casekit.privacy.disclosure import Publication
 
 
 def kinds(findings) -> list[tuple[str, int | None, str | None]]:
@@ -273,7 +273,8 @@ def test_a_review_suppressed_now_passes_where_the_old_one_failed(tmp_path):
     from conftest import SYNTHETIC
 
     import casekit
-    from casekit import review, review_report
+    from casekit.review import report as review_report
+    from casekit.review import sections as review
 
     cb = casekit.load(SYNTHETIC)
     for team in ("T01", "T05"):

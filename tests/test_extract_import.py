@@ -8,7 +8,7 @@ import pytest
 import casekit
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.extract_import import ExtractRefused, import_extract, load_extract_mapping
+from casekit.ingest.extract import ExtractRefused, import_extract, load_extract_mapping
 
 CASES = """Case Ref,Child,Team,Opened on,Closed,Referral Source,Concerns
 C1,K1,T1,04/03/2024,,Police,Radicalisation

@@ -1,8 +1,8 @@
 """The flag guide's worked examples, checked against the practice principles.
 
-The examples in casekit/flag_guide.py were written from practice.md (the flags table), not from
-the implementation: each must raise its flag, open, dated as practice.md says, on the subject it
-says, and nothing else; each near miss must raise nothing. docs/flags.md and the README's flag
+The examples in casekit/analysis/flag_guide.py were written from practice.md (the flags table), not
+from the implementation: each must raise its flag, open, dated as practice.md says, on the subject
+it says, and nothing else; each near miss must raise nothing. docs/flags.md and the README's flag
 table must say what the module says.
 """
 
@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
+from casekit.analysis.flag_guide import _SHOWN, GUIDE, Example, _cell, guide_for, to_markdown
+from casekit.analysis.proportionality import FLAGS
 from casekit.cli import main
 from casekit.contract import TABLES
-from casekit.flag_guide import _SHOWN, GUIDE, Example, _cell, guide_for, to_markdown
-from casekit.proportionality import FLAGS
 
 PRACTICE = ROOT.parent / "shared" / "design" / "practice.md"
 NEAR_MISSES = [(g.flag, n, m) for g in GUIDE for n, m in enumerate(g.near_misses, 1)]

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from conftest import ROOT
 
 import casekit
+from casekit.bundle.io import read_bundle, read_mapping_file
+from casekit.bundle.workbooks import Limits, read_workbook
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.io import read_bundle, read_mapping_file
-from casekit.workbooks import Limits, read_workbook
 
 # --- building workbooks by hand -----------------------------------------------------------------
 

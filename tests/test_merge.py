@@ -9,9 +9,10 @@ import pytest
 from conftest import SYNTHETIC
 
 import casekit
-from casekit.agency_samples import write_agency_samples
+from casekit.bundle.dates import parse_agency_date
 from casekit.cli import main
-from casekit.merge import Mapping, load_mapping, merge_files, parse_agency_date
+from casekit.ingest.merge import Mapping, load_mapping, merge_files
+from casekit.synth.agency_samples import write_agency_samples
 
 
 @pytest.mark.parametrize(

@@ -53,5 +53,5 @@ def test_servers_bind_to_localhost_only():
     makefile = (ROOT / "Makefile").read_text()
     lab = re.search(r"^lab:.*\n\t(.*)$", makefile, flags=re.M).group(1)
     assert "--ServerApp.ip=127.0.0.1" in lab
-    app = (ROOT / "casekit" / "app_server.py").read_text()
+    app = (ROOT / "casekit" / "app" / "server.py").read_text()
     assert 'config.Voila.ip = "127.0.0.1"' in app

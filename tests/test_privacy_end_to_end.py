@@ -20,7 +20,7 @@ import pytest
 from attacker import read_review, recovered
 
 from casekit.cli import main
-from casekit.disclosure_check import check_path
+from casekit.privacy.check import check_path
 
 KEY = "5f0c8e7a1b9d2e4f6a3c8b7d9e1f0a2b4c6d8e0f1a3b5c7d9e2f4a6b8c0d1e3f"  # a fixed strong key
 

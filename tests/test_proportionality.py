@@ -8,9 +8,7 @@ import pytest
 from conftest import SYNTHETIC, write_csv_bundle
 
 import casekit
-from casekit.cli import main
-from casekit.errors import CasekitError
-from casekit.proportionality import (
+from casekit.analysis.proportionality import (
     FLAG_COLUMNS,
     FLAGS,
     STEP_DOWN_COLUMNS,
@@ -18,6 +16,8 @@ from casekit.proportionality import (
     step_downs_due,
     working_days_after,
 )
+from casekit.cli import main
+from casekit.errors import CasekitError
 
 AS_OF = "2024-12-31"
 

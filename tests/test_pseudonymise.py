@@ -11,7 +11,7 @@ from conftest import write_csv_bundle
 import casekit
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.pseudonymise import DROPPED, pseudonym, pseudonymise_tables, read_key
+from casekit.privacy.pseudonymise import DROPPED, pseudonym, pseudonymise_tables, read_key
 
 KEY = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
 OTHER = bytes.fromhex("2440c4fd9e3c05ad100a259bf87c7f6c395fed343d822f340e6aedb5cca8c2bf")
@@ -365,7 +365,7 @@ def test_weak_keys_are_refused_with_how_to_make_a_good_one(tmp_path, tiny_path, 
 
 
 def test_a_new_key_is_strong_and_read_back(tmp_path):
-    from casekit.pseudonymise import new_key
+    from casekit.privacy.pseudonymise import new_key
 
     key = read_key(new_key(tmp_path / "key"))
     assert len(key) == 32

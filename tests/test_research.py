@@ -15,9 +15,9 @@ from statsmodels.stats.multitest import multipletests
 from test_proportionality import ASSESSED, build, dec, ev, jud
 
 import casekit
-from casekit import research
-from casekit.research import GROUP_BAU as BAU
-from casekit.research import GROUP_RADICALISATION as RAD
+from casekit.analysis import research
+from casekit.analysis.research import GROUP_BAU as BAU
+from casekit.analysis.research import GROUP_RADICALISATION as RAD
 
 AS_OF = "2025-03-31"
 

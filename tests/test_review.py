@@ -19,10 +19,10 @@ from conftest import ROOT, SYNTHETIC, write_csv_bundle
 from test_casework import action as act
 
 import casekit
-from casekit import review
 from casekit.cli import main
-from casekit.disclosure_check import check_path
 from casekit.errors import CasekitError
+from casekit.privacy.check import check_path
+from casekit.review import sections as review
 
 SCRIPT = '<script>alert("x")</script> The visit went well'
 
@@ -295,7 +295,7 @@ def test_timeliness(built):
 def test_proportionality(built):
     arose = table(built, "flags_arising")
     assert arose.columns[0] == "flag (arose in the period)"
-    assert arose.iloc[:-1, 0].tolist() == list(casekit.proportionality.FLAGS)  # all twelve
+    assert arose.iloc[:-1, 0].tolist() == list(casekit.analysis.proportionality.FLAGS)  # all twelve
     assert row(arose, "escalation_on_belief_or_views")["radicalisation"] == "1"
     assert row(arose, "family_not_engaged")["radicalisation"] == "1"
     late = row(arose, "late_assessment")
@@ -452,7 +452,7 @@ def test_step_downs_due_count_and_list_open_ones_only(tmp_path):
     listed = due[["due since", "case_id", "worker_id"]]
     assert listed.values.tolist() == [["2024-05-02", "C1", "W1"]]
     # the list agrees with proportionality.step_downs_due: C1's stretch is the one still open
-    stretches = casekit.proportionality.step_downs_due(cb, as_of=AS_OF)
+    stretches = casekit.analysis.proportionality.step_downs_due(cb, as_of=AS_OF)
     assert stretches[["case_id", "due", "open"]].values.tolist() == [
         ["C1", pd.Timestamp("2024-05-02"), True],
         ["C2", pd.Timestamp("2024-07-01"), False],
@@ -555,8 +555,8 @@ def test_review_page_loads_nothing_from_the_network(reports):
 def test_figures_are_drawn_only_for_big_enough_tables_with_real_alt_text(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from casekit import review_report
-    from casekit.review_run import _page
+    from casekit.review import report as review_report
+    from casekit.review.run import _page
 
     cb = casekit.load(SYNTHETIC)
     r = review.build(cb, review.scope_for(cb, "T01"))
@@ -591,7 +591,7 @@ def test_figures_are_drawn_only_for_big_enough_tables_with_real_alt_text(tmp_pat
 
 
 def test_small_tables_are_not_worth_drawing():
-    from casekit.review_figures import worth_drawing
+    from casekit.review.figures import worth_drawing
 
     def counts(*rows):
         frame = pd.DataFrame(
@@ -699,7 +699,7 @@ def test_a_team_that_fails_before_its_notebook_runs_does_not_hold_up_the_others(
 
 
 def test_a_bundle_is_loaded_again_only_when_a_file_changes(bundle, tmp_path):
-    from casekit import review_report
+    from casekit.review import report as review_report
 
     copy = tmp_path / "bundle"
     shutil.copytree(bundle, copy)
@@ -712,7 +712,7 @@ def test_a_bundle_is_loaded_again_only_when_a_file_changes(bundle, tmp_path):
 
 
 def review_notebook() -> Path:
-    from casekit.review_run import NOTEBOOK
+    from casekit.review.run import NOTEBOOK
 
     return NOTEBOOK
 
@@ -781,7 +781,7 @@ def _unlisted(publication, margin) -> bool:
 def test_every_shared_margin_holds_in_every_team_of_the_synthetic_data():
     from dataclasses import replace
 
-    from casekit.review_links import MARGINS
+    from casekit.privacy.margins import MARGINS
 
     cb = casekit.load(SYNTHETIC)
     for team in sorted(cb.teams["team_id"]):
@@ -797,7 +797,7 @@ def test_every_shared_margin_holds_in_every_team_of_the_synthetic_data():
 
 
 def test_a_review_that_would_give_a_cell_away_is_not_built(monkeypatch):
-    from casekit.disclosure import Publication
+    from casekit.privacy.disclosure import Publication
 
     monkeypatch.setattr(Publication, "protect", lambda self, high=5: [])  # a broken protect
     cb = casekit.load(SYNTHETIC)
@@ -872,7 +872,7 @@ def test_a_team_id_that_is_not_a_safe_file_name_is_refused_before_anything(
 
 
 def test_index_links_are_quoted_file_names_never_urls_from_the_data():
-    from casekit.review_run import page_href
+    from casekit.review.run import page_href
 
     assert page_href("T-1.a") == "T-1.a.html"
     assert page_href("Équipe") == "%C3%89quipe.html"
@@ -1299,7 +1299,7 @@ def test_the_seen_alone_limit_reaches_the_page_and_the_index_shows_the_change(tm
 
 
 def test_safety_trends_say_too_few_judgements_below_the_minimum():
-    from casekit.trends import TOO_FEW, safety_trends
+    from casekit.analysis.trends import TOO_FEW, safety_trends
 
     j = pd.DataFrame(
         {

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 import casekit
 from casekit import outputs
+from casekit.bundle.io import write_bundle, write_file_atomically
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.io import write_bundle, write_file_atomically
 from casekit.outputs import MANIFEST, check_names, claim_folder, safe_name, write_private
 
 BAD_IDS = [
@@ -207,7 +207,7 @@ def test_any_oserror_in_a_command_is_one_line_and_exit_2(tmp_path, monkeypatch, 
     def quota(*args, **kwargs):
         raise OSError(errno.EDQUOT, "Disk quota exceeded", str(tmp_path / "x" / "cases.csv"))
 
-    monkeypatch.setattr("casekit.io.write_bundle", quota)
+    monkeypatch.setattr("casekit.bundle.io.write_bundle", quota)
     assert main(["synth", "--out", str(tmp_path / "x"), "--cases", "20"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "quota) is full" in err and "cases.csv" in err
@@ -485,7 +485,7 @@ def test_a_full_disk_under_the_store_is_one_line_without_the_records(tmp_path, m
 
     import sqlalchemy as sa
 
-    from casekit.store import Store
+    from casekit.store.db import Store
 
     secret = "Mother said the boy watched extremist videos"
 
@@ -542,7 +542,7 @@ def test_any_text_is_either_refused_or_a_name_that_stays_in_its_folder(text):
     assert path.parent == folder and ".." not in path.parts and not name.startswith(".")
     assert os.path.normpath(path) == str(path)
     assert not any(c in name for c in "/\\:{}<>\"'&\x00") and name.isprintable()
-    from casekit.review_run import page_href
+    from casekit.review.run import page_href
 
     assert ":" not in page_href(name) and "/" not in page_href(name)
 

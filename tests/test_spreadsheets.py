@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import casekit
-from casekit.annex_import import Matching, write_report
+from casekit.analysis.export import chronology_view, export_chronology
+from casekit.bundle.io import clean_frame, read_bundle, write_bundle
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.export import chronology_view, export_chronology
-from casekit.io import clean_frame, read_bundle, write_bundle
-from casekit.spreadsheets import (
+from casekit.ingest.annex_import import Matching, write_report
+from casekit.render.xlsx import (
     MAX_CELL_TEXT,
     Sheet,
     for_people,
@@ -211,7 +211,7 @@ def test_matching_report_never_crashes_and_holds_no_formula(tmp_path):
 
 
 def test_review_tables_and_workbook(tmp_path):
-    from casekit import review
+    from casekit.review import sections as review
 
     cb = casekit.load(SYNTHETIC)
     built = review.build(cb, review.scope_for(cb, "T01"))
@@ -229,8 +229,8 @@ def test_review_tables_and_workbook(tmp_path):
 
 
 def test_agency_samples_and_annex_a_workbooks_hold_no_formula(tmp_path):
-    from casekit.agency_samples import write_agency_samples
-    from casekit.annex_synth import annex_a_workbook
+    from casekit.synth.agency_samples import write_agency_samples
+    from casekit.synth.annex import annex_a_workbook
 
     cb = casekit.load(SYNTHETIC)
     case = cb.events.groupby("case_id").size().idxmax()
@@ -280,7 +280,7 @@ _TEXT = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_TEXT, min_size=1, max_size=6))
 def test_any_text_is_never_a_formula_and_round_trips_where_storable(texts):
-    from casekit.spreadsheets import XML_ILLEGAL
+    from casekit.render.xlsx import XML_ILLEGAL
 
     frame = pd.DataFrame({"summary": texts})
     report = io.BytesIO()
@@ -314,7 +314,7 @@ def test_any_text_is_never_a_formula_and_round_trips_where_storable(texts):
 
 
 def test_flags_csv_is_neutralised_on_stdout_and_in_a_file(tmp_path, capsys, monkeypatch):
-    import casekit.proportionality as proportionality
+    import casekit.analysis.proportionality as proportionality
 
     table = pd.DataFrame(
         {
@@ -366,7 +366,7 @@ def test_chronology_export_refuses_long_text_in_xlsx_and_keeps_it_in_csv(tiny, t
 def test_a_supervision_with_a_control_character_is_refused_and_nothing_written(tiny_store):
     from test_supervision import complete
 
-    import casekit.supervision as sv
+    import casekit.analysis.supervision as sv
 
     session = complete()
     session.stages["actions"] += " Pasted from Word\x0bwith a soft line break."

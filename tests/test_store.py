@@ -17,7 +17,7 @@ from conftest import SYNTHETIC
 
 import casekit
 from casekit.cli import main
-from casekit.synth import NOT_GENERATED
+from casekit.synth.generator import NOT_GENERATED
 
 WRITER = textwrap.dedent(
     """

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 import casekit
+from casekit.analysis.proportionality import escalations, flags
 from casekit.cli import main
-from casekit.proportionality import escalations, flags
-from casekit.store import SCHEMA_VERSION
+from casekit.store.db import SCHEMA_VERSION
 
 STORES = Path(__file__).parent / "stores"
 TODAY = dt.date(2025, 4, 1)
@@ -215,7 +215,7 @@ def test_schema_2_read_only_reads_the_new_columns_as_missing_and_writes_nothing(
 def test_the_old_draft_loads_and_a_full_session_saves_into_the_migrated_store(
     with_supervisions, tmp_path
 ):
-    from casekit import supervision as sv
+    from casekit.analysis import supervision as sv
     from casekit.widgets import SupervisionSession
 
     key, case, supervisor = OLD_DRAFT

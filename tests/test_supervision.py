@@ -9,10 +9,10 @@ import pytest
 from conftest import write_csv_bundle
 
 import casekit
-from casekit import supervision as sv
+from casekit.analysis import supervision as sv
+from casekit.analysis.supervision_record import export_record, supervision_record, to_docx, to_html
 from casekit.cli import main
 from casekit.errors import CasekitError, WriteRefused
-from casekit.supervision_record import export_record, supervision_record, to_docx, to_html
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -268,8 +268,8 @@ def test_cli_exports_a_record(store, saved, tmp_path, capsys):
 
 
 def test_a_record_still_finds_its_judgements_after_pseudonymisation(store, saved, tmp_path):
-    from casekit.io import write_bundle
-    from casekit.pseudonymise import pseudonymise_tables
+    from casekit.bundle.io import write_bundle
+    from casekit.privacy.pseudonymise import pseudonymise_tables
 
     key = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
     tables, _ = pseudonymise_tables(store.casebook().canonical(), key, retention_years=0)
@@ -582,7 +582,7 @@ def full_saved(seen):
 
 
 def test_support_notes_are_left_out_of_the_html_record_unless_included(seen, full_saved):
-    from casekit.supervision_record import SUPPORT_LEFT_OUT
+    from casekit.analysis.supervision_record import SUPPORT_LEFT_OUT
 
     record = supervision_record(seen, full_saved)
     page = to_html(record)
@@ -607,7 +607,7 @@ def test_support_notes_are_left_out_of_the_html_record_unless_included(seen, ful
 def test_support_notes_are_left_out_of_the_word_record_unless_included(seen, full_saved, tmp_path):
     from docx import Document
 
-    from casekit.supervision_record import SUPPORT_LEFT_OUT
+    from casekit.analysis.supervision_record import SUPPORT_LEFT_OUT
 
     record = supervision_record(seen, full_saved)
 
@@ -655,8 +655,8 @@ def test_a_record_of_a_session_saved_before_the_new_fields_reads_them_as_empty(t
 
 
 def test_whose_interests_a_decision_serves_survives_pseudonymisation(seen, full_saved, tmp_path):
-    from casekit.io import write_bundle
-    from casekit.pseudonymise import pseudonymise_tables
+    from casekit.bundle.io import write_bundle
+    from casekit.privacy.pseudonymise import pseudonymise_tables
 
     key = bytes.fromhex("98770c0bb812cb30ef3462a1e3894abff0da3ecfd11de75d98c355b3818279b5")
     tables, _ = pseudonymise_tables(seen.casebook().canonical(), key, retention_years=0)

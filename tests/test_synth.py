@@ -13,11 +13,11 @@ import pytest
 from conftest import ROOT, SYNTHETIC
 
 import casekit
+from casekit.analysis.reference import prevent_statistics, published_share
+from casekit.bundle.io import write_bundle
 from casekit.cli import main
 from casekit.contract import CONCERN_CATEGORIES, RUNG, STATUTORY_RESPONSES
-from casekit.io import write_bundle
-from casekit.reference import prevent_statistics, published_share
-from casekit.synth import generate
+from casekit.synth.generator import generate
 
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference" / "prevent_statistics.csv"
 

@@ -23,10 +23,10 @@ import pandas as pd
 import pytest
 
 import casekit
+from casekit.analysis.proportionality import FLAGS, bank_holidays, escalations, flags
 from casekit.cli import main
 from casekit.contract import BELIEF_CATEGORIES
-from casekit.proportionality import FLAGS, bank_holidays, escalations, flags
-from casekit.synth import DEFAULT_END
+from casekit.synth.generator import DEFAULT_END
 
 AS_OF = pd.Timestamp(DEFAULT_END)
 BUNDLES = [(0, 120), (1, 120), (2, 120), (0, 400), (1, 400), (2, 400), (0, None)]

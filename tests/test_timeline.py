@@ -8,7 +8,7 @@ import pytest
 from conftest import write_csv_bundle
 
 import casekit
-from casekit import timeline
+from casekit.analysis import timeline
 from casekit.widgets import CaseWorkspace, RiskTimeline
 from casekit.widgets.common import set_field_value
 

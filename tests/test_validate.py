@@ -273,7 +273,7 @@ def test_parquet_bundle(tmp_path, tiny):
 def test_every_form_loads_the_same_synthetic_data(tmp_path):
     from conftest import SYNTHETIC
 
-    from casekit.io import write_bundle
+    from casekit.bundle.io import write_bundle
 
     reference = casekit.load(SYNTHETIC)
     strings = reference.canonical()

@@ -10,8 +10,8 @@ from conftest import write_csv_bundle
 from test_supervision import concern_case
 
 import casekit
+from casekit.analysis.supervision import STAGES, draft_key
 from casekit.errors import CasekitError
-from casekit.supervision import STAGES, draft_key
 from casekit.widgets import SupervisionSession
 
 TEXT = {
@@ -457,7 +457,7 @@ def overdue(tmp_path, tiny):
 
 
 def test_the_case_view_shows_overdue_plan_actions_and_when_last_seen_alone(overdue, tmp_path):
-    from casekit.proportionality import working_days_after
+    from casekit.analysis.proportionality import working_days_after
 
     ws = SupervisionSession(overdue, "009", exports=tmp_path / "records")
     view = ws.case_view.value

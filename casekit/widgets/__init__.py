@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from .app import CasePicker, demo_store, store_from_settings
-from .chronology import ChronologyBuilder
-from .supervision import SupervisionSession
-from .timeline import CaseWorkspace, RiskTimeline
+from casekit.widgets.app import CasePicker, demo_store, store_from_settings
+from casekit.widgets.chronology import ChronologyBuilder
+from casekit.widgets.supervision import SupervisionSession
+from casekit.widgets.timeline import CaseWorkspace, RiskTimeline
 
 __all__ = [
     "ChronologyBuilder",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..errors import CasekitError
-from ..store import Store, open_store
+from casekit.errors import CasekitError
+from casekit.store.db import Store, open_store
 
 __all__ = ["demo_store", "store_from_settings", "CasePicker", "REPO_ROOT"]
 
@@ -32,10 +32,10 @@ def demo_store(path: Path | None = None, user: str | None = None) -> Store:
     """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
-        from ..casebook import load
-        from ..io import write_bundle
-        from ..outputs import private_folder
-        from ..synth import generate
+        from casekit.bundle.io import write_bundle
+        from casekit.outputs import private_folder
+        from casekit.store.load import load
+        from casekit.synth.generator import generate
 
         private_folder(path.parent)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:

@@ -1,6 +1,7 @@
 """ChronologyBuilder: build a case's chronology in a notebook, saved to the store at once.
 
-A thin layer over :mod:`casekit.store`, :mod:`casekit.merge` and :mod:`casekit.chronology`:
+A thin layer over :mod:`casekit.store.db`, :mod:`casekit.ingest.merge` and
+:mod:`casekit.analysis.chronology`:
 the form's controls and dropdowns come from the contract, every change is committed to the
 casebook store before the widget says it is saved, and the store's own validation messages are
 shown beside the fields they are about. Handlers are plain methods (``add_entry``,
@@ -19,11 +20,11 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from ..contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
-from ..errors import CasekitError, WriteRefused
-from ..merge import merge_files
-from ..store import Store
-from .common import (
+from casekit.contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
+from casekit.errors import CasekitError, WriteRefused
+from casekit.ingest.merge import merge_files
+from casekit.store.db import Store
+from casekit.widgets.common import (
     case_record,
     field_control,
     field_value,
@@ -345,9 +346,9 @@ class ChronologyBuilder(w.VBox):
             except CasekitError as exc:
                 self._say(str(exc).replace("\n", " "), error=True)
                 return 0
-        from ..casebook import Casebook
-        from ..io import RawTable, clean_frame
-        from ..validation import check_table
+        from casekit.bundle.casebook import Casebook
+        from casekit.bundle.io import RawTable, clean_frame
+        from casekit.bundle.validation import check_table
 
         prefix = f"{self.case_id}-{dt.datetime.now():%Y%m%d%H%M%S}-"
         merged["event_id"] = prefix + merged["event_id"].str.rsplit("-", n=1).str[-1]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..contract import TABLES, typed_text
-from ..errors import CasekitError
-from ..store import Store, open_store
+from casekit.contract import TABLES, typed_text
+from casekit.errors import CasekitError
+from casekit.store.db import Store, open_store
 
 __all__ = [
     "LABELS",

@@ -1,6 +1,7 @@
 """SupervisionSession: a guided reflective supervision session (4x4x4) on one case.
 
-A thin layer over :mod:`casekit.supervision` and :mod:`casekit.supervision_record`. It shows
+A thin layer over :mod:`casekit.analysis.supervision` and
+:mod:`casekit.analysis.supervision_record`. It shows
 the case in view (summary, significant chronology entries, current proportionality flags,
 overdue plan actions and the risk timeline as known today) and the child's voice beside the day
 the child was last seen alone, then guides the supervisor and worker through the reflective
@@ -26,13 +27,9 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from ..casework import overdue_actions
-from ..contract import BELIEF_CATEGORIES, LEVELS, typed_text
-from ..errors import CasekitError
-from ..outputs import private_folder, safe_name
-from ..proportionality import escalations, flags
-from ..store import Store
-from ..supervision import (
+from casekit.analysis.casework import overdue_actions
+from casekit.analysis.proportionality import escalations, flags
+from casekit.analysis.supervision import (
     FUNCTIONS,
     GRACES,
     PRIVATE_FUNCTIONS,
@@ -48,9 +45,13 @@ from ..supervision import (
     save,
     seen_alone,
 )
-from ..supervision_record import export_record, supervision_record
-from .common import case_record, field_control, say, set_field_value, writable_store
-from .timeline import RiskTimeline
+from casekit.analysis.supervision_record import export_record, supervision_record
+from casekit.contract import BELIEF_CATEGORIES, LEVELS, typed_text
+from casekit.errors import CasekitError
+from casekit.outputs import private_folder, safe_name
+from casekit.store.db import Store
+from casekit.widgets.common import case_record, field_control, say, set_field_value, writable_store
+from casekit.widgets.timeline import RiskTimeline
 
 __all__ = ["SupervisionSession"]
 

@@ -1,6 +1,7 @@
 """RiskTimeline: scrub through a case's history and see what was known, and when.
 
-A thin layer over :func:`casekit.timeline.plot` and :func:`casekit.timeline.dynamics`: an
+A thin layer over :func:`casekit.analysis.timeline.plot` and
+:func:`casekit.analysis.timeline.dynamics`: an
 "as known at" slider, a date range, lane and category toggles, and a list of the entries in
 view whose details show when one is chosen. The figure is drawn as a static image, so nothing
 stacks up between redraws and nothing needs a network.
@@ -15,10 +16,10 @@ from io import BytesIO
 import ipywidgets as w
 import pandas as pd
 
-from ..casebook import Casebook
-from ..contract import CATEGORY_MEANING, LEVELS
-from ..store import Store
-from ..timeline import STYLES, dynamics, figure_text, plot, style_of
+from casekit.analysis.timeline import STYLES, dynamics, figure_text, plot, style_of
+from casekit.bundle.casebook import Casebook
+from casekit.contract import CATEGORY_MEANING, LEVELS
+from casekit.store.db import Store
 
 __all__ = ["RiskTimeline", "CaseWorkspace"]
 
@@ -115,7 +116,7 @@ class RiskTimeline(w.VBox):
         events = self.casebook.events[self.casebook.events["case_id"] == self.case_id]
         case = self.casebook.cases[self.casebook.cases["case_id"] == self.case_id]
         if case.empty:
-            from ..errors import CasekitError
+            from casekit.errors import CasekitError
 
             raise CasekitError(f"there is no case {self.case_id!r} in {self.casebook.source}.")
         first = min([case["opened"].iloc[0], *events["date"].dropna()])
@@ -167,7 +168,7 @@ class RiskTimeline(w.VBox):
         self.image.value = buffer.getvalue()
         lines = dynamics(self.casebook, self.case_id, as_of=settings["as_known_at"]).summary()
         self.summary.value = "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-        from ..chronology import as_known_at, case_events, filter_events
+        from casekit.analysis.chronology import as_known_at, case_events, filter_events
 
         events = as_known_at(case_events(self.casebook, self.case_id), settings["as_known_at"])
         events = filter_events(
@@ -214,7 +215,7 @@ class CaseWorkspace(w.VBox):
 
     def __init__(self, store: Store, case_id: str):
         """Build both widgets on one store and link them."""
-        from .chronology import ChronologyBuilder
+        from casekit.widgets.chronology import ChronologyBuilder
 
         self.builder = ChronologyBuilder(store, case_id)
         self.timeline = RiskTimeline(store, case_id)

@@ -1,0 +1,1 @@
+"""Analysis of a casebook: chronology, dynamics, flags, research and supervision logic."""

@@ -1,0 +1,1 @@
+"""The case bundle: formats, raw tables, validation and the in-memory Casebook."""

@@ -1,0 +1,1 @@
+"""Importing agency spreadsheets: agency merges, Annex A and case-management extracts."""

@@ -1,0 +1,1 @@
+"""Privacy: suppression, the disclosure check, pseudonymisation and identifier scans."""

@@ -1,0 +1,1 @@
+"""Rendering: the page shell, the safe xlsx writer and figures."""

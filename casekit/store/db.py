@@ -1,0 +1,847 @@
+"""The casebook store: a validated, versioned, concurrent-safe home for a team's case bundle.
+
+The store keeps one SQL table per contract table (every cell in its canonical string form) and
+an append-only ``_history`` table holding every version of every record, deletions included,
+and a ``_drafts`` table of work in progress (a supervision session being typed) that is saved
+on every change, so that nothing typed is lost when a kernel dies or a page closes.
+Every write is validated against the contract, and against the store's other records, inside
+one transaction: an invalid write is refused with a clear message and writes nothing. SQLite is
+the default (WAL journal, ``synchronous=FULL``, writers serialised with ``BEGIN IMMEDIATE``); any
+SQLAlchemy URL can follow.
+
+>>> store = open_store(":memory:")
+>>> _ = store.add_team(team_id="T1", team_name="North")
+>>> store.history("T1")["op"].tolist()
+['add']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+import uuid
+from functools import partialmethod
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from casekit.bundle.casebook import Casebook, from_raw
+from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
+from casekit.bundle.validation import FrameIndex, check_references, check_table
+from casekit.contract import TABLE_ORDER, TABLES, Table
+from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+
+__all__ = ["Store", "open_store", "store_error"]
+
+SCHEMA_VERSION = "3"
+_ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
+    "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
+    "3": {
+        "supervisions": (
+            "management",
+            "support",
+            "development",
+            "mediation",
+            "child_voice",
+            "last_seen_alone",
+            "agreed_actions",
+            "decision_stakeholders",
+        )
+    },
+}
+"""The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
+
+
+def _added_since(version: str) -> dict[str, tuple[str, ...]]:
+    """Gather the columns every schema after ``version`` added, table by table."""
+    added: dict[str, tuple[str, ...]] = {}
+    for v, tables in _ADDED_IN.items():
+        if int(v) > int(version):
+            for table, columns in tables.items():
+                added[table] = added.get(table, ()) + columns
+    return added
+
+
+_ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
+    str(v): _added_since(str(v)) for v in range(1, int(SCHEMA_VERSION))
+}
+"""The contract columns a store of each older schema lacks. Opening such a store for writing
+adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
+_HISTORY = "_history"
+_DRAFTS = "_drafts"
+
+
+def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
+    meta = sa.MetaData()
+    tables = {}
+    for spec in TABLES.values():
+        cols = [
+            sa.Column(c.name, sa.Text, primary_key=(c.name == spec.id_column)) for c in spec.columns
+        ]
+        cols.append(sa.Column("_extra", sa.Text))
+        tables[spec.name] = sa.Table(spec.name, meta, *cols)
+    history = sa.Table(
+        _HISTORY,
+        meta,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("table_name", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text, nullable=False, index=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("op", sa.Text, nullable=False),
+        sa.Column("at", sa.Text, nullable=False),
+        sa.Column("by", sa.Text),
+        sa.Column("reason", sa.Text),
+        sa.Column("data", sa.Text, nullable=False),
+    )
+    sa.Table(
+        "_meta", meta, sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text)
+    )
+    sa.Table(
+        _DRAFTS,
+        meta,
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("at", sa.Text, nullable=False),
+        sa.Column("by", sa.Text),
+        sa.Column("data", sa.Text, nullable=False),
+    )
+    return meta, tables, history
+
+
+def _sqlite_engine(url: str, readonly: bool = False) -> sa.Engine:
+    if readonly:  # never write, not even a journal mode; a read-only folder gets immutable=1
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        flags = "mode=ro"
+        if not os.access(path.parent, os.W_OK) and not _wal_of(path).exists():
+            flags += "&immutable=1"  # no -wal/-shm can be made there, and nobody writes
+        uri = f"{path.as_uri()}?{flags}"
+        engine = sa.create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False),
+            poolclass=sa.pool.QueuePool,  # as for a file, not the one-connection pool of memory
+        )
+    else:
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+    label = url.removeprefix("sqlite:///") or url
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let BEGIN IMMEDIATE below open each transaction
+        cur = dbapi_conn.cursor()
+        try:
+            if ":memory:" not in url and not readonly:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.DatabaseError as exc:
+            raise store_error(label, exc) from None
+        finally:
+            cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        orig = context.original_exception
+        if isinstance(orig, sqlite3.DatabaseError) and not isinstance(
+            orig, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+        ):
+            raise store_error(label, orig) from None
+
+    return engine
+
+
+def _wal_of(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def store_error(label: str, exc: BaseException) -> CasekitError:
+    """Turn a SQLite error into a message a user can act on; record values never appear in it.
+
+    A full disk, a read-only store, a damaged file and a file that is not a store each get
+    their own advice. Nothing was written when this is raised: the transaction rolled back.
+    """
+    text = str(exc).strip()
+    low = text.lower()
+    if "full" in low:
+        return CasekitError(
+            f"{label}: the disk is full ({text}), so nothing was written. Free some space on "
+            "the disk and try again."
+        )
+    if "readonly" in low or "read-only" in low:
+        return CasekitError(
+            f"{label}: the store is read-only here (its file or folder cannot be written, or it "
+            "was opened with readonly=True), so nothing was written. Ask for write access, or "
+            "work on a copy in a folder you may write to."
+        )
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return CasekitError(
+            f"{label}: cannot be opened as a casebook store: it is damaged, or not a store "
+            f"at all ({text}). casekit changed nothing; if it is your store, restore it from "
+            "your latest backup."
+        )
+    if "unable to open" in low:
+        return CasekitError(
+            f"{label}: cannot be opened ({text}). Check the path, and that you may read the "
+            "file and its folder."
+        )
+    return CasekitError(f"{label}: the casebook store cannot be used ({text}).")
+
+
+class _StoreIndex:
+    """Look references up in the store, inside the current transaction."""
+
+    def __init__(self, conn: sa.Connection, tables: dict[str, sa.Table]):
+        self.conn = conn
+        self.tables = tables
+
+    def has_table(self, table: str) -> bool:
+        return True
+
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
+        t = self.tables[table]
+        key = t.c[TABLES[table].id_column]
+        case = t.c["case_id"] if "case_id" in t.c else sa.literal("")
+        wanted = sorted(set(values.dropna()))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            query = sa.select(key, case).where(key.in_(wanted[i : i + 500]))
+            found.update({r[0]: r[1] for r in self.conn.execute(query)})
+        return pa.array([found.get(v) for v in values], type=pa.large_string())
+
+
+class _UnionIndex:
+    """Look references up in an incoming bundle first, then in the store."""
+
+    def __init__(self, first: FrameIndex, then: _StoreIndex):
+        self.first, self.then = first, then
+
+    def has_table(self, table: str) -> bool:
+        return True
+
+    def lookup(self, table: str, values: pd.Series) -> pa.Array:
+        found = self.first.lookup(table, values) if self.first.has_table(table) else None
+        if found is None:
+            return self.then.lookup(table, values)
+        if found.null_count == 0:
+            return found
+        return pc.coalesce(found, self.then.lookup(table, values))
+
+
+def _refused(
+    label: str, column: str | None, value: str | None, expected: str, hint: str
+) -> WriteRefused:
+    """Build the refusal for a write that breaks one rule."""
+    return WriteRefused(label, [Problem(label, None, column, value, expected, hint)])
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Store:
+    """A casebook store: validated writes, full history, and a Casebook view of its contents.
+
+    Open one with :func:`open_store` (``casekit.open``). Each table has its own write methods:
+    ``add_event(**fields) -> event_id``, ``update_event(event_id, **changes)`` and
+    ``delete_event(event_id, reason=...)``; likewise ``add_case``, ``add_decision``,
+    ``add_judgement``, ``add_plan_action``, ``add_info_sharing``, ``add_supervision``,
+    ``add_team`` and ``add_worker``. The generic ``add(table, **fields)``, ``update`` and
+    ``delete`` do the same for any table.
+    """
+
+    def __init__(self, url: str, user: str | None = None, readonly: bool = False):
+        """Connect to the store at ``url`` and create its tables if they are missing.
+
+        A ``readonly`` store is only read: its schema is checked, never created or changed,
+        and every write is refused with a clear message.
+        """
+        self.url = url
+        self.readonly = readonly
+        self.user = user or os.environ.get("CASEKIT_USER") or getpass.getuser()
+        is_sqlite = url.startswith("sqlite")
+        self.engine = _sqlite_engine(url, readonly) if is_sqlite else sa.create_engine(url)
+        self._meta, self._tables, self._history = _schema()
+        self._absent: dict[str, set[str]] = {}  # columns an old store read-only lacks
+        try:
+            if readonly:
+                self._check_is_store(self.engine, strict=True)
+                return
+            if is_sqlite and Path(url.removeprefix("sqlite:///")).is_file():
+                probe = _sqlite_engine(url, readonly=True)  # look before writing anything
+                try:
+                    self._check_is_store(probe, strict=False)
+                finally:
+                    probe.dispose()
+            self._meta.create_all(self.engine)
+            with self.engine.begin() as conn:
+                meta = self._meta.tables["_meta"]
+                version = conn.execute(
+                    sa.select(meta.c.value).where(meta.c.key == "schema")
+                ).scalar()
+                if version is None:
+                    conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
+                elif version in _ADDED_SINCE:
+                    self._migrate(conn, version)
+                elif version != SCHEMA_VERSION:
+                    raise CasekitError(
+                        f"{url}: casebook store schema {version}, but this casekit reads "
+                        f"{SCHEMA_VERSION}."
+                    )
+        except sa.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise store_error(url.removeprefix("sqlite:///"), exc.orig) from None
+        except CasekitError:
+            self.engine.dispose()
+            raise
+
+    def _migrate(self, conn: sa.Connection, version: str) -> None:
+        """Bring a store of an older schema up to date inside the caller's transaction.
+
+        Each column the old schema lacks is added (empty, so missing in every record), then the
+        schema version is set; a failure rolls all of it back.
+        """
+        quote = conn.dialect.identifier_preparer.quote
+        for table, columns in _ADDED_SINCE[version].items():
+            have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+            for column in columns:
+                if column not in have:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
+                    )
+        meta = self._meta.tables["_meta"]
+        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
+
+    def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
+        """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
+
+        A new, empty file becomes a store when opened for writing; any other database is
+        never written into.
+        """
+        names = set(sa.inspect(engine).get_table_names())
+        label = self.url.removeprefix("sqlite:///")
+        if "_meta" not in names and (names or strict):
+            empty = "it is empty" if not names else "it holds other tables"
+            raise CasekitError(
+                f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
+                "by 'casekit import BUNDLE --into STORE' or casekit.open()."
+            )
+        missing = [t for t in self._meta.tables if t not in names]
+        if strict and missing:
+            raise CasekitError(
+                f"{label}: is an incomplete casebook store (no {', '.join(missing)} table); "
+                "open it once with write access to bring it up to date, or restore it from "
+                "a backup."
+            )
+        if strict:
+            meta = self._meta.tables["_meta"]
+            with engine.connect() as conn:
+                version = conn.execute(
+                    sa.select(meta.c.value).where(meta.c.key == "schema")
+                ).scalar()
+            if version != SCHEMA_VERSION and version not in _ADDED_SINCE:
+                raise CasekitError(
+                    f"{label}: casebook store schema {version}, but this casekit reads "
+                    f"{SCHEMA_VERSION}."
+                )
+            if version in _ADDED_SINCE:  # read as it is: its missing columns read as missing
+                inspector = sa.inspect(engine)
+                for table, columns in _ADDED_SINCE[version].items():
+                    have = {c["name"] for c in inspector.get_columns(table)}
+                    self._absent[table] = set(columns) - have
+
+    def __repr__(self) -> str:
+        """Show where the store is."""
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        """Use the store as a context manager that closes it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def _begin(self) -> Any:
+        """Open a write transaction; refuse at once, writing nothing, on a read-only store."""
+        if self.readonly:
+            label = self.url.removeprefix("sqlite:///")
+            refusal = sqlite3.OperationalError("attempt to write a readonly database")
+            raise store_error(label, refusal)
+        return self.engine.begin()
+
+    def _columns(self, table: str, names: list[str] | None = None) -> list[Any]:
+        """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
+        t = self._tables[table]
+        absent = self._absent.get(table, set())
+        names = [c.name for c in t.columns] if names is None else names
+        return [sa.null().label(n) if n in absent else t.c[n] for n in names]
+
+    def _spec(self, table: str) -> Table:
+        for spec in TABLES.values():
+            if table in (spec.name, spec.singular):
+                return spec
+        hint = did_you_mean(table, list(TABLES))
+        raise CasekitError(
+            f"there is no table {table!r}; tables are {', '.join(TABLES)}"
+            + (f" ({hint})" if hint else "")
+        )
+
+    def _validate(
+        self, conn: sa.Connection, spec: Table, record: dict[str, object], label: str
+    ) -> dict[str, str]:
+        unknown = [k for k in record if k not in spec.column_names]
+        if unknown:
+            problems = [
+                Problem(
+                    label,
+                    None,
+                    k,
+                    None,
+                    f"is not a column of {spec.name}",
+                    did_you_mean(k, spec.column_names),
+                )
+                for k in unknown
+            ]
+            raise WriteRefused(label, problems)
+        cells = {c: None for c in spec.column_names}  # an absent field is an empty cell
+        cells.update({k: cell_to_str(v) for k, v in record.items()})
+        frame = clean_frame(pd.DataFrame([cells], dtype=object), 1)
+        raw = RawTable(spec.name, frame, label, row_word="")
+        typed, problems = check_table(raw)
+        problems += check_references(raw, typed, _StoreIndex(conn, self._tables))
+        if problems:
+            raise WriteRefused(label, problems)
+        row = canonical(typed, spec.name).iloc[0]
+        return {c: row[c] for c in spec.column_names}
+
+    def _record_history(
+        self,
+        conn: sa.Connection,
+        spec: Table,
+        rid: str,
+        op: str,
+        data: dict[str, str],
+        by: str | None,
+        reason: str | None = None,
+    ) -> None:
+        h = self._history
+        version = conn.execute(
+            sa.select(sa.func.max(h.c.version)).where(
+                h.c.table_name == spec.name, h.c.record_id == rid
+            )
+        ).scalar()
+        conn.execute(
+            h.insert().values(
+                table_name=spec.name,
+                record_id=rid,
+                version=(version or 0) + 1,
+                op=op,
+                at=_now(),
+                by=by or self.user,
+                reason=reason,
+                data=json.dumps(data, ensure_ascii=False),
+            )
+        )
+
+    def _current(self, conn: sa.Connection, spec: Table, rid: str) -> dict[str, Any] | None:
+        t = self._tables[spec.name]
+        query = sa.select(*self._columns(spec.name)).where(t.c[spec.id_column] == rid)
+        row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def new_id(self, table: str) -> str:
+        """Make a fresh id for a record of ``table`` (as :meth:`add` does when none is given)."""
+        return f"{self._spec(table).id_prefix}-{uuid.uuid4().hex[:10]}"
+
+    def add(self, table: str, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one record; return its id (generated when not given).
+
+        Raises :class:`~casekit.errors.WriteRefused`, writing nothing, when the record breaks
+        the contract or refers to a record the store does not hold.
+        """
+        return self.add_many([(table, fields)], by=by)[0]
+
+    def add_many(
+        self, records: list[tuple[str, dict[str, object]]], /, *, by: str | None = None
+    ) -> list[str]:
+        """Validate and add several records in one transaction: all of them, or none.
+
+        ``records`` are ``(table, fields)`` pairs, added in order, so a later record may refer
+        to an earlier one. Returns their ids.
+        """
+        ids = []
+        with self._begin() as conn:
+            for table, given in records:
+                spec = self._spec(table)
+                fields = dict(given)
+                rid = fields.get(spec.id_column)
+                rid = self.new_id(table) if rid is None or str(rid).strip() == "" else rid
+                rid = str(rid).strip()
+                fields[spec.id_column] = rid
+                label = f"adding {spec.singular} {rid}"
+                h = self._history
+                used = conn.execute(
+                    sa.select(h.c.seq)
+                    .where(h.c.table_name == spec.name, h.c.record_id == rid)
+                    .limit(1)
+                ).first()
+                if used:
+                    raise _refused(
+                        label,
+                        spec.id_column,
+                        rid,
+                        "is already used in this store (ids are never reused)",
+                        "leave the id empty and one is made for you",
+                    )
+                data = self._validate(conn, spec, fields, label)
+                conn.execute(self._tables[spec.name].insert().values(**data))
+                self._record_history(conn, spec, rid, "add", data, by)
+                ids.append(rid)
+        return ids
+
+    # --- drafts ---------------------------------------------------------------------------------
+
+    def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
+        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
+        t = self._meta.tables[_DRAFTS]
+        row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
+        with self._begin() as conn:
+            if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
+                conn.execute(t.insert().values(key=key, **row))
+
+    def draft(self, key: str) -> dict[str, Any] | None:
+        """Return the draft kept under ``key``, or None."""
+        t = self._meta.tables[_DRAFTS]
+        with self.engine.connect() as conn:
+            text = conn.execute(sa.select(t.c.data).where(t.c.key == key)).scalar()
+        return json.loads(text) if text else None
+
+    def discard_draft(self, key: str) -> None:
+        """Remove the draft kept under ``key`` (once its work is saved for good)."""
+        t = self._meta.tables[_DRAFTS]
+        with self._begin() as conn:
+            conn.execute(t.delete().where(t.c.key == key))
+
+    def update(
+        self, table: str, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and apply changes to one record; the old version stays in its history."""
+        spec = self._spec(table)
+        label = f"updating {spec.singular} {record_id}"
+        if spec.id_column in changes and changes[spec.id_column] != record_id:
+            raise _refused(
+                label,
+                spec.id_column,
+                None,
+                "cannot be changed",
+                "add a new record and delete this one",
+            )
+        with self._begin() as conn:
+            current = self._current(conn, spec, record_id)
+            if current is None:
+                raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            current.pop("_extra", None)
+            merged = {k: v for k, v in current.items() if v not in (None, "")}
+            merged.update(changes)
+            data = self._validate(conn, spec, merged, label)
+            t = self._tables[spec.name]
+            conn.execute(t.update().where(t.c[spec.id_column] == record_id).values(**data))
+            self._record_history(conn, spec, record_id, "update", data, by)
+
+    def delete(self, table: str, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one record, giving a reason; it stays in the history and can be restored."""
+        spec = self._spec(table)
+        label = f"deleting {spec.singular} {record_id}"
+        if not reason or not str(reason).strip():
+            raise _refused(label, "reason", None, "is required", "say why the record is deleted")
+        with self._begin() as conn:
+            current = self._current(conn, spec, record_id)
+            if current is None:
+                raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            users = self._referenced_by(conn, spec, record_id)
+            if users:
+                more = f" and {len(users) - 10} more" if len(users) > 10 else ""
+                raise _refused(
+                    label,
+                    None,
+                    None,
+                    f"is still used by {', '.join(users[:10])}{more}",
+                    "change or delete those records first",
+                )
+            t = self._tables[spec.name]
+            conn.execute(t.delete().where(t.c[spec.id_column] == record_id))
+            current.pop("_extra", None)
+            self._record_history(conn, spec, record_id, "delete", current, by, str(reason))
+
+    def _referenced_by(self, conn: sa.Connection, spec: Table, rid: str) -> list[str]:
+        users: list[str] = []
+        for other in TABLES.values():
+            t = self._tables[other.name]
+            for col in other.of_kind("ref", "ids"):
+                if col.references != spec.name:
+                    continue
+                c = t.c[col.name]
+                cond = (
+                    (c == rid)
+                    if col.kind == "ref"
+                    else ((sa.literal(";") + c + sa.literal(";")).like(f"%;{rid};%"))
+                )
+                for (uid,) in conn.execute(sa.select(t.c[other.id_column]).where(cond)):
+                    users.append(f"{other.singular} {uid}")
+        return users
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def history(self, record_id: str, table: str | None = None) -> pd.DataFrame:
+        """Return every version of a record, oldest first: who, when, what and why.
+
+        Columns: ``table``, ``record_id``, ``version``, ``op`` (add, update, delete, import),
+        ``at`` (UTC), ``by``, ``reason``, then the record's fields as they were.
+        """
+        h = self._history
+        query = sa.select(h).where(h.c.record_id == str(record_id)).order_by(h.c.seq)
+        if table is not None:
+            query = query.where(h.c.table_name == self._spec(table).name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        records = [
+            {
+                "table": r["table_name"],
+                "record_id": r["record_id"],
+                "version": r["version"],
+                "op": r["op"],
+                "at": r["at"],
+                "by": r["by"],
+                "reason": r["reason"],
+                **json.loads(r["data"]),
+            }
+            for r in rows
+        ]
+        return pd.DataFrame(
+            records,
+            columns=None
+            if records
+            else ["table", "record_id", "version", "op", "at", "by", "reason"],
+        )
+
+    def get(self, table: str, record_id: str) -> dict[str, str]:
+        """Return one current record as canonical strings ("" for missing)."""
+        spec = self._spec(table)
+        with self.engine.connect() as conn:
+            row = self._current(conn, spec, record_id)
+        if row is None:
+            raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
+        return {c: row[c] or "" for c in spec.column_names}
+
+    def case_rows(self, table: str, case_id: str) -> pd.DataFrame:
+        """Return one case's current records of a table as canonical strings, in entry order."""
+        spec = self._spec(table)
+        t = self._tables[spec.name]
+        columns = self._columns(spec.name, list(spec.column_names))
+        query = sa.select(*columns).where(t.c["case_id"] == case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame(rows, columns=list(spec.column_names), dtype=object).fillna("")
+
+    def case_casebook(self, case_id: str) -> Casebook:
+        """Return one case's records, typed as in a Casebook, without loading the whole store."""
+        tables = {}
+        for name, spec in TABLES.items():
+            if "case_id" not in spec.column_names:
+                continue
+            frame = clean_frame(self.case_rows(name, case_id), 1)
+            typed, _ = check_table(RawTable(name, frame, name, row_word="record"))
+            tables[name] = typed.reset_index(drop=True)
+        if tables["cases"].empty:
+            raise CasekitError(f"there is no case {case_id!r} in {self.url}.")
+        return Casebook(tables, f"{self.url} (case {case_id})")
+
+    def raw_tables(self) -> dict[str, RawTable]:
+        """Read every table's canonical strings, in insertion order, as raw tables."""
+        raws = {}
+        with self.engine.connect() as conn:
+            for name in TABLE_ORDER:
+                query = sa.select(*self._columns(name))
+                frame = pd.read_sql(
+                    query.order_by(sa.text("rowid")) if self.url.startswith("sqlite") else query,
+                    conn,
+                    dtype=object,
+                )
+                extra = frame.pop("_extra")
+                if extra.notna().any():
+                    extras = pd.DataFrame(
+                        [json.loads(e) if isinstance(e, str) and e else {} for e in extra],
+                        index=frame.index,
+                        dtype=object,
+                    )
+                    frame = pd.concat([frame, extras], axis=1)
+                frame = clean_frame(frame, 1)
+                raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
+        return raws
+
+    def casebook(self, today: dt.date | None = None) -> Casebook:
+        """Return the store's current contents as a validated Casebook."""
+        return from_raw(self.raw_tables(), self.url, today=today)
+
+    def counts(self) -> dict[str, int]:
+        """Count the current records in each table."""
+        with self.engine.connect() as conn:
+            return {
+                n: conn.execute(sa.select(sa.func.count()).select_from(self._tables[n])).scalar()
+                for n in TABLE_ORDER
+            }
+
+    # --- bulk import ----------------------------------------------------------------------------
+
+    def import_casebook(self, casebook: Casebook, by: str | None = None) -> dict[str, int]:
+        """Add every record of a validated Casebook in one transaction; return counts per table.
+
+        Refused, writing nothing, when any id is already in the store or a reference resolves
+        neither in the bundle nor in the store.
+        """
+        strings = casebook.canonical()
+        present = {t: casebook.tables[t] for t in strings}
+        at, who = _now(), by or self.user
+        with self._begin() as conn:
+            problems: list[Problem] = []
+            index = _UnionIndex(FrameIndex(present), _StoreIndex(conn, self._tables))
+            for table, frame in strings.items():
+                spec = TABLES[table]
+                ids = set(frame[spec.id_column])
+                h = self._history
+                taken: set[str] = set()
+                chunk = sorted(ids)
+                for i in range(0, len(chunk), 500):
+                    taken |= set(
+                        conn.execute(
+                            sa.select(h.c.record_id).where(
+                                h.c.table_name == table, h.c.record_id.in_(chunk[i : i + 500])
+                            )
+                        ).scalars()
+                    )
+                problems += [
+                    Problem(
+                        f"{table} (import)",
+                        None,
+                        spec.id_column,
+                        i,
+                        "is already in the store",
+                        "import into a new store, or give the records new ids",
+                    )
+                    for i in sorted(taken)
+                ]
+                raw = RawTable(table, present[table], f"{table} (import)", row_word="record")
+                problems += check_references(raw, present[table], index)
+            if problems:
+                raise WriteRefused(f"importing {casebook.source}", problems)
+            counts = {}
+            for table, frame in strings.items():
+                if frame.empty:
+                    continue
+                spec = TABLES[table]
+                contract = list(spec.column_names)
+                extras = [c for c in frame.columns if c not in contract]
+                rows = frame[contract].to_dict("records")
+                if extras:
+                    for row, extra in zip(rows, frame[extras].to_dict("records"), strict=True):
+                        row["_extra"] = json.dumps(extra, ensure_ascii=False)
+                conn.execute(self._tables[table].insert(), rows)
+                conn.execute(
+                    self._history.insert(),
+                    [
+                        {
+                            "table_name": table,
+                            "record_id": r[spec.id_column],
+                            "version": 1,
+                            "op": "import",
+                            "at": at,
+                            "by": who,
+                            "reason": None,
+                            "data": json.dumps({c: r[c] for c in contract}, ensure_ascii=False),
+                        }
+                        for r in rows
+                    ],
+                )
+                counts[table] = len(rows)
+        return counts
+
+
+for _spec_ in TABLES.values():
+    for _verb, _method in (("add", Store.add), ("update", Store.update), ("delete", Store.delete)):
+        _bound = partialmethod(_method, _spec_.name)
+        setattr(Store, f"{_verb}_{_spec_.singular}", _bound)
+del _spec_, _verb, _method, _bound
+
+
+def open_store(
+    path_or_url: str | Path,
+    user: str | None = None,
+    create: bool = True,
+    readonly: bool | None = None,
+) -> Store:
+    """Open (or create) a casebook store at a file path or SQLAlchemy URL.
+
+    A plain path is a SQLite file. With ``create=False`` a missing file is an error rather
+    than a new, empty store. ``readonly=True`` opens an existing store only to read it
+    (nothing is ever written, not even its schema); by default a store whose file or folder
+    cannot be written (a read-only mount, say) is opened read-only.
+    """
+    text = str(path_or_url)
+    if "://" in text:
+        database = sa.engine.make_url(text).database if text.startswith("sqlite") else None
+        if (
+            create
+            and not readonly
+            and database
+            and database != ":memory:"
+            and Path(database).parent.is_dir()
+        ):
+            _create_private(Path(database))  # a SQLite URL's file is private too
+        return Store(text, user, readonly=bool(readonly))
+    if text == ":memory:":
+        return Store("sqlite://", user)
+    path = Path(text).expanduser().resolve()
+    if path.exists() and not path.is_file():
+        raise CasekitError(f"{path_or_url}: is a folder, not a casebook store file.")
+    if path.exists() and readonly is None:
+        readonly = not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    if not path.exists():
+        if not create or readonly:
+            raise CasekitError(f"{path_or_url}: no such casebook store.")
+        if not path.parent.exists():
+            raise CasekitError(
+                f"{path_or_url}: the folder {path.parent} does not exist. Create it first."
+            )
+        _create_private(path)
+    return Store(f"sqlite:///{path}", user, readonly=bool(readonly))
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty store file 0600 before SQLite opens it, never through a symlink.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode, so they are private
+    too, whatever the umask.
+    """
+    from casekit.outputs import NOFOLLOW, make_private
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
+    except FileExistsError:  # made meanwhile, or a dangling symlink: SQLite opens what is there
+        return
+    os.close(fd)
+    make_private(path)
