@@ -64,7 +64,7 @@ def _documented(obj: griffe.Object | griffe.Alias) -> bool:
 
 
 def _target(name: str, scope: griffe.Object, collection: Any) -> griffe.Object | None:
-    """The object a role names, looked up as written, in its module, then in its scope."""
+    """Find the object a role names: as written, in its module, in its class, in its scope."""
     candidates = [name, f"{scope.module.path}.{name}"]
     if scope.is_class or scope.parent is not None and scope.parent.is_class:
         cls = scope if scope.is_class else scope.parent
