@@ -244,3 +244,7 @@ def test_the_api_pages_list_every_module_of_their_package(tmp_path):
         "casekit.demo.sub",
         "casekit.demo.sub.c",
     ]
+    assert hook.module_names(tmp_path, "casekit.demo", subpackages=False) == [
+        "casekit.demo.a",
+        "casekit.demo.b",
+    ]
