@@ -84,6 +84,8 @@ def test_each_user_has_a_page(site, page):
     for said in USER_PAGES[page]:
         assert said in text, (page, said)
     assert "--8<--" not in text  # every include was made
+    # a README reference link ([text][name]) the page forgot to define shows as written
+    assert not re.search(r"\]\[[\w-]+\]", text), re.search(r".{40}\]\[[\w-]+\]", text)
 
 
 def test_the_home_page_links_every_user_page_and_shows_the_commands(site):
@@ -108,6 +110,7 @@ def test_readme_links_resolve_to_site_pages(site):
     """The README's links, kept in the sections the pages include, point at the site's pages."""
     assert '<a href="../data-contract/">docs/data-contract.md</a>' in html(site, "analysts")
     assert '<a href="../security/">SECURITY.md</a>' in html(site, "deploying")
+    assert '<a href="../flags/">the flags guide</a>' in html(site, "researchers")
 
 
 @pytest.mark.parametrize("package", SUBPACKAGES)
