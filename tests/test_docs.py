@@ -111,6 +111,7 @@ def test_readme_links_resolve_to_site_pages(site):
     assert '<a href="../data-contract/">docs/data-contract.md</a>' in html(site, "analysts")
     assert '<a href="../security/">SECURITY.md</a>' in html(site, "deploying")
     assert '<a href="../flags/">the flags guide</a>' in html(site, "researchers")
+    assert '<a href="../architecture/">ARCHITECTURE.md</a>' in html(site, "developers")
 
 
 @pytest.mark.parametrize("package", SUBPACKAGES)
@@ -161,7 +162,7 @@ def test_nothing_in_the_site_is_fetched_from_outside(site):
 
 def test_a_broken_link_or_reference_fails_the_strict_build(tmp_path):
     """Strictness itself: a copy of the docs with one broken link, anchor and reference fails."""
-    for name in ("mkdocs.yml", "README.md", "SECURITY.md"):
+    for name in ("mkdocs.yml", "README.md", "SECURITY.md", "ARCHITECTURE.md"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     (tmp_path / "casekit").symlink_to(ROOT / "casekit")
