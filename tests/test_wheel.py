@@ -73,8 +73,9 @@ def venv(wheel, tmp_path_factory) -> dict[str, object]:
     purelib = Path(
         sysconfig.get_paths(vars={"base": str(prefix), "platbase": str(prefix)})["purelib"]
     )
-    dev_site = sysconfig.get_paths()["purelib"]  # this venv's: the dependencies, no casekit
-    (purelib / "dependencies.pth").write_text(dev_site + "\n")
+    dev = sysconfig.get_paths()  # this venv's site-packages: the dependencies, no casekit
+    paths = dict.fromkeys([dev["purelib"], dev["platlib"]])  # one line each, in order
+    (purelib / "dependencies.pth").write_text("".join(f"{p}\n" for p in paths))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CASEKIT_"))}
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
