@@ -47,6 +47,7 @@ data: install
 docs: install
 	$(BIN)/casekit contract > docs/data-contract.md
 	$(BIN)/casekit flag-guide > docs/flags.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: install
 	$(BIN)/python benchmarks/bench_foundation.py
@@ -59,4 +60,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_security.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site
