@@ -230,6 +230,14 @@ def test_doctests_are_fenced_as_code_and_other_text_is_kept():
     assert fence("No doctest here.") == "No doctest here."
 
 
+def test_a_literal_block_is_introduced_by_one_colon():
+    colons = _hook("griffe_casekit").literal_colons
+    assert colons("The file looks like::\n\n    columns:\n") == (
+        "The file looks like:\n\n    columns:\n"
+    )
+    assert colons("A C++ name::\nnot a block") == "A C++ name::\nnot a block"
+
+
 def test_the_api_pages_list_every_module_of_their_package(tmp_path):
     hook = _hook("api_modules")
     assert hook.module_names(ROOT, "casekit.render") == [
