@@ -50,6 +50,7 @@ from casekit.review.sections import (
     Scope,
     scope_for,
 )
+from casekit.shipped import notebooks
 from casekit.store.load import load
 
 __all__ = [
@@ -62,8 +63,8 @@ __all__ = [
     "to_html",
 ]
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "caseload_review.ipynb"
-"""The review notebook: notebooks/caseload_review.ipynb in the repository."""
+NOTEBOOK = notebooks() / "caseload_review.ipynb"
+"""The review notebook: package data when installed, ``notebooks/`` in a checkout."""
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 

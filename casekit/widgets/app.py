@@ -21,6 +21,7 @@ from casekit.store.db import Store, open_store
 __all__ = ["demo_store", "store_from_settings", "CasePicker", "REPO_ROOT"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The folder above the casekit package (is it a checkout? see :mod:`casekit.shipped`)."""
 
 
 def _demo_path() -> Path:
@@ -32,16 +33,13 @@ def demo_store(path: Path | None = None, user: str | None = None) -> Store:
     """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
-        from casekit.bundle.io import write_bundle
         from casekit.outputs import private_folder
         from casekit.store.load import load
-        from casekit.synth.generator import generate
+        from casekit.synth.example import example_bundle
 
         private_folder(path.parent)
+        bundle = example_bundle()  # a checkout's data/synthetic, else made once in the cache
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-            bundle = REPO_ROOT / "data" / "synthetic"
-            if not bundle.exists():  # an installed casekit without the repository
-                bundle = write_bundle(generate(), Path(tmp) / "bundle")
             partial = Path(tmp) / "demo.sqlite"
             store = open_store(partial, user="demo")
             store.import_casebook(load(bundle))
