@@ -55,11 +55,11 @@ def css() -> str:
 def environment(*folders: Path) -> jinja2.Environment:
     """Return an autoescaping Jinja environment that finds the shell and ``folders``' templates.
 
-    Templates in ``folders`` come first, then ``page.html``; an undefined name is an error,
-    not an empty string.
+    ``page.html`` is always the shell (a folder cannot hide it); an undefined name is an
+    error, not an empty string.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*folders, TEMPLATES]),
+        loader=jinja2.FileSystemLoader([TEMPLATES, *folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
