@@ -115,7 +115,8 @@ def test_every_writer_refuses_or_writes_safely_inside_its_folder(summary, ration
                 codes["export"] = _run(["export", str(out / "store.sqlite"), "--form", "xlsx",
                                         "--out", str(out / "exported.xlsx")])  # fmt: skip
             # a refused bundle or a team ID that is no file name stops it before any kernel
-            if codes["import"] != 0 or NOT_A_NAME.search(team):
+            # (cells are read trimmed, so " 1" is team "1")
+            if codes["import"] != 0 or NOT_A_NAME.search(team.strip()):
                 codes["review"] = _run(["review", "--data", str(bundle), "--out",
                                         str(out / "reviews"), "--team", "all"])  # fmt: skip
                 assert codes["review"] == 2, team
