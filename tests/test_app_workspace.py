@@ -161,3 +161,14 @@ def test_the_copies_and_the_example_bundle_are_private_under_umask_0(tmp_path):
             assert mode(path) == (0o700 if path.is_dir() else 0o600), path
     assert (tmp_path / "cache" / "casekit" / "synthetic" / "cases.csv").is_file()
     assert str(tmp_path / "cache") in (tmp_path / "nb" / "bundle_check.ipynb").read_text()
+
+
+def test_installed_the_home_page_says_how_to_make_reviews_without_make(tmp_path, monkeypatch):
+    from casekit import shipped
+    from casekit.app.server import home_page
+
+    monkeypatch.setattr(shipped, "checkout", lambda: None)
+    page = home_page("A. Worker", "", None)
+    assert "There are no team reviews here yet" in page and "make review" not in page
+    assert "casekit review --data BUNDLE --out FOLDER" in page
+    assert "casekit app --reports FOLDER" in page
