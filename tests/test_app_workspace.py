@@ -172,3 +172,10 @@ def test_installed_the_home_page_says_how_to_make_reviews_without_make(tmp_path,
     assert "There are no team reviews here yet" in page and "make review" not in page
     assert "casekit review --data BUNDLE --out FOLDER" in page
     assert "casekit app --reports FOLDER" in page
+
+
+def test_a_relative_folder_is_served_by_its_full_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    served = workspace.prepare("relative", SYNTHETIC)
+    assert served.folder == tmp_path / "relative" and served.folder.is_absolute()
+    assert (tmp_path / "relative" / "risk_timeline.ipynb").is_file()

@@ -134,7 +134,7 @@ def prepare(folder: str | Path | None = None, example: Path | None = None) -> Wo
     Raises :class:`CasekitError` for a file where the folder should be, the home folder or one
     above it, and a folder casekit wrote something else into.
     """
-    target = Path(folder) if folder else default_folder()
+    target = Path(folder).absolute() if folder else default_folder()
     if target.exists() and target.resolve() == notebooks().resolve():
         return Workspace(target)
     label = f"--notebooks {target}"
