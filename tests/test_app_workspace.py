@@ -179,3 +179,12 @@ def test_a_relative_folder_is_served_by_its_full_path(tmp_path, monkeypatch):
     served = workspace.prepare("relative", SYNTHETIC)
     assert served.folder == tmp_path / "relative" and served.folder.is_absolute()
     assert (tmp_path / "relative" / "risk_timeline.ipynb").is_file()
+
+
+def test_a_damaged_manifest_makes_every_copy_yours_never_casekits(tmp_path):
+    folder = tmp_path / "nb"
+    workspace.prepare(folder, SYNTHETIC)
+    (folder / MANIFEST).write_text("[not a manifest")
+    again = workspace.prepare(folder, tmp_path / "moved")
+    assert sorted(again.kept) == sorted(NOTEBOOK_NAMES) and again.written == []
+    assert str(SYNTHETIC) in (folder / "bundle_check.ipynb").read_text()  # not rewritten
