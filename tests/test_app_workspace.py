@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -137,3 +140,51 @@ def test_a_bad_notebooks_folder_exits_2_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--notebooks" in err and "is a file" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_copies_and_the_example_bundle_are_private_under_umask_0(tmp_path):
+    code = (
+        "import os\nos.umask(0)\n"
+        "from casekit.synth import example\nfrom casekit.app import workspace\n"
+        "example.checkout = lambda: None  # as installed: the bundle is made in the cache\n"
+        f"workspace.prepare({str(tmp_path / 'nb')!r}, example.example_bundle())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    made = [tmp_path / "nb", tmp_path / "cache" / "casekit"]
+    for top in made:
+        assert mode(top) == 0o700
+        for path in top.rglob("*"):
+            assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+    assert (tmp_path / "cache" / "casekit" / "synthetic" / "cases.csv").is_file()
+    assert str(tmp_path / "cache") in (tmp_path / "nb" / "bundle_check.ipynb").read_text()
+
+
+def test_installed_the_home_page_says_how_to_make_reviews_without_make(tmp_path, monkeypatch):
+    from casekit import shipped
+    from casekit.app.server import home_page
+
+    monkeypatch.setattr(shipped, "checkout", lambda: None)
+    page = home_page("A. Worker", "", None)
+    assert "There are no team reviews here yet" in page and "make review" not in page
+    assert "casekit review --data BUNDLE --out FOLDER" in page
+    assert "casekit app --reports FOLDER" in page
+
+
+def test_a_relative_folder_is_served_by_its_full_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    served = workspace.prepare("relative", SYNTHETIC)
+    assert served.folder == tmp_path / "relative" and served.folder.is_absolute()
+    assert (tmp_path / "relative" / "risk_timeline.ipynb").is_file()
+
+
+def test_a_damaged_manifest_makes_every_copy_yours_never_casekits(tmp_path):
+    folder = tmp_path / "nb"
+    workspace.prepare(folder, SYNTHETIC)
+    (folder / MANIFEST).write_text("[not a manifest")
+    again = workspace.prepare(folder, tmp_path / "moved")
+    assert sorted(again.kept) == sorted(NOTEBOOK_NAMES) and again.written == []
+    assert str(SYNTHETIC) in (folder / "bundle_check.ipynb").read_text()  # not rewritten

@@ -121,26 +121,31 @@ def test_the_installed_casekit_is_the_wheel_not_the_checkout(venv):
     assert not Path(where).is_relative_to(ROOT)
 
 
+def _package_files() -> list[Path]:
+    """The files of casekit/ in the repository: git's list, else every file but bytecode."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "casekit"], cwd=ROOT, capture_output=True, check=False
+    )
+    if listed.returncode == 0 and listed.stdout:
+        return [ROOT / name for name in listed.stdout.decode().split("\0") if name]
+    return [
+        p
+        for p in (ROOT / "casekit").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
+
+
 def test_every_notebook_template_and_data_file_is_package_data(venv):
     package = venv["site"] / "casekit"
     for name in NOTEBOOK_NAMES:
-        assert (package / "notebooks" / name).read_bytes() == (
-            ROOT / "notebooks" / name
-        ).read_bytes(), name
-    shipped = [
-        p
-        for p in (ROOT / "casekit").rglob("*")
-        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
-    ]
-    assert any(p.suffix == ".html" for p in shipped)  # the app's templates, at least
-    for path in shipped:
+        shipped = (ROOT / "notebooks" / name).read_bytes()
+        assert (package / "notebooks" / name).read_bytes() == shipped, name
+    files = _package_files()
+    assert any(p.suffix == ".html" for p in files)  # the app's templates, at least
+    for path in files:  # every module, template, style sheet and data file
         installed = package / path.relative_to(ROOT / "casekit")
         assert installed.is_file(), f"{path.relative_to(ROOT)} is not in the wheel"
-        assert installed.read_bytes() == path.read_bytes()
-    modules = {p.relative_to(ROOT / "casekit") for p in (ROOT / "casekit").rglob("*.py")}
-    assert modules == {
-        p.relative_to(package) for p in package.rglob("*.py") if "__pycache__" not in p.parts
-    }
+        assert installed.read_bytes() == path.read_bytes(), path.relative_to(ROOT)
 
 
 def test_synth_review_and_flags_work_from_the_wheel(venv):

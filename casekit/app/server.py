@@ -344,6 +344,8 @@ def home_page(user: str, case: str = "", reports: Path | None = None, base_url: 
     """Render casekit's home page: each task in plain words, the reviews and the notebooks."""
     import urllib.parse
 
+    from casekit.shipped import checkout
+
     tasks = [
         {
             "title": t.title,
@@ -359,7 +361,14 @@ def home_page(user: str, case: str = "", reports: Path | None = None, base_url: 
     return (
         _templates()
         .get_template("app_home.html")
-        .render(user=user, case=case, tasks=tasks, reports=pages, tree_href=f"{base_url}voila/tree")
+        .render(
+            user=user,
+            case=case,
+            tasks=tasks,
+            reports=pages,
+            tree_href=f"{base_url}voila/tree",
+            checkout=checkout() is not None,  # make review is a checkout's
+        )
     )
 
 

@@ -109,12 +109,12 @@ def _manifest(folder: Path) -> dict[str, str]:
         kind, copies = body.get("kind"), body.get("sha256", {})
     except (OSError, UnicodeDecodeError, ValueError, AttributeError):
         return {}
-    if kind != KIND:
+    if isinstance(kind, str) and kind != KIND:  # a bundle or reviews folder of casekit's
         raise CasekitError(
             f"--notebooks {folder}: casekit wrote its {kind} there, not notebooks; give "
             "another folder for the app's notebooks."
         )
-    if not isinstance(copies, dict):
+    if kind != KIND or not isinstance(copies, dict):
         return {}
     return {str(k): str(v) for k, v in copies.items() if k in NOTEBOOK_NAMES}
 
@@ -134,7 +134,7 @@ def prepare(folder: str | Path | None = None, example: Path | None = None) -> Wo
     Raises :class:`CasekitError` for a file where the folder should be, the home folder or one
     above it, and a folder casekit wrote something else into.
     """
-    target = Path(folder) if folder else default_folder()
+    target = Path(folder).absolute() if folder else default_folder()
     if target.exists() and target.resolve() == notebooks().resolve():
         return Workspace(target)
     label = f"--notebooks {target}"
