@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ import pyarrow as pa
 from casekit.bundle.arrowops import arrow_strings
 from casekit.contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
 from casekit.errors import CasekitError, Problem
+
+if TYPE_CHECKING:
+    import yaml
 from casekit.outputs import (
     OutputFolder,
     check_file_target,
@@ -156,8 +160,8 @@ def _clean_column(s: pd.Series) -> pa.Array:
     return text
 
 
-def cell_to_str(value: object) -> object:
-    """Turn one spreadsheet or Parquet cell into the bundle's string form."""
+def cell_to_str(value: object) -> str | float:
+    """Turn one spreadsheet or Parquet cell into the bundle's string form (NaN when empty)."""
     if value is None:
         return np.nan
     if isinstance(value, float) and np.isnan(value):
@@ -551,6 +555,7 @@ def _check_yaml_events(text: str, label: str) -> None:
 
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        assert event.start_mark is not None  # the parser marks every event
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise CasekitError(
@@ -569,7 +574,7 @@ def _check_yaml_events(text: str, label: str) -> None:
 
 
 def _check_sections(
-    node: object, sections: tuple[str, ...], nested: tuple[str, ...], label: str
+    node: yaml.Node, sections: tuple[str, ...], nested: tuple[str, ...], label: str
 ) -> None:
     """Check a mapping file's shape: known sections, each a mapping of plain values."""
     import yaml

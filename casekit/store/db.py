@@ -297,7 +297,7 @@ class Store:
                     )
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise store_error(url.removeprefix("sqlite:///"), exc.orig) from None
+            raise store_error(url.removeprefix("sqlite:///"), exc.orig or exc) from None
         except CasekitError:
             self.engine.dispose()
             raise
@@ -417,7 +417,7 @@ class Store:
                 for k in unknown
             ]
             raise WriteRefused(label, problems)
-        cells = {c: None for c in spec.column_names}  # an absent field is an empty cell
+        cells: dict[str, object] = {c: None for c in spec.column_names}  # absent: empty cell
         cells.update({k: cell_to_str(v) for k, v in record.items()})
         frame = clean_frame(pd.DataFrame([cells], dtype=object), 1)
         raw = RawTable(spec.name, frame, label, row_word="")
@@ -902,7 +902,9 @@ class Store:
         """Count the current records in each table."""
         with self.engine.connect() as conn:
             return {
-                n: conn.execute(sa.select(sa.func.count()).select_from(self._tables[n])).scalar()
+                n: conn.execute(
+                    sa.select(sa.func.count()).select_from(self._tables[n])
+                ).scalar_one()
                 for n in TABLE_ORDER
             }
 
