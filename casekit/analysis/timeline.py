@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from casekit.contract import (
 
 __all__ = [
     "STYLES",
+    "MarkStyle",
     "LEVEL_MARKS",
     "style_of",
     "plot",
@@ -47,8 +49,20 @@ __all__ = [
     "CROWDED",
 ]
 
+
+class MarkStyle(TypedDict):
+    """How one kind of entry is drawn: colour, marker, size, legend label and drawing order."""
+
+    color: str
+    marker: str
+    size: int
+    label: str
+    z: int
+    hollow: NotRequired[bool]
+
+
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-STYLES: dict[str, dict[str, object]] = {
+STYLES: dict[str, MarkStyle] = {
     "concern": {
         "color": "#D55E00",
         "marker": "o",
@@ -129,15 +143,15 @@ def _span_end(start: pd.Timestamp, precision: str) -> pd.Timestamp:
 def _selected(
     casebook: Casebook,
     case_id: str,
-    as_known_at: object,
-    start: object,
-    end: object,
+    as_known_at: str | dt.date | pd.Timestamp | None,
+    start: str | dt.date | None,
+    end: str | dt.date | None,
     levels: Iterable[str] | None,
     categories: Iterable[str] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Timestamp | None]:
     events = known_by(case_events(casebook, case_id), as_known_at)
     events = filter_events(events, levels=levels, categories=categories, start=start, end=end)
-    cut = pd.Timestamp(as_known_at) if as_known_at not in (None, "") else None
+    cut = pd.Timestamp(as_known_at) if as_known_at is not None and as_known_at != "" else None
     decisions = casebook.decisions[casebook.decisions["case_id"] == case_id].sort_values("date")
     judgements = casebook.judgements[casebook.judgements["case_id"] == case_id].sort_values("date")
     if cut is not None:
@@ -378,11 +392,11 @@ def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
             [(date2num(a), yy), (date2num(b), yy)]
             for a, b, yy in zip(starts, ends, y[approx], strict=True)
         ]
-        colours = [STYLES[s]["color"] for s in styles[approx]]
+        line_colours = [STYLES[s]["color"] for s in styles[approx]]
         ax.add_collection(
             LineCollection(
                 segments,
-                colors=colours,
+                colors=line_colours,
                 linewidths=5,
                 alpha=0.45,
                 gid="approximate",
@@ -441,7 +455,7 @@ class Dynamics:
                 f"In {row['quarter']} the focus moved from {row['from']} to {row['level']}."
             )
         if len(self.rungs):
-            longest = self.rungs.loc[self.rungs["days"].idxmax()]
+            longest = self.rungs.loc[cast(int, self.rungs["days"].idxmax())]  # a RangeIndex
             lines.append(
                 f"The longest time at one social-care response: {longest['days']} days at "
                 f"{longest['response'].replace('_', ' ')}."
