@@ -1,6 +1,7 @@
 """Export a case's chronology as a printable HTML record, a formatted workbook, or CSV.
 
-Free text is always escaped in HTML (Jinja2 with autoescaping). The workbook has a frozen,
+Free text is always escaped in HTML: ``templates/chronology.html`` (Jinja2, autoescaping)
+fills casekit's page shell (:mod:`casekit.render.page`). The workbook has a frozen,
 bold header and sensible column widths. The CSV holds the contract's events columns, so it can
 be read back as part of a bundle.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from casekit.analysis.chronology import Analysis, analyse, as_known_at, case_events, filter_events
@@ -18,47 +18,13 @@ from casekit.bundle.casebook import Casebook
 from casekit.bundle.io import canonical, write_file_atomically
 from casekit.contract import BELIEF_CATEGORIES, CONCERN_CATEGORIES, STRENGTH_CATEGORIES, TABLES
 from casekit.errors import CasekitError
+from casekit.render.page import environment
 from casekit.render.xlsx import write_people_csv
 
 __all__ = ["ChronologyView", "chronology_view", "export_chronology", "to_html", "to_xlsx"]
 
-_TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Chronology: case {{ case.case_id }}</title>
-<style>
- body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em; color: #1a1a1a; }
- h1 { font-size: 1.4em; margin-bottom: .2em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
- .meta { color: #444; margin: 0 0 1em; } table { border-collapse: collapse; width: 100%; }
- th, td { border: 1px solid #bbb; padding: .3em .45em; vertical-align: top; font-size: .9em;
-          text-align: left; }
- th { background: #eee; } tr { page-break-inside: avoid; }
- .concern { border-left: 4px solid #b2182b; } .strength { border-left: 4px solid #1b7837; }
- .belief { color: #555; font-style: italic; } .restricted { font-weight: bold; color: #762a83; }
- .note { font-size: .85em; color: #444; }
- @media print { body { margin: 1cm; } .noprint { display: none; } }
-</style></head><body>
-<h1>Chronology: case {{ case.case_id }}</h1>
-<p class="meta">Child {{ case.child_id }} · team {{ case.team_id }} · opened {{ case.opened }}
-{%- if case.closed %} · closed {{ case.closed }}{% endif %} · {{ events|length }} entries
-{%- if known_at %} · as known at {{ known_at }}{% endif %}
-{%- if filters %} · {{ filters }}{% endif %} · produced {{ produced }}</p>
-<p class="note">A chronology is a working tool and part of an assessment, not the assessment
-itself. Belief and views (in italics) are not a concern in themselves.</p>
-<h2>Analysis</h2>
-<ul>{% for line in headline %}<li>{{ line }}</li>{% endfor %}</ul>
-<h2>Entries</h2>
-<table><thead><tr><th>Date</th><th>Source</th><th>Kind</th><th>Category</th><th>About</th>
-<th>Significance</th><th>What happened</th><th>Action taken</th></tr></thead><tbody>
-{% for e in events %}<tr class="{{ e.css }}">
-<td>{{ e.when }}</td><td>{{ e.source_agency }}</td><td>{{ e.kind }}</td>
-<td>{{ e.category }}</td><td>{{ e.level }}</td><td>{{ e.significance }}</td>
-<td>{{ e.summary }}{% if e.restricted %} <span class="restricted">[restricted]</span>{% endif %}
-</td><td>{{ e.action_taken }}</td></tr>
-{% endfor %}</tbody></table>
-</body></html>
-"""
-)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+"""The folder holding ``chronology.html``."""
 
 
 class ChronologyView:
@@ -146,13 +112,17 @@ def to_html(view: ChronologyView) -> str:
         "opened": case["opened"].date().isoformat(),
         "closed": case["closed"].date().isoformat() if pd.notna(case["closed"]) else "",
     }
-    return _TEMPLATE.render(
-        case=info,
-        events=rows,
-        known_at=view.known_at,
-        filters=view.filters,
-        headline=view.analysis.headline(),
-        produced=dt.date.today().isoformat(),
+    return (
+        environment(TEMPLATES)
+        .get_template("chronology.html")
+        .render(
+            case=info,
+            events=rows,
+            known_at=view.known_at,
+            filters=view.filters,
+            headline=view.analysis.headline(),
+            produced=dt.date.today().isoformat(),
+        )
     )
 
 

@@ -2,9 +2,10 @@
 
 A record gathers the session (``supervisions``), the decisions it took (with whose interests
 each serves), the judgements made in it, and the chronology entries its hypotheses and decisions
-cite (date and summary beside each id). Free text is escaped in HTML (Jinja2 autoescaping); in
-Word it is plain text, with any character XML cannot hold removed, so no text becomes a field,
-a link or markup.
+cite (date and summary beside each id). Free text is escaped in HTML
+(``templates/supervision_record.html`` in casekit's page shell, Jinja2 autoescaping); in Word
+it is plain text, with any character XML cannot hold removed, so no text becomes a field, a
+link or markup.
 
 The support function's notes (the worker's wellbeing) are kept with the record but left out of
 an export unless the supervisor chooses to include them (``include_support=True``); the export
@@ -20,7 +21,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pandas as pd
 
 from casekit.analysis.supervision import FUNCTIONS, PRIVATE_FUNCTIONS, STAGES, judgement_id
@@ -28,9 +28,13 @@ from casekit.bundle.casebook import Casebook
 from casekit.bundle.io import canonical, write_file_atomically
 from casekit.contract import LEVELS, TABLES
 from casekit.errors import CasekitError
+from casekit.render.page import environment
 from casekit.store.db import Store
 
 __all__ = ["SupervisionRecord", "supervision_record", "to_html", "to_docx", "export_record"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+"""The folder holding ``supervision_record.html``."""
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -93,60 +97,6 @@ def _by_decision(text: str) -> dict[str, str]:
     return {did.strip(): who.strip() for did, who in pairs}
 
 
-_TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Supervision record: case {{ s.case_id }}, {{ s.date }}</title>
-<style>
- body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em auto; max-width: 60em;
-        padding: 0 1em; color: #1a1a1a; line-height: 1.45; }
- h1 { font-size: 1.4em; } h3 { font-size: 1em; margin-bottom: .2em; }
- h2 { font-size: 1.1em; margin-top: 1.6em;
- border-bottom: 2px solid #0072B2; } .meta, .note { color: #444; } .note { font-size: .85em; }
- .text { white-space: pre-wrap; } table { border-collapse: collapse; width: 100%; }
- th, td { border: 1px solid #bbb; padding: .3em .45em; text-align: left; vertical-align: top; }
- th { background: #eef2f6; } @media print { body { margin: 1cm; } }
-</style></head><body>
-<h1>Reflective supervision: case {{ s.case_id }}</h1>
-<p class="meta">{{ s.date }} · supervisor {{ s.supervisor }} · worker {{ s.worker }} ·
-child {{ case.child_id }} · team {{ case.team_id }} · record {{ s.supervision_id }}</p>
-<h2>The child's voice</h2>
-<p class="note">Their wishes, feelings and hopes, in their own words where possible.</p>
-<div class="text">{{ s.child_voice or "Nothing was recorded." }}</div>
-<p><b>Last seen alone:</b> {{ seen }}</p>
-{% for title, text in stages %}<h2>{{ title }}</h2><div class="text">{{ text }}</div>
-{% endfor %}
-<h2>The four functions</h2>
-{% for title, meaning, text in functions %}<h3>{{ title }}</h3><p class="note">{{ meaning }}</p>
-<div class="text">{{ text or "Nothing was recorded." }}</div>
-{% endfor %}{% if not include_support %}<p class="note">{{ support_left_out }}</p>{% endif %}
-<h2>Hypotheses</h2><div class="text">{{ s.hypotheses }}</div>
-<h2>Actions agreed, and whose interests they serve</h2>
-<div class="text">{{ s.agreed_actions or "None recorded." }}</div>
-<h2>Social GRACES: difference and bias</h2>
-<div class="text">{{ s.graces or "None recorded." }}</div>
-<h2>Decisions</h2>
-{% if decisions %}<table><thead><tr><th>Response</th><th>Lead agency</th><th>Family engaged</th>
-<th>Rationale</th><th>Evidence</th><th>Serves</th></tr></thead><tbody>
-{% for d in decisions %}<tr><td>{{ d.response|replace("_", " ") }}</td>
-<td>{{ d.lead_agency|replace("_", " ") }}</td><td>{{ d.family_engaged }}</td>
-<td class="text">{{ d.rationale }}</td><td>{{ d.evidence_ids|replace(";", ", ") }}</td>
-<td>{{ d.serves }}</td></tr>
-{% endfor %}</tbody></table>{% else %}<p>No decision was taken in this session.</p>{% endif %}
-<h2>Scaled judgements (0 to 10, 10 = safe enough to close)</h2>
-{% if judgements %}<table><thead><tr><th>About</th><th>Safety</th><th>Rationale</th></tr></thead>
-<tbody>{% for j in judgements %}<tr><td>{{ j.level }}</td><td>{{ j.safety_scale }}</td>
-<td class="text">{{ j.rationale }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>No judgement was recorded in this session.</p>{% endif %}
-<h2>Chronology entries cited</h2>
-{% if cited %}<ul>{% for id, text in cited.items() %}<li>{{ id }}: {{ text }}</li>{% endfor %}</ul>
-{% else %}<p>None.</p>{% endif %}
-<p class="note">Exported by casekit on {{ produced }}. Synthetic or pseudonymised data only.</p>
-</body></html>
-"""
-)
-
-
 SUPPORT_LEFT_OUT = (
     "The support notes (the worker's wellbeing) are kept with the supervision record and are "
     "left out of this export."
@@ -178,18 +128,25 @@ def to_html(record: SupervisionRecord, include_support: bool = False) -> str:
 
     The support notes are left out unless ``include_support`` is true.
     """
-    return _TEMPLATE.render(
-        s=record.session,
-        case=record.case,
-        seen=_seen(record),
-        functions=_functions(record, include_support),
-        include_support=include_support,
-        support_left_out=SUPPORT_LEFT_OUT,
-        stages=_stages(record),
-        decisions=record.decisions.to_dict("records"),
-        judgements=record.judgements.to_dict("records"),
-        cited=record.cited,
-        produced=dt.date.today().isoformat(),
+    return (
+        environment(TEMPLATES)
+        .get_template("supervision_record.html")
+        .render(
+            s=record.session,
+            case=record.case,
+            seen=_seen(record),
+            functions=_functions(record, include_support),
+            include_support=include_support,
+            support_left_out=SUPPORT_LEFT_OUT,
+            stages=_stages(record),
+            decisions=record.decisions.to_dict("records"),
+            judgements=record.judgements.to_dict("records"),
+            cited=record.cited,
+            footer=(
+                f"Exported by casekit on {dt.date.today().isoformat()}. "
+                "Synthetic or pseudonymised data only."
+            ),
+        )
     )
 
 

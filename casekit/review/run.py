@@ -25,8 +25,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from casekit.errors import CasekitError
 from casekit.outputs import (
     NOFOLLOW,
@@ -40,6 +38,7 @@ from casekit.outputs import (
     safe_name,
     write_private,
 )
+from casekit.render.page import environment, page
 from casekit.review.kernel import WarmKernel
 from casekit.review.sections import (
     CHANGE,
@@ -65,70 +64,13 @@ __all__ = [
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "caseload_review.ipynb"
 """The review notebook: notebooks/caseload_review.ipynb in the repository."""
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+"""The folder holding ``index.html``, the index page's template."""
 
 
 def page_href(team_id: str) -> str:
     """Return the index's link to a team's page: its checked file name, URL-quoted."""
     return urllib.parse.quote(safe_name(team_id, "team ID"), safe="") + ".html"
-
-
-_ENV.filters["page_href"] = page_href
-_STYLE = """
- body { font-family: system-ui, "Segoe UI", Arial, sans-serif; margin: 2em auto;
-        max-width: 70em; padding: 0 1em; color: #1a1a1a; line-height: 1.4; }
- h1 { font-size: 1.5em; }
- h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 2px solid #0072B2; }
- h3 { font-size: 1em; margin: 1.4em 0 .3em; }
- .meta, .note, .why { color: #444; } .note { font-size: .85em; } .why { font-style: italic; }
- table { border-collapse: collapse; margin: .4em 0 1em; font-size: .85em; }
- th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: left; vertical-align: top; }
- th { background: #eef2f6; } td { font-variant-numeric: tabular-nums; }
- img.figure { max-width: 100%; display: block; margin: .5em 0 1.5em; }
- .failed { color: #a50026; } pre { white-space: pre-wrap; }
- @media print { body { margin: 1cm; } h2 { page-break-before: auto; } }
-"""
-_PAGE = _ENV.from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>{{ style }}</style></head>
-<body>
-{{ body|safe }}
-<p class="note">Produced by casekit {{ version }} on {{ produced }}. Synthetic or pseudonymised
-data only.</p>
-</body></html>
-"""
-)
-_INDEX = _ENV.from_string(
-    """<h1>Caseload reviews</h1>
-<p class="meta">{{ teams|length }} teams · period {{ period }} · as known on {{ as_of }}
-{%- if suppress %} · suppressed for publication (counts 1-5 shown as c){% endif %}</p>
-<table><thead><tr><th>team</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for t in teams %}<tr><td>{% if t.ok %}<a href="{{ t.team_id|page_href }}">{{ t.team_name }}
-({{ t.team_id }})</a>{% else %}{{ t.team_name }} ({{ t.team_id }}){% endif %}</td>
-{% if t.ok %}{% for k in keys %}<td>{{ t.headline.get(k, "") }}</td>{% endfor %}
-{% else %}<td class="failed" colspan="{{ keys|length }}">failed: {{ t.error }}</td>{% endif %}
-</tr>
-{% endfor %}</tbody></table>
-<h2>Change from the previous period</h2>
-<p class="meta">This period ({{ period }}) beside the period of the same length just before it
-({{ previous }}), as known on {{ as_of }}.
-{%- if suppress %} A change is shown as c wherever either number is.{% endif %}</p>
-<table><thead><tr><th>team</th><th>measure</th><th>this period</th><th>previous period</th>
-<th>change</th></tr></thead>
-<tbody>
-{% for t in teams if t.ok %}{% for m in changes %}<tr>
-{%- if loop.first %}<td rowspan="{{ changes|length }}">{{ t.team_name }} ({{ t.team_id }})</td>
-{%- endif %}<td>{{ m }}</td><td>{{ t.headline.get(m, "") }}</td>
-<td>{{ t.headline.get(m ~ previous_suffix, "") }}</td>
-<td>{{ t.headline.get(m ~ change_suffix, "") }}</td>
-</tr>
-{% endfor %}{% endfor %}</tbody></table>
-"""
-)
 
 
 @dataclass
@@ -233,14 +175,17 @@ def to_html(notebook: Path, title: str) -> str:
 
 
 def _page(title: str, body: str) -> str:
+    """Put a review's HTML in casekit's page shell, with the line saying who produced it."""
+    return page(title, body, kind="review", footer=_produced())
+
+
+def _produced() -> str:
+    """Say which casekit made a review page, and when (an old review is known by this line)."""
     from casekit import __version__
 
-    return _PAGE.render(
-        title=title,
-        style=_STYLE,
-        body=body,
-        version=__version__,
-        produced=dt.date.today().isoformat(),
+    return (
+        f"Produced by casekit {__version__} on {dt.date.today().isoformat()}. "
+        "Synthetic or pseudonymised data only."
     )
 
 
@@ -323,19 +268,25 @@ def write_index(out: Path, scopes: list[Scope], results: list[TeamResult]) -> Pa
             elif k not in keys and not k.endswith(CHANGE):
                 keys.append(k)
     first = scopes[0]
-    body = _INDEX.render(
-        teams=results,
-        keys=keys,
-        changes=changes,
-        previous_suffix=PREVIOUS,
-        change_suffix=CHANGE,
-        period=first.period,
-        previous=first.previous().period,
-        as_of=first.as_of.date().isoformat(),
-        suppress=first.suppress,
+    html = (
+        environment(TEMPLATES)
+        .get_template("index.html")
+        .render(
+            teams=results,
+            links={r.team_id: page_href(r.team_id) for r in results if r.ok},
+            keys=keys,
+            changes=changes,
+            previous_suffix=PREVIOUS,
+            change_suffix=CHANGE,
+            period=first.period,
+            previous=first.previous().period,
+            as_of=first.as_of.date().isoformat(),
+            suppress=first.suppress,
+            footer=_produced(),
+        )
     )
     path = out / "index.html"
-    write_private(path, _page("Caseload reviews", body).encode("utf-8"))
+    write_private(path, html.encode("utf-8"))
     return path
 
 
