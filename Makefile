@@ -31,6 +31,7 @@ review: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
 test: install lint $(CHROMIUM)
@@ -48,6 +49,7 @@ data: install
 docs: install
 	$(BIN)/casekit contract > docs/data-contract.md
 	$(BIN)/casekit flag-guide > docs/flags.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: install
 	$(BIN)/python benchmarks/bench_foundation.py
@@ -60,4 +62,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_security.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info reports
+	rm -rf $(VENV) .pytest_cache build *.egg-info reports site

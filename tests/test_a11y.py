@@ -1,8 +1,8 @@
 """Accessibility in a real browser: axe-core (bundled by axe-playwright-python, never fetched)
 in Debian's Chromium finds no serious or critical WCAG 2.2 AA violation on any page casekit
-shows: the app's home page, each app page with a case open, a review page and its index, and an
-exported chronology and supervision record. Also a keyboard-only test: an entry added and a
-supervision draft saved without touching the mouse.
+shows: the app's home page, each app page with a case open, a review page and its index, an
+exported chronology and supervision record, and pages of the docs site. Also a keyboard-only
+test: an entry added and a supervision draft saved without touching the mouse.
 
 One app serves the whole module (starting Voila and its kernels is the slow part)."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from app_helpers import CHROMIUM, launch_chromium, start_app, stop
-from conftest import SYNTHETIC
+from conftest import ROOT, SYNTHETIC
 
 import casekit
 from casekit.cli import main
@@ -229,6 +229,24 @@ def test_exported_records(served, page, name):
     page.goto((exports / name).as_uri())
     page.wait_for_selector("h1")
     assert_accessible(page, f"exported {name}")
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory) -> Path:
+    """The docs site, built strictly as `make docs` builds it."""
+    from test_docs import build_site
+
+    out = tmp_path_factory.mktemp("docs") / "site"
+    built = build_site(ROOT, out)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", ["index.html", "deploying/index.html", "api/casekit/index.html"])
+def test_docs_site_pages(docs_site, page, name):
+    page.goto((docs_site / name).as_uri())
+    page.wait_for_selector("h1")
+    assert_accessible(page, f"docs site {name}")
 
 
 def test_a_figure_in_a_notebook_carries_its_alt_text_and_needs_one():

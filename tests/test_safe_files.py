@@ -508,7 +508,7 @@ def test_a_bug_is_still_reported_as_a_bug(monkeypatch, capsys):
     def bug(args):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("casekit.cli._cmd_contract", bug)
+    monkeypatch.setattr("casekit.cli.bundle._cmd_contract", bug)
     assert main(["contract"]) == 1
     assert "internal error" in capsys.readouterr().err
 

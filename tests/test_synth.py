@@ -285,3 +285,31 @@ def test_other_forms_are_valid(tmp_path, form):
     out = tmp_path / ("b.xlsx" if form == "xlsx" else "b")
     assert main(["synth", "--out", str(out), "--cases", "40", "--form", form]) == 0
     assert len(casekit.load(out).cases) == 40
+
+
+def test_generated_tables_make_the_same_casebook_in_memory_as_through_a_bundle(tmp_path):
+    from casekit.bundle.casebook import from_tables
+
+    tables = generate(seed=3, n_cases=120)
+    in_memory = from_tables(tables, "synthetic")
+    through_files = casekit.load(write_bundle(tables, tmp_path / "b"))
+    assert in_memory.tables.keys() == through_files.tables.keys()
+    for name, frame in through_files.tables.items():
+        pd.testing.assert_frame_equal(in_memory.tables[name], frame, check_exact=True)
+    broken = {**tables, "events": tables["events"].assign(date="2024-13-01")}
+    with pytest.raises(casekit.BundleInvalid, match="date"):
+        from_tables(broken, "synthetic")
+
+
+def test_the_demo_store_of_an_installed_casekit_holds_the_synthetic_data(tmp_path, monkeypatch):
+    import casekit.widgets.app as app
+
+    monkeypatch.setattr(app, "REPO_ROOT", tmp_path / "no-repository")  # as from a wheel
+    store = app.demo_store(tmp_path / "cache" / "demo.sqlite")
+    try:
+        made = store.casebook()
+    finally:
+        store.close()
+    expected = casekit.load(write_bundle(generate(), tmp_path / "b"))
+    for name, frame in expected.tables.items():
+        pd.testing.assert_frame_equal(made.tables[name], frame, check_exact=True)

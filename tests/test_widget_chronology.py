@@ -8,6 +8,7 @@ import pytest
 from test_store import snapshot
 
 import casekit
+from casekit.analysis.chronology import filter_events
 from casekit.widgets import CasePicker, ChronologyBuilder
 from casekit.widgets.common import set_field_value
 
@@ -138,6 +139,30 @@ def test_filters_and_paging(store):
     b.filter_significance.value = "high"
     assert set(b.visible()["significance"]) == {"high"}
     assert [v for _, v in b.pick.options] == list(b.visible()["event_id"][::-1])
+
+
+def test_the_filters_are_the_chronology_filters(store):
+    b = ChronologyBuilder(store, "007")
+    for i, (significance, level) in enumerate([("low", "family"), ("high", "child")] * 2):
+        fill(b, **dict(GOOD, significance=significance, level=level, date=dt.date(2024, 3, i + 1)))
+        b.add_entry()
+    b.show_all.value = True
+    seen = set()
+    for significance in (None, "low", "medium", "high"):
+        for category in (None, "protective", "harm"):
+            for level in (None, "child", "family"):
+                b.filter_significance.value = significance
+                b.filter_category.value = category
+                b.filter_level.value = level
+                expected = filter_events(
+                    b.rows, min_significance=significance, categories=category, levels=level
+                )
+                assert b.visible().equals(expected)
+                seen.add(len(expected))
+    assert len(seen) > 3  # the combinations really keep different entries
+    b.filter_significance.value, b.filter_category.value = None, None
+    b.filter_level.value = "family"
+    assert set(b.visible()["level"]) == {"family"} and len(b.visible()) >= 2
 
 
 def test_import_agency_files(store):

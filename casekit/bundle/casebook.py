@@ -16,19 +16,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from casekit.bundle.io import RawTable, canonical, read_bundle
-from casekit.bundle.validation import check_tables
+from casekit.bundle.io import RawTable, canonical, clean_frame, read_bundle
+from casekit.bundle.validation import check_table, check_tables
 from casekit.contract import TABLE_ORDER, TABLES
 from casekit.errors import BundleInvalid, CasekitError, Problem
 
-__all__ = ["Casebook", "load_bundle", "load_table_file", "from_raw", "empty_table"]
+__all__ = [
+    "Casebook",
+    "load_bundle",
+    "load_table_file",
+    "from_raw",
+    "from_tables",
+    "check_rows",
+    "empty_table",
+]
 
 
 def empty_table(table: str) -> pd.DataFrame:
     """Return an empty frame with the table's contract columns, typed as a loaded one would be."""
     raw = RawTable(table, pd.DataFrame(columns=list(TABLES[table].column_names)), table)
-    from casekit.bundle.validation import check_table
-
     typed, _ = check_table(raw)
     return typed.reset_index(drop=True)
 
@@ -90,6 +96,43 @@ def from_raw(
     return Casebook(tables, source, problems)  # absent tables become empty typed frames
 
 
+def check_rows(
+    table: str,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    first_row: int = 2,
+    row_word: str = "row",
+    today: dt.date | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check one table's rows, given as canonical strings, and return them typed with problems.
+
+    For rows made in memory rather than read from a file, such as a merged agency chronology
+    or a store's records. Problems name ``source`` and number the rows from ``first_row`` (a
+    CSV file's first data row is row 2), calling each a ``row_word``.
+
+    >>> rows = pd.DataFrame({"case_id": ["C1"], "event_id": ["E1"], "date": ["2024-13-01"]})
+    >>> typed, problems = check_rows("events", rows, "upload")
+    >>> any("date" in str(p) and "row 2" in str(p) for p in problems)
+    True
+    """
+    raw = RawTable(table, clean_frame(frame, first_row), source, row_word=row_word)
+    typed, problems = check_table(raw, today)
+    return typed.reset_index(drop=True), problems
+
+
+def from_tables(
+    tables: dict[str, pd.DataFrame], source: str, today: dt.date | None = None
+) -> Casebook:
+    """Validate tables of canonical strings, as a bundle holds them, and build a Casebook.
+
+    The same as writing ``tables`` as a CSV bundle and loading it, without the files: for
+    tables made in memory, such as :func:`casekit.synth.generator.generate`'s.
+    """
+    raws = {t: RawTable(t, clean_frame(f, 2), f"{t}.csv") for t, f in tables.items()}
+    return from_raw(raws, source, today=today)
+
+
 def load_table_file(path: str | Path, table: str, today: dt.date | None = None) -> Casebook:
     """Read one CSV file as one contract table, checked on its own (references are not).
 
@@ -97,7 +140,6 @@ def load_table_file(path: str | Path, table: str, today: dt.date | None = None) 
     such as a merged agency chronology (``casekit import merged.csv --table events``).
     """
     from casekit.bundle.io import read_csv_table
-    from casekit.bundle.validation import check_table
 
     path = Path(path)
     if table not in TABLES:

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from casekit.bundle.casebook import Casebook, from_raw
+from casekit.bundle.casebook import Casebook, check_rows, from_raw
 from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
@@ -864,9 +864,8 @@ class Store:
         for name, spec in TABLES.items():
             if "case_id" not in spec.column_names:
                 continue
-            frame = clean_frame(self.case_rows(name, case_id), 1)
-            typed, _ = check_table(RawTable(name, frame, name, row_word="record"))
-            tables[name] = typed.reset_index(drop=True)
+            rows = self.case_rows(name, case_id)
+            tables[name], _ = check_rows(name, rows, name, first_row=1, row_word="record")
         if tables["cases"].empty:
             raise CasekitError(f"there is no case {case_id!r} in {self.url}.")
         return Casebook(tables, f"{self.url} (case {case_id})")

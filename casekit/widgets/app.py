@@ -32,7 +32,7 @@ def demo_store(path: Path | None = None, user: str | None = None) -> Store:
     """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
-        from casekit.bundle.io import write_bundle
+        from casekit.bundle.casebook import from_tables
         from casekit.outputs import private_folder
         from casekit.store.load import load
         from casekit.synth.generator import generate
@@ -40,11 +40,13 @@ def demo_store(path: Path | None = None, user: str | None = None) -> Store:
         private_folder(path.parent)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             bundle = REPO_ROOT / "data" / "synthetic"
-            if not bundle.exists():  # an installed casekit without the repository
-                bundle = write_bundle(generate(), Path(tmp) / "bundle")
+            if bundle.exists():
+                casebook = load(bundle)
+            else:  # an installed casekit without the repository
+                casebook = from_tables(generate(), "synthetic")
             partial = Path(tmp) / "demo.sqlite"
             store = open_store(partial, user="demo")
-            store.import_casebook(load(bundle))
+            store.import_casebook(casebook)
             store.close()
             os.replace(partial, path)
     return open_store(path, user=user)

@@ -20,6 +20,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from casekit.analysis.chronology import filter_events
 from casekit.contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
 from casekit.errors import CasekitError, WriteRefused
 from casekit.ingest.merge import merge_files
@@ -51,7 +52,6 @@ FORM_FIELDS = (
     "summary",
     "action_taken",
 )
-_RANK = {s: i for i, s in enumerate(SIGNIFICANCE)}
 
 
 _ORDER = ["date", "recorded_on", "event_id"]
@@ -347,17 +347,14 @@ class ChronologyBuilder(w.VBox):
             except CasekitError as exc:
                 self._say(str(exc).replace("\n", " "), error=True)
                 return 0
-        from casekit.bundle.casebook import Casebook
-        from casekit.bundle.io import RawTable, clean_frame
-        from casekit.bundle.validation import check_table
+        from casekit.bundle.casebook import Casebook, check_rows
 
         prefix = f"{self.case_id}-{dt.datetime.now():%Y%m%d%H%M%S}-"
         merged["event_id"] = prefix + merged["event_id"].str.rsplit("-", n=1).str[-1]
         merged["duplicate_of"] = merged["duplicate_of"].map(
             lambda d: prefix + d.rsplit("-", 1)[-1] if d else ""
         )
-        raw = RawTable("events", clean_frame(merged, 2), "upload", row_word="row")
-        typed, problems = check_table(raw)
+        typed, problems = check_rows("events", merged, "upload")
         if problems:
             self._say("; ".join(map(str, problems[:5])), error=True)
             return 0
@@ -379,16 +376,12 @@ class ChronologyBuilder(w.VBox):
 
     def visible(self) -> pd.DataFrame:
         """Return the entries the filters keep, sorted by date (latest page unless show all)."""
-        rows = self.rows
-        keep = pd.Series(True, index=rows.index)
-        if self.filter_significance.value:
-            rank = rows["significance"].map(_RANK).fillna(-1)
-            keep &= rank >= _RANK[self.filter_significance.value]
-        if self.filter_category.value:
-            keep &= rows["category"] == self.filter_category.value
-        if self.filter_level.value:
-            keep &= rows["level"] == self.filter_level.value
-        shown = rows[keep]
+        shown = filter_events(
+            self.rows,
+            min_significance=self.filter_significance.value or None,
+            categories=self.filter_category.value or None,
+            levels=self.filter_level.value or None,
+        )
         return shown if self.show_all.value else shown.tail(self.page_size)
 
     def refresh(self) -> None:

@@ -1,0 +1,229 @@
+"""Casework commands: ``flags``, ``flag-guide``, ``chronology merge|export``, ``supervision``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from casekit.bundle.io import write_file_atomically
+from casekit.cli.common import file_and_name, keep_inputs, parse_date
+from casekit.errors import CasekitError
+
+__all__ = ["add_chronology", "add_flag_guide", "add_flags", "add_supervision"]
+
+
+def _cmd_flags(args: argparse.Namespace) -> int:
+    from casekit.analysis.proportionality import flags
+    from casekit.render.xlsx import write_people_csv
+    from casekit.store.load import load
+
+    table = flags(load(args.data), as_of=args.as_of, status=args.status)
+    table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
+    if args.out is None:
+        write_people_csv(table, sys.stdout)
+        return 0
+    keep_inputs(args, Path(args.out))
+    out = write_file_atomically(Path(args.out), lambda tmp: write_people_csv(table, tmp))
+    counts = table["flag"].value_counts()
+    still = int((table["status"] == "open").sum())
+    print(
+        f"wrote {len(table)} flags ({still} open) to {out}: "
+        + ", ".join(f"{n} {flag}" for flag, n in counts.items() if n)
+    )
+    return 0
+
+
+def _cmd_flag_guide(args: argparse.Namespace) -> int:
+    from casekit.analysis.flag_guide import to_markdown
+
+    print(to_markdown(), end="")
+    return 0
+
+
+def _cmd_chronology_merge(args: argparse.Namespace) -> int:
+    from casekit.ingest.merge import load_mapping, merge_files
+    from casekit.render.xlsx import Sheet, write_workbook
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CasekitError(f"--out {out}: write the merged chronology to a .csv or .xlsx file.")
+    if not out.parent.exists():
+        raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
+    keep_inputs(args, out)
+    files = [file_and_name(spec) for spec in args.files]
+    merged = merge_files(files, args.case, load_mapping(args.map), args.window)
+    if out.suffix.lower() == ".csv":  # interchange: `casekit import` reads it back exactly
+        write_file_atomically(out, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
+    else:
+        sheet = Sheet("events", merged, freeze=False, widths=False)
+        write_file_atomically(
+            out,
+            lambda tmp: write_workbook(
+                tmp, [sheet], exact=True, source=out.name, instead="merge to a .csv file instead"
+            ),
+        )
+    duplicates = int((merged["duplicate_of"] != "").sum())
+    review = int((merged["needs_review"] != "").sum())
+    print(
+        f"merged {len(merged)} entries from {len(files)} file(s) into {out}: "
+        f"{duplicates} marked as likely duplicates (kept, see duplicate_of); "
+        f"{review} need a practitioner's review (see needs_review)."
+    )
+    return 0
+
+
+def _cmd_chronology_export(args: argparse.Namespace) -> int:
+    from casekit.analysis.export import chronology_view, export_chronology
+    from casekit.store.load import load
+
+    known_at = args.as_known_at.isoformat() if args.as_known_at else None
+    keep_inputs(args, args.out)
+    view = chronology_view(load(args.data), args.case, known_at, args.min_significance)
+    out = export_chronology(view, args.out)
+    print(f"wrote {len(view.events)} entries of case {args.case} to {out}")
+    return 0
+
+
+def _cmd_supervision_export(args: argparse.Namespace) -> int:
+    from casekit.analysis.supervision_record import export_record, supervision_record
+    from casekit.store.db import open_store
+
+    keep_inputs(args, args.out)
+    with open_store(args.store, create=False) as store:
+        record = supervision_record(store, args.id)
+        out = export_record(record, args.out, include_support=args.include_support)
+    left = "with the support notes" if args.include_support else "support notes left out"
+    print(f"wrote supervision record {args.id} to {out} ({left})")
+    return 0
+
+
+def add_flag_guide(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``casekit flag-guide``: print the flag guide as Markdown."""
+    p = sub.add_parser(
+        "flag-guide",
+        help="print the guide to the proportionality flags as Markdown",
+        description="Print the flag guide: each flag's meaning, what to ask in supervision, and "
+        "a worked example with the flags casekit raises on it, as the Markdown page "
+        "docs/flags.md (regenerate it with `make docs`).",
+    )
+    p.set_defaults(run=_cmd_flag_guide)
+
+
+def add_flags(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``casekit flags``: the proportionality flags as a CSV table."""
+    p = sub.add_parser(
+        "flags",
+        help="raise the proportionality flags as a CSV table",
+        description="Raise every proportionality flag of the practice principles, each with "
+        "the case, the subject (decision, plan action, sharing record or case), a reason "
+        "that names the evidence, the date it arose and its status: open (it still calls for "
+        "action at the as-of date) or past.",
+    )
+    p.add_argument("--data", required=True, help="the bundle or casebook store")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=None,
+        help="count only what was known by this date (default today)",
+    )
+    p.add_argument(
+        "--status",
+        choices=["open", "past", "all"],
+        default="all",
+        help="keep open flags (for supervision), past ones (history) or all (default)",
+    )
+    p.add_argument("--out", default=None, help="a .csv file (default: print to the screen)")
+    p.set_defaults(run=_cmd_flags)
+
+
+def add_chronology(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``casekit chronology`` with its actions ``merge`` and ``export``."""
+    chron = sub.add_parser(
+        "chronology",
+        help="merge, analyse and export chronologies",
+        description="Work with a case's chronology.",
+    )
+    csub = chron.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = csub.add_parser(
+        "merge",
+        help="merge agencies' chronologies into one composite chronology",
+        description="Merge CSV and .xlsx agency chronologies for one case. Headers agencies "
+        "use are recognised; UK day-first, month-only (03/2024) and year-only dates are read; "
+        "a leading ? marks an uncertain date. Every entry keeps its agency, file and row; "
+        "likely cross-agency duplicates are marked (duplicate_of), never deleted.",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE[=AGENCY]",
+        help="an agency's chronology; name its agency after = unless the file has "
+        "an agency column or is named after one (police.csv)",
+    )
+    p.add_argument("--case", required=True, help="the case id the entries belong to")
+    p.add_argument("--out", required=True, help="the merged chronology: a .csv or .xlsx file")
+    p.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        help="a YAML mapping file for headers and values casekit does not know",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        default=2,
+        help="days apart that two agencies' entries can be one happening (default 2)",
+    )
+    p.set_defaults(run=_cmd_chronology_merge)
+
+    p = csub.add_parser(
+        "export",
+        help="export a case's chronology as HTML, xlsx or CSV",
+        description="Write a case's chronology as a printable HTML record, a formatted "
+        "workbook, or CSV in the contract's columns (chosen by the --out suffix).",
+    )
+    p.add_argument("--data", required=True, help="the bundle or casebook store")
+    p.add_argument("--case", required=True, help="the case id")
+    p.add_argument("--out", type=Path, required=True, help="a .html, .xlsx or .csv file")
+    p.add_argument(
+        "--as-known-at",
+        type=parse_date,
+        default=None,
+        help="show only what had been recorded by this date (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--min-significance",
+        choices=("low", "medium", "high"),
+        default=None,
+        help="leave out entries below this significance",
+    )
+    p.set_defaults(run=_cmd_chronology_export)
+
+
+def add_supervision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``casekit supervision`` with its action ``export``."""
+    sup = sub.add_parser(
+        "supervision",
+        help="export reflective supervision records",
+        description="Work with the records the reflective supervision notebook saves.",
+    )
+    ssub = sup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = ssub.add_parser(
+        "export",
+        help="export a saved supervision session for the case file, as HTML or Word",
+        description="Write one saved supervision session (the child's voice and when they "
+        "were last seen alone, its four stages, the functions, hypotheses and how each will be "
+        "tested with the family, the actions agreed and whose interests they serve, GRACES "
+        "reflection, decisions, judgements and the chronology entries it cites) as a printable "
+        "HTML page or a .docx document, chosen by the --out suffix. The support notes (the "
+        "worker's wellbeing) are left out unless --include-support is given.",
+    )
+    p.add_argument("--store", required=True, help="casebook store: a .sqlite path or a URL")
+    p.add_argument("--id", required=True, help="the supervision_id")
+    p.add_argument("--out", type=Path, required=True, help="a .html or .docx file")
+    p.add_argument(
+        "--include-support",
+        action="store_true",
+        help="include the support notes (the worker's wellbeing), left out by default",
+    )
+    p.set_defaults(run=_cmd_supervision_export)
