@@ -31,6 +31,8 @@ __all__ = [
     "BELIEF_CATEGORIES",
     "STRENGTH_CATEGORIES",
     "STATUTORY_RESPONSES",
+    "ORDERED_VOCABULARIES",
+    "SAFETY_SCALE",
     "WORKER_ROLES",
     "CASE_HOLDING_ROLES",
     "SIGNIFICANCE",
@@ -110,6 +112,14 @@ RESPONSES = (*RESPONSE_LADDER, CHANNEL)
 """Every valid ``decisions.response``: the ladder's rungs, then Channel support."""
 
 STATUTORY_RESPONSES = ("section_47", "child_protection_plan", "proceedings")
+
+SAFETY_SCALE = (0, 10)
+"""The least and greatest ``judgements.safety_scale`` (Signs of Safety: 10 = safe enough to
+close, 0 = the child cannot stay at home)."""
+
+ORDERED_VOCABULARIES = frozenset({"response", "significance"})
+"""The vocabulary columns whose values are ranked, least first (the ladder, then Channel;
+``low`` to ``high``): a loaded bundle holds them as ordered categoricals, so they compare."""
 
 CATEGORIES = (
     "belief_practice",
@@ -480,8 +490,8 @@ _TABLE_LIST: tuple[Table, ...] = (
                 "10 = everyone agrees it is safe enough to close; "
                 "0 = the child cannot stay at home",
                 required=True,
-                minimum=0,
-                maximum=10,
+                minimum=SAFETY_SCALE[0],
+                maximum=SAFETY_SCALE[1],
             ),
             _text("rationale"),
             _ids("evidence_ids", "events"),

@@ -1,15 +1,26 @@
 """Practice policy: how casekit groups cases and evidence, and the thresholds it works to.
 
-This is the one place for these rules: the flags, the review, research and the timeline read
-them from here, and changing one is one edit.
+This is the one place for these rules: the flags, the flag guide, the review, research, the
+timeline and the synthetic generator read them from here, and changing one is one edit (the
+texts that state a threshold are built from it). The thresholds are those of the practice
+principles (``practice.md``: the flags table and the process context); a caller can still
+pass other values where a function takes them as parameters.
 
 >>> GROUPS
 ('radicalisation', 'other safeguarding')
 >>> STRATA[0], STRATA[-1]
 ('harm', 'none')
+>>> STEP_DOWN_DAYS, ASSESSMENT_WORKING_DAYS, ASSESSMENT_COMPLETION_WORKING_DAYS
+(90, 10, 45)
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import numpy as np
+import pandas as pd
 
 __all__ = [
     "GROUP_RADICALISATION",
@@ -19,6 +30,28 @@ __all__ = [
     "WEAK",
     "EVIDENCE_STRATA",
     "STRATA",
+    "case_types",
+    "ESCALATION_RUNG",
+    "STATUTORY_RUNG",
+    "STEP_DOWN_DAYS",
+    "STEP_DOWN_MIN_SCALE",
+    "CONCERN_WINDOW_DAYS",
+    "LOW_SCALE",
+    "CLOSED_RECENTLY_DAYS",
+    "ASSESSMENT_WORKING_DAYS",
+    "ASSESSMENT_COMPLETION_WORKING_DAYS",
+    "OUTCOME_DAYS",
+    "SUPERVISED_WITHIN_DAYS",
+    "STALE_DAYS",
+    "CHRONOLOGY_GAP_DAYS",
+    "SEEN_ALONE_DAYS",
+    "RE_REFERRAL_MONTHS",
+    "MIN_JUDGEMENTS",
+    "TREND_DAYS",
+    "TREND_CHANGE",
+    "bank_holidays",
+    "working_days_after",
+    "nth_working_day_after",
 ]
 
 GROUP_RADICALISATION = "radicalisation"
@@ -45,3 +78,137 @@ recorded, or only strengths and agency actions (``protective``, ``aspiration``,
 ``agency_action``)."""
 
 STRATA: tuple[str, ...] = tuple(name for name, _ in EVIDENCE_STRATA)
+
+
+def case_types(cases: pd.DataFrame, index: str | None = None) -> pd.Series:
+    """Say each case's type: :data:`GROUP_RADICALISATION` or :data:`GROUP_BAU`.
+
+    A radicalisation case is one whose ``concern_flags`` include ``radicalisation``; every
+    other case is other safeguarding. The result keeps the frame's index, or is indexed by the
+    column ``index`` names (e.g. ``case_id``). Research, the review and the published-table
+    check all read case type from here.
+
+    >>> cases = pd.DataFrame({"case_id": ["C1", "C2"],
+    ...     "concern_flags": [["radicalisation", "neglect"], ["neglect"]]})
+    >>> case_types(cases, "case_id").to_dict()
+    {'C1': 'radicalisation', 'C2': 'other safeguarding'}
+    """
+    radical = cases["concern_flags"].map(lambda flags: GROUP_RADICALISATION in flags)
+    labels = np.where(radical.astype(bool), GROUP_RADICALISATION, GROUP_BAU)
+    at = cases.index if index is None else cases[index].to_numpy()
+    return pd.Series(labels, index=at)
+
+
+# --- the flags' thresholds (practice.md, "The proportionality flags") -----------------------
+
+ESCALATION_RUNG = "child_in_need"
+"""The rung from which raising the response is an escalation that must rest on concern
+(``escalation_on_belief_or_views``, ``family_not_engaged``)."""
+STATUTORY_RUNG = "section_47"
+"""The first statutory rung (``statutory_step_without_concern``)."""
+STEP_DOWN_DAYS = 90
+"""``step_down_due``: days the rung has stayed at child in need or above (more than this)."""
+STEP_DOWN_MIN_SCALE = 7
+"""``step_down_due``: every judgement in the stretch, at all three levels, is this or above."""
+CONCERN_WINDOW_DAYS = 30
+"""``step_down_despite_concern``: a step-down or closure within this many days after a
+concern event of medium or high significance."""
+LOW_SCALE = 4
+"""``step_down_despite_concern``: a step-down or closure while the latest judgement at any
+level is this or lower."""
+CLOSED_RECENTLY_DAYS = 28
+"""``step_down_despite_concern`` stays open for this many days after a closure."""
+ASSESSMENT_WORKING_DAYS = 10
+"""``late_assessment``: working days from the referral (``opened``) to the first assessment
+activity; the review's "within 10 working days" share."""
+
+# --- process and practice measures (practice.md, "Process context"; the review) -------------
+
+ASSESSMENT_COMPLETION_WORKING_DAYS = 45
+"""Working days a social work assessment may take from the referral (Working Together 2023;
+practice.md: "assessment (within 45 working days)")."""
+OUTCOME_DAYS = 90
+"""Research: a referral's outcome is whether it reached child in need or above within this
+many days of the referral."""
+SUPERVISED_WITHIN_DAYS = 90
+"""The review's practice measure: open cases discussed in supervision in this many days."""
+STALE_DAYS = 30
+"""A chronology not touched for longer than this is out of date (shown, not flagged)."""
+CHRONOLOGY_GAP_DAYS = 90
+"""A run of more than this many days with no chronology entry is a gap (a chronology must be
+current and start before the latest referral: the Care Inspectorate's practice guide)."""
+SEEN_ALONE_DAYS = 20
+"""Default working days after which a child not seen alone needs attention (the review)."""
+RE_REFERRAL_MONTHS = 12
+"""A referral within this many months of the closure of the child's previous case is a
+re-referral."""
+MIN_JUDGEMENTS = 3
+"""Judgements a case needs at a level before a team review states a trend: two points always
+make a line. (The case timeline still passes 2, its default before this was added.)"""
+TREND_DAYS = 90
+"""A safety trend is a change in points per this many days."""
+TREND_CHANGE = 0.5
+"""A safety trend is rising or falling when it changes by more than this many points per
+:data:`TREND_DAYS`; otherwise it is stable."""
+
+# --- working days (practice.md: "Working days exclude weekends and the bank holidays of
+# England and Wales") ------------------------------------------------------------------------
+
+
+@cache
+def _bank_holidays_in(year: int) -> tuple[dt.date, ...]:
+    import holidays
+
+    return tuple(sorted(holidays.country_holidays("GB", subdiv="ENG", years=year)))
+
+
+def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """Return the bank holidays of England and Wales from ``first_year`` to ``last_year``.
+
+    Each year is worked out once per process (the ``holidays`` package is slow to import).
+
+    >>> [str(d) for d in bank_holidays(2025, 2025)[:2]]
+    ['2025-01-01', '2025-04-18']
+    """
+    days = [d for y in range(first_year, last_year + 1) for d in _bank_holidays_in(y)]
+    return np.array(days, dtype="datetime64[D]")
+
+
+def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Count the working days after ``start`` up to and including ``end``.
+
+    Weekends and the bank holidays of England and Wales are not working days. The count is
+    missing where either date is missing.
+
+    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
+    >>> working_days_after(s, pd.Series(pd.to_datetime(["2025-01-03"]))).tolist()
+    [7]
+    """
+    ok = start.notna() & end.notna()
+    out = pd.Series(pd.NA, index=start.index, dtype="Int64")
+    if not ok.any():
+        return out
+    a = start[ok].to_numpy().astype("datetime64[D]") + 1
+    b = end[ok].to_numpy().astype("datetime64[D]") + 1
+    years = pd.DatetimeIndex(np.concatenate([a, b])).year
+    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
+    out[ok] = np.busday_count(a, b, holidays=hol)
+    return out
+
+
+def nth_working_day_after(start: pd.Series, n: int) -> pd.Series:
+    """Return the ``n``-th working day after each date (England and Wales bank holidays).
+
+    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
+    >>> nth_working_day_after(s, 11).dt.strftime("%Y-%m-%d").tolist()
+    ['2025-01-09']
+    """
+    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+    ok = start.notna()
+    if not ok.any():
+        return out
+    a = start[ok].to_numpy().astype("datetime64[D]") + 1
+    years = pd.DatetimeIndex(a).year
+    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1 + n // 200)
+    out[ok] = np.busday_offset(a, n - 1, roll="forward", holidays=hol).astype("datetime64[ns]")
+    return out

@@ -27,7 +27,8 @@ from casekit.analysis.export import chronology_view, export_chronology
 from casekit.bundle.io import clean_frame, read_bundle, write_bundle
 from casekit.cli import main
 from casekit.errors import CasekitError
-from casekit.ingest.annex_import import Matching, write_report
+from casekit.ingest.annex_import import write_report
+from casekit.ingest.matching import Matching
 from casekit.render.xlsx import (
     MAX_CELL_TEXT,
     Sheet,

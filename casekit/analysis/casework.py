@@ -19,9 +19,9 @@ import datetime as dt
 import pandas as pd
 
 from casekit.analysis.chronology import as_known_at
-from casekit.analysis.proportionality import working_days_after
 from casekit.bundle.casebook import Casebook
 from casekit.errors import CasekitError
+from casekit.policy import working_days_after
 
 __all__ = [
     "OVERDUE_COLUMNS",

@@ -30,6 +30,7 @@ from casekit.contract import (
     TABLES,
 )
 from casekit.errors import CasekitError, did_you_mean
+from casekit.policy import CHRONOLOGY_GAP_DAYS
 
 __all__ = [
     "WORRY_CATEGORIES",
@@ -204,7 +205,9 @@ def per_quarter(events: pd.DataFrame, groups: dict[str, tuple[str, ...]]) -> pd.
 
 
 def analyse(
-    events: pd.DataFrame, gap_days: int = 90, until: str | dt.date | pd.Timestamp | None = None
+    events: pd.DataFrame,
+    gap_days: int = CHRONOLOGY_GAP_DAYS,
+    until: str | dt.date | pd.Timestamp | None = None,
 ) -> Analysis:
     """Analyse a chronology: counts per quarter, balances, gaps and missing fields.
 

@@ -23,6 +23,14 @@ import pandas as pd
 from casekit.bundle.casebook import Casebook, from_raw
 from casekit.bundle.io import RawTable, clean_frame
 from casekit.contract import TABLE_ORDER
+from casekit.policy import (
+    ASSESSMENT_WORKING_DAYS,
+    CLOSED_RECENTLY_DAYS,
+    CONCERN_WINDOW_DAYS,
+    LOW_SCALE,
+    STEP_DOWN_DAYS,
+    STEP_DOWN_MIN_SCALE,
+)
 
 __all__ = ["Example", "NearMiss", "FlagGuide", "GUIDE", "guide_for", "to_markdown"]
 
@@ -592,11 +600,12 @@ def _due(extra: list[Row]) -> Tables:
 
 _DUE = FlagGuide(
     flag="step_down_due",
-    summary="The response has stayed at child in need or above for over 90 days while every "
-    "judgement is 7 or above, with no concern recorded since.",
-    meaning="The response has stayed at child in need or above for more than 90 days, there is "
-    "at least one scaled judgement in that time, every one (child, family and community) is 7 "
-    "or above, and no concern of medium or high significance has been recorded since the "
+    summary=f"The response has stayed at child in need or above for over {STEP_DOWN_DAYS} days "
+    f"while every judgement is {STEP_DOWN_MIN_SCALE} or above, with no concern recorded since.",
+    meaning="The response has stayed at child in need or above for more than "
+    f"{STEP_DOWN_DAYS} days, there is at least one scaled judgement in that time, every one "
+    f"(child, family and community) is {STEP_DOWN_MIN_SCALE} or above, and no concern of "
+    "medium or high significance has been recorded since the "
     "latest of them. Risk is dynamic: a response that stays high while safety is judged high "
     "is a step-down that is due. The flag is dated the first day all of this held, and stays "
     "open while the stretch runs.",
@@ -689,13 +698,13 @@ def _despite(
 
 _DESPITE = FlagGuide(
     flag="step_down_despite_concern",
-    summary="A step-down or closure within 30 days after a medium or high concern, or while the "
-    "latest judgement is 4 or lower.",
-    meaning="A decision lowered the response, or the case was closed, within 30 days after a "
-    "concern event of medium or high significance recorded before it, or while the latest "
-    "scaled judgement before it (at any level) was 4 or lower. Watching for under-response "
-    "matters as much as over-response. It stays open while the case is open, and for 28 days "
-    "after a closure.",
+    summary=f"A step-down or closure within {CONCERN_WINDOW_DAYS} days after a medium or high "
+    f"concern, or while the latest judgement is {LOW_SCALE} or lower.",
+    meaning="A decision lowered the response, or the case was closed, within "
+    f"{CONCERN_WINDOW_DAYS} days after a concern event of medium or high significance recorded "
+    "before it, or while the latest scaled judgement before it (at any level) was "
+    f"{LOW_SCALE} or lower. Watching for under-response matters as much as over-response. It "
+    f"stays open while the case is open, and for {CLOSED_RECENTLY_DAYS} days after a closure.",
     ask=(
         "Is anything being closed too early? What has changed since the concern was recorded?",
         "Who will notice if the worry comes back, and is that agreed with partners and the family?",
@@ -750,11 +759,12 @@ def _late(extra: list[Row]) -> Tables:
 
 _LATE = FlagGuide(
     flag="late_assessment",
-    summary="The first assessment came more than 10 working days after the referral, or none "
-    "has come by then.",
-    meaning="The first assessment activity (an event of kind assessment) came more than 10 "
-    "working days after the referral (the case's opened date), or there is none and 10 working "
-    "days have passed. Working days leave out weekends and the bank holidays of England and "
+    summary=f"The first assessment came more than {ASSESSMENT_WORKING_DAYS} working days after "
+    "the referral, or none has come by then.",
+    meaning="The first assessment activity (an event of kind assessment) came more than "
+    f"{ASSESSMENT_WORKING_DAYS} working days after the referral (the case's opened date), or "
+    f"there is none and {ASSESSMENT_WORKING_DAYS} working days have passed. Working days leave out "
+    "weekends and the bank holidays of England and "
     "Wales. The flag is dated the first day past the limit, and stays open while the case is "
     "open without an assessment. Start early, and meaningfully with the family.",
     ask=(
@@ -765,8 +775,9 @@ _LATE = FlagGuide(
     example=Example(
         _late([]),
         "2025-02-28",
-        "A school refers a boy on Monday 2024-12-16 (E1). No assessment has started. The 10 "
-        "working days after the referral skip Christmas Day, Boxing Day and New Year's Day, and "
+        "A school refers a boy on Monday 2024-12-16 (E1). No assessment has started. The "
+        f"{ASSESSMENT_WORKING_DAYS} working days after the referral skip Christmas Day, "
+        "Boxing Day and New Year's Day, and "
         "end on 2025-01-02.",
     ),
     date="2025-01-03",
@@ -774,7 +785,8 @@ _LATE = FlagGuide(
     names=("2024-12-16",),
     near_misses=(
         NearMiss(
-            "The assessment starts with a home visit on 2025-01-02 (E2), the 10th working day: "
+            "The assessment starts with a home visit on 2025-01-02 (E2), the "
+            f"{ASSESSMENT_WORKING_DAYS}th working day: "
             "in time, so it is not flagged.",
             Example(
                 _late(
@@ -1126,7 +1138,9 @@ def to_markdown() -> str:
         "In Python: `casekit.analysis.proportionality.flags(casebook, as_of=None, **thresholds)`. "
         "The "
         "thresholds are keyword parameters; the examples below use the defaults of the practice "
-        "principles (90 days, a safety scale of 7, 30 days, a scale of 4, 10 working days).",
+        f"principles ({STEP_DOWN_DAYS} days, a safety scale of {STEP_DOWN_MIN_SCALE}, "
+        f"{CONCERN_WINDOW_DAYS} days, a scale of {LOW_SCALE}, {ASSESSMENT_WORKING_DAYS} working "
+        "days).",
         "",
         "Terms: *concern events* are events of category `influence_grooming`, "
         "`extremist_behaviour` or `harm`; *belief and views events* are `belief_practice` or "

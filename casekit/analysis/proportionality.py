@@ -19,7 +19,6 @@ decision's date. "Concern events": influence or grooming, extremist behaviour, h
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -35,9 +34,23 @@ from casekit.contract import (
     CONCERN_CATEGORIES,
     RESPONSE_LADDER,
     RUNG,
+    SAFETY_SCALE,
     STATUTORY_RESPONSES,
 )
 from casekit.errors import CasekitError
+from casekit.policy import (
+    ASSESSMENT_WORKING_DAYS,
+    CLOSED_RECENTLY_DAYS,
+    CONCERN_WINDOW_DAYS,
+    ESCALATION_RUNG,
+    LOW_SCALE,
+    STATUTORY_RUNG,
+    STEP_DOWN_DAYS,
+    STEP_DOWN_MIN_SCALE,
+    bank_holidays,  # noqa: F401  (was public here: kept importable)
+    nth_working_day_after,
+    working_days_after,
+)
 
 __all__ = [
     "FLAGS",
@@ -47,8 +60,6 @@ __all__ = [
     "STEP_DOWN_COLUMNS",
     "flags",
     "step_downs_due",
-    "working_days_after",
-    "bank_holidays",
     "escalations",
     "rests_on",
 ]
@@ -73,80 +84,21 @@ FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "status", "te
 STATUSES = ("open", "past")
 """A flag is ``open`` while it still calls for action at the as-of date, else ``past``."""
 THRESHOLDS: dict[str, Any] = {
-    "escalation_rung": "child_in_need",
-    "statutory_rung": "section_47",
-    "step_down_days": 90,
-    "step_down_min_scale": 7,
-    "assessment_working_days": 10,
-    "concern_window_days": 30,
-    "low_scale": 4,
-    "closed_recently_days": 28,
+    "escalation_rung": ESCALATION_RUNG,
+    "statutory_rung": STATUTORY_RUNG,
+    "step_down_days": STEP_DOWN_DAYS,
+    "step_down_min_scale": STEP_DOWN_MIN_SCALE,
+    "assessment_working_days": ASSESSMENT_WORKING_DAYS,
+    "concern_window_days": CONCERN_WINDOW_DAYS,
+    "low_scale": LOW_SCALE,
+    "closed_recently_days": CLOSED_RECENTLY_DAYS,
 }
-"""The flags' thresholds and their defaults, from the practice principles."""
+"""The flags' thresholds and their defaults: the practice principles, in :mod:`casekit.policy`."""
 STEP_DOWN_COLUMNS = ["case_id", "start", "due", "ended", "wait_days", "open"]
 """The columns of :func:`step_downs_due`, in order."""
 MEDIUM_OR_HIGH = ("medium", "high")
 _QUOTE = 60  # characters of free text quoted in a reason
 _LIST = 6  # events named in a reason before "and N more"
-
-
-@cache
-def _bank_holidays_in(year: int) -> tuple[dt.date, ...]:
-    import holidays
-
-    return tuple(sorted(holidays.country_holidays("GB", subdiv="ENG", years=year)))
-
-
-def bank_holidays(first_year: int, last_year: int) -> np.ndarray:
-    """Return the bank holidays of England and Wales from ``first_year`` to ``last_year``.
-
-    Each year is worked out once per process (the ``holidays`` package is slow to import).
-
-    >>> [str(d) for d in bank_holidays(2025, 2025)[:2]]
-    ['2025-01-01', '2025-04-18']
-    """
-    days = [d for y in range(first_year, last_year + 1) for d in _bank_holidays_in(y)]
-    return np.array(days, dtype="datetime64[D]")
-
-
-def working_days_after(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Count the working days after ``start`` up to and including ``end``.
-
-    Weekends and the bank holidays of England and Wales are not working days. The count is
-    missing where either date is missing.
-
-    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
-    >>> working_days_after(s, pd.Series(pd.to_datetime(["2025-01-03"]))).tolist()
-    [7]
-    """
-    ok = start.notna() & end.notna()
-    out = pd.Series(pd.NA, index=start.index, dtype="Int64")
-    if not ok.any():
-        return out
-    a = start[ok].to_numpy().astype("datetime64[D]") + 1
-    b = end[ok].to_numpy().astype("datetime64[D]") + 1
-    years = pd.DatetimeIndex(np.concatenate([a, b])).year
-    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
-    out[ok] = np.busday_count(a, b, holidays=hol)
-    return out
-
-
-def _nth_working_day_after(start: pd.Series, n: int) -> pd.Series:
-    """Return the ``n``-th working day after each date (England and Wales bank holidays).
-
-    >>> s = pd.Series(pd.to_datetime(["2024-12-20"]))
-    >>> _nth_working_day_after(s, 11).dt.strftime("%Y-%m-%d").tolist()
-    ['2025-01-09']
-    """
-    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
-    ok = start.notna()
-    if not ok.any():
-        return out
-    a = start[ok].to_numpy().astype("datetime64[D]") + 1
-    years = pd.DatetimeIndex(a).year
-    hol = bank_holidays(int(years.min()) - 1, int(years.max()) + 1 + n // 200)
-    out[ok] = np.busday_offset(a, n - 1, roll="forward", holidays=hol).astype("datetime64[ns]")
-    return out
 
 
 def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
@@ -190,8 +142,9 @@ def _thresholds(given: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise CasekitError(f"{name}={value!r}: give a whole number, 0 or more.")
-        if name.endswith("scale") and value > 10:
-            raise CasekitError(f"{name}={value!r}: safety scales run from 0 to 10.")
+        if name.endswith("scale") and value > SAFETY_SCALE[1]:
+            low, high = SAFETY_SCALE
+            raise CasekitError(f"{name}={value!r}: safety scales run from {low} to {high}.")
     return t
 
 
@@ -1003,7 +956,7 @@ def _step_down_despite_concern(
         np.where(has_event, concern, ""),
         np.where(has_event & lows.notna(), ", and while ", np.where(lows.notna(), "while ", "")),
         lows,
-        np.where(lows.notna(), " on the 0-10 safety scale", ""),
+        np.where(lows.notna(), " on the {}-{} safety scale".format(*SAFETY_SCALE), ""),
         ". Is anything being closed or stepped down too early?",
     )
     closed = pd.Series(known["closed"][flagged["code"].to_numpy()], index=flagged.index)
@@ -1026,7 +979,7 @@ def _late_assessment(known: dict[str, Any], as_of: pd.Timestamp, limit: int) -> 
     c = cases[["case_id", "opened", "closed"]].copy()
     c["assessed"] = first["date"].reindex(c["case_id"]).to_numpy()
     c["assessment"] = first["event_id"].reindex(c["case_id"]).to_numpy()
-    c["past_limit"] = _nth_working_day_after(c["opened"], limit + 1)
+    c["past_limit"] = nth_working_day_after(c["opened"], limit + 1)
     c["waited"] = working_days_after(c["opened"], c["assessed"])
     last_open = c["closed"].fillna(as_of)
     late = c[(c["assessed"] >= c["past_limit"]).to_numpy()]
@@ -1193,14 +1146,14 @@ def flags(
     as_of: str | dt.date | pd.Timestamp | None = None,
     *,
     status: str = "all",
-    escalation_rung: str = "child_in_need",
-    statutory_rung: str = "section_47",
-    step_down_days: int = 90,
-    step_down_min_scale: int = 7,
-    assessment_working_days: int = 10,
-    concern_window_days: int = 30,
-    low_scale: int = 4,
-    closed_recently_days: int = 28,
+    escalation_rung: str = ESCALATION_RUNG,
+    statutory_rung: str = STATUTORY_RUNG,
+    step_down_days: int = STEP_DOWN_DAYS,
+    step_down_min_scale: int = STEP_DOWN_MIN_SCALE,
+    assessment_working_days: int = ASSESSMENT_WORKING_DAYS,
+    concern_window_days: int = CONCERN_WINDOW_DAYS,
+    low_scale: int = LOW_SCALE,
+    closed_recently_days: int = CLOSED_RECENTLY_DAYS,
 ) -> pd.DataFrame:
     """Raise every proportionality flag on a casebook, as known at ``as_of`` (default today).
 

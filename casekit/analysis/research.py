@@ -39,9 +39,11 @@ from casekit.policy import (
     GROUP_BAU,
     GROUP_RADICALISATION,
     GROUPS,
+    OUTCOME_DAYS,
     STRATA,
     STRONG,
     WEAK,
+    case_types,
 )
 from casekit.privacy.disclosure import SUPPRESSED, Publication
 
@@ -163,13 +165,6 @@ def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-def _groups(cb: Casebook) -> pd.Series:
-    radical = cb.cases["concern_flags"].map(lambda flags: GROUP_RADICALISATION in flags)
-    return pd.Series(
-        np.where(radical, GROUP_RADICALISATION, GROUP_BAU), index=cb.cases["case_id"].to_numpy()
-    )
-
-
 def decision_profiles(cb: Casebook) -> pd.DataFrame:
     """One row per decision: its group, evidence profile, and whether it escalated.
 
@@ -188,7 +183,7 @@ def decision_profiles(cb: Casebook) -> pd.DataFrame:
     codes = d["decision_id"].map(best).fillna(_NONE).astype(int).to_numpy()
     d["stratum"] = pd.Categorical.from_codes(codes, categories=pd.Index(STRATA), ordered=True)
     d["escalates"] = d["raises"] & (d["rung"] >= RUNG["child_in_need"])
-    d["group"] = d["case_id"].map(_groups(cb))
+    d["group"] = d["case_id"].map(case_types(cb.cases, "case_id"))
     cases = cb.cases.set_index("case_id")
     for column in ("team_id", *EQUITY_COLUMNS):
         d[column] = d["case_id"].map(cases[column]).astype(object)
@@ -208,13 +203,15 @@ def _day(value: object, name: str) -> pd.Timestamp:
 
 def _check_days(days: object) -> int:
     if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise CasekitError(f"days={days!r}: give a whole number of days of at least 1, e.g. 90.")
+        raise CasekitError(
+            f"days={days!r}: give a whole number of days of at least 1, e.g. {OUTCOME_DAYS}."
+        )
     return int(days)
 
 
 def referral_outcomes(
     cb: Casebook,
-    days: int = 90,
+    days: int = OUTCOME_DAYS,
     as_of: object = None,
     start: object = None,
     end: object = None,
@@ -273,7 +270,7 @@ def referral_outcomes(
         {
             "case_id": cases["case_id"].astype(object),
             "team_id": cases["team_id"].astype(object),
-            "group": _groups(cb).reindex(cases["case_id"].to_numpy()).to_numpy(),
+            "group": case_types(cases).to_numpy(),
             "opened": cases["opened"],
             "reached": reached,
             "escalated": escalated,
@@ -533,7 +530,7 @@ def step_down_waits(
             f"due: no column {', '.join(sorted(missing))}; pass the table "
             "casekit.analysis.proportionality.step_downs_due returns."
         )
-    group = due["case_id"].astype(object).map(_groups(cb))
+    group = due["case_id"].astype(object).map(case_types(cb.cases, "case_id"))
     wait = pd.to_numeric(due["wait_days"], errors="coerce")
     rows = []
     for name in GROUPS:
@@ -586,7 +583,9 @@ def _p(value: Any) -> str:
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
-def describe_outcomes(outcomes: pd.DataFrame, days: int = 90, suppress: bool = True) -> str:
+def describe_outcomes(
+    outcomes: pd.DataFrame, days: int = OUTCOME_DAYS, suppress: bool = True
+) -> str:
     """Say which referrals the comparisons count, and (unless ``suppress``) how many.
 
     With ``suppress`` no total is given: with the strata tables it could reveal a hidden count.
@@ -607,7 +606,7 @@ def describe_outcomes(outcomes: pd.DataFrame, days: int = 90, suppress: bool = T
     )
 
 
-def describe_strata(table: pd.DataFrame, days: int = 90) -> str:
+def describe_strata(table: pd.DataFrame, days: int = OUTCOME_DAYS) -> str:
     """Say in words what :func:`compare_strata` found: a text summary and caption of the table."""
     test = table["test"]
     m = int(test["comparisons"].iloc[0]) if len(test) else 0
@@ -697,7 +696,7 @@ def check_parameters(
     data: str,
     start: str = "",
     end: str = "",
-    days: int = 90,
+    days: int = OUTCOME_DAYS,
     ethnicity_reference: str = "white",
     religion_reference: str = "none",
     as_of: str = "",
@@ -733,7 +732,7 @@ def published_table(cb: Casebook, year_ending: str = "2024-03") -> pd.DataFrame:
 
     Referral-source and ideology shares of radicalisation referrals, per cent, whole numbers.
     """
-    cases = cb.cases[cb.cases["concern_flags"].map(lambda f: GROUP_RADICALISATION in f)]
+    cases = cb.cases[(case_types(cb.cases) == GROUP_RADICALISATION).to_numpy()]
     stats_ = prevent_statistics()
     stats_ = stats_[
         (stats_["year_ending"] == year_ending)

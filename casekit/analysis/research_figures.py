@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from casekit.analysis.research import GROUP_BAU, GROUP_RADICALISATION, GROUPS
+from casekit.policy import GROUP_BAU, GROUP_RADICALISATION, GROUPS, OUTCOME_DAYS
 
 __all__ = ["strata_figure", "relative_rate_figure"]
 
@@ -26,7 +26,7 @@ _STYLE = {
 _TICKS = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-def strata_figure(table: pd.DataFrame, days: int = 90) -> Figure:
+def strata_figure(table: pd.DataFrame, days: int = OUTCOME_DAYS) -> Figure:
     """Draw escalation rates per evidence profile: a marker per group with its Wilson interval.
 
     ``table`` is :func:`casekit.analysis.research.compare_strata`'s. Strongest evidence at the top.

@@ -36,6 +36,7 @@ from casekit.contract import (
     RESPONSE_LADDER,
     STRENGTH_CATEGORIES,
 )
+from casekit.policy import TREND_CHANGE
 
 __all__ = [
     "STYLES",
@@ -472,7 +473,7 @@ def dynamics(
     casebook: Casebook,
     case_id: str,
     as_of: str | dt.date | pd.Timestamp | None = None,
-    threshold: float = 0.5,
+    threshold: float = TREND_CHANGE,
 ) -> Dynamics:
     """Describe how a case's risk moved: safety trends, balance, focus and response history.
 

@@ -11,19 +11,21 @@ import numpy as np
 import pandas as pd
 
 from casekit.errors import CasekitError
+from casekit.policy import MIN_JUDGEMENTS, TREND_CHANGE, TREND_DAYS
 
-__all__ = ["TREND_COLUMNS", "MIN_JUDGEMENTS", "TOO_FEW", "safety_trends"]
+__all__ = ["TREND_COLUMNS", "CHANGE_COLUMN", "MIN_JUDGEMENTS", "TOO_FEW", "safety_trends"]
 
-TREND_COLUMNS = ["case_id", "level", "judgements", "first", "last", "change_per_90_days", "trend"]
-MIN_JUDGEMENTS = 3
-"""Judgements a case needs at a level before a team review states a trend: two points always
-make a line. (The case timeline still passes 2, its default before this was added.)"""
+CHANGE_COLUMN = f"change_per_{TREND_DAYS}_days"
+"""The column of the fitted change: points per :data:`casekit.policy.TREND_DAYS` days."""
+TREND_COLUMNS = ["case_id", "level", "judgements", "first", "last", CHANGE_COLUMN, "trend"]
 TOO_FEW = "too few judgements"
 """The trend of a case and level with fewer than ``min_judgements`` judgements."""
 
 
 def safety_trends(
-    judgements: pd.DataFrame, threshold: float = 0.5, min_judgements: int = MIN_JUDGEMENTS
+    judgements: pd.DataFrame,
+    threshold: float = TREND_CHANGE,
+    min_judgements: int = MIN_JUDGEMENTS,
 ) -> pd.DataFrame:
     """Fit each case's safety scale per level against time; say whether it rises or falls.
 
@@ -66,8 +68,8 @@ def safety_trends(
     few = s["judgements"] < max(2, int(min_judgements))
     known = ~few & (s["days"] >= 2) & (spread > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (n * s["sxy"] - s["sx"] * s["sy"]) / spread * 90
-    s["change_per_90_days"] = slope.where(known, 0.0).round(2)
+        slope = (n * s["sxy"] - s["sx"] * s["sy"]) / spread * TREND_DAYS
+    s[CHANGE_COLUMN] = slope.where(known, 0.0).round(2)
     s["trend"] = np.select(
         [few, ~known, slope > threshold, slope < -threshold],
         [TOO_FEW, "not yet known", "rising", "falling"],

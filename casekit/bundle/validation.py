@@ -22,6 +22,7 @@ from casekit.bundle.arrowops import find_rows, gc_paused
 from casekit.bundle.io import RawTable
 from casekit.contract import (
     LIST_SEPARATOR,
+    ORDERED_VOCABULARIES,
     REQUIRED_TABLES,
     TABLES,
     Column,
@@ -44,7 +45,6 @@ _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-ORDERED_VOCABULARIES = {"response", "significance"}
 
 
 def _problems(

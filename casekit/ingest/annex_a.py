@@ -7,10 +7,9 @@ in need) and 7 (child protection). Real workbooks vary: sheets are called "List 
 or "Contacts"; headers differ in spelling and case; values come coded ("q) 6: Police",
 "a) WBRI", "N1 - Abuse or neglect") or as plain labels. This module holds what is known about
 them (the fields each list carries, the headers that name each field, and what each coded
-value means in the contract's vocabularies); :mod:`casekit.ingest.annex_import` does the reading.
+value means in the contract's vocabularies); :mod:`casekit.ingest.annex_import` does the reading,
+matching headers with :func:`casekit.ingest.grid.header_key`.
 
->>> header_key("Child Unique ID"), header_key("CHILD_UNIQUE_ID "), header_key("Referral NFA?")
-('childuniqueid', 'childuniqueid', 'referralnfa')
 >>> code_of("q) 6: Police"), code_of("a) WBRI"), code_of("N1 - Abuse or neglect")
 ('6', 'WBRI', 'N1')
 >>> plain("b) Female"), plain("a) Yes")
@@ -22,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from casekit.ingest.grid import header_key
+
 __all__ = [
     "AnnexList",
     "LISTS",
@@ -29,17 +30,11 @@ __all__ = [
     "VALUE_CODES",
     "VALUE_WORDS",
     "VALUE_KEYWORDS",
-    "header_key",
     "code_of",
     "label_of",
     "plain",
     "list_number",
 ]
-
-
-def header_key(name: object) -> str:
-    """Reduce a header to letters and digits, lower case, so spellings of one header match."""
-    return re.sub(r"[^a-z0-9]", "", str(name).replace("\xa0", " ").lower())
 
 
 def plain(value: object) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,22 @@ from casekit.ingest.annex_a import (
     VALUE_KEYWORDS,
     VALUE_WORDS,
     code_of,
-    header_key,
     label_of,
     list_number,
     plain,
 )
+from casekit.ingest.grid import (
+    closest,
+    data_rows,
+    find_header_row,
+    header_index,
+    header_key,
+    match_headers,
+    read_grid,
+)
+from casekit.ingest.matching import Matching
 
-__all__ = ["AnnexMapping", "Matching", "load_annex_mapping", "import_annex_a", "write_report"]
+__all__ = ["AnnexMapping", "load_annex_mapping", "import_annex_a", "write_report"]
 
 _TARGETS: dict[str, tuple[str, ...]] = {
     "referral_source": TABLES["cases"].column("referral_source").vocabulary,
@@ -132,26 +140,6 @@ def load_annex_mapping(path: str | Path | None) -> AnnexMapping:
 
 
 @dataclass
-class Matching:
-    """What the import could not match or place: the matching report's content."""
-
-    headers: list[dict[str, object]] = field(default_factory=list)
-    values: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rows: list[dict[str, object]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    read: Counter[int | str] = field(default_factory=Counter)
-    """Rows read per list (or table)."""
-    imported: Counter[int | str] = field(default_factory=Counter)
-    """Rows imported per list (each row read is imported or listed in ``rows``)."""
-
-    def skip(self, number: int, sheet: str, row: int, child: object, reason: str) -> None:
-        """List one row that was not imported, with its reason."""
-        self.rows.append(
-            {"list": number, "sheet": sheet, "row": row, "child": child, "reason": reason}
-        )
-
-
-@dataclass
 class _Row:
     number: int
     sheet: str
@@ -168,53 +156,41 @@ class _Row:
 
 def _index(number: int, mapping: AnnexMapping) -> dict[str, str]:
     fields = {**COMMON, **LISTS[number].fields}
-    index = {header_key(h): f for f, names in fields.items() for h in (f, *names)}
-    index.update(mapping.headers)
-    return index
+    return header_index({f: (f, *names) for f, names in fields.items()}, mapping.headers)
+
+
+def _missing(value: object) -> bool:
+    """Say whether a cell holds nothing, or a word for nothing ("#N/A", "n/a", "-")."""
+    return value is None or str(value).strip().lower() in _MISSING
 
 
 def _read_sheet(rows: list[tuple], number: int, sheet: str, mapping: AnnexMapping,
                 matching: Matching) -> list[_Row]:  # fmt: skip
     index = _index(number, mapping)
     need = {"child_id", LISTS[number].dates[0]}
-    best, best_at = 0, None
-    for i, row in enumerate(rows[:10]):
-        found = {index.get(header_key(c)) for c in row if c not in (None, "")}
-        if need <= found and len(found) > best:
-            best, best_at = len(found), i
+    best_at = find_header_row(rows, index, need)
     if best_at is None:
         wanted = [LISTS[number].fields.get(f, COMMON.get(f, (f,)))[0] for f in sorted(need)]
         matching.notes.append(
             f"{sheet} (list {number}): no header row with {' and '.join(map(repr, wanted))} "
             "in its first ten rows; map the headers in the mapping file (headers:)."
         )
-        for i, row in enumerate(rows, 1):
-            if any(c not in (None, "") for c in row):
-                matching.skip(number, sheet, i, "", "the sheet's header row was not recognised")
+        for i, _ in data_rows(rows, -1):  # every row with a value, from row 1
+            matching.skip(number, sheet, i, "", "the sheet's header row was not recognised")
         return []
-    headers = rows[best_at]
-    columns: dict[int, str] = {}
+    columns, unmatched = match_headers(rows[best_at], index)
     known = sorted({h for names in {**COMMON, **LISTS[number].fields}.values() for h in names})
-    for j, h in enumerate(headers):
-        if h in (None, ""):
-            continue
-        key = header_key(h)
-        if key in index:
-            columns[j] = index[key]
-        elif key not in IGNORED_HEADERS:
-            close = difflib.get_close_matches(str(h), known, n=1, cutoff=0.6)
+    for _, h in unmatched:
+        if header_key(h) not in IGNORED_HEADERS:
             matching.headers.append(
-                {"list": number, "sheet": sheet, "header": str(h),
-                 "suggestion": close[0] if close else ""}
-            )  # fmt: skip
+                {"list": number, "sheet": sheet, "header": h, "suggestion": closest(h, known)}
+            )
     out = []
-    for i, row in enumerate(rows[best_at + 1 :], start=best_at + 2):
-        if all(c in (None, "") or str(c).strip().lower() in _MISSING for c in row):
-            continue
+    for i, row in data_rows(rows, best_at, _missing):
         cells = {}
         for j, name in columns.items():
             value = row[j] if j < len(row) else None
-            if value is None or str(value).strip().lower() in _MISSING:
+            if _missing(value):
                 continue
             cells[name] = value
         out.append(_Row(number, sheet, i, cells))
@@ -225,11 +201,7 @@ def _read_sheet(rows: list[tuple], number: int, sheet: str, mapping: AnnexMappin
 def read_annex_workbook(path: str | Path, mapping: AnnexMapping,
                         matching: Matching) -> dict[int, list[_Row]]:  # fmt: skip
     """Read the lists casekit uses from an Annex A workbook, row by row."""
-    from casekit.bundle.workbooks import read_workbook
-
     p = Path(path)
-    if not p.exists():
-        raise CasekitError(f"{path}: no such workbook. Check the path.")
     lists: dict[int, list[_Row]] = {}
     chosen: set[int] = set()
 
@@ -240,7 +212,7 @@ def read_annex_workbook(path: str | Path, mapping: AnnexMapping,
         chosen.add(number)
         return True
 
-    for sheet in read_workbook(p, wanted):
+    for sheet in read_grid(p, "an Annex A workbook", wanted, csv=False):
         number = mapping.sheets.get(sheet.title) or list_number(sheet.title)
         if number not in LISTS:
             matching.notes.append(f"sheet {sheet.title!r}: not one of the lists casekit reads.")

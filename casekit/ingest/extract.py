@@ -20,18 +20,25 @@ and listed there with the reason. The mapping file::
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pandas as pd
 
 from casekit.bundle.dates import parse_agency_date
-from casekit.bundle.io import RawTable, canonical, read_csv_rows, read_mapping_file
+from casekit.bundle.io import RawTable, canonical, read_mapping_file
 from casekit.bundle.validation import check_tables
 from casekit.contract import TABLES
 from casekit.errors import CasekitError, did_you_mean
-from casekit.ingest.annex_a import header_key
-from casekit.ingest.annex_import import Matching
+from casekit.ingest.grid import (
+    closest,
+    data_rows,
+    find_header_row,
+    header_index,
+    header_key,
+    match_headers,
+    read_grid,
+)
+from casekit.ingest.matching import Matching
 
 __all__ = ["ExtractMapping", "ExtractRefused", "load_extract_mapping", "import_extract"]
 
@@ -97,20 +104,6 @@ def load_extract_mapping(path: str | Path | None) -> ExtractMapping:
     return m
 
 
-def _sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
-    """Read a CSV (one table) or every sheet of a workbook, as rows of cells."""
-    if not path.exists():
-        raise CasekitError(f"{path}: no such file. Check the path.")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return [(path.name, read_csv_rows(path))]
-    if suffix in (".xlsx", ".xlsm"):
-        from casekit.bundle.workbooks import read_workbook
-
-        return [(s.title, [list(r) for r in s.rows or []]) for s in read_workbook(path)]
-    raise CasekitError(f"{path.name}: an extract is a .csv or .xlsx file.")
-
-
 def _table_of(name: str, given: str | None, mapping: ExtractMapping) -> str | None:
     if given:
         return given
@@ -152,39 +145,24 @@ def _cell(value: object, kind: str, vocabulary: tuple[str, ...], column: str,
     return text
 
 
-def _read(name: str, rows: list[list[object]], table: str, mapping: ExtractMapping,
+def _read(name: str, rows: list[tuple[object, ...]], table: str, mapping: ExtractMapping,
           matching: Matching) -> pd.DataFrame | None:  # fmt: skip
     spec = TABLES[table]
-    index = {header_key(c.name): c.name for c in spec.columns}
-    index.update(mapping.headers.get(table, {}))
-    best, at = 0, None
-    for i, row in enumerate(rows[:10]):
-        hits = len(
-            {index[header_key(c)] for c in row if c not in (None, "") and header_key(c) in index}
-        )
-        if hits > best:
-            best, at = hits, i
+    index = header_index({c.name: (c.name,) for c in spec.columns}, mapping.headers.get(table, {}))
+    at = find_header_row(rows, index)
     if at is None:
         matching.notes.append(
             f"{name}: no header row names a column of {table}; map its headers (headers:)."
         )
         return None
-    columns: dict[int, str] = {}
-    for j, h in enumerate(rows[at]):
-        if h in (None, ""):
-            continue
-        if header_key(h) in index:
-            columns[j] = index[header_key(h)]
-        else:
-            close = difflib.get_close_matches(header_key(h), list(index), n=1, cutoff=0.6)
-            matching.headers.append(
-                {"file": name, "table": table, "header": str(h),
-                 "suggestion": index[close[0]] if close else ""}
-            )  # fmt: skip
+    columns, unmatched = match_headers(rows[at], index)
+    for _, h in unmatched:
+        close = closest(header_key(h), index)
+        matching.headers.append(
+            {"file": name, "table": table, "header": h, "suggestion": index.get(close, "")}
+        )
     records = {}
-    for i, row in enumerate(rows[at + 1 :], start=at + 2):
-        if all(c in (None, "") for c in row):
-            continue
+    for i, row in data_rows(rows, at):
         matching.read[table] += 1
         records[i] = {
             col: _cell(row[j] if j < len(row) else None, spec.column(col).kind,
@@ -211,7 +189,8 @@ def import_extract(
         if given is not None and given not in TABLES:
             hint = did_you_mean(given, list(TABLES))
             raise CasekitError(f"{path}={given}: not a table{' (' + hint + ')' if hint else ''}.")
-        for name, rows in _sheets(Path(path)):
+        for sheet in read_grid(path, "an extract"):
+            name = sheet.title
             table = _table_of(name, given, mapping)
             if table is None:
                 matching.notes.append(
@@ -221,7 +200,7 @@ def import_extract(
                 continue
             if table in raws:
                 raise CasekitError(f"{name}: a second source for {table}; give one per table.")
-            frame = _read(name, rows, table, mapping, matching)
+            frame = _read(name, sheet.rows or [], table, mapping, matching)
             if frame is not None:
                 raws[table] = RawTable(table, frame, name)
     if "cases" not in raws:

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from casekit.bundle.dates import excel_day, parse_agency_date
-from casekit.bundle.io import cell_to_str, read_csv_rows, read_mapping_file
+from casekit.bundle.io import cell_to_str, read_mapping_file
 from casekit.contract import AGENCIES, TABLES, normalise_header
 from casekit.errors import CasekitError, Problem, did_you_mean, format_problems
+from casekit.ingest.grid import data_rows, find_header_row, header_index, match_headers, read_grid
 from casekit.render.xlsx import CONTROL_CHARACTER_EXPECTED, control_character
 
 __all__ = [
@@ -244,27 +245,16 @@ def load_mapping(path: Path | None) -> Mapping:
 
 
 def _synonym_index(mapping: Mapping) -> dict[str, str]:
-    index = {
-        normalise_header(s): target for target, names in HEADER_SYNONYMS.items() for s in names
-    }
-    index.update({normalise_header(c): c for c in TABLES["events"].column_names})
-    index.update({normalise_header(h): t for h, t in mapping.columns.items()})
-    return index
+    columns = {c: c for c in TABLES["events"].column_names}
+    return header_index(HEADER_SYNONYMS, columns, mapping.columns)
 
 
-def _rows_of(path: Path) -> list[list[object]]:
+def _rows_of(path: Path) -> list[tuple[object, ...]]:
     """Read a CSV or xlsx file's cells, row by row (the first sheet with data)."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return read_csv_rows(path)  # rows may be ragged
-    if suffix in (".xlsx", ".xlsm"):
-        from casekit.bundle.workbooks import read_workbook
-
-        for sheet in read_workbook(path):
-            if sheet.rows:  # trailing empty rows are never read, so any row means data
-                return [list(r) for r in sheet.rows]
-        return []
-    raise CasekitError(f"{path.name}: agency chronologies must be .csv or .xlsx files.")
+    for sheet in read_grid(path, "an agency chronology"):
+        if sheet.rows:  # trailing empty rows are never read, so any row means data
+            return sheet.rows
+    return []
 
 
 def read_agency_file(
@@ -277,20 +267,12 @@ def read_agency_file(
     """
     mapping = mapping or Mapping()
     path = Path(path)
-    if not path.exists():
-        raise CasekitError(f"{path}: no such file.")
     rows = _rows_of(path)
     index = _synonym_index(mapping)
-    header_at = None
-    for i, row in enumerate(rows[:10]):
-        targets = {index.get(normalise_header(str(c))) for c in row if c not in (None, "")}
-        if "date" in targets:
-            header_at = i
-            break
-    header_row = rows[header_at] if header_at is not None else (rows[0] if rows else [])
-    headers = [str(c).strip() if c is not None else "" for c in header_row]
-    found = [h for h in headers if h]
-    targets = {i: index.get(normalise_header(h)) for i, h in enumerate(headers) if h}
+    header_at = find_header_row(rows, index, required=("date",))
+    header_row = rows[header_at] if header_at is not None else (rows[0] if rows else ())
+    found = [str(c).strip() for c in header_row if c is not None and str(c).strip()]
+    targets, _ = match_headers(header_row, index)
     missing = [r for r in REQUIRED if r not in targets.values()]
     if header_at is None or missing:
         need = ", ".join(missing or ["date"])
@@ -304,16 +286,14 @@ def read_agency_file(
     problems: list[Problem] = []
     records = []
     assert header_at is not None
-    for offset, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        cells = {t: row[i] for i, t in targets.items() if t and i < len(row)}
-        if all(c in (None, "") for c in row):
-            continue
+    for offset, row in data_rows(rows, header_at):
+        cells = {t: row[i] for i, t in targets.items() if i < len(row)}
         records.append(_record(cells, offset, path, agency, mapping, problems))
     frame = pd.DataFrame.from_records(records)
     return frame, problems
 
 
-def _agency_from(path: Path, targets: dict[int, str | None]) -> str:
+def _agency_from(path: Path, targets: dict[int, str]) -> str:
     if "source_agency" in targets.values():
         return ""  # per row, from the file's own column
     stem = normalise_header(path.stem)

@@ -6,7 +6,8 @@ totals are equal; the first-assessment summary's "within 10 working days" is two
 wait table. :data:`MARGINS` declares these sums once; ``casekit review --suppress`` protects
 every hidden cell against all of them at once, and ``casekit disclosure-check`` attacks a
 review folder, workbook or HTML page with them. Each sum names cells as (table, row label,
-column); a sum whose cells a publication does not hold is left out.
+column); a sum whose cells a publication does not hold is left out. The labels that state a
+threshold are built from :mod:`casekit.policy`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from __future__ import annotations
 import pandas as pd
 
 from casekit.contract import RESPONSE_LADDER
-from casekit.policy import GROUP_BAU, GROUP_RADICALISATION, STRATA
+from casekit.policy import (
+    ASSESSMENT_COMPLETION_WORKING_DAYS,
+    ASSESSMENT_WORKING_DAYS,
+    GROUP_BAU,
+    GROUP_RADICALISATION,
+    STALE_DAYS,
+    STRATA,
+    SUPERVISED_WITHIN_DAYS,
+)
 
 __all__ = [
     "MARGINS",
@@ -23,6 +32,10 @@ __all__ = [
     "PLANS_LINKED",
     "SHARING_CONSISTENT",
     "REFUSAL_EXPLAINED",
+    "WAIT_BANDS",
+    "OVER_STANDARD",
+    "WITHIN_LIMIT",
+    "WITHIN_STANDARD",
     "row_labels",
 ]
 
@@ -30,10 +43,11 @@ Ref = tuple[str, str, str]
 
 HEADLINE = "headline"
 """The pseudo-table of a review's headline numbers (one row, labelled ``headline``)."""
+_LIMIT, _STANDARD = ASSESSMENT_WORKING_DAYS, ASSESSMENT_COMPLETION_WORKING_DAYS
 OPEN_CASE_MEASURES = (
     "open cases that have had a family group conference",
-    "open cases discussed in supervision in the last 90 days",
-    "open cases with a chronology entry in the last 30 days",
+    f"open cases discussed in supervision in the last {SUPERVISED_WITHIN_DAYS} days",
+    f"open cases with a chronology entry in the last {STALE_DAYS} days",
 )
 """Practice measures counted out of every open case."""
 LABEL_COLUMNS = {"escalation_by_evidence": ("case type", "evidence it rests on")}
@@ -47,11 +61,24 @@ SHARING_CONSISTENT = "all three, and consent given wherever it is the lawful bas
 """Governance measure: sharing records not flagged ``sharing_without_basis``."""
 REFUSAL_EXPLAINED = "consent refused, with why sharing was still necessary recorded"
 """Governance measure: refusals with an ``override_reason`` (not ``shared_despite_refusal``)."""
-_WAIT_BANDS = ("0-5", "6-10", "11-20", "21-45", "over 45")
-_WITHIN = ("0-5", "6-10")
-COMPLETED_WITHIN = "completed within 45 working days"
-COMPLETED_LATE = "completed after 45 working days"
-NOT_COMPLETED_LATE = "not completed, 45 working days passed"
+WAIT_BANDS = (
+    (0, 5, "0-5"),
+    (6, _LIMIT, f"6-{_LIMIT}"),
+    (_LIMIT + 1, 20, f"{_LIMIT + 1}-20"),
+    (21, _STANDARD, f"21-{_STANDARD}"),
+)
+"""The bands of working days from referral to first assessment: (least, most, label)."""
+OVER_STANDARD = f"over {_STANDARD}"
+"""The last band: more working days than an assessment may take."""
+_WAIT_BANDS = (*(label for *_, label in WAIT_BANDS), OVER_STANDARD)
+_WITHIN = tuple(label for _, most, label in WAIT_BANDS if most <= _LIMIT)
+WITHIN_LIMIT = f"within {_LIMIT} working days"
+"""Referrals whose first assessment came within the limit (the late_assessment flag's)."""
+WITHIN_STANDARD = f"within {_STANDARD} working days"
+"""Assessments completed within the time an assessment may take."""
+COMPLETED_WITHIN = f"completed {WITHIN_STANDARD}"
+COMPLETED_LATE = f"completed after {_STANDARD} working days"
+NOT_COMPLETED_LATE = f"not completed, {_STANDARD} working days passed"
 _DUE = (COMPLETED_WITHIN, COMPLETED_LATE, NOT_COMPLETED_LATE)
 """The assessment_completion rows the summary counts as due (see casekit.review.sections)."""
 NO_DECISION = "no social-care decision yet"
@@ -73,7 +100,7 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
         sums.append(([assessed], [("first_assessment_wait", band, column) for band in _WAIT_BANDS]))
         sums.append(
             (
-                [("first_assessment_summary", row, "within 10 working days")],
+                [("first_assessment_summary", row, WITHIN_LIMIT)],
                 [("first_assessment_wait", band, column) for band in _WITHIN],
             )
         )
@@ -144,7 +171,7 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
         sums.append(
             (
                 [("assessment_completion", _DUE[0], column)],
-                [("assessment_completion_summary", row, "within 45 working days")],
+                [("assessment_completion_summary", row, WITHIN_STANDARD)],
             )
         )
     # Channel beside social care: radicalisation referrals split two ways

@@ -55,7 +55,7 @@ def preload(data: str) -> None:
 
     A kernel that reviews several teams runs this while the parameters are being checked.
     """
-    from casekit.analysis.proportionality import bank_holidays
+    from casekit.policy import bank_holidays
 
     cb = _load(data)
     years = cb.cases["opened"].dropna().dt.year

@@ -38,9 +38,9 @@ from casekit.analysis.casework import (
 )
 from casekit.analysis.casework import read_date as _date
 from casekit.analysis.chronology import as_known_at
-from casekit.analysis.proportionality import FLAGS, escalations, flags, working_days_after
-from casekit.analysis.research import GROUP_BAU, GROUP_RADICALISATION, decision_profiles, rates
-from casekit.analysis.trends import MIN_JUDGEMENTS, TOO_FEW, safety_trends
+from casekit.analysis.proportionality import FLAGS, escalations, flags
+from casekit.analysis.research import decision_profiles, rates
+from casekit.analysis.trends import CHANGE_COLUMN, TOO_FEW, safety_trends
 from casekit.bundle.arrowops import is_in
 from casekit.bundle.casebook import Casebook
 from casekit.contract import (
@@ -52,6 +52,23 @@ from casekit.contract import (
     TABLES,
 )
 from casekit.errors import CasekitError
+from casekit.policy import (
+    ASSESSMENT_COMPLETION_WORKING_DAYS,
+    ASSESSMENT_WORKING_DAYS,
+    GROUP_RADICALISATION,
+    GROUPS,
+    MIN_JUDGEMENTS,
+    RE_REFERRAL_MONTHS,
+    SEEN_ALONE_DAYS,
+    STALE_DAYS,
+    STEP_DOWN_DAYS,
+    STEP_DOWN_MIN_SCALE,
+    SUPERVISED_WITHIN_DAYS,
+    TREND_CHANGE,
+    TREND_DAYS,
+    case_types,
+    working_days_after,
+)
 from casekit.privacy.disclosure import SUPPRESSED, Publication, suppress, suppression_mask
 from casekit.privacy.margins import (
     CHANNEL_ADOPTED,
@@ -62,9 +79,13 @@ from casekit.privacy.margins import (
     MARGINS,
     NO_DECISION,
     NOT_COMPLETED_LATE,
+    OVER_STANDARD,
     PLANS_LINKED,
     REFUSAL_EXPLAINED,
     SHARING_CONSISTENT,
+    WAIT_BANDS,
+    WITHIN_LIMIT,
+    WITHIN_STANDARD,
     row_labels,
 )
 
@@ -90,23 +111,19 @@ __all__ = [
     "build",
 ]
 
-CASE_TYPES = (GROUP_RADICALISATION, GROUP_BAU)
-ASSESSMENT_LIMIT = 10
+CASE_TYPES = GROUPS
+ASSESSMENT_LIMIT = ASSESSMENT_WORKING_DAYS
 """Working days from referral to the first assessment activity (the late_assessment flag)."""
-ASSESSMENT_STANDARD = 45
+ASSESSMENT_STANDARD = ASSESSMENT_COMPLETION_WORKING_DAYS
 """Working days an assessment may take (Working Together 2023)."""
-WAIT_BANDS = ((0, 5, "0-5"), (6, 10, "6-10"), (11, 20, "11-20"), (21, 45, "21-45"))
-STALE_DAYS = 30
-"""A chronology not touched for longer than this is out of date (shown, not flagged)."""
+WITHIN_LIMIT_SHORT = f"within {ASSESSMENT_LIMIT} days"
+WITHIN_STANDARD_SHORT = f"within {ASSESSMENT_STANDARD}"
+ASSESSED_WITHIN_LIMIT = f"assessed {WITHIN_LIMIT} %"
+"""The headline share of referrals assessed within the limit."""
 NO_SOCIAL_CARE_DECISION = NO_DECISION
 WITHHELD = "Withheld: this table lists individual cases, which stay inside the team."
-SEEN_ALONE_DAYS = 20
-"""Default working days after which a child not seen alone needs attention."""
 ATTENTION_ROWS = 5
 """Rows each list under "What needs attention" shows (the sections below list them all)."""
-RE_REFERRAL_MONTHS = 12
-"""A referral within this many months of the closure of the child's previous case is a
-re-referral."""
 
 
 @dataclass(frozen=True)
@@ -291,8 +308,8 @@ def scope_for(
     (at least 2) are whole numbers. A bad date or number, or an unknown team, raises
     :class:`CasekitError` with a message that says how to fix it.
     """
-    alone = _whole_number("seen_alone_days", seen_alone_days, 1, "20")
-    fewest = _whole_number("min_judgements", min_judgements, 2, "3")
+    alone = _whole_number("seen_alone_days", seen_alone_days, 1, str(SEEN_ALONE_DAYS))
+    fewest = _whole_number("min_judgements", min_judgements, 2, str(MIN_JUDGEMENTS))
     teams = cb.teams.set_index("team_id")["team_name"] if len(cb.teams) else pd.Series()
     known = sorted(set(teams.index) | set(cb.cases["team_id"].dropna()))
     if team not in known:
@@ -317,6 +334,17 @@ def scope_for(
         )
     name = str(teams.get(team, team))
     return Scope(str(team), name, first, last, when, bool(suppress), alone, fewest)
+
+
+def _points(change: float) -> str:
+    """Say a change of the safety scale in words: ``half a point``, ``1 point``, ``2 points``.
+
+    >>> _points(0.5), _points(1), _points(1.5)
+    ('half a point', '1 point', '1.5 points')
+    """
+    if change == 0.5:
+        return "half a point"
+    return f"{change:g} point{'' if change == 1 else 's'}"
 
 
 def _whole_number(name: str, value: object, least: int, example: str) -> int:
@@ -348,13 +376,6 @@ def team_casebook(cb: Casebook, team: str) -> Casebook:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _case_type(cases: pd.DataFrame) -> pd.Series:
-    radical = cases["concern_flags"].map(lambda flags: GROUP_RADICALISATION in flags)
-    return pd.Series(
-        np.where(radical.astype(bool), GROUP_RADICALISATION, GROUP_BAU), index=cases.index
-    )
 
 
 def _lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
@@ -445,7 +466,7 @@ def _keep_case_lists(table: Table, scope: Scope) -> Table:
 
 def caseload(cb: Casebook, scope: Scope) -> list[Table]:
     """Open cases per worker (weighted by FTE, split by case type) and unallocated cases."""
-    cases = open_at(cb.cases, scope.as_of).assign(case_type=lambda c: _case_type(c))
+    cases = open_at(cb.cases, scope.as_of).assign(case_type=case_types)
     workers = cb.workers.set_index("worker_id")
     allocated = cases[cases["worker_id"].notna()]
     counts = _counts(allocated, "worker_id", "case_type")
@@ -519,7 +540,7 @@ def caseload(cb: Casebook, scope: Scope) -> list[Table]:
 def _referred(cb: Casebook, scope: Scope) -> pd.DataFrame:
     c = cb.cases
     referred = c[(c["opened"] >= scope.start) & (c["opened"] <= scope.end)]
-    return referred.assign(case_type=_case_type(referred))
+    return referred.assign(case_type=case_types(referred))
 
 
 def _known_decisions(cb: Casebook, scope: Scope) -> pd.DataFrame:
@@ -694,10 +715,10 @@ def _band(days: pd.Series, limit_bands: tuple, beyond: str, missing: str) -> pd.
 
 
 def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
-    """Referral to first assessment (distribution, share within 10 working days) and duration."""
+    """Referral to first assessment (distribution, share within the limit) and duration."""
     a = first_assessments(cb, scope)
-    a["wait band"] = _band(a["waited"], WAIT_BANDS, "over 45", "not yet assessed")
-    order = [label for *_, label in WAIT_BANDS] + ["over 45", "not yet assessed"]
+    a["wait band"] = _band(a["waited"], WAIT_BANDS, OVER_STANDARD, "not yet assessed")
+    order = [label for *_, label in WAIT_BANDS] + [OVER_STANDARD, "not yet assessed"]
     waits = _counts(a, "wait band", "case_type").reindex(order, fill_value=0)
     rows = []
     for t in (*CASE_TYPES, "all"):
@@ -707,24 +728,24 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
                 "case type": t,
                 "referrals": len(mine),
                 "assessed": int(mine["assessed"].notna().sum()),
-                "within 10 working days": int((mine["waited"] <= ASSESSMENT_LIMIT).sum()),
+                WITHIN_LIMIT: int((mine["waited"] <= ASSESSMENT_LIMIT).sum()),
                 "median working days": mine["waited"].astype(float).median(),
             }
         )
     summary = _rate_rows(
         pd.DataFrame(rows),
-        "within 10 working days",
+        WITHIN_LIMIT,
         "referrals",
         scope,
-        "within 10 days",
+        WITHIN_LIMIT_SHORT,
         more=("assessed",),
         total_row=True,
     )
-    bands = ((0, 20, "0-20"), (21, 45, "21-45"))
-    a["duration"] = _band(a["took"], bands, "over 45", "no outcome yet")
+    bands = ((0, 20, "0-20"), WAIT_BANDS[-1])
+    a["duration"] = _band(a["took"], bands, OVER_STANDARD, "no outcome yet")
     assessed = a[a["assessed"].notna()]
     durations = _counts(assessed, "duration", "case_type").reindex(
-        ["0-20", "21-45", "over 45", "no outcome yet"], fill_value=0
+        [label for *_, label in bands] + [OVER_STANDARD, "no outcome yet"], fill_value=0
     )
     return [
         Table(
@@ -734,9 +755,9 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
             f"Working days from the referral to the first assessment activity; the limit is "
             f"{ASSESSMENT_LIMIT} (a later one raises the late_assessment flag). A share counts "
             "every referral in the period, including those not yet assessed.",
-            counts=("referrals", "assessed", "within 10 working days"),
+            counts=("referrals", "assessed", WITHIN_LIMIT),
             derived={
-                **_from_rate("within 10 working days", "referrals", "within 10 days"),
+                **_from_rate(WITHIN_LIMIT, "referrals", WITHIN_LIMIT_SHORT),
                 # a median of a handful of waits is one child's wait: hidden with its count
                 "median working days": ("assessed",),
             },
@@ -762,7 +783,7 @@ def timeliness(cb: Casebook, scope: Scope) -> list[Table]:
 
 
 def completion_tables(cb: Casebook, scope: Scope) -> list[Table]:
-    """Assessments completed within 45 working days of the referral: counts and the share."""
+    """Assessments completed within the time they may take (45 working days): counts, share."""
     done = assessments_completed(cb, scope)
     statuses = _counts(done, "status", "case_type").reindex(list(COMPLETION_STATUSES), fill_value=0)
     rows = []
@@ -773,15 +794,15 @@ def completion_tables(cb: Casebook, scope: Scope) -> list[Table]:
             {
                 "case type": t,
                 "due by now": int(due.sum()),
-                "within 45 working days": int((mine["status"] == COMPLETED_WITHIN).sum()),
+                WITHIN_STANDARD: int((mine["status"] == COMPLETED_WITHIN).sum()),
             }
         )
     summary = _rate_rows(
         pd.DataFrame(rows),
-        "within 45 working days",
+        WITHIN_STANDARD,
         "due by now",
         scope,
-        "within 45",
+        WITHIN_STANDARD_SHORT,
         total_row=True,
     )
     return [
@@ -803,8 +824,8 @@ def completion_tables(cb: Casebook, scope: Scope) -> list[Table]:
             f"'Due by now' counts the referrals completed, and those still open past "
             f"{ASSESSMENT_STANDARD} working days with no completed assessment (late). Cases "
             "still within the time, and cases closed without an assessment, are left out.",
-            counts=("due by now", "within 45 working days"),
-            derived=_from_rate("within 45 working days", "due by now", "within 45"),
+            counts=("due by now", WITHIN_STANDARD),
+            derived=_from_rate(WITHIN_STANDARD, "due by now", WITHIN_STANDARD_SHORT),
         ),
     ]
 
@@ -828,7 +849,7 @@ def _for_supervision(cb: Casebook, open_flags: pd.DataFrame) -> pd.DataFrame:
 
 def _flag_counts(cb: Casebook, chosen: pd.DataFrame) -> pd.DataFrame:
     """Count flags by name (every flag, in the practice principles' order) and case type."""
-    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    types = case_types(cb.cases, "case_id")
     f = chosen.assign(
         case_type=chosen["case_id"].map(types).astype(object), flag=chosen["flag"].astype(str)
     )
@@ -990,8 +1011,8 @@ def practice(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
                 len(escalated_cases),
             ),
             (
-                f"open cases discussed in supervision in the last {90} days",
-                int(((scope.as_of - last_supervised).dt.days <= 90).sum()),
+                f"open cases discussed in supervision in the last {SUPERVISED_WITHIN_DAYS} days",
+                int(((scope.as_of - last_supervised).dt.days <= SUPERVISED_WITHIN_DAYS).sum()),
                 len(cases),
             ),
             (
@@ -1122,14 +1143,15 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
             "reason": due["reason"].astype(object),
         }
     ).reset_index(drop=True)
-    listing = moving.sort_values(["trend", "change_per_90_days"]).reset_index(drop=True)
+    listing = moving.sort_values(["trend", CHANGE_COLUMN]).reset_index(drop=True)
     return [
         Table(
             "safety_trends",
             "Open cases whose safety judgements are moving",
             _published(counts, scope, "level"),
             "A case's trend at a level is the fitted change in its safety scale (0-10), rising "
-            "or falling by more than half a point per 90 days. No trend is stated from fewer "
+            f"or falling by more than {_points(TREND_CHANGE)} per {TREND_DAYS} days. No trend "
+            "is stated from fewer "
             f"than {scope.min_judgements} judgements: those cases are counted as "
             f"'{TOO_FEW}'. Stable cases are not counted.",
             counts=("rising", "falling", TOO_FEW, "Total"),
@@ -1148,8 +1170,9 @@ def dynamics(cb: Casebook, scope: Scope, flag_table: pd.DataFrame) -> list[Table
                 "step_downs_due",
                 f"For supervision: step-downs due on {_day(scope.as_of)}, longest due first",
                 waiting,
-                "The social-care response has stayed at child in need or above for over 90 days, "
-                "every judgement in that time was 7 or above, and no medium or high concern was "
+                "The social-care response has stayed at child in need or above for over "
+                f"{STEP_DOWN_DAYS} days, every judgement in that time was {STEP_DOWN_MIN_SCALE} "
+                "or above, and no medium or high concern was "
                 "recorded after the latest. Only stretches still running are listed; the count "
                 "is the step_down_due row of the open flags.",
                 case_level=True,
@@ -1191,7 +1214,7 @@ def overdue_by_worker(cb: Casebook, late: pd.DataFrame) -> pd.DataFrame:
     One row per worker of the team (and ``unallocated`` when an unallocated case has one),
     a column per case type; actions, not cases, are counted.
     """
-    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    types = case_types(cb.cases, "case_id")
     late = late.assign(
         worker=late["worker_id"].astype(object).fillna("unallocated"),
         case_type=late["case_id"].map(types).astype(object),
@@ -1301,9 +1324,7 @@ def section_47_outcomes(cb: Casebook, scope: Scope) -> pd.DataFrame:
     later = later[later["next_date"] > later["date"]].sort_values("next_date")
     first = later.groupby("decision_id").head(1).set_index("decision_id")
     out = s47[["decision_id", "case_id", "date"]].copy()
-    out["case_type"] = out["case_id"].map(
-        _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
-    )
+    out["case_type"] = out["case_id"].map(case_types(cb.cases, "case_id"))
     out["outcome"] = out["decision_id"].map(first["next_response"].astype(object))
     out["outcome_date"] = _lookup(out["decision_id"], first["next_date"])
     return out.sort_values(["date", "case_id"], kind="stable").reset_index(drop=True)
@@ -1349,7 +1370,7 @@ def channel_beside_social_care(cb: Casebook, scope: Scope) -> pd.DataFrame:
 def casework(cb: Casebook, scope: Scope, work: OpenWork) -> list[Table]:
     """Overdue plan actions by worker, and how long since each open case's child was seen alone."""
     late, seen = work
-    types = _case_type(cb.cases).set_axis(cb.cases["case_id"].to_numpy())
+    types = case_types(cb.cases, "case_id")
     seen = seen.assign(
         band=seen_alone_bands(seen, scope.seen_alone_days),
         case_type=seen["case_id"].map(types).astype(object),
@@ -1574,7 +1595,7 @@ def headline(
         k: (SUPPRESSED if scope.suppress and 1 <= v <= 5 else v) for k, v in numbers.items()
     }
     hidden = scope.suppress and (1 <= within <= 5 or 1 <= len(a) <= 5)
-    out["assessed within 10 working days %"] = SUPPRESSED if hidden else _share(within, len(a))
+    out[ASSESSED_WITHIN_LIMIT] = SUPPRESSED if hidden else _share(within, len(a))
     _changes(out)
     return out
 
@@ -1731,10 +1752,10 @@ def _protect_jointly(review: Review, raw: Review) -> None:
                 gone = (t.frame[list(sources)].astype(str) == SUPPRESSED).any(axis=1)
                 t.frame[column] = t.frame[column].astype(object).mask(gone, SUPPRESSED)
     summary = tables.get("first_assessment_summary")
-    share = "assessed within 10 working days %"
+    share = ASSESSED_WITHIN_LIMIT
     if summary is not None and share in review.headline:
         everyone = summary.frame[summary.frame.iloc[:, 0].astype(str) == "all"]
-        cells = everyone[["within 10 working days", "referrals"]].astype(str)
+        cells = everyone[[WITHIN_LIMIT, "referrals"]].astype(str)
         if (cells == SUPPRESSED).any(axis=None) or review.headline["referrals"] == SUPPRESSED:
             review.headline[share] = SUPPRESSED
     _changes(review.headline)

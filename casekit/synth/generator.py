@@ -34,9 +34,9 @@ from typing import TypeVar
 
 import pandas as pd
 
-from casekit.analysis.proportionality import bank_holidays
 from casekit.contract import CHANNEL, RUNG, TABLES
 from casekit.errors import CasekitError
+from casekit.policy import STEP_DOWN_MIN_SCALE, bank_holidays
 from casekit.synth.narratives import (
     ASSESSMENT_DONE,
     ENGAGEMENT_LINES,
@@ -1248,7 +1248,7 @@ class _Generator:
             days.append((max(days[-1][0], ending - _randint(rng, 0, 10)), 2.0))
         for day, frac in days:
             day = self.workday(day, last)
-            # a serious worry in the last two months keeps safety below 7, whatever the arc
+            # a serious worry in the last two months keeps safety below the step-down scale (7)
             recent = [
                 e
                 for e in case.known(day, _CONCERN)
@@ -1258,12 +1258,12 @@ class _Generator:
                 if level == "community" and frac < 2 and rng.random() < 0.6:
                     continue
                 if case.stuck:
-                    scale = _randint(rng, 7, 9)
+                    scale = _randint(rng, STEP_DOWN_MIN_SCALE, 9)  # a step-down falls due
                 else:
                     scale = round(base + (target - base) * min(frac, 1)) + _randint(rng, -1, 1)
                     scale = max(0, min(10, scale))
-                if recent and scale >= 7:
-                    scale = _randint(rng, 5, 6)
+                if recent and scale >= STEP_DOWN_MIN_SCALE:
+                    scale = _randint(rng, 5, STEP_DOWN_MIN_SCALE - 1)
                 ev = self._evidence(
                     case,
                     day,
