@@ -493,6 +493,8 @@ def _voila_class() -> type[Any]:
         pattern, folder = RECORD_FILES, "supervision_records"
         refusal = "not a supervision record"
 
+        # tornado's is a classmethod; this one reads the handler's own pattern, so it is an
+        # instance method (tornado's get() calls it on the handler)
         def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
             """Refuse (403) any path that is not a file of this kind directly in the folder."""
             if not re.fullmatch(self.pattern, path, re.IGNORECASE):
