@@ -62,4 +62,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_security.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info reports site
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site

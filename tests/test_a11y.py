@@ -242,7 +242,7 @@ def docs_site(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", ["index.html", "deploying/index.html", "api/casekit/index.html"])
+@pytest.mark.parametrize("name", ["index.html", "deploying.html", "api/casekit.html"])
 def test_docs_site_pages(docs_site, page, name):
     page.goto((docs_site / name).as_uri())
     page.wait_for_selector("h1")

@@ -87,3 +87,16 @@ def test_tables_are_well_formed():
 def test_header_normalisation():
     assert normalise_header(" Case  ID ") == normalise_header("case_id") == "caseid"
     assert normalise_header("Date_Precision") == "dateprecision"
+
+
+def test_the_ranked_vocabularies_and_the_safety_scale_are_defined_here(tiny_path):
+    import casekit
+    from casekit.bundle import validation
+
+    assert validation.ORDERED_VOCABULARIES is contract.ORDERED_VOCABULARIES  # read, not copied
+    cb = casekit.load(tiny_path)
+    assert cb.events["significance"].cat.ordered and not cb.events["kind"].cat.ordered
+    ladder = cb.decisions["response"].cat
+    assert ladder.ordered and list(ladder.categories) == list(contract.RESPONSES)
+    scale = TABLES["judgements"].column("safety_scale")
+    assert (scale.minimum, scale.maximum) == contract.SAFETY_SCALE == (0, 10)

@@ -60,7 +60,7 @@ def site(tmp_path_factory) -> Path:
 
 
 def html(site: Path, page: str) -> str:
-    return (site / page / "index.html").read_text(encoding="utf-8")
+    return (site / f"{page}.html").read_text(encoding="utf-8")
 
 
 def words(site: Path, page: str) -> str:
@@ -89,16 +89,16 @@ def test_each_user_has_a_page(site, page):
 
 
 def test_the_home_page_links_every_user_page_and_shows_the_commands(site):
-    text = (site / "index.html").read_text(encoding="utf-8")
+    text = html(site, "index")
     assert '<html lang="en"' in text
     for page in USER_PAGES:
-        assert f'href="{page}/"' in text, page
-    assert "make review" in words(site, ".") and "make test" in words(site, ".")
+        assert f'href="{page}.html"' in text, page
+    assert "make review" in words(site, "index") and "make test" in words(site, "index")
 
 
 def test_the_generated_pages_are_in_the_site(site):
     for page in REFERENCE_PAGES:
-        assert (site / page / "index.html").exists(), page
+        assert (site / f"{page}.html").exists(), page
     contract = html(site, "data-contract")
     assert all(re.search(rf'<h2 id="{table}(-required)?">', contract) for table in TABLES)
     flags = html(site, "flags")
@@ -108,21 +108,21 @@ def test_the_generated_pages_are_in_the_site(site):
 
 def test_readme_links_resolve_to_site_pages(site):
     """The README's links, kept in the sections the pages include, point at the site's pages."""
-    assert '<a href="../data-contract/">docs/data-contract.md</a>' in html(site, "analysts")
-    assert '<a href="../security/">SECURITY.md</a>' in html(site, "deploying")
-    assert '<a href="../flags/">the flags guide</a>' in html(site, "researchers")
-    assert '<a href="../architecture/">ARCHITECTURE.md</a>' in html(site, "developers")
+    assert '<a href="data-contract.html">docs/data-contract.md</a>' in html(site, "analysts")
+    assert '<a href="security.html">SECURITY.md</a>' in html(site, "deploying")
+    assert '<a href="flags.html">the flags guide</a>' in html(site, "researchers")
+    assert '<a href="architecture.html">ARCHITECTURE.md</a>' in html(site, "developers")
 
 
 @pytest.mark.parametrize("package", SUBPACKAGES)
 def test_every_subpackage_has_an_api_page(site, package):
-    assert (site / "api" / package / "index.html").exists(), (
+    assert (site / "api" / f"{package}.html").exists(), (
         f"docs/api/{package}.md is missing: add it (and to mkdocs.yml's nav)"
     )
 
 
 def test_every_public_module_is_in_the_api_reference(site):
-    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").glob("*/index.html"))
+    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").glob("*.html"))
     modules = [
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
         for p in (ROOT / "casekit").rglob("*.py")
@@ -139,11 +139,11 @@ def test_the_top_level_api_is_documented(site):
     for name in ("load", "open", "validate_path", "Casebook", "suppress", "BundleInvalid"):
         assert f'id="casekit.{name}"' in text, name
     # Store and open_store are imported when first used: the page links their reference
-    assert 'href="../store/#casekit.store.db.Store"' in text
+    assert 'href="store.html#casekit.store.db.Store"' in text
 
 
 def test_docstrings_render_roles_as_links_and_doctests_as_code(site):
-    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").glob("*/index.html"))
+    api = "".join(p.read_text(encoding="utf-8") for p in (site / "api").glob("*.html"))
     assert not re.search(r":(func|class|meth|mod|data):", api), "a role was left as text"
     # casekit.bundle.casebook's ':class:`~casekit.errors.BundleInvalid`' became a cross-reference
     assert re.search(r'<a [^>]*href="[^"]*#casekit\.errors\.BundleInvalid"', api)
@@ -162,8 +162,8 @@ def test_nothing_in_the_site_is_fetched_from_outside(site):
 
 def test_a_broken_link_or_reference_fails_the_strict_build(tmp_path):
     """Strictness itself: a copy of the docs with one broken link, anchor and reference fails."""
-    for name in ("mkdocs.yml", "README.md", "SECURITY.md", "ARCHITECTURE.md"):
-        shutil.copy(ROOT / name, tmp_path / name)
+    for path in (ROOT / "mkdocs.yml", *ROOT.glob("*.md")):  # the pages include README.md and co
+        shutil.copy(path, tmp_path / path.name)
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     (tmp_path / "casekit").symlink_to(ROOT / "casekit")
     page = tmp_path / "docs" / "supervisors.md"
@@ -229,6 +229,14 @@ def test_doctests_are_fenced_as_code_and_other_text_is_kept():
         "  ```pycon\n  >>> x\n  'y'\n  ```"
     )
     assert fence("No doctest here.") == "No doctest here."
+
+
+def test_a_literal_block_is_introduced_by_one_colon():
+    colons = _hook("griffe_casekit").literal_colons
+    assert colons("The file looks like::\n\n    columns:\n") == (
+        "The file looks like:\n\n    columns:\n"
+    )
+    assert colons("A C++ name::\nnot a block") == "A C++ name::\nnot a block"
 
 
 def test_the_api_pages_list_every_module_of_their_package(tmp_path):

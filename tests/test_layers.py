@@ -107,5 +107,5 @@ def test_architecture_md_draws_the_layers_the_contract_enforces():
         for line in drawn.group(1).splitlines()
         if "casekit." in line
     ]
-    assert rows == [layer.replace("(", "").replace(")", "") for layer in layers]  # (optional)
+    assert rows == layers
     assert "ARCHITECTURE.md" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -501,6 +501,8 @@ def reports(bundle, tmp_path_factory) -> Path:
 
 
 def test_review_writes_pages_tables_and_index(reports):
+    from casekit.render.page import CSP, css
+
     page = (reports / "T1.html").read_text()
     assert "Caseload review: North (T1)" in page
     for case_id in ("C1", "C2", "C3"):
@@ -533,6 +535,9 @@ def test_review_writes_pages_tables_and_index(reports):
     assert (reports / "T1" / "review.ipynb").exists()
     index = (reports / "index.html").read_text()
     assert 'href="T1.html"' in index and 'href="T2.html"' in index
+    for written in (page, index):  # casekit's one page shell, with its policy and style sheet
+        assert '<body class="review">\n<main>' in written and "</main>\n<footer>" in written
+        assert f'content="{CSP}"' in written and f"<style>\n{css()}</style>" in written
     assert json.loads((tables / "headline.json").read_text())["referrals"] == 3
 
 

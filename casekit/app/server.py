@@ -81,6 +81,8 @@ class AppSettings:
     open_browser: bool = False
     users: dict[str, str] = field(default_factory=dict)
     reports: Path | None = None
+    notes: tuple[str, ...] = ()
+    """What preparing the notebooks folder has to say (copies of yours it kept as they were)."""
 
     @property
     def url(self) -> str:
@@ -202,20 +204,19 @@ def prepare(
     ask: Callable[[str], str] = getpass.getpass,
     users_file: str = "",
     reports: str = "",
+    notebooks: str = "",
 ) -> AppSettings:
     """Check everything a start needs (notebooks, store, case, password) before serving.
 
     ``reports`` is the folder ``casekit review --out`` wrote, whose pages the home page links
     to; empty means ``reports/`` in the casekit folder (where ``make review`` writes), if any.
+    ``notebooks`` is the folder to serve the notebooks from; empty means a checkout's own,
+    else casekit's copies in a folder of the user's (see :mod:`casekit.app.workspace`).
     """
-    from casekit.widgets.app import REPO_ROOT, store_from_settings
+    from casekit.app import workspace
+    from casekit.shipped import checkout
+    from casekit.widgets.app import store_from_settings
 
-    notebooks = REPO_ROOT / "notebooks"
-    if not notebooks.is_dir():
-        raise CasekitError(
-            f"{notebooks}: the notebooks folder is missing; run casekit app from "
-            "a checkout of the casekit repository."
-        )
     if password and users_file:
         raise CasekitError("give --password or --users, not both.")
     users = read_users(users_file) if users_file else {}
@@ -224,7 +225,8 @@ def prepare(
             f"--reports {reports}: there is no such folder; give the folder casekit review "
             "--out wrote, or leave out --reports."
         )
-    reviews = Path(reports).resolve() if reports else REPO_ROOT / "reports"
+    root = checkout()
+    reviews = Path(reports).resolve() if reports else root / "reports" if root else None
     check_port(port)
     opened = store_from_settings(store or "", user=user or None)
     try:
@@ -249,7 +251,10 @@ def prepare(
                 "python -c 'from jupyter_server.auth import passwd; print(passwd())'."
             )
     token = "" if hashed or users else secrets.token_urlsafe(32)
-    return AppSettings(notebooks, port, token, hashed, env, open_browser, users, reviews)
+    served = workspace.prepare(notebooks)
+    return AppSettings(
+        served.folder, port, token, hashed, env, open_browser, users, reviews, tuple(served.notes())
+    )
 
 
 @dataclass(frozen=True)
@@ -649,19 +654,30 @@ def run(
     open_browser: bool = False,
     users_file: str = "",
     reports: str = "",
+    notebooks: str = "",
 ) -> int:
     """Check the start, print the address (with its token) and who is recorded, then serve."""
     settings = prepare(
-        store, case, port, password, user, open_browser, users_file=users_file, reports=reports
+        store,
+        case,
+        port,
+        password,
+        user,
+        open_browser,
+        users_file=users_file,
+        reports=reports,
+        notebooks=notebooks,
     )
+    for note in settings.notes:
+        print(f"casekit app: {note}", file=sys.stdout, flush=True)
     who = (
         "under the name each person logs in with"
         if settings.users
         else f"as {settings.env['CASEKIT_USER']!r} (change with --user)"
     )
     print(
-        f"casekit app: {settings.url} (store {settings.env['CASEKIT_STORE']}); entries are "
-        f"recorded {who}; press Ctrl+C to stop.",
+        f"casekit app: {settings.url} (store {settings.env['CASEKIT_STORE']}; notebooks in "
+        f"{settings.notebooks}); entries are recorded {who}; press Ctrl+C to stop.",
         file=sys.stdout,
         flush=True,
     )

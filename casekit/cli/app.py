@@ -27,6 +27,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         args.browser,
         args.users,
         args.reports,
+        args.notebooks,
     )
 
 
@@ -80,5 +81,13 @@ def add_app(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FOLDER",
         help="the folder casekit review --out wrote, whose pages the home page links to "
         "(default reports/ in the casekit folder, where make review writes)",
+    )
+    p.add_argument(
+        "--notebooks",
+        default="",
+        metavar="DIR",
+        help="serve the notebooks from DIR, a private folder where casekit keeps its copies "
+        "(never over ones you changed) and supervision records are saved (default: a "
+        "checkout's notebooks/, else ~/.local/share/casekit/notebooks)",
     )
     p.set_defaults(run=_cmd_app)

@@ -49,6 +49,7 @@ from casekit.review.sections import (
     Scope,
     scope_for,
 )
+from casekit.shipped import notebooks
 from casekit.store.load import load
 
 __all__ = [
@@ -61,8 +62,8 @@ __all__ = [
     "to_html",
 ]
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "caseload_review.ipynb"
-"""The review notebook: notebooks/caseload_review.ipynb in the repository."""
+NOTEBOOK = notebooks() / "caseload_review.ipynb"
+"""The review notebook: package data when installed, ``notebooks/`` in a checkout."""
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The folder holding ``index.html``, the index page's template."""

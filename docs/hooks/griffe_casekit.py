@@ -8,7 +8,9 @@ extension, loaded by ``mkdocs.yml``, rewrites each docstring once the package is
 - a role becomes a cross-reference to the object's page when it names a documented object,
   else the name as code (a role naming something private or outside casekit);
 - each doctest (a run of lines from a ``>>>`` line to a blank line) becomes a ``pycon`` code
-  block.
+  block;
+- a paragraph ending ``::`` before an indented block ends ``:``, as Sphinx shows it (Markdown
+  shows the indented block as code).
 
 The source is not changed: the docstrings stay plain for ``help()`` and the doctests.
 """
@@ -20,8 +22,9 @@ from typing import Any
 
 import griffe
 
-__all__ = ["CasekitDocstrings", "fence_doctests", "rewrite_roles"]
+__all__ = ["CasekitDocstrings", "fence_doctests", "literal_colons", "rewrite_roles"]
 
+LITERAL = re.compile(r"::\n(?=\n[ \t]+\S)")
 ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|data|exc|obj|const):`(~?)([^`]+)`")
 # modules with no page of their own in the API reference
 UNDOCUMENTED = ("casekit._moved", "casekit.data", "casekit.cli.__main__")
@@ -46,6 +49,11 @@ def fence_doctests(text: str) -> str:
         out.append(line)
         i += 1
     return "\n".join(out)
+
+
+def literal_colons(text: str) -> str:
+    """End a paragraph that introduces an indented (literal) block with one colon, not two."""
+    return LITERAL.sub(":\n", text)
 
 
 def _documented(obj: griffe.Object | griffe.Alias) -> bool:
@@ -113,5 +121,5 @@ class CasekitDocstrings(griffe.Extension):
         """Rewrite the docstrings of ``pkg`` and all its members."""
         for obj in _walk(pkg):
             if obj.docstring is not None:
-                text = fence_doctests(obj.docstring.value)
+                text = literal_colons(fence_doctests(obj.docstring.value))
                 obj.docstring.value = rewrite_roles(text, obj, loader.modules_collection)
