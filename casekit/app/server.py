@@ -498,12 +498,11 @@ def _voila_class() -> type[Any]:
         pattern, folder = RECORD_FILES, "supervision_records"
         refusal = "not a supervision record"
 
-        # tornado's is a classmethod; this one reads the handler's own pattern, so it is an
-        # instance method (tornado's get() calls it on the handler)
-        def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
+        @classmethod
+        def get_absolute_path(cls, root: str, path: str) -> str:
             """Refuse (403) any path that is not a file of this kind directly in the folder."""
-            if not re.fullmatch(self.pattern, path, re.IGNORECASE):
-                raise tornado.web.HTTPError(403, self.refusal)
+            if not re.fullmatch(cls.pattern, path, re.IGNORECASE):
+                raise tornado.web.HTTPError(403, cls.refusal)
             return super().get_absolute_path(root, path)
 
         def validate_absolute_path(self, root: str, absolute_path: str) -> str:
