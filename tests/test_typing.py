@@ -22,6 +22,7 @@ def test_mypy_checks_casekit_with_the_agreed_settings():
     assert mypy["python_version"] == "3.11"
     assert mypy["files"] == ["casekit"]
     assert mypy["check_untyped_defs"] is True
+    assert mypy["disallow_untyped_defs"] is True  # every function's parameters and result typed
     assert mypy["warn_unused_ignores"] is True
     assert "ignore_missing_imports" not in mypy, "only per module, for libraries without types"
     for override in mypy.get("overrides", []):

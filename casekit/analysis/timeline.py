@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
@@ -284,7 +285,7 @@ def figure_text(
     )
 
 
-def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
+def _draw_ladder(ax: Axes, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
     """Draw the social-care rung as a step line, and Channel support on a track of its own.
 
     Channel is not a rung (see :func:`casekit.analysis.proportionality.escalations`): a Channel
@@ -339,7 +340,7 @@ def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
     ax.grid(alpha=0.3)
 
 
-def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
+def _draw_events(ax: Axes, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
     if events.empty:
         ax.text(
             0.5, 0.5, "No entries in view", transform=ax.transAxes, ha="center", color="#666666"
@@ -374,6 +375,7 @@ def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
             sizes = st["size"]
         if len(xs) == 0:
             continue
+        colours: dict[str, Any]  # scatter's keyword arguments
         if st["marker"] in ("|", "x"):  # line markers have no face
             colours = {"color": st["color"], "linewidths": 1.2}
         elif st.get("hollow"):

@@ -548,7 +548,9 @@ class _Generator:
         prefix = TABLES[table].id_prefix
         return f"{prefix}{self.counters[table]:0{self.widths[table]}d}"
 
-    def lines(self, library: dict[str, tuple[Line, ...]], key: str, age: int, religion: str):
+    def lines(
+        self, library: dict[str, tuple[Line, ...]], key: str, age: int, religion: str
+    ) -> list[Line]:
         """Return the templates of ``library[key]`` that fit a child of this age and religion."""
         age = min(age, 17)  # a case open past the 18th birthday keeps its last fitting words
         k = (str(id(library)), key, age, religion)
