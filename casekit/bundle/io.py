@@ -28,9 +28,6 @@ import pyarrow as pa
 from casekit.bundle.arrowops import arrow_strings
 from casekit.contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
 from casekit.errors import CasekitError, Problem
-
-if TYPE_CHECKING:
-    import yaml
 from casekit.outputs import (
     OutputFolder,
     check_file_target,
@@ -40,6 +37,9 @@ from casekit.outputs import (
     seal,
     write_private,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "RawTable",
