@@ -32,6 +32,7 @@ review: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 test: install lint $(CHROMIUM)
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "Kind",
@@ -274,7 +274,7 @@ def _ref(name: str, table: str, required: bool = True, notes: str = "") -> Colum
 
 
 def _vocab(
-    name: str, values: tuple[str, ...], required: bool = True, notes: str = "", **kw
+    name: str, values: tuple[str, ...], required: bool = True, notes: str = "", **kw: Any
 ) -> Column:
     return Column(name, "vocab", notes, required=required, vocabulary=values, **kw)
 

@@ -90,7 +90,8 @@ def format_problems(problems: list[Problem], limit_per_rule: int | None = 25) ->
 def _ranges(rows: list[int]) -> str:
     """Compress sorted row numbers into ranges, e.g. ``5-7, 10``."""
     out: list[str] = []
-    start = prev = None
+    start: int | None = None
+    prev = 0
     for r in sorted(set(rows)):
         if start is None:
             start = prev = r

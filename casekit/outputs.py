@@ -109,9 +109,9 @@ def check_names(values: Iterable[object], what: str, where: str) -> None:
     Names that differ only in upper and lower case are refused too: on Windows and macOS they
     would be the same file. ``where`` says where the values come from (``teams.csv``, say).
     """
-    values = [str(v) for v in values]
+    names = [str(v) for v in values]
     bad = []
-    for v in values:
+    for v in names:
         try:
             safe_name(v, what)
         except CasekitError:
@@ -123,7 +123,7 @@ def check_names(values: Iterable[object], what: str, where: str) -> None:
             "Rename them in the data, then run again; nothing was written."
         )
     seen: dict[str, str] = {}
-    for v in values:
+    for v in names:
         other = seen.setdefault(v.casefold(), v)
         if other != v:
             raise CasekitError(

@@ -236,3 +236,23 @@ def test_merged_output_imports_into_a_store(tmp_path, capsys):
 
 def test_mapping_dataclass_defaults():
     assert Mapping().columns == {} and Mapping().values == {}
+
+
+def test_an_empty_date_cell_in_a_workbook_is_reported_without_a_made_up_value(tmp_path):
+    from openpyxl import Workbook
+
+    from casekit.ingest.merge import read_agency_file
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Date of event", "Details"])
+    sheet.append([None, "Seen at school"])
+    sheet.append([dt.datetime(2024, 2, 5), "Visit"])
+    path = tmp_path / "school.xlsx"
+    book.save(path)
+    frame, problems = read_agency_file(path, "education")
+    assert len(frame) == 2
+    assert [str(p) for p in problems] == [
+        "school.xlsx, row 2, column 'date': expected a date such as 05/02/2024, 03/2024 or "
+        "2024 (day first, as in the UK)"
+    ]

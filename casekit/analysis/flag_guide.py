@@ -15,7 +15,7 @@ the practice principles say it must raise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -192,7 +192,7 @@ def _share(share_id: str, date: str, to: str, purpose: str, consent: str, **more
     }
 
 
-def _tables(events: list[Row], opened: str = "2024-01-08", **more: list[Row]) -> Tables:
+def _tables(events: Sequence[Row], opened: str = "2024-01-08", **more: Sequence[Row]) -> Tables:
     tables: dict[str, tuple[Row, ...]] = {"cases": (_case(opened),), "events": tuple(events)}
     tables.update({name: tuple(rows) for name, rows in more.items()})
     return tables
@@ -691,8 +691,9 @@ def _despite(
         _decision("D1", "2024-02-01", "child_in_need", "E1"),
         _decision("D2", step_down, response, "E3"),
     ]
-    more = {"judgements": list(judgements)} if judgements else {}
-    return _tables(events, decisions=decisions, **more)
+    if judgements:
+        return _tables(events, decisions=decisions, judgements=list(judgements))
+    return _tables(events, decisions=decisions)
 
 
 _DESPITE = FlagGuide(
@@ -1054,7 +1055,7 @@ def _cell(value: object) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+def _table(header: list[str], rows: Sequence[Sequence[object]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return lines

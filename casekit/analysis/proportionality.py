@@ -160,7 +160,7 @@ def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, Any]:
     events = cb.events[(cb.events["date"] <= as_of) & (cb.events["recorded_on"] <= as_of)]
     return {
         "case_ids": arrow_strings(cases["case_id"]),
-        "team": np.append(cases["team_id"].to_numpy(dtype=object), None),
+        "team": np.append(cases["team_id"].to_numpy(dtype=object), [None]),
         "open": np.append(cases["closed"].isna().to_numpy(), False),
         "closed": np.append(cases["closed"].to_numpy(), np.datetime64("NaT", "ns")),
         "cases": cases,
@@ -802,8 +802,8 @@ def _concerns_during(
         + ")"
     ).astype(object)
 
-    def join(items: pd.Series) -> str:
-        items = list(items)
+    def join(column: pd.Series) -> str:
+        items = list(column)
         more = f" and {len(items) - limit} more" if len(items) > limit else ""
         return (
             " Medium or high concern events were recorded during the stretch, each before a "

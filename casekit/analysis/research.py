@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ def decision_profiles(cb: Casebook) -> pd.DataFrame:
     pairs = pairs.assign(rank=pairs["category"].astype(object).map(rank))
     best = pairs.dropna(subset=["rank"]).groupby("decision_id")["rank"].min()
     codes = d["decision_id"].map(best).fillna(_NONE).astype(int).to_numpy()
-    d["stratum"] = pd.Categorical.from_codes(codes, categories=list(STRATA), ordered=True)
+    d["stratum"] = pd.Categorical.from_codes(codes, categories=pd.Index(STRATA), ordered=True)
     d["escalates"] = d["raises"] & (d["rung"] >= RUNG["child_in_need"])
     d["group"] = d["case_id"].map(case_types(cb.cases, "case_id"))
     cases = cb.cases.set_index("case_id")
@@ -193,7 +194,9 @@ def _day(value: object, name: str) -> pd.Timestamp:
     try:
         if isinstance(value, str):
             return pd.Timestamp(dt.date.fromisoformat(value))
-        return pd.Timestamp(value).normalize()
+        if isinstance(value, dt.date | np.datetime64 | np.integer | int | float):
+            return pd.Timestamp(value).normalize()
+        raise TypeError(value)
     except (TypeError, ValueError):
         raise CasekitError(f"{name}={value!r} is not a date; write YYYY-MM-DD.") from None
 
@@ -272,7 +275,7 @@ def referral_outcomes(
             "reached": reached,
             "escalated": escalated,
             "point": point,
-            "profile": pd.Categorical.from_codes(best, categories=list(STRATA), ordered=True),
+            "profile": pd.Categorical.from_codes(best, categories=pd.Index(STRATA), ordered=True),
             "complete": limit <= np.datetime64(when),
         }
     )
@@ -495,7 +498,7 @@ def relative_rates(
 
 def step_down_waits(
     cb: Casebook,
-    as_of: object = None,
+    as_of: str | dt.date | pd.Timestamp | None = None,
     suppress: bool = True,
     due: pd.DataFrame | None = None,
     n_resamples: int = 9999,
@@ -570,11 +573,11 @@ def step_down_waits(
     return table
 
 
-def _pct(value: object) -> str:
+def _pct(value: Any) -> str:
     return "withheld" if pd.isna(value) else f"{100 * float(value):.0f}%"
 
 
-def _p(value: object) -> str:
+def _p(value: Any) -> str:
     if pd.isna(value):
         return "withheld"
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
@@ -651,7 +654,8 @@ def describe_relative_rates(table: pd.DataFrame, by: str, reference: str | None 
         "Where a group or the reference had no escalations the index is not computed; "
         "small groups are withheld."
     ]
-    for (stratum, value), row in table.iterrows():
+    for key, row in table.iterrows():
+        stratum, value = cast(tuple[str, str], key)  # the index: (stratum, group value)
         if value == reference:
             continue
         if pd.notna(row["rri_low"]):

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -243,8 +244,8 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-def _stakeholders(keys: object) -> list[str]:
-    return [k for k in STAKEHOLDERS if k in (keys or [])]  # type: ignore[operator]
+def _stakeholders(keys: Collection[str] | None) -> list[str]:
+    return [k for k in STAKEHOLDERS if k in (keys or [])]
 
 
 @dataclass
@@ -384,7 +385,7 @@ def decision_flags(case: Casebook, session: Session, decision: ProposedDecision)
     if errors:
         raise CasekitError(
             "the decision is not complete: "
-            + "; ".join(f"{p.column.replace('_', ' ')}: {p.expected}" for p in errors[:3])
+            + "; ".join(f"{(p.column or '').replace('_', ' ')}: {p.expected}" for p in errors[:3])
         )
     tables = dict(case.tables, decisions=typed)
     raised = flags(Casebook(tables, case.source), as_of=session.date)

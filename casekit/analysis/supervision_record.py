@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -68,9 +68,9 @@ def supervision_record(source: Store | Casebook, supervision_id: str) -> Supervi
     chosen = sessions[sessions["supervision_id"] == supervision_id]
     if chosen.empty:
         raise CasekitError(f"there is no supervision {supervision_id!r} in {cb.source}.")
-    session = chosen.iloc[0].to_dict()
+    session = cast(dict[str, str], chosen.iloc[0].to_dict())  # canonical: named string cells
     cases = tables["cases"]
-    case = cases[cases["case_id"] == session["case_id"]].iloc[0].to_dict()
+    case = cast(dict[str, str], cases[cases["case_id"] == session["case_id"]].iloc[0].to_dict())
     ids = [i for i in session["decision_ids"].split(";") if i]
     decisions = tables["decisions"].set_index("decision_id").reindex(ids).reset_index()
     decisions["family_engaged"] = decisions["family_engaged"].map({"true": "yes", "false": "no"})
@@ -83,7 +83,7 @@ def supervision_record(source: Store | Casebook, supervision_id: str) -> Supervi
     mentioned = set(re.findall(r"[\w-]+", session["hypotheses"]))
     mentioned |= {e for ids in decisions["evidence_ids"].fillna("") for e in ids.split(";") if e}
     cited = {
-        e: f"{events.at[e, 'date']}: {events.at[e, 'summary']}"
+        e: f"{str(events.at[e, 'date'])}: {str(events.at[e, 'summary'])}"
         for e in sorted(mentioned & set(events.index))
     }
     for column in TABLES["supervisions"].column_names:  # a bundle written before a column was

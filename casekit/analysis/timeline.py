@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict, cast
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
@@ -39,6 +41,7 @@ from casekit.policy import TREND_CHANGE
 
 __all__ = [
     "STYLES",
+    "MarkStyle",
     "LEVEL_MARKS",
     "style_of",
     "plot",
@@ -48,8 +51,20 @@ __all__ = [
     "CROWDED",
 ]
 
+
+class MarkStyle(TypedDict):
+    """How one kind of entry is drawn: colour, marker, size, legend label and drawing order."""
+
+    color: str
+    marker: str
+    size: int
+    label: str
+    z: int
+    hollow: NotRequired[bool]
+
+
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-STYLES: dict[str, dict[str, object]] = {
+STYLES: dict[str, MarkStyle] = {
     "concern": {
         "color": "#D55E00",
         "marker": "o",
@@ -130,15 +145,15 @@ def _span_end(start: pd.Timestamp, precision: str) -> pd.Timestamp:
 def _selected(
     casebook: Casebook,
     case_id: str,
-    as_known_at: object,
-    start: object,
-    end: object,
+    as_known_at: str | dt.date | pd.Timestamp | None,
+    start: str | dt.date | None,
+    end: str | dt.date | None,
     levels: Iterable[str] | None,
     categories: Iterable[str] | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Timestamp | None]:
     events = known_by(case_events(casebook, case_id), as_known_at)
     events = filter_events(events, levels=levels, categories=categories, start=start, end=end)
-    cut = pd.Timestamp(as_known_at) if as_known_at not in (None, "") else None
+    cut = pd.Timestamp(as_known_at) if as_known_at is not None and as_known_at != "" else None
     decisions = casebook.decisions[casebook.decisions["case_id"] == case_id].sort_values("date")
     judgements = casebook.judgements[casebook.judgements["case_id"] == case_id].sort_values("date")
     if cut is not None:
@@ -270,7 +285,7 @@ def figure_text(
     )
 
 
-def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
+def _draw_ladder(ax: Axes, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
     """Draw the social-care rung as a step line, and Channel support on a track of its own.
 
     Channel is not a rung (see :func:`casekit.analysis.proportionality.escalations`): a Channel
@@ -325,7 +340,7 @@ def _draw_ladder(ax, decisions: pd.DataFrame, stop: pd.Timestamp) -> None:
     ax.grid(alpha=0.3)
 
 
-def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
+def _draw_events(ax: Axes, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
     if events.empty:
         ax.text(
             0.5, 0.5, "No entries in view", transform=ax.transAxes, ha="center", color="#666666"
@@ -360,6 +375,7 @@ def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
             sizes = st["size"]
         if len(xs) == 0:
             continue
+        colours: dict[str, Any]  # scatter's keyword arguments
         if st["marker"] in ("|", "x"):  # line markers have no face
             colours = {"color": st["color"], "linewidths": 1.2}
         elif st.get("hollow"):
@@ -379,11 +395,11 @@ def _draw_events(ax, events: pd.DataFrame, lane_y: dict[str, int]) -> None:
             [(date2num(a), yy), (date2num(b), yy)]
             for a, b, yy in zip(starts, ends, y[approx], strict=True)
         ]
-        colours = [STYLES[s]["color"] for s in styles[approx]]
+        line_colours = [STYLES[s]["color"] for s in styles[approx]]
         ax.add_collection(
             LineCollection(
                 segments,
-                colors=colours,
+                colors=line_colours,
                 linewidths=5,
                 alpha=0.45,
                 gid="approximate",
@@ -442,7 +458,7 @@ class Dynamics:
                 f"In {row['quarter']} the focus moved from {row['from']} to {row['level']}."
             )
         if len(self.rungs):
-            longest = self.rungs.loc[self.rungs["days"].idxmax()]
+            longest = self.rungs.loc[cast(int, self.rungs["days"].idxmax())]  # a RangeIndex
             lines.append(
                 f"The longest time at one social-care response: {longest['days']} days at "
                 f"{longest['response'].replace('_', ' ')}."

@@ -407,7 +407,7 @@ def adapt_page(chunk: str) -> str:
     return chunk
 
 
-def _voila_class() -> type:
+def _voila_class() -> type[Any]:
     """Build the Voila application class with casekit's protections (imports Voila lazily)."""
     import tornado.web
     from jupyter_server.auth import passwd_check
@@ -507,13 +507,14 @@ def _voila_class() -> type:
         pattern, folder = RECORD_FILES, "supervision_records"
         refusal = "not a supervision record"
 
-        def get_absolute_path(self, root: str, path: str) -> str:  # type: ignore[override]
+        @classmethod
+        def get_absolute_path(cls, root: str, path: str) -> str:
             """Refuse (403) any path that is not a file of this kind directly in the folder."""
-            if not re.fullmatch(self.pattern, path, re.IGNORECASE):
-                raise tornado.web.HTTPError(403, self.refusal)
+            if not re.fullmatch(cls.pattern, path, re.IGNORECASE):
+                raise tornado.web.HTTPError(403, cls.refusal)
             return super().get_absolute_path(root, path)
 
-        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str:
             """Refuse a file that is a link to somewhere outside its folder."""
             real = os.path.realpath(absolute_path)
             folder = os.path.realpath(os.path.join(root, self.folder))
@@ -573,8 +574,10 @@ def _voila_class() -> type:
             except UnicodeDecodeError:
                 return chunk
 
-    class CasekitVoila(Voila):  # type: ignore[misc]
+    class CasekitVoila(Voila):
         """Voila with a login, a host check, v1 websockets only and records-only file serving."""
+
+        tornado_settings: dict[str, Any]  # Voila's trait, typed for the checker only
 
         casekit_reports: Path | None = None  # the review pages' folder, set by serve()
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from casekit.outputs import (
     seal,
     write_private,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "RawTable",
@@ -156,8 +160,8 @@ def _clean_column(s: pd.Series) -> pa.Array:
     return text
 
 
-def cell_to_str(value: object) -> object:
-    """Turn one spreadsheet or Parquet cell into the bundle's string form."""
+def cell_to_str(value: object) -> str | float:
+    """Turn one spreadsheet or Parquet cell into the bundle's string form (NaN when empty)."""
     if value is None:
         return np.nan
     if isinstance(value, float) and np.isnan(value):
@@ -551,6 +555,7 @@ def _check_yaml_events(text: str, label: str) -> None:
 
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        assert event.start_mark is not None  # the parser marks every event
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise CasekitError(
@@ -569,7 +574,7 @@ def _check_yaml_events(text: str, label: str) -> None:
 
 
 def _check_sections(
-    node: object, sections: tuple[str, ...], nested: tuple[str, ...], label: str
+    node: yaml.Node, sections: tuple[str, ...], nested: tuple[str, ...], label: str
 ) -> None:
     """Check a mapping file's shape: known sections, each a mapping of plain values."""
     import yaml

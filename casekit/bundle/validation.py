@@ -62,7 +62,11 @@ def _problems(
         value = None if values is None else values.at[row]
         if isinstance(value, float) and np.isnan(value):
             value = None
-        h = hint.get(value, "") if isinstance(hint, dict) else hint
+        h = (
+            (hint.get(value, "") if isinstance(value, str) else "")
+            if isinstance(hint, dict)
+            else hint
+        )
         out.append(
             Problem(
                 raw.source,
@@ -105,12 +109,12 @@ def _check_column(
         if bad.any():
             hints = {v: did_you_mean(v, col.vocabulary) for v in s[bad].unique()}
             problems += _problems(raw, bad, col.name, s, _vocab_expected(col), hints)
-        typed = pd.Categorical.from_codes(
+        coded = pd.Categorical.from_codes(
             pc.fill_null(codes, -1).to_numpy(zero_copy_only=False),
-            categories=col.vocabulary,
+            categories=pd.Index(col.vocabulary),
             ordered=col.name in ORDERED_VOCABULARIES,
         )
-        return pd.Series(typed, index=s.index, name=col.name), problems
+        return pd.Series(coded, index=s.index, name=col.name), problems
     if kind == "vocabs":
         lists = _split(s)
         flat = lists.explode().dropna()

@@ -24,8 +24,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from casekit.errors import CasekitError
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._reader import WorkSheetParser
 
 __all__ = ["Limits", "Sheet", "read_workbook", "ENVIRONMENT"]
 
@@ -129,8 +133,13 @@ def _check_zip(path: Path, name: str, limits: Limits) -> None:
             )
 
 
-def _read_rows(sheet: object, where: str, limits: Limits, budget: list[int]) -> list[tuple]:
-    """Stream one read-only sheet's rows, counting rows, width and cells against the limits."""
+def _read_rows(sheet: Any, where: str, limits: Limits, budget: list[int]) -> list[tuple]:
+    """Stream one read-only sheet's rows, counting rows, width and cells against the limits.
+
+    ``sheet`` is openpyxl's ``ReadOnlyWorksheet``; it is typed ``Any`` because this reads the
+    private parts openpyxl's own reader uses (its source, shared strings, date formats), which
+    the openpyxl stubs leave out.
+    """
     from openpyxl.worksheet._reader import WorkSheetParser
 
     declared_rows, declared_columns = sheet.max_row, sheet.max_column  # from <dimension>
@@ -186,7 +195,9 @@ def _read_rows(sheet: object, where: str, limits: Limits, budget: list[int]) -> 
     return rows
 
 
-def _parsed_rows(source: object, parser: object, where: str) -> Iterator[tuple[int, list]]:
+def _parsed_rows(
+    source: IO[bytes], parser: WorkSheetParser, where: str
+) -> Iterator[tuple[int, list]]:
     """Yield (row number, cells) as openpyxl parses them, refusing a row of too many cells.
 
     openpyxl builds each row's XML before reading it, so a row of millions of empty cells
@@ -263,8 +274,8 @@ def read_workbook(
 
 def _first_line(exc: BaseException) -> str:
     """Say what went wrong: the first line of the innermost cause (openpyxl wraps them)."""
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
 

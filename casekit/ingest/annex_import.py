@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -391,7 +392,12 @@ def _place(b: _Builder, lists: dict[int, list[_Row]]) -> list[tuple[_Row, dt.dat
             f"child {child}: no referral in list 3 on or before {day.isoformat()}; a case was "
             f"opened then, from {r.sheet} row {r.row} (referral source: other)."
         )
-    return [(r, day, b.case_at(r.child, day)) for r, day in dated]  # type: ignore[misc]
+    placed = []
+    for r, day in dated:
+        case = b.case_at(r.child, day)
+        assert case is not None  # a child with no case by then was given one just above
+        placed.append((r, day, case))
+    return placed
 
 
 def _contacts(b: _Builder, rows: list[_Row]) -> None:
@@ -485,7 +491,7 @@ def _tables(b: _Builder) -> dict[str, pd.DataFrame]:
     }
 
 
-def _frame(rows: list[dict[str, object]], table: str) -> pd.DataFrame:
+def _frame(rows: Sequence[Mapping[str, object]], table: str) -> pd.DataFrame:
     """Rows as a table of strings in the contract's columns ("" where a row has none)."""
     return pd.DataFrame(rows, columns=list(TABLES[table].column_names), dtype=object).fillna("")
 

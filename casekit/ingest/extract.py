@@ -227,7 +227,8 @@ def import_extract(
             )
         refused: dict[str, dict[int, str]] = {}
         for p in errors:
-            refused.setdefault(sources[p.source], {}).setdefault(int(p.row), str(p))
+            if p.row is not None:  # always, once the whole-table problems are refused above
+                refused.setdefault(sources[p.source], {}).setdefault(int(p.row), str(p))
         for table, rows in refused.items():
             raw = raws[table]
             for row, reason in rows.items():

@@ -339,14 +339,16 @@ def _record(
     problems: list[Problem],
 ) -> dict[str, object]:
     def bad(column: str, value: object, expected: str, hint: str = "") -> None:
-        problems.append(Problem(path.name, row, column, cell_to_str(value), expected, hint))
+        text = cell_to_str(value)  # NaN for an empty cell, which has no value to quote
+        shown = text if isinstance(text, str) else None
+        problems.append(Problem(path.name, row, column, shown, expected, hint))
 
     for column, value in cells.items():  # they would reach the store and every workbook
         if isinstance(value, str) and (char := control_character(value)):
             bad(column, value, CONTROL_CHARACTER_EXPECTED, f"remove the control character {char}")
     rec: dict[str, object] = {"source_file": path.name, "source_row": row}
     raw_date = cells.get("date")
-    parsed = None
+    parsed: tuple[dt.date | None, str, bool] | None = None
     if isinstance(raw_date, dt.datetime | dt.date):
         day = raw_date.date() if isinstance(raw_date, dt.datetime) else raw_date
         parsed = (day, "day", False)

@@ -25,8 +25,9 @@ Total  20  29    49
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,8 @@ SUPPRESSED = "c"
 TOTAL_LABELS = frozenset({"total", "all"})
 """Row labels and column headers (any case) that mark a published total."""
 
-Cell = Hashable
-"""A cell's name in a publication, e.g. ``(table, row, column)``."""
+Cell = tuple[Any, ...]
+"""A cell's name in a publication: a tuple of labels, e.g. ``(table, row, column)``."""
 
 
 def _whole(text: object) -> float | None:
@@ -182,7 +183,7 @@ class Publication:
         body_rows = [r for r in rows if r not in total_rows]
         total_cols = [c for c in counts if _is_total(c)][-1:]
         body_cols = [c for c in counts if c not in total_cols]
-        position = {c: frame.columns.get_loc(c) for c in counts}
+        position = {c: cast(int, frame.columns.get_loc(c)) for c in counts}  # unique labels
         for i, r in enumerate(rows):
             for c in counts:
                 raw = frame.iat[i, position[c]]
@@ -252,7 +253,8 @@ class Publication:
                 )
                 if result.status == 2:
                     raise ValueError("the published numbers contradict each other")
-                ends.append(math.inf if result.status == 3 else sign * result.fun)
+                optimum = cast(float, result.fun)  # set unless the problem is unbounded (3)
+                ends.append(math.inf if result.status == 3 else sign * optimum)
             out[self.cells[k]] = (ends[0], ends[1])
         return out
 
@@ -456,7 +458,7 @@ def suppress(
 
 
 def percentages(
-    counts: pd.DataFrame, axis: int = 1, low: int = 1, high: int = 5, enabled: bool = True
+    counts: pd.DataFrame, axis: Literal[0, 1] = 1, low: int = 1, high: int = 5, enabled: bool = True
 ) -> pd.DataFrame:
     """Render each count as a whole-number share of its row (``axis=1``) or column total.
 

@@ -105,9 +105,9 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
             )
         )
     # a radicalisation case is one whose concerns include radicalisation
-    referrals = [("referrals_by_source", "Total", GROUP_RADICALISATION)]
+    rad_referrals = [("referrals_by_source", "Total", GROUP_RADICALISATION)]
     for column in (GROUP_RADICALISATION, "Total"):
-        sums.append((referrals, [("referrals_by_concern", GROUP_RADICALISATION, column)]))
+        sums.append((rad_referrals, [("referrals_by_concern", GROUP_RADICALISATION, column)]))
     # each flag that arose in the period counts what a table shows from the other side
     for t in (GROUP_RADICALISATION, GROUP_BAU):
         sums.append(
@@ -151,8 +151,8 @@ def _margins() -> list[tuple[list[Ref], list[Ref]]]:
     for column, row in ((GROUP_RADICALISATION, GROUP_RADICALISATION), (GROUP_BAU, GROUP_BAU),
                         ("Total", "all")):  # fmt: skip
         referrals = ("referrals_by_source", "Total", column)
-        for other in ("re_referrals", "assessment_completion"):
-            sums.append(([referrals], [(other, "Total", column)]))
+        for name in ("re_referrals", "assessment_completion"):
+            sums.append(([referrals], [(name, "Total", column)]))
         sums.append(
             (
                 [

@@ -253,9 +253,9 @@ def _identifiers(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, str], dict[
                     if value:
                         ids.setdefault(value, kind)
     for table, column in _PEOPLE_COLUMNS:
-        frame = tables.get(table)
-        if frame is not None and column in frame.columns:
-            people.update((v, None) for v in frame[column].unique() if v)
+        listing = tables.get(table)
+        if listing is not None and column in listing.columns:
+            people.update((v, None) for v in listing[column].unique() if v)
     return ids, people
 
 

@@ -238,7 +238,8 @@ def _write_sheet(book: Any, sheet: Sheet) -> None:
             if isinstance(value, str):
                 cells.append(text_cell(value, **style))
             elif style and value is not None:
-                cell = WriteOnlyCell(ws, value)
+                cell = WriteOnlyCell(ws)  # then the value: its stub takes no date or time
+                cell.value = value
                 for key, setting in style.items():
                     setattr(cell, key, setting)
                 cells.append(cell)
@@ -254,14 +255,18 @@ def _present(value: object) -> bool:
     return not (isinstance(value, float) and math.isnan(value))
 
 
-def _rows(frame: pd.DataFrame) -> Iterator[list[object]]:
+_CellValue = str | bool | int | float | dt.datetime | dt.date | dt.time | None
+"""What a workbook cell is given: text, a number, a truth value, a date or time, or nothing."""
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[list[_CellValue]]:
     """Yield the frame's rows as values a workbook cell takes (text, number, bool, date)."""
     columns = [[_cell_value(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])]
     for i in range(len(frame)):
         yield [column[i] for column in columns]
 
 
-def _cell_value(value: object) -> object:
+def _cell_value(value: object) -> _CellValue:
     """Turn one frame value into what a workbook cell takes; anything else becomes text."""
     if not _present(value):
         return None

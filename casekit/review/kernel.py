@@ -33,7 +33,7 @@ def warm_up_code(data: Path) -> str:
 def _manager_class() -> type:
     from jupyter_client import KernelManager
 
-    class Manager(KernelManager):  # type: ignore[misc]
+    class Manager(KernelManager):
         """A kernel manager that keeps the clients it hands out, so they can be closed."""
 
         def __init__(self, **kwargs: Any) -> None:

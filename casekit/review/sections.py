@@ -24,7 +24,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -699,8 +699,8 @@ def first_assessments(cb: Casebook, scope: Scope) -> pd.DataFrame:
     out["assessed"] = _lookup(out["case_id"], first)
     out["waited"] = working_days_after(out["opened"], out["assessed"])
     d = _known_decisions(cb, scope)[["case_id", "date"]]
-    after = d.merge(out[["case_id", "assessed"]], on="case_id")
-    after = after[after["date"] >= after["assessed"]].groupby("case_id")["date"].min()
+    pairs = d.merge(out[["case_id", "assessed"]], on="case_id")
+    after = pairs[pairs["date"] >= pairs["assessed"]].groupby("case_id")["date"].min()
     out["outcome"] = _lookup(out["case_id"], after)
     out["took"] = working_days_after(out["assessed"], out["outcome"])
     return out
@@ -1606,14 +1606,14 @@ CHANGE = ": change"
 """Suffix of a headline change from the previous period (this minus previous)."""
 
 
-def _changes(out: dict[str, object]) -> None:
+def _changes(out: dict[str, Any]) -> None:
     """Add each change from the previous period, hidden wherever either number is."""
     for key in [k[: -len(PREVIOUS)] for k in out if k.endswith(PREVIOUS)]:
         now, then = out[key], out[f"{key}{PREVIOUS}"]
         if SUPPRESSED in (now, then):
             out[f"{key}{CHANGE}"] = SUPPRESSED
         else:
-            out[f"{key}{CHANGE}"] = change_words(int(now) - int(then))  # type: ignore[call-overload]
+            out[f"{key}{CHANGE}"] = change_words(int(now) - int(then))
 
 
 def change_words(change: int) -> str:
@@ -1745,18 +1745,18 @@ def _protect_jointly(review: Review, raw: Review) -> None:
             continue  # a complement (n - k): protected, never shown
         i = p.rows[key].index(row)
         frame[column] = frame[column].astype(object)
-        frame.iat[i, frame.columns.get_loc(column)] = SUPPRESSED
+        frame.iat[i, cast(int, frame.columns.get_loc(column))] = SUPPRESSED  # unique labels
     for t in tables.values():
         for column, sources in t.derived.items():
             if column in t.frame.columns and len(t.frame):
-                gone = t.frame[list(sources)].astype(str).eq(SUPPRESSED).any(axis=1)
+                gone = (t.frame[list(sources)].astype(str) == SUPPRESSED).any(axis=1)
                 t.frame[column] = t.frame[column].astype(object).mask(gone, SUPPRESSED)
     summary = tables.get("first_assessment_summary")
     share = ASSESSED_WITHIN_LIMIT
     if summary is not None and share in review.headline:
         everyone = summary.frame[summary.frame.iloc[:, 0].astype(str) == "all"]
-        sources = everyone[[WITHIN_LIMIT, "referrals"]].astype(str)
-        if sources.eq(SUPPRESSED).any(axis=None) or review.headline["referrals"] == SUPPRESSED:
+        cells = everyone[[WITHIN_LIMIT, "referrals"]].astype(str)
+        if (cells == SUPPRESSED).any(axis=None) or review.headline["referrals"] == SUPPRESSED:
             review.headline[share] = SUPPRESSED
     _changes(review.headline)
 

@@ -23,7 +23,6 @@ import json
 import os
 import sqlite3
 import uuid
-from functools import partialmethod
 from pathlib import Path
 from typing import Any
 
@@ -298,7 +297,7 @@ class Store:
                     )
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise store_error(url.removeprefix("sqlite:///"), exc.orig) from None
+            raise store_error(url.removeprefix("sqlite:///"), exc.orig or exc) from None
         except CasekitError:
             self.engine.dispose()
             raise
@@ -418,7 +417,7 @@ class Store:
                 for k in unknown
             ]
             raise WriteRefused(label, problems)
-        cells = {c: None for c in spec.column_names}  # an absent field is an empty cell
+        cells: dict[str, object] = {c: None for c in spec.column_names}  # absent: empty cell
         cells.update({k: cell_to_str(v) for k, v in record.items()})
         frame = clean_frame(pd.DataFrame([cells], dtype=object), 1)
         raw = RawTable(spec.name, frame, label, row_word="")
@@ -588,6 +587,207 @@ class Store:
             current.pop("_extra", None)
             self._record_history(conn, spec, record_id, "delete", current, by, str(reason))
 
+    # --- one add / update / delete per table, each a thin call to the generic method ---------
+
+    def add_team(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one team; return its ``team_id``.
+
+        Same as ``add("teams", **fields)``: see :meth:`add`.
+        """
+        return self.add("teams", by=by, **fields)
+
+    def update_team(self, record_id: str, /, *, by: str | None = None, **changes: object) -> None:
+        """Validate and change one team; the old version stays in its history.
+
+        Same as ``update("teams", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("teams", record_id, by=by, **changes)
+
+    def delete_team(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one team, giving a reason; the record stays in its history.
+
+        Same as ``delete("teams", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("teams", record_id, reason=reason, by=by)
+
+    def add_worker(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one worker; return its ``worker_id``.
+
+        Same as ``add("workers", **fields)``: see :meth:`add`.
+        """
+        return self.add("workers", by=by, **fields)
+
+    def update_worker(self, record_id: str, /, *, by: str | None = None, **changes: object) -> None:
+        """Validate and change one worker; the old version stays in its history.
+
+        Same as ``update("workers", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("workers", record_id, by=by, **changes)
+
+    def delete_worker(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one worker, giving a reason; the record stays in its history.
+
+        Same as ``delete("workers", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("workers", record_id, reason=reason, by=by)
+
+    def add_case(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one case; return its ``case_id``.
+
+        Same as ``add("cases", **fields)``: see :meth:`add`.
+        """
+        return self.add("cases", by=by, **fields)
+
+    def update_case(self, record_id: str, /, *, by: str | None = None, **changes: object) -> None:
+        """Validate and change one case; the old version stays in its history.
+
+        Same as ``update("cases", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("cases", record_id, by=by, **changes)
+
+    def delete_case(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one case, giving a reason; the record stays in its history.
+
+        Same as ``delete("cases", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("cases", record_id, reason=reason, by=by)
+
+    def add_event(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one event; return its ``event_id``.
+
+        Same as ``add("events", **fields)``: see :meth:`add`.
+        """
+        return self.add("events", by=by, **fields)
+
+    def update_event(self, record_id: str, /, *, by: str | None = None, **changes: object) -> None:
+        """Validate and change one event; the old version stays in its history.
+
+        Same as ``update("events", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("events", record_id, by=by, **changes)
+
+    def delete_event(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one event, giving a reason; the record stays in its history.
+
+        Same as ``delete("events", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("events", record_id, reason=reason, by=by)
+
+    def add_judgement(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one judgement; return its ``judgement_id``.
+
+        Same as ``add("judgements", **fields)``: see :meth:`add`.
+        """
+        return self.add("judgements", by=by, **fields)
+
+    def update_judgement(
+        self, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and change one judgement; the old version stays in its history.
+
+        Same as ``update("judgements", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("judgements", record_id, by=by, **changes)
+
+    def delete_judgement(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one judgement, giving a reason; the record stays in its history.
+
+        Same as ``delete("judgements", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("judgements", record_id, reason=reason, by=by)
+
+    def add_decision(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one decision; return its ``decision_id``.
+
+        Same as ``add("decisions", **fields)``: see :meth:`add`.
+        """
+        return self.add("decisions", by=by, **fields)
+
+    def update_decision(
+        self, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and change one decision; the old version stays in its history.
+
+        Same as ``update("decisions", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("decisions", record_id, by=by, **changes)
+
+    def delete_decision(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one decision, giving a reason; the record stays in its history.
+
+        Same as ``delete("decisions", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("decisions", record_id, reason=reason, by=by)
+
+    def add_plan_action(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one plan action; return its ``action_id``.
+
+        Same as ``add("plan_actions", **fields)``: see :meth:`add`.
+        """
+        return self.add("plan_actions", by=by, **fields)
+
+    def update_plan_action(
+        self, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and change one plan action; the old version stays in its history.
+
+        Same as ``update("plan_actions", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("plan_actions", record_id, by=by, **changes)
+
+    def delete_plan_action(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one plan action, giving a reason; the record stays in its history.
+
+        Same as ``delete("plan_actions", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("plan_actions", record_id, reason=reason, by=by)
+
+    def add_info_sharing(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one information-sharing record; return its ``share_id``.
+
+        Same as ``add("info_sharing", **fields)``: see :meth:`add`.
+        """
+        return self.add("info_sharing", by=by, **fields)
+
+    def update_info_sharing(
+        self, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and change one information-sharing record; the old version stays in its history.
+
+        Same as ``update("info_sharing", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("info_sharing", record_id, by=by, **changes)
+
+    def delete_info_sharing(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one information-sharing record, giving a reason; the record stays in its history.
+
+        Same as ``delete("info_sharing", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("info_sharing", record_id, reason=reason, by=by)
+
+    def add_supervision(self, /, *, by: str | None = None, **fields: object) -> str:
+        """Validate and add one supervision; return its ``supervision_id``.
+
+        Same as ``add("supervisions", **fields)``: see :meth:`add`.
+        """
+        return self.add("supervisions", by=by, **fields)
+
+    def update_supervision(
+        self, record_id: str, /, *, by: str | None = None, **changes: object
+    ) -> None:
+        """Validate and change one supervision; the old version stays in its history.
+
+        Same as ``update("supervisions", record_id, **changes)``: see :meth:`update`.
+        """
+        self.update("supervisions", record_id, by=by, **changes)
+
+    def delete_supervision(self, record_id: str, /, *, reason: str, by: str | None = None) -> None:
+        """Delete one supervision, giving a reason; the record stays in its history.
+
+        Same as ``delete("supervisions", record_id, reason=...)``: see :meth:`delete`.
+        """
+        self.delete("supervisions", record_id, reason=reason, by=by)
+
     def _referenced_by(self, conn: sa.Connection, spec: Table, rid: str) -> list[str]:
         users: list[str] = []
         for other in TABLES.values():
@@ -701,7 +901,9 @@ class Store:
         """Count the current records in each table."""
         with self.engine.connect() as conn:
             return {
-                n: conn.execute(sa.select(sa.func.count()).select_from(self._tables[n])).scalar()
+                n: conn.execute(
+                    sa.select(sa.func.count()).select_from(self._tables[n])
+                ).scalar_one()
                 for n in TABLE_ORDER
             }
 
@@ -778,13 +980,6 @@ class Store:
                 )
                 counts[table] = len(rows)
         return counts
-
-
-for _spec_ in TABLES.values():
-    for _verb, _method in (("add", Store.add), ("update", Store.update), ("delete", Store.delete)):
-        _bound = partialmethod(_method, _spec_.name)
-        setattr(Store, f"{_verb}_{_spec_.singular}", _bound)
-del _spec_, _verb, _method, _bound
 
 
 def open_store(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -37,10 +38,11 @@ def write_agency_samples(events: pd.DataFrame, out: Path, seed: int = 0) -> list
     school, police, health = [], [], []
     for e in events.sort_values("date").itertuples():
         agency = str(e.source_agency)
+        day = cast(pd.Timestamp, e.date)  # itertuples fields are untyped; "date" is datetime64
         if agency == "education":
             school.append(
                 {
-                    "Date of event": e.date.to_pydatetime(),
+                    "Date of event": day.to_pydatetime(),
                     "Details": e.summary,
                     "Significance": _SIGNIFICANCE.get(str(e.significance), ""),
                     "Action taken": e.action_taken or "",
@@ -49,11 +51,11 @@ def write_agency_samples(events: pd.DataFrame, out: Path, seed: int = 0) -> list
         elif agency == "police":
             precision = str(e.date_precision)
             when = (
-                e.date.strftime("%m/%Y")
+                day.strftime("%m/%Y")
                 if precision == "month"
-                else e.date.strftime("%Y")
+                else day.strftime("%Y")
                 if precision == "year"
-                else _day_first(e.date)
+                else _day_first(day)
             )
             if rng.random() < 0.05:
                 when = "?" + when
@@ -69,7 +71,7 @@ def write_agency_samples(events: pd.DataFrame, out: Path, seed: int = 0) -> list
             if str(e.kind) == "incident" and rng.random() < 0.5:  # the school heard of it too
                 school.append(
                     {
-                        "Date of event": (e.date + pd.Timedelta(days=1)).to_pydatetime(),
+                        "Date of event": (day + pd.Timedelta(days=1)).to_pydatetime(),
                         "Details": f"Police told the school: {e.summary}",
                         "Significance": "Amber",
                         "Action taken": "Logged by the DSL",
@@ -78,7 +80,7 @@ def write_agency_samples(events: pd.DataFrame, out: Path, seed: int = 0) -> list
         else:
             health.append(
                 {
-                    "Event date": _day_first(e.date),
+                    "Event date": _day_first(day),
                     "Time": "",
                     "Description": f"{e.summary} (café drop-in)"
                     if rng.random() < 0.05

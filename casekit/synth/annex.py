@@ -132,13 +132,12 @@ def annex_a_workbook(
     events = tables["events"]
     assessments = events[events["kind"] == "assessment"].sort_values("date")
     decisions = tables["decisions"].sort_values(["date", "decision_id"])
-    for case in tables["cases"].itertuples(index=False):
-        c = pd.Series(case._asdict())
+    for _, c in tables["cases"].iterrows():
         who = lists.person(c, teams[c["team_id"]])
         opened = _day(c["opened"])
         contact = opened - dt.timedelta(days=rng.randint(0, 5))
-        if who["dob"] is not None:  # no contact before a birth
-            contact = max(contact, who["dob"])
+        if isinstance(dob := who["dob"], dt.datetime):  # no contact before a birth
+            contact = max(contact, dob)
         lists.rows[1].append({**who, "contact_date": contact,
                               "contact_source": lists.source(c["referral_source"])})  # fmt: skip
         mine = decisions[decisions["case_id"] == c["case_id"]]
@@ -149,15 +148,15 @@ def annex_a_workbook(
         first = assessments[(assessments["case_id"] == c["case_id"])
                             & (assessments["date"] >= c["opened"])].head(1)  # fmt: skip
         for a in first.itertuples():
-            start = _day(a.date)
+            start = _day(str(a.date))
             done = _past(start + dt.timedelta(days=rng.randint(10, 40)))
             lists.rows[4].append({**who, "assessment_start": start,
                                   "assessment_authorised": done,
                                   "assessment_outcome": "Yes" if done else None})  # fmt: skip
         responses = list(mine.itertuples())
         for i, d in enumerate(responses):
-            day = _day(d.date)
-            later = [_day(x.date) for x in responses[i + 1 :]]
+            day = _day(str(d.date))
+            later = [_day(str(x.date)) for x in responses[i + 1 :]]
             if d.response == "section_47":
                 plan = any(x.response == "child_protection_plan" for x in responses[i + 1 :])
                 icpc = _past(day + dt.timedelta(days=14)) if plan else None

@@ -27,7 +27,7 @@ import datetime as dt
 import random
 import re
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TypeVar
@@ -382,7 +382,7 @@ def _quote(summary: str) -> str:
     return summary.rstrip(".")
 
 
-def _quota(rng: random.Random, shares: dict[str, float], n: int) -> list[str]:
+def _quota(rng: random.Random, shares: Mapping[str, float], n: int) -> list[str]:
     """Allocate ``n`` items to groups in exact proportion (largest remainder), then shuffle."""
     total = sum(shares.values())
     exact = {k: n * v / total for k, v in shares.items()}
@@ -399,7 +399,7 @@ def _quota(rng: random.Random, shares: dict[str, float], n: int) -> list[str]:
 _CUMULATIVE: dict[int, tuple[list[str], list[float]]] = {}
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
     """Pick a key with probability in proportion to its weight (one random number)."""
     table = _CUMULATIVE.get(id(weights))
     if table is None or len(table[0]) != len(weights):
@@ -437,6 +437,11 @@ class _Event:
     noun: str = ""  # the recording agency as a record names it: "the school", "the police"
     tags: tuple[str, ...] = ()  # the concerns its entry is typical of
     alone: bool | None = None  # on a statutory visit: was the child seen alone
+
+    @property
+    def recorded_day(self) -> int:
+        """Return the day it was recorded (set for every event once its case is built)."""
+        return self.recorded if self.recorded is not None else self.day
 
 
 @dataclass
@@ -543,7 +548,9 @@ class _Generator:
         prefix = TABLES[table].id_prefix
         return f"{prefix}{self.counters[table]:0{self.widths[table]}d}"
 
-    def lines(self, library: dict[str, tuple[Line, ...]], key: str, age: int, religion: str):
+    def lines(
+        self, library: dict[str, tuple[Line, ...]], key: str, age: int, religion: str
+    ) -> list[Line]:
         """Return the templates of ``library[key]`` that fit a child of this age and religion."""
         age = min(age, 17)  # a case open past the 18th birthday keeps its last fitting words
         k = (str(id(library)), key, age, religion)
@@ -553,7 +560,7 @@ class _Generator:
                 line
                 for line in library.get(key, ())
                 if line.lo <= age <= line.hi
-                and (_FAITH_OK[line.faith] is None or religion in _FAITH_OK[line.faith])
+                and ((faiths := _FAITH_OK[line.faith]) is None or religion in faiths)
                 and (age >= 0 or line.level != "child")
             ]
             found = self._lines[k] = ok
@@ -643,8 +650,8 @@ class _Generator:
             cid = self.case_fmt.format(i + 1)
             opened = self.start + int(span * (i + rng.random()) / n)
             duration = int(rng.lognormvariate(5.45, 0.65))
-            closed = self.workday(opened + duration)
-            closed = closed if closed <= self.end else None
+            closing = self.workday(opened + duration)
+            closed = closing if closing <= self.end else None
             team = teams[rng.randrange(len(teams))]
             religion, ethnicity = _pick(rng, _RELIGION), _pick(rng, _ETHNICITY)
             if radical[i]:
@@ -782,10 +789,10 @@ class _Generator:
                 back = case.opened - _randint(rng, 120, 1100)
                 precision = _choice(rng, ("month", "year"))
                 d = dt.date.fromordinal(back)
-                day = d.replace(day=1) if precision == "month" else d.replace(month=1, day=1)
+                on = d.replace(day=1) if precision == "month" else d.replace(month=1, day=1)
                 got = self.entry(
                     case,
-                    day.toordinal(),
+                    on.toordinal(),
                     rng.sample(("family_context", "vulnerability"), 2),
                 )
                 if got is None:
@@ -793,7 +800,7 @@ class _Generator:
                 cat, level, text, source, tags = got
                 evs.append(
                     _Event(
-                        day.toordinal(), cat, "other", source, level, text,
+                        on.toordinal(), cat, "other", source, level, text,
                         significance="low", evidence="disclosed", recorded=case.opened,
                         precision=precision, tags=tags,
                     )
@@ -1058,7 +1065,7 @@ class _Generator:
                     case.cid,
                     self.iso(e.day),
                     e.precision,
-                    self.iso(e.recorded),
+                    self.iso(e.recorded_day),
                     e.agency,
                     e.kind,
                     e.text,
@@ -1178,7 +1185,7 @@ class _Generator:
                 if response == CHANNEL
                 else _choice(rng, ("social_care", "social_care", "social_care", "education"))
             )
-            styles = [e.style for e in case.events if e.style and e.recorded <= day]  # type: ignore[operator]
+            styles = [e.style for e in case.events if e.style and e.recorded_day <= day]
             latest = styles[-1] if styles else ""
             if latest == "none":
                 engaged = False

@@ -268,12 +268,13 @@ class ChronologyBuilder(w.VBox):
             return
         record = self.store.get("events", event_id)
         for name, control in self.fields.items():
-            value = record.get(name, "")
+            stored = record.get(name, "")
             kind = TABLES["events"].column(name).kind
-            if kind == "date" and value:
-                value = dt.date.fromisoformat(value)
+            value: object = stored
+            if kind == "date" and stored:
+                value = dt.date.fromisoformat(stored)
             elif kind == "bool":  # "" (not recorded) stays None, never False
-                value = {"true": True, "false": False}.get(value)
+                value = {"true": True, "false": False}.get(stored)
             set_field_value(control, value if kind == "bool" else value or None)
         self.editing = event_id
         self.add_button.layout.display = "none"
@@ -395,10 +396,10 @@ class ChronologyBuilder(w.VBox):
             )
             flag = " <b>[restricted]</b>" if e.restricted == "true" else ""
             cells.append(
-                f"<tr{muted}><td>{html.escape(e.date)}</td><td>{html.escape(e.source_agency)}"
-                f"</td><td>{html.escape(e.category)}</td><td>{html.escape(e.level)}</td>"
-                f"<td>{html.escape(e.significance)}</td><td>{html.escape(e.summary)}{flag}</td>"
-                f"<td>{html.escape(e.event_id)}</td></tr>"
+                f"<tr{muted}><td>{html.escape(str(e.date))}</td><td>{html.escape(str(e.source_agency))}"
+                f"</td><td>{html.escape(str(e.category))}</td><td>{html.escape(str(e.level))}</td>"
+                f"<td>{html.escape(str(e.significance))}</td><td>{html.escape(str(e.summary))}{flag}</td>"
+                f"<td>{html.escape(str(e.event_id))}</td></tr>"
             )
         total = len(self.rows)
         note = (
@@ -412,5 +413,5 @@ class ChronologyBuilder(w.VBox):
             f"<th>Id</th></tr></thead><tbody>{''.join(cells)}</tbody></table>"
         )
         self.pick.options = [
-            (f"{e.date} {e.summary[:50]}", e.event_id) for e in shown.iloc[::-1].itertuples()
+            (f"{e.date} {str(e.summary)[:50]}", e.event_id) for e in shown.iloc[::-1].itertuples()
         ]

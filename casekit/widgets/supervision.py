@@ -446,7 +446,7 @@ class SupervisionSession(w.VBox):
         still = raised[raised["status"] == "open"].sort_values(["date", "flag"], kind="stable")
         flag_items = "".join(
             f"<li>{f.date:%d %b %Y} · <b>{html.escape(str(f.flag).replace('_', ' '))}</b>: "
-            f"{html.escape(f.reason)}</li>"
+            f"{html.escape(str(f.reason))}</li>"
             for f in still.itertuples()
         )
         past = len(raised) - len(still)
@@ -689,7 +689,8 @@ class SupervisionSession(w.VBox):
             return
         self._flagged = d
         items = "".join(
-            f"<li><b>{html.escape(f.flag.replace('_', ' '))}</b>: {html.escape(f.reason)}</li>"
+            f"<li><b>{html.escape(str(f.flag).replace('_', ' '))}</b>: "
+            f"{html.escape(str(f.reason))}</li>"
             for f in raised.itertuples()
         )
         self.flag_view.value = (

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 from io import BytesIO
+from typing import Any, TypedDict
 
 import ipywidgets as w
 import pandas as pd
+from matplotlib.figure import Figure
 
 from casekit.analysis.timeline import STYLES, dynamics, figure_text, plot, style_of
 from casekit.bundle.casebook import Casebook
@@ -24,6 +26,16 @@ from casekit.store.db import Store
 __all__ = ["RiskTimeline", "CaseWorkspace"]
 
 _NOW = "now"
+
+
+class PlotSettings(TypedDict):
+    """The arguments of :func:`casekit.analysis.timeline.plot` that a timeline's controls set."""
+
+    as_known_at: pd.Timestamp | None
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    levels: list[str]
+    categories: list[str] | None
 
 
 def _weeks(first: pd.Timestamp, last: pd.Timestamp) -> list[pd.Timestamp]:
@@ -39,7 +51,7 @@ class RiskTimeline(w.VBox):
     def __init__(self, source: Casebook | Store, case_id: str, dpi: int = 80):
         """Build the controls and draw the case as known now."""
         self.source, self.case_id, self.dpi = source, case_id, dpi
-        self.figure = None
+        self.figure: Figure | None = None
         self.known_at = w.SelectionSlider(
             options=[_NOW],
             description="As known at",
@@ -145,7 +157,7 @@ class RiskTimeline(w.VBox):
 
     # --- drawing --------------------------------------------------------------------------------
 
-    def settings(self) -> dict[str, object]:
+    def settings(self) -> PlotSettings:
         """Return the plot arguments the controls stand for."""
         known = None if self.known_at.value == _NOW else self.known_at.value
         start, end = self.span.value
@@ -196,7 +208,7 @@ class RiskTimeline(w.VBox):
             return
         e = self.visible[self.visible["event_id"] == event_id].iloc[0]
 
-        def text(value: object) -> str:
+        def text(value: Any) -> str:
             return "—" if value is None or pd.isna(value) else html.escape(str(value))
 
         precision = "" if str(e["date_precision"]) == "day" else f" ({e['date_precision']})"
