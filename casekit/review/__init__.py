@@ -7,46 +7,7 @@ copy of ``caseload_review.ipynb`` made then still runs. New code imports from
 
 from __future__ import annotations
 
-from casekit.review.sections import (
-    Review,
-    Scope,
-    Section,
-    Table,
-    arising,
-    build,
-    caseload,
-    dynamics,
-    flags_in,
-    flow,
-    governance,
-    headline,
-    open_now,
-    practice,
-    proportionality,
-    publication,
-    scope_for,
-    team_casebook,
-    timeliness,
-)
+from casekit.review import sections as _sections
+from casekit.review.sections import *  # noqa: F403 - the old module's names, as listed in its __all__
 
-__all__ = [
-    "Scope",
-    "Table",
-    "Section",
-    "Review",
-    "scope_for",
-    "team_casebook",
-    "caseload",
-    "flow",
-    "timeliness",
-    "proportionality",
-    "practice",
-    "governance",
-    "dynamics",
-    "flags_in",
-    "arising",
-    "open_now",
-    "headline",
-    "publication",
-    "build",
-]
+__all__ = list(_sections.__all__)

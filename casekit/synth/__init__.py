@@ -6,18 +6,7 @@
 
 from __future__ import annotations
 
-from casekit.synth.generator import (
-    CALIBRATION,
-    DEFAULT_END,
-    DEFAULT_RADICALISATION_SHARE,
-    DEFAULT_START,
-    generate,
-)
+from casekit.synth import generator as _generator
+from casekit.synth.generator import *  # noqa: F403 - the old module's names, as listed in its __all__
 
-__all__ = [
-    "generate",
-    "DEFAULT_START",
-    "DEFAULT_END",
-    "DEFAULT_RADICALISATION_SHARE",
-    "CALIBRATION",
-]
+__all__ = list(_generator.__all__)
