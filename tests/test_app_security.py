@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from app_helpers import free_port, start_app, status, stop
+from app_helpers import free_port, launch_chromium, start_app, status, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -595,6 +595,28 @@ def test_named_logins_record_the_name_logged_in_with(named_app):
     home = urllib.request.Request(base + "/", headers={"X-Casekit-User": "Bob Brown"})
     with alice.open(home, timeout=30) as r:
         assert "recorded as <strong>Alice Adams</strong>" in r.read().decode()
+
+
+def test_a_person_logs_in_through_the_form_in_chromium(named_app):
+    """The login page's policy lets its form post to the app, and only there."""
+    from playwright.sync_api import sync_playwright
+
+    _, port, _ = named_app
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            tab = browser.new_page()
+            blocked: list[str] = []
+            tab.on("console", lambda m: blocked.append(m.text) if "policy" in m.text else None)
+            tab.goto(f"http://127.0.0.1:{port}/")
+            tab.get_by_label("Name").fill("Alice Adams")
+            tab.get_by_label("Password").fill("alice's long password")
+            tab.get_by_role("button", name="Log in").click()
+            tab.wait_for_selector("text=What would you like to do?")
+            assert "recorded as Alice Adams" in tab.inner_text("header")
+            assert blocked == []
+        finally:
+            browser.close()
 
 
 def test_the_store_records_the_logged_in_name_in_the_app(store, monkeypatch):

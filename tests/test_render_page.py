@@ -22,8 +22,9 @@ from casekit.analysis.export import chronology_view
 from casekit.analysis.export import to_html as chronology_html
 from casekit.analysis.supervision_record import supervision_record
 from casekit.analysis.supervision_record import to_html as record_html
+from casekit.app.server import home_page, login_page
 from casekit.errors import CasekitError
-from casekit.render.page import CSP, KINDS, TEMPLATES, css, page
+from casekit.render.page import CSP, FORM_CSP, KINDS, TEMPLATES, css, page
 from casekit.review.run import TeamResult, _page, write_index
 from casekit.review.sections import scope_for
 
@@ -81,20 +82,32 @@ def pages(tmp_path_factory) -> dict[str, str]:
         "record": record_html(record),
         "index": index,
         "review": _page(f"Caseload review: {SCRIPT}", "<h1>Caseload review</h1>"),
+        "login": login_page("/login", '<input type="hidden" name="_xsrf" value="x">', SCRIPT),
+        "home": home_page(SCRIPT, case=SCRIPT),
     }
 
 
 @pytest.mark.parametrize(
     "name, kind",
-    [("chronology", "chronology"), ("record", "record"), ("index", "review"), ("review", "review")],
+    [
+        ("chronology", "chronology"),
+        ("record", "record"),
+        ("index", "review"),
+        ("review", "review"),
+        ("login", "app"),
+        ("home", "app"),
+    ],
 )
 def test_every_page_is_the_one_shell(pages, name, kind):
     html = pages[name]
     assert html.startswith('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">')
-    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in html
+    policy = FORM_CSP if name == "login" else CSP  # only the login form posts (to the app)
+    assert f'<meta http-equiv="Content-Security-Policy" content="{policy}">' in html
     assert f"<style>\n{css()}</style>" in html
-    assert f'<body class="{kind}">\n<main>' in html
-    assert html.count("<main>") == 1 and html.count("</main>") == 1
+    main = {"login": '<main class="login">', "home": '<main id="tasks">'}.get(name, "<main>")
+    after_body = "<a class" if name == "home" else main  # the home page's skip link comes first
+    assert f'<body class="{kind}">\n{after_body}' in html
+    assert html.count(main) == 1 and html.count("</main>") == 1
     assert "<script" not in html  # the planted script is escaped wherever it went
     assert "&lt;script&gt;document.title" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing from outside
@@ -155,15 +168,12 @@ def test_no_module_writes_a_page_shell_of_its_own():
         for p in CASEKIT.rglob("templates/*.html")
         if "<!doctype" in p.read_text(encoding="utf-8").lower()
     }
-    # the shell, and the app's own two pages (its login and home, served by Voila)
-    assert templates == {
-        "render/templates/page.html",
-        "app/templates/app_home.html",
-        "app/templates/app_login.html",
-    }
+    assert templates == {"render/templates/page.html"}
     for p in CASEKIT.glob("*/templates/*.html"):
         text = p.read_text(encoding="utf-8")
-        if p.parent.parent.name in ("analysis", "review"):
+        if p.name == "app_head.html":  # not a page: style and script put into Voila's pages
+            assert "<html" not in text.lower()
+        elif p.parent.parent.name != "render":
             assert text.count('{% extends "page.html" %}') == 1, p
 
 

@@ -316,14 +316,10 @@ def report_pages(reports: Path | None) -> list[tuple[str, str]]:
 
 
 def _templates() -> Any:
-    """Return the Jinja2 environment for casekit's own app pages (autoescaped, strict)."""
-    import jinja2
+    """Return the Jinja2 environment of the app's own pages: the one page shell, autoescaped."""
+    from casekit.render.page import environment
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    return environment(TEMPLATES)
 
 
 def login_page(action: str, xsrf: str, error: str = "") -> str:
@@ -333,10 +329,18 @@ def login_page(action: str, xsrf: str, error: str = "") -> str:
     """
     from markupsafe import Markup
 
+    from casekit.render.page import FORM_CSP
+
     return (
         _templates()
         .get_template("app_login.html")
-        .render(action=action, xsrf=Markup(xsrf), error=error)  # tornado's own field
+        .render(
+            action=action,
+            xsrf=Markup(xsrf),  # tornado's own field
+            error=error,
+            kind="app",
+            csp=Markup(FORM_CSP),  # the form posts back to the app
+        )
     )
 
 
@@ -368,6 +372,7 @@ def home_page(user: str, case: str = "", reports: Path | None = None, base_url: 
             reports=pages,
             tree_href=f"{base_url}voila/tree",
             checkout=checkout() is not None,  # make review is a checkout's
+            kind="app",
         )
     )
 

@@ -29,20 +29,24 @@ from markupsafe import Markup
 
 from casekit.errors import CasekitError
 
-__all__ = ["CSP", "KINDS", "TEMPLATES", "css", "environment", "page"]
+__all__ = ["CSP", "FORM_CSP", "KINDS", "TEMPLATES", "css", "environment", "page"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The folder holding ``page.html`` and ``casekit.css``."""
 
-KINDS = ("review", "chronology", "record")
+KINDS = ("review", "chronology", "record", "app")
 """The kinds of page ``casekit.css`` styles: a review (and the index of reviews), an exported
-chronology, a supervision record. A page's kind is its body's class."""
+chronology, a supervision record, and the app's own pages (its login and home page). A page's
+kind is its body's class."""
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "form-action 'none'"
 )
 """The page's Content Security Policy: its own styles and embedded images, nothing else."""
+
+FORM_CSP = CSP.replace("form-action 'none'", "form-action 'self'")
+"""The policy of a page with a form that posts back to its own server (the app's login)."""
 
 
 @cache
