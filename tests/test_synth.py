@@ -302,10 +302,12 @@ def test_generated_tables_make_the_same_casebook_in_memory_as_through_a_bundle(t
 
 
 def test_the_demo_store_of_an_installed_casekit_holds_the_synthetic_data(tmp_path, monkeypatch):
+    import casekit.synth.example as example
     import casekit.widgets.app as app
 
-    monkeypatch.setattr(app, "REPO_ROOT", tmp_path / "no-repository")  # as from a wheel
-    store = app.demo_store(tmp_path / "cache" / "demo.sqlite")
+    monkeypatch.setattr(example, "checkout", lambda: None)  # as from a wheel
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store = app.demo_store(tmp_path / "cache" / "casekit" / "demo.sqlite")
     try:
         made = store.casebook()
     finally:
@@ -313,3 +315,5 @@ def test_the_demo_store_of_an_installed_casekit_holds_the_synthetic_data(tmp_pat
     expected = casekit.load(write_bundle(generate(), tmp_path / "b"))
     for name, frame in expected.tables.items():
         pd.testing.assert_frame_equal(made.tables[name], frame, check_exact=True)
+    # made from the one example bundle the notebooks read too, not generated a second time
+    assert (tmp_path / "cache" / "casekit" / "synthetic" / "cases.csv").is_file()

@@ -18,9 +18,7 @@ import ipywidgets as w
 from casekit.errors import CasekitError
 from casekit.store.db import Store, open_store
 
-__all__ = ["demo_store", "store_from_settings", "CasePicker", "REPO_ROOT"]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["demo_store", "store_from_settings", "CasePicker"]
 
 
 def _demo_path() -> Path:
@@ -29,21 +27,18 @@ def _demo_path() -> Path:
 
 
 def demo_store(path: Path | None = None, user: str | None = None) -> Store:
-    """Open the demo store, making it from the synthetic bundle the first time (atomically)."""
+    """Open the demo store, made from the synthetic example bundle the first time (atomically)."""
     path = Path(path or _demo_path())
     if not path.exists():
-        from casekit.bundle.casebook import from_tables
         from casekit.outputs import private_folder
         from casekit.store.load import load
-        from casekit.synth.generator import generate
+        from casekit.synth.example import example_bundle
 
         private_folder(path.parent)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-            bundle = REPO_ROOT / "data" / "synthetic"
-            if bundle.exists():
-                casebook = load(bundle)
-            else:  # an installed casekit without the repository
-                casebook = from_tables(generate(), "synthetic")
+            # the checkout's data/synthetic; installed, the one bundle made once per user,
+            # which the notebooks that read a bundle use too
+            casebook = load(example_bundle())
             partial = Path(tmp) / "demo.sqlite"
             store = open_store(partial, user="demo")
             store.import_casebook(casebook)
