@@ -5,7 +5,8 @@ script that still imports an old name, such as ``from casekit.chronology import 
 gets the very same module object under its new name (``casekit.analysis.chronology``) and a
 :class:`DeprecationWarning` that says which name to use instead. The aliases go in 0.3.
 
->>> import importlib, warnings
+>>> import importlib, sys, warnings
+>>> _ = sys.modules.pop("casekit.chronology", None)  # as in a session that has not used it
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     old = importlib.import_module("casekit.chronology")
