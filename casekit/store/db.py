@@ -253,15 +253,15 @@ def store_error(label: str, exc: BaseException) -> CasekitError:
             "is never shown). Check them, or keep the password in ~/.pgpass rather than in the "
             "URL."
         )
-    if "connection to server" in low or "could not translate host name" in low:
-        return CasekitError(
-            f"{label}: cannot reach the database server ({text}). Check the host and port in "
-            "the URL and that the server is running."
-        )
     if "database" in low and "does not exist" in low:
         return CasekitError(
             f"{label}: there is no such database on the server ({text}). Check its name, or "
             "ask the server's administrator to create it (createdb NAME)."
+        )
+    if "connection to server" in low or "could not translate host name" in low:
+        return CasekitError(
+            f"{label}: cannot reach the database server ({text}). Check the host and port in "
+            "the URL and that the server is running."
         )
     if "unable to open" in low:
         return CasekitError(
