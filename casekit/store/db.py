@@ -207,16 +207,22 @@ def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
             | psycopg.errors.ReadOnlySqlTransaction
             | psycopg.errors.InsufficientPrivilege,
         ):
-            raise store_error(label, orig) from None
+            raise store_error(label, _primary(orig)) from None
 
     return engine
+
+
+def _primary(exc: BaseException) -> BaseException | str:
+    """Keep a PostgreSQL error's primary message only: its detail may quote record values."""
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None)
+    return primary or exc
 
 
 def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
-def store_error(label: str, exc: BaseException) -> CasekitError:
+def store_error(label: str, exc: BaseException | str) -> CasekitError:
     """Turn a database error into a message a user can act on; record values never appear in it.
 
     SQLite's and PostgreSQL's alike: a full disk, a read-only store, a damaged file, a file that
@@ -1115,11 +1121,16 @@ class Store:
         columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
         quote = conn.dialect.identifier_preparer.quote
         statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        import psycopg
+
         driver = conn.connection.driver_connection
         assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row.get(c) for c in columns])
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([row.get(c) for c in columns])
+        except psycopg.Error as exc:  # past SQLAlchemy, so mapped here; the caller rolls back
+            raise store_error(self.url, _primary(exc)) from None
 
 
 def open_store(
