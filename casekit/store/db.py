@@ -1007,12 +1007,14 @@ class Store:
         return raws
 
     def _in_entry_order(self, query: sa.Select[Any], table: str) -> sa.Select[Any]:
-        """Order a query of one table's records by when each was first written (its history)."""
+        """Order a query of one table's records by when each was first written (its history).
+
+        A record's first version is its only version 1, since ids are never reused.
+        """
         h, t = self._history, self._tables[table]
         first = (
-            sa.select(h.c.record_id, sa.func.min(h.c.seq).label("first"))
-            .where(h.c.table_name == table)
-            .group_by(h.c.record_id)
+            sa.select(h.c.record_id, h.c.seq.label("first"))
+            .where(h.c.table_name == table, h.c.version == 1)
             .subquery()
         )
         key = t.c[TABLES[table].id_column]
