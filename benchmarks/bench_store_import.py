@@ -13,6 +13,7 @@ multi-row INSERT in place of COPY, to show what COPY buys.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -88,7 +89,9 @@ def main_() -> None:
         "\n\nOne transaction each, validation included (ids and references checked against the "
         "store first). PostgreSQL is a local cluster on the same machine with fsync on, "
         "SQLite is `synchronous=FULL` with WAL: compare the stores within one "
-        "run, not across machines."
+        "run, not across machines. The import's time is mostly validation in Python, the same "
+        f"for both stores. Load average at the end: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores."
     )
     print(body)
     write_section("store-import", "Bulk import into SQLite and PostgreSQL", body)
