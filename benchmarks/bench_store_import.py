@@ -89,9 +89,9 @@ def main_() -> None:
         "\n\nOne transaction each, validation included (ids and references checked against the "
         "store first). PostgreSQL is a local cluster on the same machine with fsync on, "
         "SQLite is `synchronous=FULL` with WAL: compare the stores within one "
-        "run, not across machines. The import's time is mostly validation in Python, the same "
-        f"for both stores. Load average at the end: {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} cores."
+        "run, not across machines. Checking and preparing the records in Python, the same for "
+        "both stores, is a large share of the import. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."
     )
     print(body)
     write_section("store-import", "Bulk import into SQLite and PostgreSQL", body)
