@@ -345,10 +345,10 @@ class Store:
         A ``readonly`` store is only read: its schema is checked, never created or changed,
         and every write is refused with a clear message.
         """
-        self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
+        is_sqlite = url.startswith("sqlite")
+        self.url = url if is_sqlite else safe_url(url)  # shown: a password in it never is
         self.readonly = readonly
         self.user = user or os.environ.get("CASEKIT_USER") or getpass.getuser()
-        is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
             self.engine = _sqlite_engine(url, readonly)
