@@ -240,3 +240,14 @@ def store_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "casebook.sqlite")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def tiny_store_on_both(store_url: str, tiny_path: Path, request):
+    """The tiny bundle in a store at ``store_url`` (SQLite, then PostgreSQL); user as tiny_store."""
+    import casekit
+
+    s = casekit.open(store_url, user=getattr(request.module, "USER", "sam"))
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()

@@ -18,12 +18,9 @@ SCRIPT = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def store(store_url, tiny_path):
+def store(tiny_store_on_both):
     """The tiny bundle in a store, on SQLite and on PostgreSQL (saving and drafts run on both)."""
-    s = casekit.open(store_url, user="sam")
-    s.import_casebook(casekit.load(tiny_path))
-    yield s
-    s.close()
+    return tiny_store_on_both
 
 
 def complete(case_id: str = "007") -> sv.Session:
