@@ -249,3 +249,25 @@ def test_without_postgresql_the_tests_fail_saying_how_to_install_it(monkeypatch)
     with pytest.raises(RuntimeError, match="apt-get install postgresql") as info:
         pg_helpers.Cluster()
     assert "CASEKIT_TEST_PG_URL" in str(info.value)
+
+
+def test_an_app_kernel_opens_the_postgresql_store_it_is_given(pg_url, tiny_path, monkeypatch):
+    """What a notebook in ``casekit app --store postgresql://…`` does with its environment."""
+    from test_widget_chronology import GOOD, fill
+
+    from casekit.widgets import ChronologyBuilder
+    from casekit.widgets.app import store_from_settings
+
+    with casekit.open(pg_url) as store:
+        store.import_casebook(casekit.load(tiny_path))
+    monkeypatch.setenv("CASEKIT_STORE", pg_url)
+    monkeypatch.setenv("CASEKIT_APP", "voila")
+    monkeypatch.setenv("HTTP_X_CASEKIT_USER", "A. Worker")  # the name logged in with
+    store = store_from_settings()
+    builder = ChronologyBuilder(store, "007")
+    fill(builder, **GOOD)
+    builder.add_button.click()
+    added = builder.rows["event_id"].iloc[-1]
+    assert store.get("events", added)["summary"] == GOOD["summary"]
+    assert store.history(added)[["op", "by"]].values.tolist() == [["add", "A. Worker"]]
+    store.close()
