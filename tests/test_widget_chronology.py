@@ -16,8 +16,9 @@ USER = "sw-1"
 
 
 @pytest.fixture
-def store(tiny_store):
-    return tiny_store
+def store(tiny_store_on_both):
+    """The tiny bundle in a store, on SQLite and on PostgreSQL."""
+    return tiny_store_on_both
 
 
 def fill(builder, **values):
@@ -165,7 +166,7 @@ def test_the_filters_are_the_chronology_filters(store):
     assert set(b.visible()["level"]) == {"family"} and len(b.visible()) >= 2
 
 
-def test_import_agency_files(store):
+def test_import_agency_files(store, store_url):
     b = ChronologyBuilder(store, "007")
     police = (
         "police.csv",
@@ -177,7 +178,7 @@ def test_import_agency_files(store):
     assert set(added["source_agency"]) == {"police"}
     assert set(added["category"]) == {"uncategorised"}
     assert sorted(added["date_precision"]) == ["day", "month"]
-    loaded = casekit.load(store.url)
+    loaded = casekit.load(store_url)
     assert set(
         loaded.events.loc[loaded.events["summary"] == "Seen at the station", "source_file"]
     ) == {"police.csv"}

@@ -23,8 +23,9 @@ TEXT = {
 
 
 @pytest.fixture
-def store(tiny_store):
-    return tiny_store
+def store(tiny_store_on_both):
+    """The tiny bundle in a store, on SQLite and on PostgreSQL."""
+    return tiny_store_on_both
 
 
 def session(store, tmp_path) -> SupervisionSession:
@@ -71,14 +72,14 @@ def test_the_case_is_in_view(store, tmp_path):
                    for p in stage.prompts)  # fmt: skip
 
 
-def test_everything_typed_is_there_when_the_session_is_opened_again(store, tmp_path):
+def test_everything_typed_is_there_when_the_session_is_opened_again(store, store_url, tmp_path):
     ws = session(store, tmp_path)
     fill_everything(ws)
     decide(ws, "early_help", ("E1",))
     ws.add_decision()
     decide(ws, "child_in_need", ("E2",), rationale="half-written")
     assert "Draft saved" in ws.status.value
-    again = session(casekit.open(store.url, user="sam"), tmp_path)  # as a new kernel would
+    again = session(casekit.open(store_url, user="sam"), tmp_path)  # as a new kernel would
     assert "Reopened your draft" in again.status.value
     assert {k: a.value for k, a in again.stages.items()} == TEXT
     assert [g for g, b in again.graces.items() if b.value] == ["religion", "culture"]
@@ -350,14 +351,14 @@ def fill_the_4x4x4(ws: SupervisionSession) -> None:
     ws.actions[1][1]["worker"].value = True
 
 
-def test_the_4x4x4_fields_are_autosaved_and_come_back(store, tmp_path):
+def test_the_4x4x4_fields_are_autosaved_and_come_back(store, store_url, tmp_path):
     ws = session(store, tmp_path)
     fill_the_4x4x4(ws)
     decide(ws, "early_help", ("E1",))
     ws.decision_serves["organisation"].value = True
     ws.add_decision()
     ws.decision_serves["worker"].value = True  # a half-written next decision
-    again = session(casekit.open(store.url, user="sam"), tmp_path)  # as a new kernel would
+    again = session(casekit.open(store_url, user="sam"), tmp_path)  # as a new kernel would
     assert "Reopened your draft" in again.status.value
     assert {k: a.value for k, a in again.functions.items()} == FUNCTION_TEXT
     assert again.child_voice.value == VOICE
