@@ -29,6 +29,7 @@ from casekit.widgets.common import (
     case_record,
     field_control,
     field_value,
+    log_opened,
     say,
     set_field_value,
     writable_store,
@@ -88,6 +89,7 @@ class ChronologyBuilder(w.VBox):
         store = writable_store(store, user, "ChronologyBuilder")
         self.store, self.case_id, self.user, self.page_size = store, case_id, user, page_size
         case = self._case_row()
+        log_opened(store, case_id, "chronology builder", by=user)
         self.editing: str | None = None
         self._listeners: list[Callable[[], None]] = []
         self.rows = _in_order(store.case_rows("events", case_id))
