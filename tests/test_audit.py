@@ -495,3 +495,27 @@ def test_a_supervision_record_exported_from_the_widget_is_logged_with_its_reason
     )
     assert set(log["user"]) == {"Sam"}
     store.close()
+
+
+def test_a_chronology_exported_from_the_builder_is_logged_with_its_reason(tiny_store, tmp_path):
+    from casekit.widgets import ChronologyBuilder
+
+    builder = ChronologyBuilder(tiny_store, "007", user="Alice", exports=tmp_path / "out")
+    builder.export_reason.value = "For the strategy meeting"
+    written = builder.export(".xlsx")
+    assert written == tmp_path / "out" / "chronology-007.xlsx" and written.is_file()
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700
+    assert written.stat().st_mode & 0o777 == 0o600
+    builder.export_reason.value = "bad\x00reason"  # refused: no file, no entry
+    assert builder.export(".html") is None
+    assert "control character" in builder.export_message.value
+    assert builder.export(".pdf") is None and "export to a .html" in builder.export_message.value
+    log = tiny_store.access_log()
+    assert log["action"].tolist() == ["open_case", "export_chronology"]
+    assert log.loc[1, ["user", "case_id", "reason"]].tolist() == [
+        "Alice",
+        "007",
+        "For the strategy meeting",
+    ]
+    assert str(written) in log.loc[1, "detail"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["chronology-007.xlsx"]
