@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install review test lint app lab data docs bench clean
+.PHONY: install review test lint app lab data docs bench clean postgres
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ $(CHROMIUM):
 		exit 2; \
 	fi
 
+# The store's tests also run on PostgreSQL: a throwaway cluster of Debian's postgresql, which
+# they run as the postgres user when root (tests/pg_helpers.py), or the server that
+# $CASEKIT_TEST_PG_URL names.
+postgres:
+	@if [ -n "$$CASEKIT_TEST_PG_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| command -v initdb >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you may create databases), then 'make test' again." >&2; \
+		exit 2; \
+	fi
+
 # The main job: a self-contained HTML review per team of the committed synthetic data.
 review: install
 	$(BIN)/casekit review --data data/synthetic --out reports --team all --jobs 2
@@ -34,7 +47,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
-test: install lint $(CHROMIUM)
+test: install lint $(CHROMIUM) postgres
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 app: install

@@ -1,4 +1,4 @@
-"""Shared fixtures: the committed synthetic bundle and a tiny hand-made bundle to break."""
+"""Shared fixtures: the synthetic bundle, a tiny hand-made bundle to break, and store places."""
 
 from __future__ import annotations
 
@@ -214,3 +214,29 @@ def tiny_store(tmp_path: Path, tiny_path: Path, request):
     s.import_casebook(casekit.load(tiny_path))
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The run's PostgreSQL server (see tests/pg_helpers.py): started on first use, then kept."""
+    from pg_helpers import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a new, empty PostgreSQL database of this test's own, dropped after it."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> str:
+    """Where a test's store lives: a new SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "casebook.sqlite")
+    return request.getfixturevalue("pg_url")

@@ -1,4 +1,7 @@
-"""The casebook store: validated writes, history, concurrency, crash safety, round trips."""
+"""The casebook store: validated writes, history, concurrency, crash safety, round trips.
+
+The durability tests run on both a SQLite file and a PostgreSQL database (``store_url``).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import SYNTHETIC
+from conftest import SYNTHETIC, write_csv_bundle
 
 import casekit
 from casekit.cli import main
@@ -34,8 +38,8 @@ WRITER = textwrap.dedent(
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = casekit.open(tmp_path / "casebook.sqlite", user="sw-1")
+def store(store_url):
+    s = casekit.open(store_url, user="sw-1")
     s.add_team(team_id="T1", team_name="North")
     s.add_case(
         case_id="C1",
@@ -166,8 +170,8 @@ def test_ids_are_never_reused_after_delete(store):
         store.add_event(**event_fields(event_id="E-1"))
 
 
-def test_two_processes_write_at_once(store, tmp_path):
-    path = str(tmp_path / "casebook.sqlite")
+def test_two_processes_write_at_once(store, store_url):
+    path = store_url
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, path, who, "60"],
@@ -187,8 +191,8 @@ def test_two_processes_write_at_once(store, tmp_path):
     assert store.counts()["events"] == 120
 
 
-def test_a_killed_writer_loses_nothing_it_was_told_was_saved(store, tmp_path):
-    path = str(tmp_path / "casebook.sqlite")
+def test_a_killed_writer_loses_nothing_it_was_told_was_saved(store, store_url):
+    path = store_url
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, path, "carol", "100000"], stdout=subprocess.PIPE, text=True
     )
@@ -204,19 +208,36 @@ def test_a_killed_writer_loses_nothing_it_was_told_was_saved(store, tmp_path):
     saved = set(fresh.casebook().events["event_id"])
     assert set(confirmed) <= saved
     with fresh.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    # every saved record has its history, and nothing is half-written
+        if not fresh.postgres:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        # every saved record has its history, and nothing is half-written
+        history = conn.exec_driver_sql(
+            "SELECT record_id FROM _history WHERE table_name = 'events'"
+        ).scalars()
+        assert sorted(history) == sorted(saved)
     for eid in confirmed:
         assert fresh.history(eid)["op"].tolist() == ["add"]
     fresh.close()
 
 
-def test_import_export_round_trip_is_lossless(tmp_path, capsys):
-    store = tmp_path / "team.sqlite"
+def holds_nothing(store_url):
+    """Whether the store at ``store_url`` holds no record (or was never made at all)."""
+    if "://" not in store_url and not Path(store_url).exists():
+        return True
+    with casekit.open(store_url) as store:
+        return sum(store.counts().values()) == 0
+
+
+def test_import_export_round_trip_is_lossless(tmp_path, capsys, store_url):
+    store = store_url
     assert main(["import", str(SYNTHETIC), "--into", str(store), "--user", "analyst"]) == 0
-    assert "imported into" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "imported into" in printed
     out = tmp_path / "exported"
     assert main(["export", str(store), "--out", str(out)]) == 0
+    printed += capsys.readouterr().out
+    password = sa.engine.make_url(store).password if "://" in store else None
+    assert not password or password not in printed  # a URL's password is never printed
     names = sorted(p.name for p in SYNTHETIC.glob("*.csv"))
     assert sorted(p.name for p in out.glob("*.csv")) == names
     match, mismatch, errors = filecmp.cmpfiles(SYNTHETIC, out, names, shallow=False)
@@ -235,19 +256,20 @@ def test_import_export_round_trip_is_lossless(tmp_path, capsys):
     assert hist[["op", "by"]].values.tolist() == [["import", "analyst"]]
 
 
-def test_import_keeps_extra_columns_and_loads_from_store(tmp_path, tiny_path):
+def test_import_keeps_extra_columns_and_loads_from_store(store_url, tiny_path):
     cases = pd.read_csv(tiny_path / "cases.csv", dtype=str, keep_default_na=False)
     cases["local_ref"] = ["A-1", "A-2"]
     cases.to_csv(tiny_path / "cases.csv", index=False)
-    store = casekit.open(tmp_path / "s.sqlite")
+    store = casekit.open(store_url)
     store.import_casebook(casekit.load(tiny_path))
-    cb = casekit.load(tmp_path / "s.sqlite")
+    store.close()
+    cb = casekit.load(store_url)
     assert cb.cases["local_ref"].tolist() == ["A-1", "A-2"]
     assert cb.cases["case_id"].tolist() == ["007", "008"]
 
 
-def test_import_refuses_conflicts_and_writes_nothing(tmp_path, tiny_path, capsys):
-    store_path = tmp_path / "s.sqlite"
+def test_import_refuses_conflicts_and_writes_nothing(store_url, tiny_path, capsys):
+    store_path = store_url
     assert main(["import", str(tiny_path), "--into", str(store_path)]) == 0
     store = casekit.open(store_path)
     before = snapshot(store)
@@ -255,15 +277,30 @@ def test_import_refuses_conflicts_and_writes_nothing(tmp_path, tiny_path, capsys
     err = capsys.readouterr().err
     assert "'007' — is already in the store" in err and "nothing was written" in err
     assert snapshot(store) == before
+    store.close()
 
 
-def test_import_of_an_invalid_bundle_writes_nothing(tmp_path, tiny_path, capsys):
+def test_import_of_an_invalid_bundle_writes_nothing(store_url, tiny_path, capsys):
     text = (tiny_path / "events.csv").read_text().replace("views_expressed", "views")
     (tiny_path / "events.csv").write_text(text)
-    store_path = tmp_path / "s.sqlite"
-    assert main(["import", str(tiny_path), "--into", str(store_path)]) == 2
+    assert main(["import", str(tiny_path), "--into", store_url]) == 2
     assert "did you mean 'views_expressed'?" in capsys.readouterr().err
-    assert not store_path.exists() or sum(casekit.open(store_path).counts().values()) == 0
+    assert holds_nothing(store_url)
+
+
+def test_import_refused_by_the_store_writes_nothing(store_url, tiny, tmp_path, capsys):
+    """Rows valid alone, one referring to a case the store lacks, are refused whole."""
+    assert main(["import", str(write_csv_bundle(tmp_path / "a", tiny)), "--into", store_url]) == 0
+    more = [dict(tiny["events"][0], event_id="E10"), dict(tiny["events"][2], event_id="E11")]
+    more[1]["case_id"] = "999"
+    pd.DataFrame(more).to_csv(tmp_path / "more.csv", index=False)
+    with casekit.open(store_url) as store:
+        before = snapshot(store)
+    assert main(["import", str(tmp_path / "more.csv"), "--into", store_url]) == 2
+    err = capsys.readouterr().err
+    assert "'999'" in err and "nothing was written" in err
+    with casekit.open(store_url) as store:
+        assert snapshot(store) == before
 
 
 def test_export_refuses_to_overwrite_without_permission(tmp_path, tiny_path, capsys):

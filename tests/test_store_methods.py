@@ -75,8 +75,8 @@ def test_every_public_store_method_opens_with_a_one_line_summary():
 
 
 @pytest.mark.parametrize("by", [None, "sw-2"])
-def test_the_written_out_methods_do_what_the_generic_ones_do(tmp_path, by):
-    with casekit.open(tmp_path / "casebook.sqlite", user="sw-1") as store:
+def test_the_written_out_methods_do_what_the_generic_ones_do(store_url, by):
+    with casekit.open(store_url, user="sw-1") as store:
         tid = store.add_team(team_name="North", by=by)
         assert tid.startswith("T-")
         store.update_team(tid, team_name="North and West", by=by)

@@ -18,8 +18,12 @@ SCRIPT = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def store(tiny_store):
-    return tiny_store
+def store(store_url, tiny_path):
+    """The tiny bundle in a store, on SQLite and on PostgreSQL (saving and drafts run on both)."""
+    s = casekit.open(store_url, user="sam")
+    s.import_casebook(casekit.load(tiny_path))
+    yield s
+    s.close()
 
 
 def complete(case_id: str = "007") -> sv.Session:
@@ -174,12 +178,12 @@ def test_a_refused_record_leaves_no_half_saved_session(store):
     assert counts(store) == before  # not the first decision, nor the judgement
 
 
-def test_drafts_are_kept_replaced_and_discarded(store, tmp_path):
+def test_drafts_are_kept_replaced_and_discarded(store, store_url):
     key = sv.draft_key("007", "Sam")
     assert store.draft(key) is None
     store.save_draft(key, {"n": 1})
     store.save_draft(key, {"n": 2, "text": "naïve ✓"})
-    with casekit.open(tmp_path / "casebook.sqlite") as other:  # as a new kernel would
+    with casekit.open(store_url) as other:  # as a new kernel would
         assert other.draft(key) == {"n": 2, "text": "naïve ✓"}
     store.discard_draft(key)
     assert store.draft(key) is None
@@ -257,9 +261,9 @@ def test_a_record_from_a_loaded_bundle(tiny_path):
     assert isinstance(record.decisions, pd.DataFrame)
 
 
-def test_cli_exports_a_record(store, saved, tmp_path, capsys):
+def test_cli_exports_a_record(store, store_url, saved, tmp_path, capsys):
     out = tmp_path / "record.html"
-    assert main(["supervision", "export", "--store", store.url.removeprefix("sqlite:///"),
+    assert main(["supervision", "export", "--store", store_url,
                  "--id", saved, "--out", str(out)]) == 0  # fmt: skip
     assert "We had read his faith as risk." in out.read_text()
     code = main(["supervision", "export", "--store", str(tmp_path / "none.sqlite"),

@@ -232,7 +232,10 @@ def prepare(
     try:
         check_case(opened, case)
         env = {
-            "CASEKIT_STORE": opened.url.removeprefix("sqlite:///"),
+            # a server URL as given, since its shown form hides a password the kernels need
+            "CASEKIT_STORE": (store or os.environ.get("CASEKIT_STORE", ""))
+            if opened.postgres
+            else opened.url.removeprefix("sqlite:///"),
             "CASEKIT_APP": "voila",
             "CASEKIT_USER": user or opened.user,
         }
@@ -688,8 +691,11 @@ def run(
         if settings.users
         else f"as {settings.env['CASEKIT_USER']!r} (change with --user)"
     )
+    from casekit.store.db import safe_url
+
+    shown = safe_url(settings.env["CASEKIT_STORE"])  # a password in a URL is never printed
     print(
-        f"casekit app: {settings.url} (store {settings.env['CASEKIT_STORE']}; notebooks in "
+        f"casekit app: {settings.url} (store {shown}; notebooks in "
         f"{settings.notebooks}); entries are recorded {who}; press Ctrl+C to stop.",
         file=sys.stdout,
         flush=True,

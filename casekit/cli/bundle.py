@@ -45,7 +45,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from casekit.store.db import open_store
+    from casekit.store.db import open_store, safe_url
     from casekit.store.load import load
 
     path = Path(args.bundle)
@@ -57,20 +57,22 @@ def _cmd_import(args: argparse.Namespace) -> int:
         casebook = load(args.bundle)
     with open_store(args.into, user=args.user) as store:
         counts = store.import_casebook(casebook)
-    print(f"imported into {args.into}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(
+        f"imported into {safe_url(args.into)}: " + ", ".join(f"{n} {t}" for t, n in counts.items())
+    )
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from casekit.bundle.io import write_bundle
-    from casekit.store.db import open_store
+    from casekit.store.db import open_store, safe_url
 
     with open_store(args.store, create=False) as store:
         casebook = store.casebook()
     out = write_bundle(
         casebook.canonical(), args.out, args.form, args.overwrite, protected=protected(args)
     )
-    print(f"exported {args.store} to {out}")
+    print(f"exported {safe_url(args.store)} to {out}")
     return 0
 
 

@@ -6,8 +6,10 @@ and a ``_drafts`` table of work in progress (a supervision session being typed) 
 on every change, so that nothing typed is lost when a kernel dies or a page closes.
 Every write is validated against the contract, and against the store's other records, inside
 one transaction: an invalid write is refused with a clear message and writes nothing. SQLite is
-the default (WAL journal, ``synchronous=FULL``, writers serialised with ``BEGIN IMMEDIATE``); any
-SQLAlchemy URL can follow.
+the default (WAL journal, ``synchronous=FULL``, writers serialised with ``BEGIN IMMEDIATE``).
+PostgreSQL (``postgresql://user@host/db``, through psycopg 3) keeps the same guarantees: writers
+are serialised by a transaction-scoped advisory lock, a read-only store opens read-only
+transactions, a bulk import is written with ``COPY``, and a password in the URL is never shown.
 
 >>> store = open_store(":memory:")
 >>> _ = store.add_team(team_id="T1", team_name="North")
@@ -17,11 +19,13 @@ SQLAlchemy URL can follow.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +49,7 @@ from casekit.store.audit import (
     read_access_log,
 )
 
-__all__ = ["Store", "open_store", "store_error"]
+__all__ = ["Store", "open_store", "safe_url", "store_error"]
 
 SCHEMA_VERSION = "4"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
@@ -168,19 +172,70 @@ def _sqlite_engine(url: str, readonly: bool = False) -> sa.Engine:
     return engine
 
 
+_WRITE_LOCK = 0x63617365_6B6974
+"""The PostgreSQL advisory lock every write transaction holds: writers take turns, as with
+SQLite's ``BEGIN IMMEDIATE``, so validation sees every earlier write and ids are never reused."""
+
+
+def is_postgres(url: str) -> bool:
+    """Tell whether ``url`` names a PostgreSQL database (``postgresql://``, ``postgres://``)."""
+    return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def safe_url(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``, fit to print; a path is unchanged."""
+    text = str(url)
+    if "://" not in text:
+        return text
+    try:
+        parsed = sa.engine.make_url(text)
+    except sa.exc.ArgumentError:
+        return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
+    return parsed.render_as_string(hide_password=True) if parsed.password else text
+
+
+def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
+    """Make an engine for a PostgreSQL URL through psycopg 3, mapping its errors for users.
+
+    A plain ``postgresql://`` URL uses psycopg. A ``readonly`` engine's transactions are
+    read-only on the server, so nothing can be written through it.
+    """
+    import psycopg
+
+    parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    options: dict[str, Any] = {"connect_timeout": 10, "application_name": "casekit"}
+    if readonly:
+        options["options"] = "-c default_transaction_read_only=on"
+    engine = sa.create_engine(parsed, connect_args=options)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        orig = context.original_exception
+        if isinstance(
+            orig,
+            psycopg.OperationalError
+            | psycopg.errors.ReadOnlySqlTransaction
+            | psycopg.errors.InsufficientPrivilege,
+        ):
+            raise store_error(label, orig) from None
+
+    return engine
+
+
 def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
 def store_error(label: str, exc: BaseException) -> CasekitError:
-    """Turn a SQLite error into a message a user can act on; record values never appear in it.
+    """Turn a database error into a message a user can act on; record values never appear in it.
 
-    A full disk, a read-only store, a damaged file and a file that is not a store each get
-    their own advice. Nothing was written when this is raised: the transaction rolled back.
+    SQLite's and PostgreSQL's alike: a full disk, a read-only store, a damaged file, a file that
+    is not a store, a refused login and an unreachable server each get their own advice.
+    Nothing was written when this is raised: the transaction rolled back.
     """
     text = str(exc).strip()
     low = text.lower()
-    if "full" in low:
+    if "full" in low or "no space left" in low:
         return CasekitError(
             f"{label}: the disk is full ({text}), so nothing was written. Free some space on "
             "the disk and try again."
@@ -196,6 +251,27 @@ def store_error(label: str, exc: BaseException) -> CasekitError:
             f"{label}: cannot be opened as a casebook store: it is damaged, or not a store "
             f"at all ({text}). casekit changed nothing; if it is your store, restore it from "
             "your latest backup."
+        )
+    if "permission denied" in low:
+        return CasekitError(
+            f"{label}: the database refused this ({text}), so nothing was written. Ask its "
+            "administrator for the access you need."
+        )
+    if "password authentication failed" in low or "no password supplied" in low:
+        return CasekitError(
+            f"{label}: the database server refused the user name or password (the password "
+            "is never shown). Check them, or keep the password in ~/.pgpass rather than in the "
+            "URL."
+        )
+    if "database" in low and "does not exist" in low:
+        return CasekitError(
+            f"{label}: there is no such database on the server ({text}). Check its name, or "
+            "ask the server's administrator to create it (createdb NAME)."
+        )
+    if "connection to server" in low or "could not translate host name" in low:
+        return CasekitError(
+            f"{label}: cannot reach the database server ({text}). Check the host and port in "
+            "the URL and that the server is running."
         )
     if "unable to open" in low:
         return CasekitError(
@@ -273,11 +349,17 @@ class Store:
         A ``readonly`` store is only read: its schema is checked, never created or changed,
         and every write is refused with a clear message.
         """
-        self.url = url
+        self.url = safe_url(url)  # shown in messages: a password in the URL never is
         self.readonly = readonly
         self.user = acting_user(user)
         is_sqlite = url.startswith("sqlite")
-        self.engine = _sqlite_engine(url, readonly) if is_sqlite else sa.create_engine(url)
+        self.postgres = is_postgres(url)
+        if is_sqlite:
+            self.engine = _sqlite_engine(url, readonly)
+        elif self.postgres:
+            self.engine = _postgres_engine(url, self.url, readonly)
+        else:
+            self.engine = sa.create_engine(url)
         self._meta, self._tables, self._history = _schema()
         self._absent: dict[str, set[str]] = {}  # columns an old store read-only lacks
         try:
@@ -290,8 +372,12 @@ class Store:
                     self._check_is_store(probe, strict=False)
                 finally:
                     probe.dispose()
-            self._meta.create_all(self.engine)
-            with self.engine.begin() as conn:
+            if self.postgres:  # never write into a database that holds other tables
+                self._check_is_store(self.engine, strict=False)
+                self._create_postgres()  # one at a time, so two first openings cannot race
+            else:
+                self._meta.create_all(self.engine)
+            with self._begin() as conn:
                 meta = self._meta.tables["_meta"]
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
@@ -308,10 +394,16 @@ class Store:
                     )
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise store_error(url.removeprefix("sqlite:///"), exc.orig or exc) from None
+            raise store_error(self.url.removeprefix("sqlite:///"), exc.orig or exc) from None
         except CasekitError:
             self.engine.dispose()
             raise
+
+    def _create_postgres(self) -> None:
+        """Create a PostgreSQL store's missing tables, holding the write lock while doing so."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
+            self._meta.create_all(conn)
 
     def _migrate(self, conn: sa.Connection, version: str) -> None:
         """Bring a store of an older schema up to date inside the caller's transaction.
@@ -413,7 +505,20 @@ class Store:
             label = self.url.removeprefix("sqlite:///")
             refusal = sqlite3.OperationalError("attempt to write a readonly database")
             raise store_error(label, refusal)
+        if self.postgres:
+            return self._begin_postgres()
         return self.engine.begin()
+
+    @contextlib.contextmanager
+    def _begin_postgres(self) -> Iterator[sa.Connection]:
+        """Open a PostgreSQL write transaction that first waits for the store's write lock.
+
+        The lock is held until the transaction ends, so writers take turns as SQLite's
+        ``BEGIN IMMEDIATE`` makes them: each validates against every write committed before it.
+        """
+        with self.engine.begin() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
+            yield conn
 
     def _columns(self, table: str, names: list[str] | None = None) -> list[Any]:
         """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
@@ -886,6 +991,8 @@ class Store:
         t = self._tables[spec.name]
         columns = self._columns(spec.name, list(spec.column_names))
         query = sa.select(*columns).where(t.c["case_id"] == case_id)
+        if self.postgres:  # SQLite gives its rows in entry order; PostgreSQL must be told
+            query = self._in_entry_order(query, spec.name)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=list(spec.column_names), dtype=object).fillna("")
@@ -908,11 +1015,11 @@ class Store:
         with self.engine.connect() as conn:
             for name in TABLE_ORDER:
                 query = sa.select(*self._columns(name))
-                frame = pd.read_sql(
-                    query.order_by(sa.text("rowid")) if self.url.startswith("sqlite") else query,
-                    conn,
-                    dtype=object,
-                )
+                if self.url.startswith("sqlite"):
+                    query = query.order_by(sa.text("rowid"))
+                elif self.postgres:
+                    query = self._in_entry_order(query, name)
+                frame = pd.read_sql(query, conn, dtype=object)
                 extra = frame.pop("_extra")
                 if extra.notna().any():
                     extras = pd.DataFrame(
@@ -924,6 +1031,20 @@ class Store:
                 frame = clean_frame(frame, 1)
                 raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
         return raws
+
+    def _in_entry_order(self, query: sa.Select[Any], table: str) -> sa.Select[Any]:
+        """Order a query of one table's records by when each was first written (its history)."""
+        h, t = self._history, self._tables[table]
+        first = (
+            sa.select(h.c.record_id, sa.func.min(h.c.seq).label("first"))
+            .where(h.c.table_name == table)
+            .group_by(h.c.record_id)
+            .subquery()
+        )
+        key = t.c[TABLES[table].id_column]
+        return query.select_from(t.outerjoin(first, first.c.record_id == key)).order_by(
+            first.c.first, key
+        )
 
     def casebook(self, today: dt.date | None = None) -> Casebook:
         """Return the store's current contents as a validated Casebook."""
@@ -1050,9 +1171,10 @@ class Store:
                 if extras:
                     for row, extra in zip(rows, frame[extras].to_dict("records"), strict=True):
                         row["_extra"] = json.dumps(extra, ensure_ascii=False)
-                conn.execute(self._tables[table].insert(), rows)
-                conn.execute(
-                    self._history.insert(),
+                self._insert_rows(conn, self._tables[table], rows)
+                self._insert_rows(
+                    conn,
+                    self._history,
                     [
                         {
                             "table_name": table,
@@ -1070,6 +1192,24 @@ class Store:
                 counts[table] = len(rows)
         return counts
 
+    def _insert_rows(self, conn: sa.Connection, table: sa.Table, rows: list[Any]) -> None:
+        """Insert many rows in the caller's transaction: with COPY on PostgreSQL, else in bulk.
+
+        A column a row leaves out is written empty (NULL); on PostgreSQL an autoincrementing
+        key (the history's ``seq``) is left to its sequence, which numbers rows in order.
+        """
+        if not self.postgres:
+            conn.execute(table.insert(), rows)
+            return
+        columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+        quote = conn.dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row.get(c) for c in columns])
+
 
 def open_store(
     path_or_url: str | Path,
@@ -1079,12 +1219,18 @@ def open_store(
 ) -> Store:
     """Open (or create) a casebook store at a file path or SQLAlchemy URL.
 
-    A plain path is a SQLite file. With ``create=False`` a missing file is an error rather
-    than a new, empty store. ``readonly=True`` opens an existing store only to read it
-    (nothing is ever written, not even its schema); by default a store whose file or folder
-    cannot be written (a read-only mount, say) is opened read-only.
+    A plain path is a SQLite file; ``postgresql://user@host/db`` is a PostgreSQL database (its
+    password best kept in ``~/.pgpass``; one in the URL is never shown). With ``create=False``
+    a missing file, or a database that holds no store, is an error rather than a new, empty
+    store. ``readonly=True`` opens an existing store only to read it (nothing is ever written,
+    not even its schema); by default a store whose file or folder cannot be written (a
+    read-only mount, say) is opened read-only.
     """
     text = str(path_or_url)
+    if "://" in text and is_postgres(text):
+        if not create and not readonly:  # a database that is not a store yet stays untouched
+            Store(text, user, readonly=True).close()
+        return Store(text, user, readonly=bool(readonly))
     if "://" in text:
         database = sa.engine.make_url(text).database if text.startswith("sqlite") else None
         if (
