@@ -519,3 +519,67 @@ def test_a_chronology_exported_from_the_builder_is_logged_with_its_reason(tiny_s
     ]
     assert str(written) in log.loc[1, "detail"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["chronology-007.xlsx"]
+
+
+# --- on SQLite and PostgreSQL -------------------------------------------------------------------
+
+
+def _raw_statements(url: str) -> tuple[object, list[str]]:
+    """A connection outside casekit's Store, and the statements that would rewrite the log."""
+    import sqlalchemy as sa
+
+    change = [
+        "UPDATE _access_log SET \"user\" = 'someone else'",
+        "DELETE FROM _access_log WHERE id = 1",
+        "DELETE FROM _access_log",
+    ]
+    if "://" in url:
+        return sa.create_engine(url), [*change, "TRUNCATE _access_log"]
+    return sa.create_engine(f"sqlite:///{url}"), [
+        *change,
+        "REPLACE INTO _access_log (id, at, user, action) VALUES (1, 'x', 'y', 'review')",
+    ]
+
+
+def test_the_log_is_append_only_on_either_database(store_url, tiny_path, monkeypatch):
+    import sqlalchemy as sa
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "hub-user")
+    with casekit.open(store_url) as store:
+        store.import_casebook(casekit.load(tiny_path))
+        store.update_event("E1", significance="high")
+        assert store.history("E1")["by"].tolist() == ["hub-user", "hub-user"]
+        store.log_access("open_case", "007", detail="chronology builder")
+        store.log_access("review", None, detail="team T1", reason="quarterly", by="analyst")
+        before = store.access_log()
+    engine, statements = _raw_statements(store_url)
+    try:
+        for statement in statements:
+            with pytest.raises(sa.exc.DBAPIError, match="the access log is append-only"):
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+    with casekit.open(store_url) as store:
+        assert store.access_log().equals(before)
+        assert before[["user", "action", "case_id"]].values.tolist() == [
+            ["hub-user", "open_case", "007"],
+            ["analyst", "review", None],
+        ]
+        store.log_access("open_case", "008")  # still appends after the refusals
+        assert store.access_log()["id"].tolist() == [1, 2, 3]
+
+
+def test_exports_and_audit_work_on_either_database(store_url, tiny_path, tmp_path, capsys):
+    with casekit.open(store_url, user="importer") as store:
+        store.import_casebook(casekit.load(tiny_path))
+    out = tmp_path / "007.csv"
+    assert main(["chronology", "export", "--data", store_url, "--case", "007", "--out", str(out),
+                 "--user", "Alice", "--reason", "court"]) == 0  # fmt: skip
+    assert out.is_file()
+    capsys.readouterr()
+    assert main(["audit", "--store", store_url, "--user", "Alice", "--format", "csv"]) == 0
+    frame = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out), dtype=str)
+    assert frame[["user", "action", "case_id", "reason"]].values.tolist() == [
+        ["Alice", "export_chronology", "007", "court"]
+    ]
