@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_supervision.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_store_import.py
 	$(BIN)/python benchmarks/bench_security.py
 
 clean:

@@ -16,8 +16,8 @@ def _generator_version() -> str:
 
     package = Path(__file__).resolve().parents[1] / "casekit"
     digest = hashlib.sha256()
-    for name in ("synth.py", "narratives.py", "annex_synth.py", "contract.py"):
-        digest.update((package / name).read_bytes())
+    for name in ("synth/generator.py", "synth/narratives.py", "synth/annex.py", "contract.py"):
+        digest.update((package / name).read_bytes())  # the generator's modules since the layout
     return digest.hexdigest()[:12]
 
 

@@ -55,8 +55,13 @@ def _free_port() -> int:
 class Cluster:
     """A PostgreSQL server for the tests: a throwaway one, or the one named in the environment."""
 
-    def __init__(self) -> None:
-        """Start a throwaway cluster, or connect to the given server."""
+    def __init__(self, durable: bool = False) -> None:
+        """Start a throwaway cluster, or connect to the given server.
+
+        A throwaway cluster skips fsync (a killed client, not a lost machine, is what the
+        tests need), unless ``durable`` (for benchmarks that compare with SQLite's).
+        """
+        self.durable = durable
         self.folder: Path | None = None
         self.bindir: Path | None = None
         given = os.environ.get(PG_URL_ENV, "").strip()
@@ -104,7 +109,8 @@ class Cluster:
         pwfile.unlink()
         for attempt in range(3):
             port = _free_port()
-            options = f"-h 127.0.0.1 -p {port} -k {self.folder} -c fsync=off -c max_connections=200"
+            options = f"-h 127.0.0.1 -p {port} -k {self.folder} -c max_connections=200"
+            options += "" if self.durable else " -c fsync=off"
             try:
                 self._run(
                     "pg_ctl", "-D", str(data), "-l", str(self.folder / "log"), "-o", options,

@@ -216,3 +216,36 @@ def test_the_app_serves_a_postgresql_store_and_never_prints_its_password(
     assert main(["app", "--store", pg_url, "--case", "C-none", "--port", port]) == 2
     out, err = capsys.readouterr()
     assert "there is no such case" in err and password not in out + err
+
+
+def test_an_import_that_fails_midway_leaves_nothing_behind(pg_url, tiny_path, monkeypatch):
+    real_copy = psycopg.Cursor.copy
+    calls: list[str] = []
+
+    def fail_on_the_fourth(self, statement, *args, **kwargs):
+        calls.append(str(statement).split(" (")[0])
+        if len(calls) == 4:  # teams and workers are copied with their history by then
+            raise psycopg.OperationalError("could not extend file: No space left on device")
+        return real_copy(self, statement, *args, **kwargs)
+
+    store = casekit.open(pg_url)
+    monkeypatch.setattr(psycopg.Cursor, "copy", fail_on_the_fourth)
+    with pytest.raises(CasekitError, match="the disk is full .* so nothing was written"):
+        store.import_casebook(casekit.load(tiny_path))
+    assert calls == ["COPY teams", "COPY _history", "COPY workers", "COPY _history"]
+    assert sum(store.counts().values()) == 0
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM _history").scalar() == 0
+    monkeypatch.setattr(psycopg.Cursor, "copy", real_copy)
+    assert store.import_casebook(casekit.load(tiny_path))["events"] == 3  # the ids are free
+    store.close()
+
+
+def test_without_postgresql_the_tests_fail_saying_how_to_install_it(monkeypatch):
+    import pg_helpers
+
+    monkeypatch.delenv("CASEKIT_TEST_PG_URL", raising=False)
+    monkeypatch.setattr(pg_helpers, "find_bindir", lambda: None)
+    with pytest.raises(RuntimeError, match="apt-get install postgresql") as info:
+        pg_helpers.Cluster()
+    assert "CASEKIT_TEST_PG_URL" in str(info.value)

@@ -217,16 +217,22 @@ def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
             | psycopg.errors.ReadOnlySqlTransaction
             | psycopg.errors.InsufficientPrivilege,
         ):
-            raise store_error(label, orig) from None
+            raise store_error(label, _primary(orig)) from None
 
     return engine
+
+
+def _primary(exc: BaseException) -> BaseException | str:
+    """Keep a PostgreSQL error's primary message only: its detail may quote record values."""
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None)
+    return primary or exc
 
 
 def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
-def store_error(label: str, exc: BaseException) -> CasekitError:
+def store_error(label: str, exc: BaseException | str) -> CasekitError:
     """Turn a database error into a message a user can act on; record values never appear in it.
 
     SQLite's and PostgreSQL's alike: a full disk, a read-only store, a damaged file, a file that
@@ -349,10 +355,10 @@ class Store:
         A ``readonly`` store is only read: its schema is checked, never created or changed,
         and every write is refused with a clear message.
         """
-        self.url = safe_url(url)  # shown in messages: a password in the URL never is
+        is_sqlite = url.startswith("sqlite")
+        self.url = url if is_sqlite else safe_url(url)  # shown: a password in it never is
         self.readonly = readonly
         self.user = acting_user(user)
-        is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
             self.engine = _sqlite_engine(url, readonly)
@@ -1033,12 +1039,14 @@ class Store:
         return raws
 
     def _in_entry_order(self, query: sa.Select[Any], table: str) -> sa.Select[Any]:
-        """Order a query of one table's records by when each was first written (its history)."""
+        """Order a query of one table's records by when each was first written (its history).
+
+        A record's first version is its only version 1, since ids are never reused.
+        """
         h, t = self._history, self._tables[table]
         first = (
-            sa.select(h.c.record_id, sa.func.min(h.c.seq).label("first"))
-            .where(h.c.table_name == table)
-            .group_by(h.c.record_id)
+            sa.select(h.c.record_id, h.c.seq.label("first"))
+            .where(h.c.table_name == table, h.c.version == 1)
             .subquery()
         )
         key = t.c[TABLES[table].id_column]
@@ -1204,11 +1212,16 @@ class Store:
         columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
         quote = conn.dialect.identifier_preparer.quote
         statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        import psycopg
+
         driver = conn.connection.driver_connection
         assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row.get(c) for c in columns])
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([row.get(c) for c in columns])
+        except psycopg.Error as exc:  # past SQLAlchemy, so mapped here; the caller rolls back
+            raise store_error(self.url, _primary(exc)) from None
 
 
 def open_store(
