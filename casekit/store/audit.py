@@ -81,7 +81,7 @@ def access_log_table(meta: sa.MetaData) -> sa.Table:
         meta,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("at", sa.Text, nullable=False),
-        sa.Column("user", sa.Text, nullable=False),
+        sa.Column("user", sa.Text, nullable=False, index=True),
         sa.Column("action", sa.Text, nullable=False),
         sa.Column("case_id", sa.Text, index=True),
         sa.Column("detail", sa.Text),
