@@ -171,6 +171,8 @@ def test_bad_entries_are_refused_and_leave_nothing(tiny_store):
         tiny_store.log_access("open_case", "007", reason="why\x00")
     with pytest.raises(CasekitError, match="keep it to 2000"):
         tiny_store.log_access("open_case", "007", detail="x" * 2001)
+    with pytest.raises(CasekitError, match="not a name casekit can record"):
+        tiny_store.log_access("open_case", "007", by="Mallory\r\nadmin")
     assert tiny_store.access_log().empty
 
 

@@ -355,10 +355,10 @@ class Store:
         A ``readonly`` store is only read: its schema is checked, never created or changed,
         and every write is refused with a clear message.
         """
-        is_sqlite = url.startswith("sqlite")
-        self.url = url if is_sqlite else safe_url(url)  # shown: a password in it never is
+        self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
         self.readonly = readonly
         self.user = acting_user(user)
+        is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
             self.engine = _sqlite_engine(url, readonly)
@@ -1086,6 +1086,7 @@ class Store:
         store: an access that cannot be logged should not happen.
         """
         row = check_action(action, case_id, detail, reason)
+        who = acting_user(by) if by and by.strip() else self.user  # a name given is checked too
         if self.readonly:
             raise CasekitError(
                 f"{self.url.removeprefix('sqlite:///')}: the store is read-only here, so this "
@@ -1098,11 +1099,8 @@ class Store:
                     f"{self.url.removeprefix('sqlite:///')}: this store has no access log "
                     "yet (an older schema); open it once with write access to upgrade it."
                 )
-            result = conn.execute(
-                self._meta.tables[ACCESS_LOG]
-                .insert()
-                .values(at=_now(), user=by or self.user, **row)
-            )
+            log = self._meta.tables[ACCESS_LOG]
+            result = conn.execute(log.insert().values(at=_now(), user=who, **row))
             return int(result.inserted_primary_key[0])
 
     def _absent_log(self, conn: sa.Connection) -> bool:
