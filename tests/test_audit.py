@@ -427,6 +427,7 @@ def test_casekit_audit_refuses_bad_input_clearly(team_store, tmp_path, capsys, m
     assert "--store PATH_OR_URL" in capsys.readouterr().err
     monkeypatch.setenv("CASEKIT_STORE", str(team_store))
     assert main(["audit", "--user", "Alice Adams"]) == 0
+    assert "1 access log entry for user 'Alice Adams'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["audit", "--store", str(team_store), "--since", "03/04/2025"])
     assert exc.value.code == 2 and "write it as YYYY-MM-DD" in capsys.readouterr().err

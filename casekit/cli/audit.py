@@ -41,7 +41,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if value is not None
     )
     since = f" since {args.since}" if args.since else ""
-    print(f"{len(log)} access log entries{' for ' + what if what else ''}{since}", file=sys.stderr)
+    entries = "entry" if len(log) == 1 else "entries"
+    print(
+        f"{len(log)} access log {entries}{' for ' + what if what else ''}{since}", file=sys.stderr
+    )
     return 0
 
 
