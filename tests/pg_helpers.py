@@ -84,12 +84,14 @@ class Cluster:
         self.bindir = find_bindir()
         if self.bindir is None:
             raise RuntimeError(NO_POSTGRES)
-        self.folder = Path(tempfile.mkdtemp(prefix="casekit-pg-"))  # 0700
+        # 0700; as root in /tmp, which postgres may enter whatever $TMPDIR is
+        root = os.geteuid() == 0
+        self.folder = Path(tempfile.mkdtemp(prefix="casekit-pg-", dir="/tmp" if root else None))
         password = secrets.token_urlsafe(24)
         pwfile = self.folder / "pw"
         pwfile.write_text(password + "\n")
         pwfile.chmod(0o600)
-        if os.geteuid() == 0:
+        if root:
             shutil.chown(self.folder, "postgres", "postgres")
             shutil.chown(pwfile, "postgres", "postgres")
         data = self.folder / "data"
