@@ -74,6 +74,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_store_import.py
 	$(BIN)/python benchmarks/bench_security.py
+	$(BIN)/python benchmarks/bench_audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site

@@ -20,8 +20,16 @@ from casekit.contract import BELIEF_CATEGORIES, CONCERN_CATEGORIES, STRENGTH_CAT
 from casekit.errors import CasekitError
 from casekit.render.page import environment
 from casekit.render.xlsx import write_people_csv
+from casekit.store.db import Store
 
-__all__ = ["ChronologyView", "chronology_view", "export_chronology", "to_html", "to_xlsx"]
+__all__ = [
+    "ChronologyView",
+    "chronology_view",
+    "export_chronology",
+    "export_logged",
+    "to_html",
+    "to_xlsx",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The folder holding ``chronology.html``."""
@@ -151,10 +159,8 @@ def to_xlsx(view: ChronologyView, out: Path, source: str = "") -> None:
 
 def export_chronology(view: ChronologyView, out: Path) -> Path:
     """Write the chronology to ``out``, choosing the form by its suffix (.html, .xlsx, .csv)."""
-    out = Path(out)
+    out = _checked(out)
     suffix = out.suffix.lower()
-    if suffix not in (".html", ".htm", ".xlsx", ".csv"):
-        raise CasekitError(f"{out.name}: export to a .html, .xlsx or .csv file.")
     if suffix in (".html", ".htm"):
         return write_file_atomically(
             out, lambda tmp: tmp.write_text(to_html(view), encoding="utf-8")
@@ -163,3 +169,41 @@ def export_chronology(view: ChronologyView, out: Path) -> Path:
         return write_file_atomically(out, lambda tmp: to_xlsx(view, tmp, out.name))
     frame = canonical(view.events, "events")[list(TABLES["events"].column_names)]
     return write_file_atomically(out, lambda tmp: write_people_csv(frame, tmp))
+
+
+def _checked(out: Path) -> Path:
+    """Return ``out`` if a chronology can be exported to it (by its suffix), else refuse it."""
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm", ".xlsx", ".csv"):
+        raise CasekitError(f"{out.name}: export to a .html, .xlsx or .csv file.")
+    return out
+
+
+def export_logged(
+    store: Store,
+    case_id: str,
+    out: Path,
+    as_known_at_date: str | None = None,
+    min_significance: str | None = None,
+    *,
+    reason: str | None = None,
+    by: str | None = None,
+) -> tuple[ChronologyView, Path]:
+    """Export a case's chronology from a store, writing the export to its access log first.
+
+    The entry (``export_chronology``: the file, its filters, ``reason``) is written once the
+    case has been read and before the file is: an export whose entry cannot be written (a
+    read-only store) is refused with nothing written, and one that then fails to write its
+    file is still logged, since the case was read for it.
+    """
+    out = _checked(out)
+    view = chronology_view(
+        store.case_casebook(case_id), case_id, as_known_at_date, min_significance
+    )
+    detail = f"{len(view.events)} entries to {out.resolve()}"
+    if as_known_at_date:
+        detail += f", as known at {as_known_at_date}"
+    if min_significance:
+        detail += f", {min_significance} significance and above"
+    store.log_access("export_chronology", case_id, detail=detail, reason=reason, by=by)
+    return view, export_chronology(view, out)

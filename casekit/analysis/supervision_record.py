@@ -31,7 +31,14 @@ from casekit.errors import CasekitError
 from casekit.render.page import environment
 from casekit.store.db import Store
 
-__all__ = ["SupervisionRecord", "supervision_record", "to_html", "to_docx", "export_record"]
+__all__ = [
+    "SupervisionRecord",
+    "supervision_record",
+    "to_html",
+    "to_docx",
+    "export_record",
+    "export_logged",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The folder holding ``supervision_record.html``."""
@@ -256,14 +263,48 @@ def export_record(
     The support notes (the worker's wellbeing) are left out unless ``include_support`` is true:
     the supervisor's explicit choice.
     """
-    out = Path(path)
-    if out.suffix.lower() not in (".html", ".docx"):
-        raise CasekitError(f"{path}: a supervision record is written as .html or .docx.")
-    if not out.parent.exists():
-        raise CasekitError(f"{path}: the folder {out.parent} does not exist. Create it first.")
+    out = _checked(path)
     data = (
         to_html(record, include_support).encode("utf-8")
         if out.suffix.lower() == ".html"
         else to_docx(record, include_support)
     )
     return write_file_atomically(out, data)
+
+
+def _checked(path: str | Path) -> Path:
+    """Return ``path`` if a record can be written there (.html or .docx in a folder that is)."""
+    out = Path(path)
+    if out.suffix.lower() not in (".html", ".docx"):
+        raise CasekitError(f"{path}: a supervision record is written as .html or .docx.")
+    if not out.parent.exists():
+        raise CasekitError(f"{path}: the folder {out.parent} does not exist. Create it first.")
+    return out
+
+
+def export_logged(
+    store: Store,
+    supervision_id: str,
+    path: str | Path,
+    include_support: bool = False,
+    *,
+    reason: str | None = None,
+    by: str | None = None,
+) -> Path:
+    """Export a supervision record from a store, writing the export to its access log first.
+
+    The entry (``export_supervision``: the record, the file, whether the support notes went
+    with it, ``reason``) is written once the record has been read and before the file is;
+    an export whose entry cannot be written (a read-only store) is refused, nothing written.
+    """
+    out = _checked(path)
+    record = supervision_record(store, supervision_id)
+    support = "with the support notes" if include_support else "support notes left out"
+    store.log_access(
+        "export_supervision",
+        record.session.get("case_id") or None,
+        detail=f"record {supervision_id} to {out.resolve()} ({support})",
+        reason=reason,
+        by=by,
+    )
+    return export_record(record, out, include_support)

@@ -128,7 +128,9 @@ def add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="for a .csv file: the table its rows belong to (default events)",
     )
     p.add_argument(
-        "--user", default=None, help="who is importing (default: $CASEKIT_USER or your login name)"
+        "--user",
+        default=None,
+        help="who is importing (default: $JUPYTERHUB_USER, else $CASEKIT_USER, else your login)",
     )
     p.set_defaults(run=_cmd_import)
 

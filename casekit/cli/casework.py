@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from casekit.bundle.io import write_file_atomically
-from casekit.cli.common import file_and_name, keep_inputs, parse_date
+from casekit.cli.common import file_and_name, keep_inputs, parse_date, reason_and_user
 from casekit.errors import CasekitError
 
 __all__ = ["add_chronology", "add_flag_guide", "add_flags", "add_supervision"]
@@ -74,27 +74,40 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_chronology_export(args: argparse.Namespace) -> int:
-    from casekit.analysis.export import chronology_view, export_chronology
-    from casekit.store.load import load
+    from casekit.analysis.export import chronology_view, export_chronology, export_logged
+    from casekit.store.db import open_store
+    from casekit.store.load import is_store, load
 
     known_at = args.as_known_at.isoformat() if args.as_known_at else None
     keep_inputs(args, args.out)
-    view = chronology_view(load(args.data), args.case, known_at, args.min_significance)
-    out = export_chronology(view, args.out)
-    print(f"wrote {len(view.events)} entries of case {args.case} to {out}")
+    logged = ""
+    if is_store(args.data):  # a store logs the export in its access log
+        with open_store(args.data, user=args.user, create=False) as store:
+            view, out = export_logged(
+                store, args.case, args.out, known_at, args.min_significance, reason=args.reason
+            )
+        logged = f" (logged in the store's access log as {store.user!r})"
+    else:
+        view = chronology_view(load(args.data), args.case, known_at, args.min_significance)
+        out = export_chronology(view, args.out)
+        if args.reason:
+            logged = " (a bundle has no access log: --reason was not recorded)"
+    print(f"wrote {len(view.events)} entries of case {args.case} to {out}{logged}")
     return 0
 
 
 def _cmd_supervision_export(args: argparse.Namespace) -> int:
-    from casekit.analysis.supervision_record import export_record, supervision_record
+    from casekit.analysis.supervision_record import export_logged
     from casekit.store.db import open_store
 
     keep_inputs(args, args.out)
-    with open_store(args.store, create=False) as store:
-        record = supervision_record(store, args.id)
-        out = export_record(record, args.out, include_support=args.include_support)
+    with open_store(args.store, user=args.user, create=False) as store:
+        out = export_logged(store, args.id, args.out, args.include_support, reason=args.reason)
     left = "with the support notes" if args.include_support else "support notes left out"
-    print(f"wrote supervision record {args.id} to {out} ({left})")
+    print(
+        f"wrote supervision record {args.id} to {out} ({left}; logged in the store's access "
+        f"log as {store.user!r})"
+    )
     return 0
 
 
@@ -197,6 +210,7 @@ def add_chronology(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         default=None,
         help="leave out entries below this significance",
     )
+    reason_and_user(p, "export")
     p.set_defaults(run=_cmd_chronology_export)
 
 
@@ -226,4 +240,5 @@ def add_supervision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="include the support notes (the worker's wellbeing), left out by default",
     )
+    reason_and_user(p, "export")
     p.set_defaults(run=_cmd_supervision_export)

@@ -15,6 +15,7 @@ __all__ = [
     "parse_date",
     "positive",
     "protected",
+    "reason_and_user",
     "report_file",
     "write_checked",
 ]
@@ -107,3 +108,17 @@ def output_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
         help="bundle form (default csv)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle at --out")
+
+
+def reason_and_user(p: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--reason`` and ``--user``: why and by whom an access a store logs is made."""
+    p.add_argument(
+        "--reason",
+        default=None,
+        help=f"why you {what} it, kept in the store's access log (optional)",
+    )
+    p.add_argument(
+        "--user",
+        default=None,
+        help="who is acting (default: $JUPYTERHUB_USER, else $CASEKIT_USER, else your login)",
+    )

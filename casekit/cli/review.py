@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from casekit.cli.common import parse_date, positive
+from casekit.cli.common import parse_date, positive, reason_and_user
 
 __all__ = ["add_review"]
 
@@ -14,7 +14,7 @@ __all__ = ["add_review"]
 def _cmd_review(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from casekit.review.run import TeamResult, plan, run_reviews
+    from casekit.review.run import TeamResult, log_reviews, plan, run_reviews
 
     teams = "all" if args.team == "all" else [t.strip() for t in args.team.split(",") if t.strip()]
     scopes = plan(
@@ -27,6 +27,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
         args.seen_alone_days,
         args.min_judgements,
     )
+    if log_reviews(args.data, scopes, args.out, args.reason, args.user):
+        print(f"logged the review of each team in {args.data}'s access log", file=sys.stderr)
     print(
         f"reviewing {len(scopes)} team(s), {scopes[0].period}, as known on "
         f"{scopes[0].as_of.date()}, into {args.out}",
@@ -92,4 +94,5 @@ def add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--jobs", type=positive, default=1, help="teams to run at once (default 1)")
     p.add_argument("--notebook", type=Path, help="run your own copy of the review notebook")
+    reason_and_user(p, "run")
     p.set_defaults(run=_cmd_review)

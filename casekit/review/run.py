@@ -50,12 +50,13 @@ from casekit.review.sections import (
     scope_for,
 )
 from casekit.shipped import notebooks
-from casekit.store.load import load
+from casekit.store.load import is_store, load
 
 __all__ = [
     "NOTEBOOK",
     "TeamResult",
     "plan",
+    "log_reviews",
     "run_team",
     "run_reviews",
     "write_index",
@@ -116,6 +117,36 @@ def plan(
         scope_for(cb, team, start, end, as_of, suppress, seen_alone_days, min_judgements)
         for team in ids
     ]
+
+
+def log_reviews(
+    data: str | Path,
+    scopes: list[Scope],
+    out: str | Path,
+    reason: str | None = None,
+    user: str | None = None,
+) -> int:
+    """Write one ``review`` entry per team to the store's access log; return how many.
+
+    A bundle (CSV, .xlsx, Parquet) has no access log, so nothing is written and 0 returned.
+    Called before any kernel starts: a store whose log cannot be written (read-only) refuses
+    the review, with nothing run.
+    """
+    if not is_store(data):
+        return 0
+    from casekit.store.db import open_store
+
+    with open_store(data, user=user, create=False) as store:
+        for scope in scopes:
+            suppressed = "suppressed" if scope.suppress else "not suppressed"
+            store.log_access(
+                "review",
+                None,
+                detail=f"team {scope.team_id} ({scope.team_name}), {scope.period}, as known on "
+                f"{scope.as_of.date()}, {suppressed}, into {Path(out).resolve()}",
+                reason=reason,
+            )
+    return len(scopes)
 
 
 def _parameters(data: Path, scope: Scope) -> dict[str, object]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import json
 import os
 import sqlite3
@@ -40,10 +39,19 @@ from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
 from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+from casekit.store.acting import acting_user
+from casekit.store.audit import (
+    ACCESS_LOG,
+    TABLES_ADDED_IN,
+    access_log_table,
+    append_only_sql,
+    check_action,
+    read_access_log,
+)
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
     "3": {
@@ -58,6 +66,7 @@ _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
             "decision_stakeholders",
         )
     },
+    "4": {},  # the access log: a table, not a column (audit.TABLES_ADDED_IN)
 }
 """The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
 
@@ -114,6 +123,7 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
         sa.Column("by", sa.Text),
         sa.Column("data", sa.Text, nullable=False),
     )
+    access_log_table(meta)
     return meta, tables, history
 
 
@@ -345,10 +355,10 @@ class Store:
         A ``readonly`` store is only read: its schema is checked, never created or changed,
         and every write is refused with a clear message.
         """
-        is_sqlite = url.startswith("sqlite")
-        self.url = url if is_sqlite else safe_url(url)  # shown: a password in it never is
+        self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
         self.readonly = readonly
-        self.user = user or os.environ.get("CASEKIT_USER") or getpass.getuser()
+        self.user = acting_user(user)
+        is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
             self.engine = _sqlite_engine(url, readonly)
@@ -380,6 +390,7 @@ class Store:
                 ).scalar()
                 if version is None:
                     conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
+                    self._make_append_only(conn)
                 elif version in _ADDED_SINCE:
                     self._migrate(conn, version)
                 elif version != SCHEMA_VERSION:
@@ -414,6 +425,7 @@ class Store:
                     conn.exec_driver_sql(
                         f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
                     )
+        self._make_append_only(conn)  # the access log (schema 4): create_all made its table
         meta = self._meta.tables["_meta"]
         conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
 
@@ -432,6 +444,8 @@ class Store:
                 "by 'casekit import BUNDLE --into STORE' or casekit.open()."
             )
         missing = [t for t in self._meta.tables if t not in names]
+        if strict and missing:
+            missing = self._missing_in_new(engine, missing)
         if strict and missing:
             raise CasekitError(
                 f"{label}: is an incomplete casebook store (no {', '.join(missing)} table); "
@@ -454,6 +468,24 @@ class Store:
                 for table, columns in _ADDED_SINCE[version].items():
                     have = {c["name"] for c in inspector.get_columns(table)}
                     self._absent[table] = set(columns) - have
+
+    def _missing_in_new(self, engine: sa.Engine, missing: list[str]) -> list[str]:
+        """Leave out of ``missing`` the tables a later schema than the store's added."""
+        if "_meta" not in missing:
+            meta = self._meta.tables["_meta"]
+            with engine.connect() as conn:
+                version = conn.execute(
+                    sa.select(meta.c.value).where(meta.c.key == "schema")
+                ).scalar()
+            have = int(str(version)) if str(version).isdigit() else 0  # else refused below
+            later = {t for v, ts in TABLES_ADDED_IN.items() if int(v) > have for t in ts}
+            missing = [t for t in missing if t not in later]
+        return missing
+
+    def _make_append_only(self, conn: sa.Connection) -> None:
+        """Create the database's own guard against changing or deleting access-log entries."""
+        for statement in append_only_sql(conn.dialect.name):
+            conn.exec_driver_sql(statement)
 
     def __repr__(self) -> str:
         """Show where the store is."""
@@ -1035,6 +1067,61 @@ class Store:
                 ).scalar_one()
                 for n in TABLE_ORDER
             }
+
+    # --- the access log -----------------------------------------------------------------------
+
+    def log_access(
+        self,
+        action: str,
+        case_id: str | None = None,
+        *,
+        detail: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> int:
+        """Append one entry to the access log (who, when, what, why); return its id.
+
+        ``action`` is one of :data:`casekit.store.audit.ACTIONS`. An entry can never be
+        changed or deleted: the database refuses it. Refused, writing nothing, on a read-only
+        store: an access that cannot be logged should not happen.
+        """
+        row = check_action(action, case_id, detail, reason)
+        who = acting_user(by) if by and by.strip() else self.user  # a name given is checked too
+        if self.readonly:
+            raise CasekitError(
+                f"{self.url.removeprefix('sqlite:///')}: the store is read-only here, so this "
+                f"access ({action}) cannot be written to its access log, and casekit does not "
+                "do what it cannot log. Nothing was written. Ask for write access to the store."
+            )
+        with self._begin() as conn:
+            if self._absent_log(conn):
+                raise CasekitError(
+                    f"{self.url.removeprefix('sqlite:///')}: this store has no access log "
+                    "yet (an older schema); open it once with write access to upgrade it."
+                )
+            log = self._meta.tables[ACCESS_LOG]
+            result = conn.execute(log.insert().values(at=_now(), user=who, **row))
+            return int(result.inserted_primary_key[0])
+
+    def _absent_log(self, conn: sa.Connection) -> bool:
+        return ACCESS_LOG not in sa.inspect(conn).get_table_names()
+
+    def access_log(
+        self,
+        case_id: str | None = None,
+        user: str | None = None,
+        since: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """Return the access log's entries, oldest first, for one case, one user, or all.
+
+        Columns: ``id``, ``at`` (UTC), ``user``, ``action``, ``case_id``, ``detail``,
+        ``reason``; ``since`` keeps the entries on or after that day (UTC). A store of an
+        older schema, read-only, has no log: its log is empty.
+        """
+        with self.engine.connect() as conn:
+            if self._absent_log(conn):
+                return read_access_log(None, self._meta.tables[ACCESS_LOG], case_id, user, since)
+            return read_access_log(conn, self._meta.tables[ACCESS_LOG], case_id, user, since)
 
     # --- bulk import ----------------------------------------------------------------------------
 

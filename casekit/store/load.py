@@ -7,9 +7,22 @@ from pathlib import Path
 
 from casekit.bundle.casebook import Casebook, load_bundle
 from casekit.bundle.io import bundle_form
-from casekit.errors import BundleInvalid, Problem
+from casekit.errors import BundleInvalid, CasekitError, Problem
 
-__all__ = ["load", "validate_path"]
+__all__ = ["is_store", "load", "validate_path"]
+
+
+def is_store(path: str | Path) -> bool:
+    """Say whether ``path`` names a casebook store (a database URL, or a SQLite store file).
+
+    A path that is no bundle at all is not a store either: reading it says what is wrong.
+    """
+    if "://" in str(path):
+        return True
+    try:
+        return bundle_form(Path(path)) == "store"
+    except CasekitError:
+        return False
 
 
 def load(path: str | Path, today: dt.date | None = None) -> Casebook:

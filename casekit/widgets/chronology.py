@@ -5,7 +5,8 @@ A thin layer over :mod:`casekit.store.db`, :mod:`casekit.ingest.merge` and
 the form's controls and dropdowns come from the contract, every change is committed to the
 casebook store before the widget says it is saved, and the store's own validation messages are
 shown beside the fields they are about. Handlers are plain methods (``add_entry``,
-``save_changes``, ``delete_entry``, ``start_edit``, ``import_files``) that tests call directly.
+``save_changes``, ``delete_entry``, ``start_edit``, ``import_files``, ``export``) that tests
+call directly. Opening the builder and exporting from it are written to the store's access log.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ import numpy as np
 import pandas as pd
 
 from casekit.analysis.chronology import filter_events
-from casekit.contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES
+from casekit.analysis.export import export_logged
+from casekit.contract import CATEGORY_MEANING, SIGNIFICANCE, TABLES, typed_text
 from casekit.errors import CasekitError, WriteRefused
 from casekit.ingest.merge import merge_files
+from casekit.outputs import private_folder, safe_name
 from casekit.store.db import Store
 from casekit.widgets.common import (
     case_record,
     field_control,
     field_value,
+    log_opened,
     say,
     set_field_value,
     writable_store,
@@ -73,7 +77,8 @@ class ChronologyBuilder(w.VBox):
     """A new-entry form, the case's entries with filters, editing, deleting and importing.
 
     ``store`` is a casebook store (or a path or URL to one): a chronology is built where it is
-    kept, so nothing typed and added is ever only in the browser.
+    kept, so nothing typed and added is ever only in the browser. Exports go to ``exports`` (a
+    folder, made private when first needed).
     """
 
     def __init__(
@@ -83,11 +88,14 @@ class ChronologyBuilder(w.VBox):
         *,
         user: str | None = None,
         page_size: int = 50,
+        exports: str | Path = "chronology_exports",
     ):
         """Build the widget for one case of a casebook store."""
         store = writable_store(store, user, "ChronologyBuilder")
         self.store, self.case_id, self.user, self.page_size = store, case_id, user, page_size
+        self.exports = Path(exports)
         case = self._case_row()
+        log_opened(store, case_id, "chronology builder", by=user)
         self.editing: str | None = None
         self._listeners: list[Callable[[], None]] = []
         self.rows = _in_order(store.case_rows("events", case_id))
@@ -137,6 +145,24 @@ class ChronologyBuilder(w.VBox):
         )
         self.import_button = w.Button(description="Import files")
         self.import_button.on_click(lambda _: self.import_files())
+        self.export_format = w.Dropdown(
+            options=[
+                ("a printable page (.html)", ".html"),
+                ("a workbook (.xlsx)", ".xlsx"),
+                ("CSV (.csv)", ".csv"),
+            ],
+            description="Export as",
+        )
+        self.export_reason = w.Text(
+            description="Why",
+            placeholder="why the chronology leaves the store (kept in its access log; optional)",
+            layout=w.Layout(width="36em"),
+        )
+        self.export_reason.add_class("ck-export-reason")
+        self.export_button = w.Button(description="Export", icon="download")
+        self.export_button.add_class("ck-export")
+        self.export_button.on_click(lambda _: self.export(self.export_format.value))
+        self.export_message = w.HTML()
         closed = f" · closed {html.escape(case['closed'])}" if case["closed"] else ""
         title = w.HTML(
             f"<h3>Chronology for case {html.escape(case_id)}</h3><p>Child "
@@ -171,9 +197,21 @@ class ChronologyBuilder(w.VBox):
                 w.HBox([self.upload, self.upload_agency, self.import_button]),
             ]
         )
-        tabs = w.Tab(children=[form, upload])
+        export = w.VBox(
+            [
+                w.HTML(
+                    "<b>Export the chronology</b> (every entry, as recorded now) for the case "
+                    "file; the export is written to the store's access log, with why if you say"
+                ),
+                w.HBox([self.export_format, self.export_button]),
+                self.export_reason,
+                self.export_message,
+            ]
+        )
+        tabs = w.Tab(children=[form, upload, export])
         tabs.set_title(0, "New entry")
         tabs.set_title(1, "Import")
+        tabs.set_title(2, "Export")
         super().__init__([title, tabs, w.HTML("<h4>Entries</h4>"), listing])
         self.add_class("ck-chronology-builder")
         self.clear_form()
@@ -373,6 +411,28 @@ class ChronologyBuilder(w.VBox):
         return counts["events"]
 
     # --- the list -------------------------------------------------------------------------------
+
+    def export(self, suffix: str = ".html") -> Path | None:
+        """Export the case's chronology into the exports folder, logged with the reason typed.
+
+        The file is ``chronology-CASE.html`` (or .xlsx, .csv), replacing an earlier export.
+        """
+        reason = typed_text(self.export_reason.value).strip() or None
+        try:
+            private_folder(self.exports)
+            name = safe_name(f"chronology-{self.case_id}", "case ID")
+            _, written = export_logged(
+                self.store,
+                self.case_id,
+                self.exports / f"{name}{suffix}",
+                reason=reason,
+                by=self.user,
+            )
+        except (CasekitError, OSError) as exc:
+            say(self.export_message, f"Not exported: {exc}", error=True)
+            return None
+        say(self.export_message, f"Exported to {written.resolve()}.")
+        return written
 
     def visible(self) -> pd.DataFrame:
         """Return the entries the filters keep, sorted by date (latest page unless show all)."""

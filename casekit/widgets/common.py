@@ -24,6 +24,7 @@ __all__ = [
     "set_field_value",
     "writable_store",
     "case_record",
+    "log_opened",
     "say",
 ]
 
@@ -139,3 +140,12 @@ def say(message: w.HTML, text: str, error: bool = False) -> None:
         f"<span class='{css}' style='color:{colour}; white-space: pre-wrap'>"
         f"{html.escape(text)}</span>"
     )
+
+
+def log_opened(store: Store, case_id: str, widget: str, by: str | None = None) -> None:
+    """Write that ``widget`` opened ``case_id`` to the store's access log (``open_case``).
+
+    Widgets call it once the case is known to exist and before showing it, so a case is
+    never shown without its entry; a store that cannot take the entry (read-only) refuses.
+    """
+    store.log_access("open_case", case_id, detail=widget, by=by)

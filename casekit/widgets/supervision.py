@@ -45,12 +45,19 @@ from casekit.analysis.supervision import (
     save,
     seen_alone,
 )
-from casekit.analysis.supervision_record import export_record, supervision_record
+from casekit.analysis.supervision_record import export_logged
 from casekit.contract import BELIEF_CATEGORIES, LEVELS, typed_text
 from casekit.errors import CasekitError
 from casekit.outputs import private_folder, safe_name
 from casekit.store.db import Store
-from casekit.widgets.common import case_record, field_control, say, set_field_value, writable_store
+from casekit.widgets.common import (
+    case_record,
+    field_control,
+    log_opened,
+    say,
+    set_field_value,
+    writable_store,
+)
 from casekit.widgets.timeline import RiskTimeline
 
 __all__ = ["SupervisionSession"]
@@ -117,7 +124,8 @@ class SupervisionSession(w.VBox):
         self.message.add_class("ck-message")
         self.case_view = w.HTML()
         self.case_view.add_class("ck-case-view")
-        self.timeline = RiskTimeline(self.store, case_id)
+        log_opened(self.store, case_id, "supervision session")
+        self.timeline = RiskTimeline(self.store, case_id, log=False)
         view = w.Tab(children=[self.case_view, self.timeline])
         view.set_title(0, "The case")
         view.set_title(1, "Risk timeline")
@@ -190,6 +198,13 @@ class SupervisionSession(w.VBox):
             layout=w.Layout(width="auto"),
         )
         self.include_support.add_class("ck-include-support")
+        self.export_reason = w.Text(
+            description="Why",
+            placeholder="why this record leaves the store (kept in its access log; optional)",
+            layout=_WIDE,
+            style=_LABEL,
+        )
+        self.export_reason.add_class("ck-export-reason")
         self.export_message = w.HTML()
 
         super().__init__(
@@ -248,6 +263,7 @@ class SupervisionSession(w.VBox):
                 w.HTML("<h4>Saved records</h4>"),
                 w.HBox([self.saved_pick, self.export_html_button, self.export_docx_button]),
                 self.include_support,
+                self.export_reason,
                 self.export_message,
             ]
         )
@@ -806,8 +822,10 @@ class SupervisionSession(w.VBox):
             private_folder(self.exports)
             name = f"supervision-{self.case_id}-{supervision_id}"
             path = self.exports / f"{safe_name(name, 'case and record ID')}{suffix}"
-            record = supervision_record(self.store, supervision_id)
-            written = export_record(record, path, include_support=self.include_support.value)
+            reason = typed_text(self.export_reason.value).strip() or None
+            written = export_logged(
+                self.store, supervision_id, path, self.include_support.value, reason=reason
+            )
         except (CasekitError, OSError) as exc:
             say(self.export_message, f"Not exported: {exc}", error=True)
             return None

@@ -22,6 +22,7 @@ from casekit.analysis.timeline import STYLES, dynamics, figure_text, plot, style
 from casekit.bundle.casebook import Casebook
 from casekit.contract import CATEGORY_MEANING, LEVELS
 from casekit.store.db import Store
+from casekit.widgets.common import log_opened
 
 __all__ = ["RiskTimeline", "CaseWorkspace"]
 
@@ -48,8 +49,12 @@ def _weeks(first: pd.Timestamp, last: pd.Timestamp) -> list[pd.Timestamp]:
 class RiskTimeline(w.VBox):
     """The risk timeline of one case, with controls; ``source`` is a Casebook or a Store."""
 
-    def __init__(self, source: Casebook | Store, case_id: str, dpi: int = 80):
-        """Build the controls and draw the case as known now."""
+    def __init__(self, source: Casebook | Store, case_id: str, dpi: int = 80, *, log: bool = True):
+        """Build the controls and draw the case as known now.
+
+        Opened on a store, the timeline writes ``open_case`` to its access log, unless ``log``
+        is false: inside a widget that logged the opening already.
+        """
         self.source, self.case_id, self.dpi = source, case_id, dpi
         self.figure: Figure | None = None
         self.known_at = w.SelectionSlider(
@@ -95,6 +100,8 @@ class RiskTimeline(w.VBox):
         self.detail.add_class("ck-entry-detail")
         self.summary = w.HTML()
         self.load()
+        if log and isinstance(source, Store):
+            log_opened(source, case_id, "risk timeline")
         for control in (self.known_at, self.span, *self.lanes.values(), *self.kinds.values()):
             control.observe(lambda _: self.refresh(), names="value")
         self.entries.observe(lambda change: self.show_entry(change["new"]), names="value")
@@ -230,6 +237,6 @@ class CaseWorkspace(w.VBox):
         from casekit.widgets.chronology import ChronologyBuilder
 
         self.builder = ChronologyBuilder(store, case_id)
-        self.timeline = RiskTimeline(store, case_id)
+        self.timeline = RiskTimeline(store, case_id, log=False)  # the builder logged it
         self.builder.on_change(self.timeline.reload)
         super().__init__([self.builder, self.timeline])
