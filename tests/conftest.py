@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC = ROOT / "data" / "synthetic"
+STORES = Path(__file__).parent / "stores"  # stores really made by earlier casekits, gzipped
+
+
+def unpack_store(name: str, folder: Path) -> Path:
+    """Unpack the old store ``tests/stores/NAME`` into ``folder`` (private) and return it."""
+    path = folder / name.removesuffix(".gz")
+    path.write_bytes(gzip.decompress((STORES / name).read_bytes()))
+    path.chmod(0o600)
+    return path
+
 
 TINY: dict[str, list[dict[str, str]]] = {
     "teams": [{"team_id": "T1", "team_name": "North"}],

@@ -10,13 +10,13 @@ to change or delete an entry. ``tests/stores/schema3.sqlite.gz`` is a store made
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import unpack_store
 
 import casekit
 from casekit.cli import main
@@ -26,7 +26,6 @@ from casekit.store.acting import acting_source, acting_user
 from casekit.store.audit import ACTIONS, COLUMNS, append_only_sql
 from casekit.store.db import SCHEMA_VERSION
 
-STORES = Path(__file__).parent / "stores"
 USER = "sw-1"
 
 
@@ -36,13 +35,6 @@ def nobody_in_the_environment(monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     monkeypatch.delenv("CASEKIT_USER", raising=False)
     monkeypatch.delenv("CASEKIT_STORE", raising=False)
-
-
-def unpack(name: str, folder: Path) -> Path:
-    path = folder / name.removesuffix(".gz")
-    path.write_bytes(gzip.decompress((STORES / name).read_bytes()))
-    path.chmod(0o600)
-    return path
 
 
 def digest(path: Path) -> str:
@@ -57,7 +49,7 @@ def raw_log(path: Path) -> list[tuple]:
 @pytest.fixture
 def team_store(tmp_path) -> Path:
     """Today's main's store (schema 3), upgraded to the access log by opening it once."""
-    path = unpack("schema3.sqlite.gz", tmp_path)
+    path = unpack_store("schema3.sqlite.gz", tmp_path)
     casekit.open(path).close()
     return path
 
@@ -255,7 +247,7 @@ def test_a_read_only_store_refuses_an_access_it_cannot_log(tiny_store):
              "schema3.sqlite.gz"]
 )  # fmt: skip
 def test_every_old_store_gains_a_guarded_log_and_keeps_working(name, tmp_path):
-    path = unpack(name, tmp_path)
+    path = unpack_store(name, tmp_path)
     before = casekit.load(path, today=dt.date(2025, 4, 1))
     with casekit.open(path, readonly=True) as store:  # read as it is: no log, nothing written
         assert store.access_log().empty

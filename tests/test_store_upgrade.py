@@ -16,28 +16,20 @@ written.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import unpack_store
 
 import casekit
 from casekit.analysis.proportionality import escalations, flags
 from casekit.cli import main
 from casekit.store.db import SCHEMA_VERSION
 
-STORES = Path(__file__).parent / "stores"
 TODAY = dt.date(2025, 4, 1)
 COUNTS = {"cases": 16, "events": 219, "judgements": 77, "decisions": 25, "info_sharing": 24}
-
-
-def unpack(name: str, folder: Path) -> Path:
-    path = folder / name.removesuffix(".gz")
-    path.write_bytes(gzip.decompress((STORES / name).read_bytes()))
-    path.chmod(0o600)
-    return path
 
 
 def schema(path: Path) -> str:
@@ -51,12 +43,12 @@ def digest(path: Path) -> str:
 
 @pytest.fixture(params=["schema1.sqlite.gz", "schema2.sqlite.gz"])
 def old_store(request, tmp_path) -> Path:
-    return unpack(request.param, tmp_path)
+    return unpack_store(request.param, tmp_path)
 
 
 def test_the_fixtures_are_what_their_names_say(tmp_path):
-    assert schema(unpack("schema1.sqlite.gz", tmp_path)) == "1"
-    assert schema(unpack("schema2.sqlite.gz", tmp_path)) == "2"
+    assert schema(unpack_store("schema1.sqlite.gz", tmp_path)) == "1"
+    assert schema(unpack_store("schema2.sqlite.gz", tmp_path)) == "2"
 
 
 def test_an_old_store_is_read_as_it_is_and_validates(old_store, capsys):
@@ -140,7 +132,7 @@ OLD_DRAFT = ("supervision/C00014/team manager", "C00014", "team manager")
 
 @pytest.fixture
 def with_supervisions(tmp_path) -> Path:
-    return unpack("schema2-supervisions.sqlite.gz", tmp_path)
+    return unpack_store("schema2-supervisions.sqlite.gz", tmp_path)
 
 
 def columns(path: Path, table: str) -> list[str]:
@@ -194,7 +186,7 @@ def test_schema_2_opened_for_writing_gains_the_supervision_columns_keeping_every
 
 
 def test_schema_1_gains_every_column_since_in_one_step(tmp_path):
-    old = unpack("schema1.sqlite.gz", tmp_path)
+    old = unpack_store("schema1.sqlite.gz", tmp_path)
     with casekit.open(old):
         pass
     assert schema(old) == SCHEMA_VERSION == "4"
