@@ -25,7 +25,6 @@ suggestion. The analyst puts the fixes in a mapping file (``--map``) and runs it
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -564,5 +563,4 @@ def _suggest(name: str, value: str) -> str:
     for target in allowed:
         if target.replace("_", " ") in low or low in target.replace("_", " "):
             return target
-    close = difflib.get_close_matches(low, allowed, n=1, cutoff=0.5)
-    return close[0] if close else ""
+    return closest(low, allowed, cutoff=0.5)
