@@ -38,6 +38,7 @@ from casekit.errors import CasekitError
 __all__ = [
     "NOFOLLOW",
     "PRIVATE_FILE",
+    "SERVED_EXPORTS",
     "PRIVATE_FOLDER",
     "MANIFEST",
     "OutputFolder",
@@ -61,6 +62,13 @@ PRIVATE_FOLDER = 0o700
 """Mode of every folder casekit creates: usable by its owner only."""
 MANIFEST = ".casekit-manifest.json"
 """The file, in every output folder, that lists what casekit wrote there."""
+
+SERVED_EXPORTS: dict[str, tuple[str, ...]] = {
+    "supervision_records": ("html", "docx"),
+    "chronology_exports": ("html", "xlsx", "csv"),
+}
+"""The export folders (below the notebooks folder) that ``casekit app`` serves for download
+after login, each with the only file kinds served from it; nothing else there is served."""
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 """``os.O_NOFOLLOW`` where there is one (0 on Windows, where modes are ACLs instead)."""

@@ -144,6 +144,31 @@ def test_only_supervision_records_are_served(app, store):
             folder.rmdir()
 
 
+def test_exported_chronologies_are_served_and_nothing_else_in_their_folder(app):
+    _, port, token = app
+    base = f"http://127.0.0.1:{port}/voila/files/chronology_exports/"
+    folder = NOTEBOOKS / "chronology_exports"
+    made = not folder.exists()
+    folder.mkdir(exist_ok=True)
+    served = {f"security-test-chronology.{kind}": kind.encode() for kind in ("html", "xlsx", "csv")}
+    kept = {"security-test-store.sqlite": b"SQLite", "security-test-chronology.docx": b"docx"}
+    for name, body in {**served, **kept}.items():
+        (folder / name).write_bytes(body)
+    try:
+        for name, body in served.items():
+            with urllib.request.urlopen(f"{base}{name}?token={token}", timeout=30) as r:
+                assert r.status == 200 and r.read() == body
+                assert "sandbox" in r.headers["Content-Security-Policy"]
+            assert status(f"{base}{name}") in (302, 403)  # no token, no file
+        for name in (*kept, "../chronology_builder.ipynb", "%2E%2E/chronology_builder.ipynb"):
+            assert status(f"{base}{name}?token={token}") in (403, 404), name
+    finally:
+        for name in (*served, *kept):
+            (folder / name).unlink()
+        if made:
+            folder.rmdir()
+
+
 def test_the_app_opens_on_casekits_home_page_not_the_file_tree(app):
     _, port, token = app
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=30) as r:

@@ -77,6 +77,33 @@ def test_invalid_entry_shows_a_message_in_the_browser(app, page):
     assert len(casekit.load(store).events) == before
 
 
+def test_an_exported_chronology_downloads_from_its_link(app, page):
+    url, store = app
+    folder = ROOT / "notebooks" / "chronology_exports"
+    made = not folder.exists()
+    try:
+        page.goto(url, timeout=90_000)
+        page.wait_for_selector(".ck-add", timeout=90_000)
+        page.get_by_role("tab", name="Export").click()
+        page.fill(".ck-export-reason input", "For the strategy meeting")
+        page.click(".ck-export")
+        link = page.locator(".ck-chronology-builder a.ck-download")
+        link.wait_for(timeout=30_000)
+        assert link.inner_text() == f"Download chronology-{CASE}.html"
+        with page.expect_download(timeout=30_000) as download:
+            link.click()
+        got = Path(download.value.path()).read_text(encoding="utf-8")
+        assert got == (folder / f"chronology-{CASE}.html").read_text(encoding="utf-8")
+        assert CASE in got
+        with casekit.open(store) as s:
+            logged = s.access_log(case_id=CASE)
+        assert logged["reason"].tolist()[-1] == "For the strategy meeting"
+    finally:
+        (folder / f"chronology-{CASE}.html").unlink(missing_ok=True)
+        if made and folder.exists():
+            folder.rmdir()
+
+
 def test_moving_the_as_known_at_slider_redraws_the_timeline(app, page):
     url, _ = app
     page.goto(url.replace("chronology_builder", "risk_timeline"), timeout=90_000)

@@ -15,8 +15,9 @@ by default:
   a v1 message, so a client on the legacy JSON protocol makes it decode a legacy binary message
   (a widget's image buffer) as v1 offsets, loop over billions of them and grow without bound
   while ignoring SIGTERM; such connections are refused before the upgrade (400);
-- **supervision records only**: of the notebooks folder, only ``supervision_records/*.html`` and
-  ``*.docx`` are served (no notebooks, images or stores), after the same login and host checks;
+- **exports only**: of the notebooks folder, only the exported files are served for download
+  (``supervision_records/*.html|docx`` and ``chronology_exports/*.html|xlsx|csv``; no notebooks,
+  images or stores), after the same login and host checks;
 - **a home page, and review pages**: ``/`` is casekit's home page (:func:`home_page`, every value
   escaped), not Voila's file tree, and the HTML pages directly in the reports folder
   (``casekit review --out``) are served under ``/casekit/reports/``, after the same checks.
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.errors import CasekitError
+from casekit.outputs import SERVED_EXPORTS
 
 __all__ = [
     "KERNEL_PROTOCOL",
@@ -61,7 +63,10 @@ __all__ = [
 ]
 
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
-RECORD_FILES = r"supervision_records/[^/\\]+\.(html|docx)"
+RECORD_FILES = "|".join(
+    rf"(?:{folder}/[^/\\]+\.(?:{'|'.join(kinds)}))" for folder, kinds in SERVED_EXPORTS.items()
+)
+"""The exported files served for download: see :data:`casekit.outputs.SERVED_EXPORTS`."""
 REPORT_FILES = r"[^/\\]+\.html"
 REPORTS_URL = "casekit/reports/"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -510,10 +515,10 @@ def _voila_class() -> type[Any]:
             return KERNEL_PROTOCOL if KERNEL_PROTOCOL in subprotocols else None
 
     class RecordFiles(AuthenticatedFileHandler):
-        """Serve the supervision records below the notebooks folder, after login, nothing else."""
+        """Serve the exported files below the notebooks folder, after login, nothing else."""
 
-        pattern, folder = RECORD_FILES, "supervision_records"
-        refusal = "not a supervision record"
+        pattern, folders = RECORD_FILES, tuple(SERVED_EXPORTS)
+        refusal = "not an exported record"
 
         @classmethod
         def get_absolute_path(cls, root: str, path: str) -> str:
@@ -525,15 +530,15 @@ def _voila_class() -> type[Any]:
         def validate_absolute_path(self, root: str, absolute_path: str) -> str:
             """Refuse a file that is a link to somewhere outside its folder."""
             real = os.path.realpath(absolute_path)
-            folder = os.path.realpath(os.path.join(root, self.folder))
-            if os.path.dirname(real) != folder:
+            folders = {os.path.realpath(os.path.join(root, f)) for f in self.folders}
+            if os.path.dirname(real) not in folders:
                 raise tornado.web.HTTPError(403, self.refusal)
             return super().validate_absolute_path(root, absolute_path)
 
     class ReportFiles(RecordFiles):
         """Serve the review pages directly in the reports folder, after login, nothing else."""
 
-        pattern, folder = REPORT_FILES, ""
+        pattern, folders = REPORT_FILES, ("",)
         refusal = "not a review page"
 
     class HomePage(JupyterHandler):

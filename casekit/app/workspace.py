@@ -1,7 +1,8 @@
 """The folder ``casekit app`` serves the notebooks from, and the copies casekit keeps there.
 
 Voila runs each notebook in the folder it is served from, and the notebooks write there too
-(a supervision session's exported records go to ``supervision_records/`` beside them), so the
+(exported supervision records go to ``supervision_records/`` beside them, chronologies to
+``chronology_exports/``), so the
 app needs a folder of its own:
 
 - **from a checkout**, by default, the repository's ``notebooks/`` folder itself, as always;

@@ -34,6 +34,7 @@ from casekit.widgets.common import (
     field_value,
     log_opened,
     say,
+    say_exported,
     set_field_value,
     writable_store,
 )
@@ -431,7 +432,7 @@ class ChronologyBuilder(w.VBox):
         except (CasekitError, OSError) as exc:
             say(self.export_message, f"Not exported: {exc}", error=True)
             return None
-        say(self.export_message, f"Exported to {written.resolve()}.")
+        say_exported(self.export_message, f"Exported to {written.resolve()}.", written)
         return written
 
     def visible(self) -> pd.DataFrame:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from pathlib import Path
 
 import ipywidgets as w
 
 from casekit.contract import TABLES, typed_text
 from casekit.errors import CasekitError
+from casekit.outputs import SERVED_EXPORTS
 from casekit.store.db import Store, open_store
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "set_field_value",
     "writable_store",
     "case_record",
+    "download_link",
+    "say_exported",
     "log_opened",
     "say",
 ]
@@ -149,3 +153,31 @@ def log_opened(store: Store, case_id: str, widget: str, by: str | None = None) -
     never shown without its entry; a store that cannot take the entry (read-only) refuses.
     """
     store.log_access("open_case", case_id, detail=widget, by=by)
+
+
+def download_link(path: Path) -> str:
+    """Link to an exported file where ``casekit app`` serves it, else return "".
+
+    Voila (``casekit app``) serves the export folders of :data:`casekit.outputs.SERVED_EXPORTS`
+    below the notebooks folder, its kernels' working folder, as ``../files/...`` from the page;
+    elsewhere (JupyterLab, a script) the path shown is the way to the file.
+    """
+    if os.environ.get("CASEKIT_APP") != "voila":
+        return ""
+    try:
+        inside = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return ""
+    kinds = SERVED_EXPORTS.get(inside.parts[0], ()) if len(inside.parts) == 2 else ()
+    if path.suffix.lower().lstrip(".") not in kinds:
+        return ""
+    href = html.escape("../files/" + inside.as_posix(), quote=True)
+    return f'<a href="{href}" download class="ck-download">Download {html.escape(path.name)}</a>'
+
+
+def say_exported(message: w.HTML, text: str, written: Path) -> None:
+    """Say that a file was exported, with a link to download it where the app serves it."""
+    say(message, text)
+    link = download_link(written)
+    if link:
+        message.value += f" {link}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -55,6 +54,7 @@ from casekit.widgets.common import (
     field_control,
     log_opened,
     say,
+    say_exported,
     set_field_value,
     writable_store,
 )
@@ -72,25 +72,6 @@ def _entry_label(e: pd.Series) -> str:
     summary = str(e["summary"])
     summary = summary if len(summary) <= 70 else summary[:69] + "…"
     return f"{e['date']:%Y-%m-%d} · {str(e['category']).replace('_', ' ')} · {summary}"
-
-
-def download_link(path: Path) -> str:
-    """Link to an exported file where ``casekit app`` serves it, else return "".
-
-    Voila (``casekit app``) serves ``supervision_records/`` below the notebooks folder, its
-    kernels' working folder, as ``../files/...`` from the page; elsewhere the path shown is
-    the way to the file.
-    """
-    if os.environ.get("CASEKIT_APP") != "voila":
-        return ""
-    try:
-        inside = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return ""
-    if inside.parts[:1] != ("supervision_records",):
-        return ""
-    href = html.escape("../files/" + inside.as_posix(), quote=True)
-    return f'<a href="{href}" download class="ck-download">Download {html.escape(path.name)}</a>'
 
 
 class SupervisionSession(w.VBox):
@@ -832,8 +813,5 @@ class SupervisionSession(w.VBox):
         support = (
             "with the support notes" if self.include_support.value else "support notes left out"
         )
-        say(self.export_message, f"Exported to {written.resolve()} ({support}).")
-        link = download_link(written)
-        if link:
-            self.export_message.value += f" {link}"
+        say_exported(self.export_message, f"Exported to {written.resolve()} ({support}).", written)
         return written
