@@ -63,7 +63,12 @@ def add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Run notebooks/caseload_review.ipynb with papermill for each team, export "
         "each as HTML without code, write every table as CSV and .xlsx, and an index.html.",
     )
-    p.add_argument("--data", required=True, help="the bundle to review")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="the bundle or store to review: a folder, workbook, .sqlite store, or a server "
+        "URL such as postgresql://analyst@host/casework (its password in $PGPASSWORD)",
+    )
     p.add_argument("--out", type=Path, required=True, help="folder for the reviews")
     p.add_argument("--team", default="all", help="a team_id, several separated by commas, or all")
     p.add_argument(

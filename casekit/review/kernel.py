@@ -24,7 +24,7 @@ KERNEL_START_TIMEOUT = 120
 """Seconds a kernel may take to start (parallel starts on a busy machine are slow)."""
 
 
-def warm_up_code(data: Path) -> str:
+def warm_up_code(data: str | Path) -> str:
     """Return the code a kernel runs before any review: imports, and the bundle loaded."""
     return f"from casekit import review_report\nreview_report.preload({str(data)!r})"
 
@@ -51,7 +51,7 @@ def _manager_class() -> type:
 class WarmKernel:
     """A Python kernel that reviews team after team of one bundle."""
 
-    def __init__(self, data: Path, kernel_name: str = "python3") -> None:
+    def __init__(self, data: str | Path, kernel_name: str = "python3") -> None:
         """Start the kernel and send it the warm-up; return without waiting for either."""
         self.data = data
         self.kernel_name = kernel_name

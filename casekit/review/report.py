@@ -28,7 +28,7 @@ from casekit.review.sections import (
     build,
     scope_for,
 )
-from casekit.store.load import load
+from casekit.store.load import is_store, load, source
 
 __all__ = ["open_review", "preload", "figures", "header_html", "section_html", "show", "save"]
 
@@ -40,13 +40,24 @@ def _signature(path: Path) -> tuple[object, ...]:
     return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
 
 
+def _last_change(url: str | Path) -> tuple[object, ...]:
+    from casekit.store.db import open_store
+
+    with open_store(url, create=False, readonly=True) as store:
+        return (store.last_change(),)
+
+
 def _load(data: str) -> Casebook:
-    """Load a bundle, reusing the one loaded before while none of its files has changed."""
-    path = Path(data).resolve()
-    key = (path, _signature(path))
+    """Load a bundle, reusing the one loaded before while none of its files has changed.
+
+    A store (a SQLite file, whose writes may sit in its ``-wal`` file, or a server) is read
+    again once its history has a later change.
+    """
+    where = source(data, "data")
+    key = (where, _last_change(where) if is_store(where) else _signature(Path(where)))
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = load(path)
+        _LOADED[key] = load(where)
     return _LOADED[key]
 
 
@@ -78,10 +89,7 @@ def open_review(
 
     Raises :class:`CasekitError` naming the parameter and how to fix it.
     """
-    if not str(data).strip():
-        raise CasekitError("data: give the bundle to review (a folder, workbook or store).")
-    if not Path(data).exists():
-        raise CasekitError(f"data: {data} does not exist. Check the path.")
+    source(data, "data")  # a clear message for a bad source, before anything else
     if not str(team).strip():
         raise CasekitError("team: give a team_id from the bundle's teams table.")
     cb = _load(data)

@@ -50,7 +50,7 @@ from casekit.review.sections import (
     scope_for,
 )
 from casekit.shipped import notebooks
-from casekit.store.load import is_store, load
+from casekit.store.load import is_store, load, source
 
 __all__ = [
     "NOTEBOOK",
@@ -102,10 +102,7 @@ def plan(
     ``teams`` is a list of team ids or ``"all"``. Raises :class:`CasekitError` (or
     :class:`casekit.errors.BundleInvalid`) before anything is run.
     """
-    path = Path(data)
-    if not path.exists():
-        raise CasekitError(f"--data {data}: no such file or folder. Check the path.")
-    cb = load(path)
+    cb = load(source(data))
     if teams == "all" or list(teams) == ["all"]:
         ids = list(cb.teams["team_id"]) or sorted(cb.cases["team_id"].dropna().unique())
     else:
@@ -149,7 +146,7 @@ def log_reviews(
     return len(scopes)
 
 
-def _parameters(data: Path, scope: Scope) -> dict[str, object]:
+def _parameters(data: str | Path, scope: Scope) -> dict[str, object]:
     return {
         "data": str(data),
         "team": scope.team_id,
@@ -222,7 +219,7 @@ def _produced() -> str:
 
 
 def run_team(
-    data: Path,
+    data: str | Path,
     out: Path,
     scope: Scope,
     notebook: Path,
@@ -370,11 +367,11 @@ def run_reviews(
     ``jobs`` kernels (at most one per team and core) each warm up once, then take the next
     team until none is left; they are shut down at the end, whatever happens.
     """
-    data, out = Path(data).resolve(), Path(out).resolve()
+    data, out = source(data), Path(out).resolve()
     book = Path(notebook).resolve() if notebook else NOTEBOOK
     if not book.exists():
         raise CasekitError(f"--notebook {book}: no such notebook.")
-    folder = claim_reviews_folder(out, data)
+    folder = claim_reviews_folder(out, data if isinstance(data, Path) else None)
     folder.record(["index.html"] + [n for s in scopes for n in (s.team_id, f"{s.team_id}.html")])
     kernels: list[WarmKernel] = []
     try:

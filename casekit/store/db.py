@@ -1068,6 +1068,16 @@ class Store:
                 for n in TABLE_ORDER
             }
 
+    def last_change(self) -> int:
+        """Return the number of the latest change in the store's history (0 if none yet).
+
+        Every write (adds, updates and deletes alike) records a change, so a higher number means
+        the store changed; a reader uses it to tell whether what it loaded is still current.
+        """
+        with self.engine.connect() as conn:
+            latest = conn.execute(sa.select(sa.func.max(self._history.c.seq))).scalar()
+        return int(latest or 0)
+
     # --- the access log -----------------------------------------------------------------------
 
     def log_access(

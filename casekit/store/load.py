@@ -9,7 +9,7 @@ from casekit.bundle.casebook import Casebook, load_bundle
 from casekit.bundle.io import bundle_form
 from casekit.errors import BundleInvalid, CasekitError, Problem
 
-__all__ = ["is_store", "load", "validate_path"]
+__all__ = ["is_store", "load", "source", "validate_path"]
 
 
 def is_store(path: str | Path) -> bool:
@@ -23,6 +23,39 @@ def is_store(path: str | Path) -> bool:
         return bundle_form(Path(path)) == "store"
     except CasekitError:
         return False
+
+
+def source(data: str | Path, label: str = "--data") -> str | Path:
+    """Return where a review reads its casebook: a server store's URL as given, else the path.
+
+    A path must exist (it is returned resolved). A URL may not carry a password: a review
+    writes its source into every team's notebook, so the password goes in ``$PGPASSWORD`` or
+    ``~/.pgpass`` instead.
+    """
+    text = str(data).strip()
+    if not text:
+        raise CasekitError(f"{label}: give the bundle to review (a folder, workbook or store).")
+    if "://" in text:
+        import sqlalchemy as sa
+
+        try:
+            password = sa.make_url(text).password
+        except sa.exc.ArgumentError:
+            raise CasekitError(
+                f"{label}: not a database URL; give one like "
+                "postgresql://user@host/database, or a path."
+            ) from None
+        if password is not None:
+            raise CasekitError(
+                f"{label}: the URL holds a password, and a review writes its source into "
+                "every team's notebook. Leave it out of the URL and set PGPASSWORD (or use "
+                "~/.pgpass) instead."
+            )
+        return text
+    path = Path(text)
+    if not path.exists():
+        raise CasekitError(f"{label} {data}: no such file or folder. Check the path.")
+    return path.resolve()
 
 
 def load(path: str | Path, today: dt.date | None = None) -> Casebook:
