@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_supervision.py
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_store_import.py
+	$(BIN)/python benchmarks/bench_store_review.py
 	$(BIN)/python benchmarks/bench_writers.py
 	$(BIN)/python benchmarks/bench_security.py
 	$(BIN)/python benchmarks/bench_audit.py
