@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 
 .PHONY: install review test lint app lab data docs bench clean postgres
 
@@ -38,6 +39,19 @@ postgres:
 		exit 2; \
 	fi
 
+# The JupyterHub test's proxy: configurable-http-proxy from the npm registry, into .venv/node
+# (Debian's nodejs and npm first, when root and npm is missing).
+$(CHP):
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "The JupyterHub test needs Node.js and npm: run 'sudo apt-get install nodejs npm', then 'make test' again." >&2; \
+			exit 2; \
+		fi; \
+	fi
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5.3.0
+
 # The main job: a self-contained HTML review per team of the committed synthetic data.
 review: install
 	$(BIN)/casekit review --data data/synthetic --out reports --team all --jobs 2
@@ -47,7 +61,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
-test: install lint $(CHROMIUM) postgres
+test: install lint $(CHROMIUM) postgres $(CHP)
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 app: install

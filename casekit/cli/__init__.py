@@ -6,6 +6,8 @@ export, contract), ``synth``, ``casework`` (flags, flag-guide, chronology, super
 ``review``, ``app`` and ``audit`` (the access log); what they share is in ``common``.
 
 Exit codes: 0 done, 2 a user error (explained, no traceback), 1 an internal error (a bug).
+
+``hub`` adds ``hub-server``, what JupyterHub starts for each person (``deploy/jupyterhub``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from casekit import __version__
-from casekit.cli import app, audit, bundle, casework, imports, privacy, review, synth
+from casekit.cli import app, audit, bundle, casework, hub, imports, privacy, review, synth
 from casekit.errors import CasekitError
 
 __all__ = ["main", "build_parser"]
@@ -39,6 +41,7 @@ COMMANDS = (
     casework.add_supervision,
     review.add_review,
     audit.add_audit,
+    hub.add_hub_server,
 )
 
 
