@@ -39,12 +39,12 @@ from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
 from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+from casekit.store import migrations
 from casekit.store.acting import acting_user
 from casekit.store.audit import (
     ACCESS_LOG,
     TABLES_ADDED_IN,
     access_log_table,
-    append_only_sql,
     check_action,
     read_access_log,
 )
@@ -351,10 +351,16 @@ class Store:
     """
 
     def __init__(self, url: str, user: str | None = None, readonly: bool = False):
-        """Connect to the store at ``url`` and create its tables if they are missing.
+        """Connect to the store at ``url``, making or upgrading its schema where that is safe.
 
-        A ``readonly`` store is only read: its schema is checked, never created or changed,
-        and every write is refused with a clear message.
+        The schema is the Alembic chain of :mod:`casekit.store.migrations`. An empty SQLite
+        file or PostgreSQL database becomes a store at the chain's head. A SQLite store behind
+        the head (an older casekit's, even from before Alembic) is upgraded on opening, in one
+        transaction. A PostgreSQL store behind the head is refused with "run 'casekit store
+        upgrade URL' as the store's owner". A store newer than this casekit is refused.
+        A ``readonly`` store is only read: its schema is checked, never created or changed
+        (an older one reads its missing columns as missing), and every write is refused with
+        a clear message.
         """
         self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
         self.readonly = readonly
@@ -384,24 +390,8 @@ class Store:
                     probe.dispose()
             if self.postgres:  # never write into a database that holds other tables
                 self._check_is_store(self.engine, strict=False)
-                self._create_postgres()  # one at a time, so two first openings cannot race
-            else:
-                self._meta.create_all(self.engine)
-            with self._begin() as conn:
-                meta = self._meta.tables["_meta"]
-                version = conn.execute(
-                    sa.select(meta.c.value).where(meta.c.key == "schema")
-                ).scalar()
-                if version is None:
-                    conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
-                    self._make_append_only(conn)
-                elif version in _ADDED_SINCE:
-                    self._migrate(conn, version)
-                elif version != SCHEMA_VERSION:
-                    raise CasekitError(
-                        f"{url}: casebook store schema {version}, but this casekit reads "
-                        f"{SCHEMA_VERSION}."
-                    )
+            with self._begin() as conn:  # PostgreSQL: holding the write lock, so one at a time
+                self._bring_to_head(conn)
             self.forget_access()
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
@@ -410,29 +400,26 @@ class Store:
             self.engine.dispose()
             raise
 
-    def _create_postgres(self) -> None:
-        """Create a PostgreSQL store's missing tables, holding the write lock while doing so."""
-        with self.engine.begin() as conn:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
-            self._meta.create_all(conn)
+    def _bring_to_head(self, conn: sa.Connection) -> None:
+        """Make or upgrade the store through the Alembic chain, or refuse, as its backend says.
 
-    def _migrate(self, conn: sa.Connection, version: str) -> None:
-        """Bring a store of an older schema up to date inside the caller's transaction.
-
-        Each column the old schema lacks is added (empty, so missing in every record), then the
-        schema version is set; a failure rolls all of it back.
+        A new store (an empty file or database) is made by running the whole chain. A SQLite
+        store behind the head is upgraded silently: whoever may write its file owns it. A
+        PostgreSQL store behind the head is refused: its schema is changed only by
+        ``casekit store upgrade URL``, run by the store's owner, since the roles people
+        connect as may not change tables. Nothing is written when this refuses.
         """
-        quote = conn.dialect.identifier_preparer.quote
-        for table, columns in _ADDED_SINCE[version].items():
-            have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
-            for column in columns:
-                if column not in have:
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
-                    )
-        self._make_append_only(conn)  # the access log (schema 4): create_all made its table
-        meta = self._meta.tables["_meta"]
-        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
+        label = self.url.removeprefix("sqlite:///")
+        where = migrations.position(conn, label)
+        if where.up_to_date:
+            return
+        if self.postgres and not where.empty:
+            raise CasekitError(
+                f"{label}: the casebook store is at {where.describe()}, behind this casekit's "
+                f"revision {where.head}: run 'casekit store upgrade {label}' as the store's "
+                "owner to upgrade it. Nothing was changed."
+            )
+        migrations.upgrade(conn, label)
 
     def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
         """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
@@ -460,14 +447,10 @@ class Store:
         if strict:
             meta = self._meta.tables["_meta"]
             with engine.connect() as conn:
+                migrations.position(conn, label)  # refuses a store newer than this casekit
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
-            if version != SCHEMA_VERSION and version not in _ADDED_SINCE:
-                raise CasekitError(
-                    f"{label}: casebook store schema {version}, but this casekit reads "
-                    f"{SCHEMA_VERSION}."
-                )
             if version in _ADDED_SINCE:  # read as it is: its missing columns read as missing
                 inspector = sa.inspect(engine)
                 for table, columns in _ADDED_SINCE[version].items():
@@ -486,11 +469,6 @@ class Store:
             later = {t for v, ts in TABLES_ADDED_IN.items() if int(v) > have for t in ts}
             missing = [t for t in missing if t not in later]
         return missing
-
-    def _make_append_only(self, conn: sa.Connection) -> None:
-        """Create the database's own guard against changing or deleting access-log entries."""
-        for statement in append_only_sql(conn.dialect.name):
-            conn.exec_driver_sql(statement)
 
     @property
     def access(self) -> Access:

@@ -131,7 +131,7 @@ def _schema(conn: sa.Connection) -> str:
 
 def _tables(conn: sa.Connection) -> list[str]:
     names = set(sa.inspect(conn).get_table_names())
-    wanted = [*TABLES, "_history", "_meta", "_drafts", "_access_log", USERS]
+    wanted = [*TABLES, "_history", "_meta", "_drafts", "_access_log", USERS, "alembic_version"]
     return [t for t in wanted if t in names]
 
 
@@ -263,7 +263,7 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
         return f'{schema}."{t}"'
 
     out = [f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {g['person']}"]
-    for t in ("_meta", "teams", "workers", USERS):
+    for t in ("_meta", "alembic_version", "teams", "workers", USERS):
         if t in tables:
             out.append(f"GRANT SELECT ON {on(t)} TO {g['person']}")
     if "_access_log" in tables:
