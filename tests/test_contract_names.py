@@ -133,6 +133,7 @@ def old_store(tmp_path, tiny_path) -> Path:
     conn.execute("ALTER TABLE events DROP COLUMN seen_alone")
     conn.execute("ALTER TABLE info_sharing DROP COLUMN override_reason")
     conn.execute("UPDATE _meta SET value = '1' WHERE key = 'schema'")
+    conn.execute("DROP TABLE alembic_version")  # schema 1 was before Alembic
     conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

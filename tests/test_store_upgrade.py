@@ -27,6 +27,7 @@ import casekit
 from casekit.analysis.proportionality import escalations, flags
 from casekit.cli import main
 from casekit.store.db import SCHEMA_VERSION
+from casekit.store.migrations import head
 
 TODAY = dt.date(2025, 4, 1)
 COUNTS = {"cases": 16, "events": 219, "judgements": 77, "decisions": 25, "info_sharing": 24}
@@ -172,6 +173,7 @@ def test_schema_2_opened_for_writing_gains_the_supervision_columns_keeping_every
     before["_meta"] = [r for r in before["_meta"] if r[0] != "schema"]
     after["_meta"] = [r for r in after["_meta"] if r[0] != "schema"]
     assert after.pop("_access_log") == []  # schema 4: an empty access log, nothing else
+    assert after.pop("alembic_version") == [(head(),)]  # and on the Alembic chain, at its head
     assert after == before  # every row of every table, history and drafts, unchanged
     assert len(after["_history"]) == sum(COUNTS_37C575F.values()) == 487  # one import each
     assert len(after["_drafts"]) == 1

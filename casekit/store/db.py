@@ -39,15 +39,16 @@ from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
 from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+from casekit.store import migrations
 from casekit.store.acting import acting_user
 from casekit.store.audit import (
     ACCESS_LOG,
     TABLES_ADDED_IN,
     access_log_table,
-    append_only_sql,
     check_action,
     read_access_log,
 )
+from casekit.store.permissions import CASE_TABLES, WITHHELD, Access, resolve_access
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
@@ -350,14 +351,22 @@ class Store:
     """
 
     def __init__(self, url: str, user: str | None = None, readonly: bool = False):
-        """Connect to the store at ``url`` and create its tables if they are missing.
+        """Connect to the store at ``url``, making or upgrading its schema where that is safe.
 
-        A ``readonly`` store is only read: its schema is checked, never created or changed,
-        and every write is refused with a clear message.
+        The schema is the Alembic chain of :mod:`casekit.store.migrations`. An empty SQLite
+        file or PostgreSQL database becomes a store at the chain's head. A SQLite store behind
+        the head (an older casekit's, even from before Alembic) is upgraded on opening, in one
+        transaction. A PostgreSQL store behind the head is refused with "run 'casekit store
+        upgrade URL' as the store's owner". A store newer than this casekit is refused.
+        A ``readonly`` store is only read: its schema is checked, never created or changed
+        (an older one reads its missing columns as missing), and every write is refused with
+        a clear message.
         """
         self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
         self.readonly = readonly
         self.user = acting_user(user)
+        self._explicit_user = bool(user and user.strip())
+        self._access: Access | None = None
         is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
@@ -371,6 +380,7 @@ class Store:
         try:
             if readonly:
                 self._check_is_store(self.engine, strict=True)
+                self.forget_access()
                 return
             if is_sqlite and Path(url.removeprefix("sqlite:///")).is_file():
                 probe = _sqlite_engine(url, readonly=True)  # look before writing anything
@@ -380,24 +390,9 @@ class Store:
                     probe.dispose()
             if self.postgres:  # never write into a database that holds other tables
                 self._check_is_store(self.engine, strict=False)
-                self._create_postgres()  # one at a time, so two first openings cannot race
-            else:
-                self._meta.create_all(self.engine)
-            with self._begin() as conn:
-                meta = self._meta.tables["_meta"]
-                version = conn.execute(
-                    sa.select(meta.c.value).where(meta.c.key == "schema")
-                ).scalar()
-                if version is None:
-                    conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
-                    self._make_append_only(conn)
-                elif version in _ADDED_SINCE:
-                    self._migrate(conn, version)
-                elif version != SCHEMA_VERSION:
-                    raise CasekitError(
-                        f"{url}: casebook store schema {version}, but this casekit reads "
-                        f"{SCHEMA_VERSION}."
-                    )
+            with self._begin() as conn:  # PostgreSQL: holding the write lock, so one at a time
+                self._bring_to_head(conn)
+            self.forget_access()
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
             raise store_error(self.url.removeprefix("sqlite:///"), exc.orig or exc) from None
@@ -405,29 +400,26 @@ class Store:
             self.engine.dispose()
             raise
 
-    def _create_postgres(self) -> None:
-        """Create a PostgreSQL store's missing tables, holding the write lock while doing so."""
-        with self.engine.begin() as conn:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
-            self._meta.create_all(conn)
+    def _bring_to_head(self, conn: sa.Connection) -> None:
+        """Make or upgrade the store through the Alembic chain, or refuse, as its backend says.
 
-    def _migrate(self, conn: sa.Connection, version: str) -> None:
-        """Bring a store of an older schema up to date inside the caller's transaction.
-
-        Each column the old schema lacks is added (empty, so missing in every record), then the
-        schema version is set; a failure rolls all of it back.
+        A new store (an empty file or database) is made by running the whole chain. A SQLite
+        store behind the head is upgraded silently: whoever may write its file owns it. A
+        PostgreSQL store behind the head is refused: its schema is changed only by
+        ``casekit store upgrade URL``, run by the store's owner, since the roles people
+        connect as may not change tables. Nothing is written when this refuses.
         """
-        quote = conn.dialect.identifier_preparer.quote
-        for table, columns in _ADDED_SINCE[version].items():
-            have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
-            for column in columns:
-                if column not in have:
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
-                    )
-        self._make_append_only(conn)  # the access log (schema 4): create_all made its table
-        meta = self._meta.tables["_meta"]
-        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
+        label = self.url.removeprefix("sqlite:///")
+        where = migrations.position(conn, label)
+        if where.up_to_date:
+            return
+        if self.postgres and not where.empty:
+            raise CasekitError(
+                f"{label}: the casebook store is at {where.describe()}, behind this casekit's "
+                f"revision {where.head}: run 'casekit store upgrade {label}' as the store's "
+                "owner to upgrade it. Nothing was changed."
+            )
+        migrations.upgrade(conn, label)
 
     def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
         """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
@@ -455,14 +447,10 @@ class Store:
         if strict:
             meta = self._meta.tables["_meta"]
             with engine.connect() as conn:
+                migrations.position(conn, label)  # refuses a store newer than this casekit
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
-            if version != SCHEMA_VERSION and version not in _ADDED_SINCE:
-                raise CasekitError(
-                    f"{label}: casebook store schema {version}, but this casekit reads "
-                    f"{SCHEMA_VERSION}."
-                )
             if version in _ADDED_SINCE:  # read as it is: its missing columns read as missing
                 inspector = sa.inspect(engine)
                 for table, columns in _ADDED_SINCE[version].items():
@@ -482,10 +470,63 @@ class Store:
             missing = [t for t in missing if t not in later]
         return missing
 
-    def _make_append_only(self, conn: sa.Connection) -> None:
-        """Create the database's own guard against changing or deleting access-log entries."""
-        for statement in append_only_sql(conn.dialect.name):
-            conn.exec_driver_sql(statement)
+    @property
+    def access(self) -> Access:
+        """What the person acting may do here (:mod:`casekit.store.permissions`)."""
+        if self._access is None:
+            self.forget_access()
+        assert self._access is not None
+        return self._access
+
+    def forget_access(self) -> None:
+        """Look again at who is acting and what they may do (after the users change)."""
+        with self.engine.connect() as conn:
+            self._access = resolve_access(conn, self.user, self._explicit_user, self.postgres)
+        self.user = self._access.name  # a person's own login names them, on PostgreSQL
+
+    def _team_of(self, conn: sa.Connection, case_id: str) -> str | None:
+        """Return a case's team, if this person can see it (None: no such case, or hidden)."""
+        t = self._tables["cases"]
+        found = conn.execute(sa.select(t.c.team_id).where(t.c.case_id == case_id)).scalar()
+        return None if found is None else str(found)
+
+    def _permit(self, conn: sa.Connection, table: str, row: dict[str, Any], verb: str) -> None:
+        """Refuse a write this person's role or teams do not allow, before anything is written."""
+        access = self.access
+        if access.everything:
+            return
+        access.check_write(table, verb)
+        if table in CASE_TABLES:
+            case_id = str(row.get("case_id") or "")
+            team = row.get("team_id") if table == "cases" else self._team_of(conn, case_id)
+            access.check_case(case_id, None if team is None else str(team), f"{verb} records of")
+
+    def _permit_case(self, case_id: str, action: str = "open_case") -> None:
+        """Refuse opening a case outside this person's teams, or by a role that opens none."""
+        access = self.access
+        if access.everything:
+            return
+        access.check_action(action)
+        with self.engine.connect() as conn:
+            team = self._team_of(conn, case_id)
+        access.check_case(case_id, team, "open" if action == "open_case" else "export")
+
+    def _visible(self, raws: dict[str, RawTable]) -> dict[str, RawTable]:
+        """Keep only the rows of the case tables this person may see (all, without users)."""
+        access = self.access
+        if access.everything:
+            return raws
+        access.check_action("review")
+        cases = raws["cases"].frame
+        seen = cases[cases["team_id"].map(access.sees_team).astype(bool)]
+        case_ids = set(seen["case_id"])
+        for name in CASE_TABLES:
+            frame = raws[name].frame
+            keep = frame["case_id"].isin(case_ids) if "case_id" in frame else frame.index < 0
+            if not keep.all():
+                frame = frame[keep].reset_index(drop=True)
+                raws[name] = RawTable(name, frame, raws[name].source, row_word="record")
+        return raws
 
     def __repr__(self) -> str:
         """Show where the store is."""
@@ -530,8 +571,16 @@ class Store:
         """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
         t = self._tables[table]
         absent = self._absent.get(table, set())
+        withheld = set(self.access.withheld(table)) if self._access is not None else set()
         names = [c.name for c in t.columns] if names is None else names
-        return [sa.null().label(n) if n in absent else t.c[n] for n in names]
+        return [
+            sa.null().label(n)
+            if n in absent or (n in withheld and n == "_extra")
+            else sa.literal(WITHHELD).label(n)
+            if n in withheld
+            else t.c[n]
+            for n in names
+        ]
 
     def _spec(self, table: str) -> Table:
         for spec in TABLES.values():
@@ -642,6 +691,10 @@ class Store:
                     .where(h.c.table_name == spec.name, h.c.record_id == rid)
                     .limit(1)
                 ).first()
+                if not used and self.postgres and not self.access.everything:
+                    used = conn.execute(  # ids another team used, which this person cannot see
+                        sa.select(sa.func.casekit_id_used(spec.name, rid))
+                    ).scalar()
                 if used:
                     raise _refused(
                         label,
@@ -650,7 +703,9 @@ class Store:
                         "is already used in this store (ids are never reused)",
                         "leave the id empty and one is made for you",
                     )
+                self._permit(conn, spec.name, fields, "add")
                 data = self._validate(conn, spec, fields, label)
+                self._permit(conn, spec.name, data, "add")
                 conn.execute(self._tables[spec.name].insert().values(**data))
                 self._record_history(conn, spec, rid, "add", data, by)
                 ids.append(rid)
@@ -697,10 +752,12 @@ class Store:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            self._permit(conn, spec.name, current, "change")
             current.pop("_extra", None)
             merged = {k: v for k, v in current.items() if v not in (None, "")}
             merged.update(changes)
             data = self._validate(conn, spec, merged, label)
+            self._permit(conn, spec.name, data, "change")
             t = self._tables[spec.name]
             conn.execute(t.update().where(t.c[spec.id_column] == record_id).values(**data))
             self._record_history(conn, spec, record_id, "update", data, by)
@@ -715,6 +772,7 @@ class Store:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            self._permit(conn, spec.name, current, "delete")
             users = self._referenced_by(conn, spec, record_id)
             if users:
                 more = f" and {len(users) - 10} more" if len(users) > 10 else ""
@@ -962,6 +1020,8 @@ class Store:
             query = query.where(h.c.table_name == self._spec(table).name)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
+            if not self.access.everything:
+                rows = [r for r in rows if self._history_seen(conn, r["table_name"], r["data"])]
         records = [
             {
                 "table": r["table_name"],
@@ -982,6 +1042,45 @@ class Store:
             else ["table", "record_id", "version", "op", "at", "by", "reason"],
         )
 
+    def _history_seen(self, conn: sa.Connection, table: str, data: str) -> bool:
+        """Tell whether this person may read a version of a record (its case in their teams)."""
+        access = self.access
+        if access.withheld("events"):
+            raise CasekitError(
+                f"{access.describe()} may not read records' history: it holds their free text, "
+                "which is not granted to this analyst."
+            )
+        if table in CASE_TABLES:
+            record = json.loads(data)
+            team = record.get("team_id") if table == "cases" else None
+            if table != "cases":
+                team = self._team_of(conn, str(record.get("case_id")))
+            return access.sees_team(team)
+        if table in TABLES:
+            return access.role != ""
+        return access.role == "admin"
+
+    def _permit_import(self, conn: sa.Connection, strings: dict[str, pd.DataFrame]) -> None:
+        """Refuse an import holding any record this person may not write (their teams only)."""
+        access = self.access
+        if access.everything:
+            return
+        incoming = strings.get("cases")
+        teams = (
+            {}
+            if incoming is None
+            else dict(zip(incoming["case_id"], incoming["team_id"], strict=True))
+        )
+        for table, frame in strings.items():
+            if frame.empty:
+                continue
+            access.check_write(table, "import")
+            if table not in CASE_TABLES:
+                continue
+            for case_id in sorted(set(frame["case_id"])):
+                team = teams[case_id] if case_id in teams else self._team_of(conn, case_id)
+                access.check_case(case_id, team, "import records of")
+
     def get(self, table: str, record_id: str) -> dict[str, str]:
         """Return one current record as canonical strings ("" for missing)."""
         spec = self._spec(table)
@@ -989,11 +1088,14 @@ class Store:
             row = self._current(conn, spec, record_id)
         if row is None:
             raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
+        if spec.name in CASE_TABLES:
+            self._permit_case(str(row["case_id"]))
         return {c: row[c] or "" for c in spec.column_names}
 
     def case_rows(self, table: str, case_id: str) -> pd.DataFrame:
         """Return one case's current records of a table as canonical strings, in entry order."""
         spec = self._spec(table)
+        self._permit_case(case_id)
         t = self._tables[spec.name]
         columns = self._columns(spec.name, list(spec.column_names))
         query = sa.select(*columns).where(t.c["case_id"] == case_id)
@@ -1036,7 +1138,7 @@ class Store:
                     frame = pd.concat([frame, extras], axis=1)
                 frame = clean_frame(frame, 1)
                 raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
-        return raws
+        return self._visible(raws)
 
     def _in_entry_order(self, query: sa.Select[Any], table: str) -> sa.Select[Any]:
         """Order a query of one table's records by when each was first written (its history).
@@ -1087,6 +1189,12 @@ class Store:
         """
         row = check_action(action, case_id, detail, reason)
         who = acting_user(by) if by and by.strip() else self.user  # a name given is checked too
+        if not self.access.everything:
+            if case_id is not None:
+                self._permit_case(case_id, action)
+            else:
+                self.access.check_action(action)
+            who = self.access.name  # a person is logged as who they are, never another
         if self.readonly:
             raise CasekitError(
                 f"{self.url.removeprefix('sqlite:///')}: the store is read-only here, so this "
@@ -1121,7 +1229,16 @@ class Store:
         with self.engine.connect() as conn:
             if self._absent_log(conn):
                 return read_access_log(None, self._meta.tables[ACCESS_LOG], case_id, user, since)
-            return read_access_log(conn, self._meta.tables[ACCESS_LOG], case_id, user, since)
+            log = read_access_log(conn, self._meta.tables[ACCESS_LOG], case_id, user, since)
+            access = self.access
+            if access.everything or access.role == "admin":
+                return log
+            if access.role == "":
+                access.check_action("review")  # says this name is not a user of the store
+            teams = {c: self._team_of(conn, c) for c in set(log["case_id"].dropna())}
+            seen = log["case_id"].map(lambda c: access.sees_team(teams.get(c)))
+            keep = (log["user"] == access.name) | seen.astype(bool)
+            return log[keep].reset_index(drop=True)
 
     # --- bulk import ----------------------------------------------------------------------------
 
@@ -1166,6 +1283,7 @@ class Store:
                 problems += check_references(raw, present[table], index)
             if problems:
                 raise WriteRefused(f"importing {casebook.source}", problems)
+            self._permit_import(conn, strings)
             counts = {}
             for table, frame in strings.items():
                 if frame.empty:
