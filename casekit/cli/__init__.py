@@ -19,18 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from casekit import __version__
-from casekit.cli import (
-    app,
-    audit,
-    bundle,
-    casework,
-    hub,
-    imports,
-    privacy,
-    review,
-    synth,
-    users,
-)
+from casekit.cli import app, audit, bundle, casework, hub, imports, privacy, review, synth, users
 from casekit.errors import CasekitError
 
 __all__ = ["main", "build_parser"]
