@@ -117,8 +117,9 @@ def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkey
         ({"CASEKIT_HUB_IDLE_TIMEOUT": "an hour"}, "at least 60"),
         (
             {"CASEKIT_HUB_PASSWORD_FILE": "/a", "CASEKIT_HUB_ADMIN_URL_FILE": "/b"},
-            "are both set",
+            "a login of their own .* unset \\$CASEKIT_HUB_PASSWORD_FILE",
         ),
+        ({"CASEKIT_HUB_ADMIN_URL_FILE": "/b"}, "unset \\$CASEKIT_HUB_STORE"),
     ],
 )
 def test_a_setting_to_put_right_is_named_with_how_and_nothing_is_set(tmp_path, change, message):
@@ -188,3 +189,33 @@ def test_a_secret_file_must_be_private_and_hold_something(tmp_path, mode, text, 
     assert str(path) in str(caught.value)
     with pytest.raises(CasekitError, match="no such file"):
         read_secret(tmp_path / "missing", "$CASEKIT_HUB_PASSWORD_FILE")
+
+
+def test_a_login_per_person_needs_a_private_administrator_s_url_and_no_shared_store(tmp_path):
+    admin = {"CASEKIT_HUB_STATE": str(tmp_path / "state")}
+    url = secret_file(tmp_path, "postgresql://maint:pw@db/cb", 0o644)
+    with pytest.raises(CasekitError, match="others can read it") as caught:
+        configure(Config(), {**admin, "CASEKIT_HUB_ADMIN_URL_FILE": str(url)})
+    assert "maint:pw" not in str(caught.value)  # the file is named, never what it holds
+    url.chmod(0o600)
+    c = Config()
+    settings = configure(c, {**admin, "CASEKIT_HUB_ADMIN_URL_FILE": str(url)})
+    assert settings.store == "" and settings.admin_url_file == url
+    assert callable(c.Spawner.pre_spawn_hook)
+
+
+def test_a_server_that_cannot_be_given_the_store_is_refused_with_a_page_saying_why(tmp_path):
+    from tornado.web import HTTPError
+
+    secret = secret_file(tmp_path)
+    c = Config()
+    configure(c, env(tmp_path, CASEKIT_HUB_PASSWORD_FILE=str(secret)))
+    secret.chmod(0o644)  # changed after the hub started
+    spawner = SimpleNamespace(environment={}, user=SimpleNamespace(name="bob"))
+    with pytest.raises(HTTPError) as caught:
+        c.Spawner.pre_spawn_hook(spawner)
+    assert caught.value.status_code == 403
+    shown = caught.value.jupyterhub_message  # what JupyterHub's error page shows
+    assert shown == caught.value.log_message % caught.value.args
+    assert shown.startswith("Your casekit server was not started: ") and "chmod 600" in shown
+    assert "s3cret" not in shown and spawner.environment == {}

@@ -36,6 +36,7 @@ __all__ = [
     "ENV",
     "HubSettings",
     "configure",
+    "give_store",
     "hub_settings",
     "pre_spawn_hook",
     "read_secret",
@@ -70,7 +71,8 @@ class HubSettings:
     """Where the team's store is, how each server logs in to it, and how the hub is reached."""
 
     store: str
-    """The store's URL without a password (``postgresql://casekit_app@db.council.internal/cb``)."""
+    """The store's URL without a password (``postgresql://casekit_app@db.council.internal/cb``),
+    which everyone shares; empty when each person gets their own login (``admin_url_file``)."""
     password_file: Path | None = None
     """A file (0600) holding the password of the store URL's role, when everyone shares it."""
     admin_url_file: Path | None = None
@@ -170,15 +172,17 @@ def hub_settings(environ: Mapping[str, str] | None = None) -> HubSettings:
     pair, a password file and an administrator's URL both given, a bad idle timeout.
     """
     env = os.environ if environ is None else environ
-    store = _check_store(env.get(ENV["store"], "").strip())
     password_file = _optional_file(env, "password_file")
     admin_url_file = _optional_file(env, "admin_url_file")
-    if password_file and admin_url_file:
+    store = env.get(ENV["store"], "").strip()
+    if admin_url_file and (password_file or store):
         raise CasekitError(
-            f"{_where('password_file')} and {_where('admin_url_file')} are both set: give the "
-            "shared login's password file, or the administrator's URL for a login per person, "
-            "not both."
+            f"{_where('admin_url_file')} gives each person a login of their own on the store "
+            f"that URL names: unset {_where('password_file') if password_file else _where('store')}"
+            " (the shared login's setting)."
         )
+    if not admin_url_file:
+        store = _check_store(store)
     ssl_cert, ssl_key = _optional_file(env, "ssl_cert"), _optional_file(env, "ssl_key")
     if bool(ssl_cert) != bool(ssl_key):
         raise CasekitError(
@@ -213,22 +217,43 @@ def hub_settings(environ: Mapping[str, str] | None = None) -> HubSettings:
 def server_environment(settings: HubSettings, user: str) -> dict[str, str]:
     """Return what one person's server needs to open the store: its URL, and the password.
 
-    With an administrator's URL, the person gets a database login of their own for
-    :data:`LOGIN_HOURS` hours (the roles part of issue 18); otherwise everyone shares the store
-    URL's role, with the password file's password (or none: then the server's own
-    ``~/.pgpass``, or a certificate, logs in). The URL never holds the password.
+    With an administrator's URL (``$CASEKIT_HUB_ADMIN_URL_FILE``), the person gets a fresh
+    password for their own database login, valid :data:`LOGIN_HOURS` hours
+    (:func:`casekit.store.pgsecurity.issue_login`): the database then shows them only their
+    team's rows. Someone the store has no user for is refused (:class:`CasekitError`), and the
+    hub does not start their server. Otherwise everyone shares the store URL's role, with the
+    password file's password (or none: then the server's own ``~/.pgpass``, or a certificate,
+    logs in). The URL never holds the password.
     """
     if not user.strip():
         raise CasekitError("the hub gave no user name for the server it is starting.")
-    env = {"CASEKIT_STORE": settings.store}
     if settings.admin_url_file is not None:
-        raise CasekitError(
-            f"{_where('admin_url_file')}: a database login per person needs casekit's roles "
-            f"(issue 18), which this casekit does not have yet; give {_where('password_file')}."
-        )
+        from casekit.store.pgsecurity import issue_login
+
+        admin_url = read_secret(settings.admin_url_file, _where("admin_url_file"))
+        url, password = issue_login(admin_url, user, hours=LOGIN_HOURS)
+        return {"CASEKIT_STORE": url, "PGPASSWORD": password}
+    env = {"CASEKIT_STORE": settings.store}
     if settings.password_file is not None:
         env["PGPASSWORD"] = read_secret(settings.password_file, _where("password_file"))
     return env
+
+
+def give_store(spawner: Any, settings: HubSettings) -> None:
+    """Put the store's URL and password into the environment of the server about to start.
+
+    A refusal (someone the store has no user for, an unreadable secret) becomes the page the
+    person sees, in a line, instead of the hub's "unhandled error" and a traceback in its log.
+    """
+    from tornado.web import HTTPError
+
+    try:
+        spawner.environment.update(server_environment(settings, spawner.user.name))
+    except CasekitError as exc:
+        text = f"Your casekit server was not started: {exc}"
+        refusal = HTTPError(403, "%s", text)
+        refusal.jupyterhub_message = text  # type: ignore[attr-defined]  # the page shows it
+        raise refusal from None
 
 
 def pre_spawn_hook(spawner: Any) -> None:
@@ -236,8 +261,7 @@ def pre_spawn_hook(spawner: Any) -> None:
 
     Reads the settings afresh, so a changed password file is used at the next start.
     """
-    settings = hub_settings()
-    spawner.environment.update(server_environment(settings, spawner.user.name))
+    give_store(spawner, hub_settings())
 
 
 def configure(c: Any, environ: Mapping[str, str] | None = None) -> HubSettings:
@@ -253,8 +277,14 @@ def configure(c: Any, environ: Mapping[str, str] | None = None) -> HubSettings:
         frozen = dict(environ)
 
         def hook(spawner: Any) -> None:
-            spawner.environment.update(server_environment(hub_settings(frozen), spawner.user.name))
+            give_store(spawner, hub_settings(frozen))
 
+    for secret, key in (
+        (settings.admin_url_file, "admin_url_file"),
+        (settings.password_file, "password_file"),
+    ):
+        if secret is not None:  # checked now, so that a hub that starts can start servers
+            read_secret(secret, _where(key))
     from casekit.outputs import private_folder
 
     state = private_folder(settings.state)
