@@ -68,27 +68,27 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _children() -> dict[int, list[int]]:
-    """Return every process's children, from /proc."""
-    children: dict[int, list[int]] = {}
+def _stat(pid: int) -> tuple[int, str] | None:
+    """Return a process's parent and start time (which tell it from a later one), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[19]
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Return every process ``pid`` started, directly or not, still running: pid to start time."""
+    children: dict[int, list[tuple[int, str]]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def descendants(pid: int) -> list[int]:
-    """Return every process started, directly or not, by ``pid`` (still running now)."""
-    tree, found, todo = _children(), [], [pid]
+        stat = _stat(int(entry.name)) if entry.name.isdigit() else None
+        if stat is not None:
+            children.setdefault(stat[0], []).append((int(entry.name), stat[1]))
+    found: dict[int, str] = {}
+    todo = [pid]
     while todo:
-        for child in tree.get(todo.pop(), []):
-            found.append(child)
+        for child, started in children.get(todo.pop(), []):
+            found[child] = started
             todo.append(child)
     return found
 
@@ -160,7 +160,8 @@ def stop_hub(hub: subprocess.Popen) -> None:
     """Stop the hub and everything it started (proxy, servers, kernels), even if it hangs.
 
     SIGTERM first, so the hub stops the servers and the proxy itself; then whatever is left of
-    the processes it had started, by process group, with SIGKILL.
+    the processes it had started (the same processes: their start times are checked, so a
+    reused process id is left alone), by process group, with SIGKILL.
     """
     started = descendants(hub.pid)
     _signal_group(hub.pid, signal.SIGTERM)
@@ -170,7 +171,14 @@ def stop_hub(hub: subprocess.Popen) -> None:
         _signal_group(hub.pid, signal.SIGKILL)
         hub.wait(timeout=30)
     deadline = time.monotonic() + 20
-    for pid in started:
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+    for pid, when in started.items():
+        while time.monotonic() < deadline and _still(pid, when):
             time.sleep(0.2)
-        _signal_group(pid, signal.SIGKILL)
+        if _still(pid, when):
+            _signal_group(pid, signal.SIGKILL)
+
+
+def _still(pid: int, when: str) -> bool:
+    """Tell whether the process ``pid`` that started at ``when`` is still there."""
+    stat = _stat(pid)
+    return stat is not None and stat[1] == when

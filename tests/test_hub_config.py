@@ -219,3 +219,18 @@ def test_a_server_that_cannot_be_given_the_store_is_refused_with_a_page_saying_w
     assert shown == caught.value.log_message % caught.value.args
     assert shown.startswith("Your casekit server was not started: ") and "chmod 600" in shown
     assert "s3cret" not in shown and spawner.environment == {}
+
+
+def test_hub_server_outside_a_hub_says_what_it_is_for_and_writes_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    run = subprocess.run(
+        [sys.executable, "-m", "casekit.cli", "hub-server", "--", "--allow-root"],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+             "HOME": str(home), "JUPYTERHUB_USER": "alice"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert "is what JupyterHub starts for each person" in run.stderr
+    assert "$JUPYTERHUB_API_TOKEN is not set" in run.stderr and "Traceback" not in run.stderr
+    assert list(home.iterdir()) == []  # no notebooks copied

@@ -17,6 +17,7 @@ The hub, the proxy, the servers and their kernels are stopped at the end, whatev
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -230,6 +231,13 @@ def test_bob_sees_only_his_team_and_cannot_open_alice_s_case_by_its_id(hub, team
     page.context.close()
 
 
+def test_the_idle_culler_runs_as_a_hub_service_with_its_own_token(hub):
+    _, _, folder = hub
+    log = (folder / "hub.log").read_text()
+    assert "Starting managed service idle-culler" in log
+    assert re.search(r"200 GET /hub/api/users\S* \(idle-culler@127\.0\.0\.1\)", log)  # it reads
+
+
 def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser):
     hub_url, password, folder = hub
     outside: list[str] = []
@@ -244,7 +252,9 @@ def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser
 def test_no_database_password_reaches_the_hub_s_log_or_the_homes(hub, team_store):
     _, _, folder = hub
     secret = sa.engine.make_url(team_store).password
-    assert secret and secret not in (folder / "hub.log").read_text()
+    log = (folder / "hub.log").read_text()
+    assert secret and secret not in log
+    assert "PGPASSWORD" not in log
     for path in (folder / "homes").rglob("*"):
         if path.is_file() and path.stat().st_size < 5_000_000:
             assert secret.encode() not in path.read_bytes(), path

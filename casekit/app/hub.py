@@ -61,6 +61,8 @@ CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:se
 EXTENSION = "casekit.app.hub"
 """This module, as the jupyter_server extension each person's server loads."""
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+HUB_GIVES = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER", "CASEKIT_STORE")
+"""What a person's server needs from the hub: its token and their name, and the store."""
 DEFAULT_BIND = "http://127.0.0.1:8000"
 DEFAULT_IDLE = 3600
 LOGIN_HOURS = 12
@@ -331,6 +333,13 @@ def serve_user(extra: list[str]) -> None:
     from casekit.app.server import KERNEL_PROTOCOL
     from casekit.app.workspace import data_folder, prepare
 
+    missing = [name for name in HUB_GIVES if not os.environ.get(name)]
+    if missing:
+        raise CasekitError(
+            f"casekit hub-server is what JupyterHub starts for each person, and ${missing[0]} "
+            "is not set: start the hub (deploy/jupyterhub/README.md), or use casekit app to "
+            "work on your own."
+        )
     work = prepare(data_folder() / "notebooks")
     for note in work.notes():
         print(f"casekit hub-server: {note}", file=sys.stderr, flush=True)
