@@ -48,11 +48,18 @@ from casekit.store.audit import (
     check_action,
     read_access_log,
 )
-from casekit.store.permissions import CASE_TABLES, WITHHELD, Access, resolve_access
+from casekit.store.permissions import (
+    CASE_TABLES,
+    USERS,
+    WITHHELD,
+    Access,
+    resolve_access,
+    users_table,
+)
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
     "3": {
@@ -68,6 +75,7 @@ _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
         )
     },
     "4": {},  # the access log: a table, not a column (audit.TABLES_ADDED_IN)
+    "5": {},  # the users: a table (_TABLES_ADDED_IN)
 }
 """The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
 
@@ -87,6 +95,8 @@ _ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """The contract columns a store of each older schema lacks. Opening such a store for writing
 adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
+_TABLES_ADDED_IN = {**TABLES_ADDED_IN, "5": (USERS,)}
+"""The internal tables each schema version added (the access log: 4; the users: 5)."""
 _HISTORY = "_history"
 _DRAFTS = "_drafts"
 
@@ -125,6 +135,7 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
         sa.Column("data", sa.Text, nullable=False),
     )
     access_log_table(meta)
+    users_table(meta)
     return meta, tables, history
 
 
@@ -466,7 +477,7 @@ class Store:
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
             have = int(str(version)) if str(version).isdigit() else 0  # else refused below
-            later = {t for v, ts in TABLES_ADDED_IN.items() if int(v) > have for t in ts}
+            later = {t for v, ts in _TABLES_ADDED_IN.items() if int(v) > have for t in ts}
             missing = [t for t in missing if t not in later]
         return missing
 
@@ -1015,6 +1026,7 @@ class Store:
         ``at`` (UTC), ``by``, ``reason``, then the record's fields as they were.
         """
         h = self._history
+        self.access.check_history()
         query = sa.select(h).where(h.c.record_id == str(record_id)).order_by(h.c.seq)
         if table is not None:
             query = query.where(h.c.table_name == self._spec(table).name)
@@ -1045,11 +1057,6 @@ class Store:
     def _history_seen(self, conn: sa.Connection, table: str, data: str) -> bool:
         """Tell whether this person may read a version of a record (its case in their teams)."""
         access = self.access
-        if access.withheld("events"):
-            raise CasekitError(
-                f"{access.describe()} may not read records' history: it holds their free text, "
-                "which is not granted to this analyst."
-            )
         if table in CASE_TABLES:
             record = json.loads(data)
             team = record.get("team_id") if table == "cases" else None

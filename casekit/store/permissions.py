@@ -256,6 +256,15 @@ class Access:
             "one of its admins (casekit users list shows them)."
         )
 
+    def check_history(self) -> None:
+        """Refuse reading records' history to an analyst without free text (it holds it)."""
+        self._nobody()
+        if self.withheld("events"):
+            raise CasekitError(
+                f"{self.describe()} may not read records' history: it holds their free text, "
+                "which is not granted to this analyst."
+            )
+
     def withheld(self, table: str) -> tuple[str, ...]:
         """Return the columns of ``table`` this person reads withheld (an analyst's free text)."""
         if self.role == "analyst" and not self.free_text:

@@ -60,6 +60,7 @@ __all__ = [
     "drop_login",
     "id_used_sql",
     "issue_login",
+    "refresh",
     "login_name",
     "role_prefix",
     "scram_verifier",
@@ -268,6 +269,8 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
             out.append(f"GRANT SELECT ON {on(t)} TO {g['person']}")
     if "_access_log" in tables:
         out.append(f"GRANT SELECT, INSERT ON {on('_access_log')} TO {g['person']}")
+    if "cases" in tables:  # what the policies look up (an admin's lookups find no row)
+        out.append(f"GRANT SELECT (case_id, team_id) ON {on('cases')} TO {g['person']}")
     writers = [g["practitioner"], g["supervisor"]]
     for t in CASE_TABLES:
         if t not in tables:
@@ -372,10 +375,13 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
                 f"ALTER ROLE {_q(login)} LOGIN PASSWORD '{verifier}' "
                 f"VALID UNTIL '{until.isoformat(timespec='seconds')}'"
             )
-    except sa.exc.DBAPIError as exc:
-        from casekit.store.db import safe_url, store_error
-
-        raise store_error(safe_url(admin_url), _primary(exc.orig or exc)) from None
+    except sa.exc.DBAPIError as exc:  # the message names no password: only its verifier was sent
+        shown = url.render_as_string(hide_password=True)
+        raise CasekitError(
+            f"{shown}: the database refused to issue a login for {user} "
+            f"({_primary(exc.orig or exc)}). Use the store's maintenance login, one that may "
+            "alter its people's roles."
+        ) from None
     finally:
         engine.dispose()
     person = sa.URL.create(  # built anew: URL.set(password=None) would keep the admin's
@@ -404,3 +410,14 @@ def _user_row(conn: sa.Connection, user: str) -> dict[str, Any]:
             "(casekit users add NAME --role ROLE --team TEAM --store URL)."
         )
     return dict(row)
+
+
+def refresh(conn: sa.Connection) -> None:
+    """Bring a guarded store's guard up to date (a migration adding a table calls this).
+
+    A store not guarded yet (no user added) is left as it is: it is guarded when its first
+    user is added, by a login that may create roles.
+    """
+    meta = sa.table("_meta", sa.column("key"), sa.column("value"))
+    if conn.execute(sa.select(meta.c.key).where(meta.c.key == PREFIX_KEY)).first() is not None:
+        secure(conn)
