@@ -34,7 +34,7 @@ postgres:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
-		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you may create databases), then 'make test' again." >&2; \
+		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you are a superuser), then 'make test' again." >&2; \
 		exit 2; \
 	fi
 

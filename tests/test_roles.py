@@ -129,6 +129,17 @@ def test_what_each_role_may_write(team_store):
             who.log_access("review", detail="team T1")  # a review is what an analyst does
 
 
+def test_an_id_one_team_used_is_never_reused_by_another(team_store):
+    with open_as(team_store, "alice") as alice:
+        alice.delete_judgement("J1", reason="entered twice")
+    with open_as(team_store, "bob") as bob:  # he cannot see J1's history, yet may not reuse it
+        assert bob.history("J1").empty
+        with pytest.raises(CasekitError, match="already used in this store"):
+            bob.add_judgement(judgement_id="J1", case_id="C2", date="2024-02-01", level="child",
+                              safety_scale="5")  # fmt: skip
+        assert bob.add_judgement(case_id="C2", date="2024-02-01", level="child", safety_scale="5")
+
+
 def test_an_analyst_reads_free_text_only_when_granted(team_store):
     with open_as(team_store, "ann") as ann:
         cb = ann.casebook()
@@ -298,3 +309,17 @@ def test_on_sqlite_only_the_files_owner_may_manage_users(tmp_path, monkeypatch):
         monkeypatch.undo()
         assert list_users(store).empty
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_the_chronology_builder_refuses_another_teams_case_even_typed_by_its_id(team_store):
+    from casekit.widgets import ChronologyBuilder
+
+    with open_as(team_store, "bob") as bob:
+        told = re.escape("bob (practitioner, team T2) may not open case C1: ")
+        with pytest.raises(CasekitError, match=f"^{told}"):
+            ChronologyBuilder(bob, "C1")
+        builder = ChronologyBuilder(bob, "C2")  # his own case opens
+        assert SECRET["C2"] in set(builder.rows["summary"])
+        assert list(bob.access_log()[["user", "case_id"]].itertuples(index=False)) == [
+            ("bob", "C2")
+        ]

@@ -507,10 +507,13 @@ class Store:
         if access.everything:
             return
         access.check_write(table, verb)
-        if table in CASE_TABLES:
-            case_id = str(row.get("case_id") or "")
+        case_id = str(row.get("case_id") or "").strip()
+        if table in CASE_TABLES and case_id:  # without one, validation says what is missing
             team = row.get("team_id") if table == "cases" else self._team_of(conn, case_id)
-            access.check_case(case_id, None if team is None else str(team), f"{verb} records of")
+            team = None if team is None or str(team).strip() == "" else str(team).strip()
+            if table == "cases" and team is None:
+                return  # no team given: validation refuses it
+            access.check_case(case_id, team, f"{verb} records of")
 
     def _permit_case(self, case_id: str, action: str = "open_case") -> None:
         """Refuse opening a case outside this person's teams, or by a role that opens none."""
@@ -1093,6 +1096,8 @@ class Store:
         spec = self._spec(table)
         with self.engine.connect() as conn:
             row = self._current(conn, spec, record_id)
+        if row is None and spec.name == "cases" and not self.access.everything:
+            self.access.check_case(record_id, None)  # hidden, or not there: not theirs either way
         if row is None:
             raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
         if spec.name in CASE_TABLES:

@@ -16,8 +16,8 @@ casekit's Python cannot show another team's case:
   supervisors write too; analysts only ``SELECT``, and without the free-text columns (column
   privileges) unless granted; admins write teams and workers; everyone ``INSERT`` and
   ``SELECT`` on the access log and nothing else (its trigger stays as a second guard); the
-  id counters (sequences) usable by everyone, and :func:`id_used_sql` to tell whether an id was
-  ever used, whichever team used it;
+  id counters (sequences) usable by everyone, and a function ``casekit_id_used`` that tells
+  whether an id was ever used, whichever team used it;
 - ``CONNECT`` and ``TEMPORARY`` on the database taken from ``PUBLIC`` (a temporary table could
   otherwise stand in for ``_users``), and given to the store's people.
 
@@ -58,7 +58,6 @@ __all__ = [
     "GROUPS",
     "create_login",
     "drop_login",
-    "id_used_sql",
     "issue_login",
     "refresh",
     "login_name",
@@ -297,14 +296,6 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {on('_drafts')} TO {', '.join(writers)}"
         )
     return out
-
-
-def id_used_sql(conn: sa.Connection) -> bool:
-    """Tell whether this connection's store is secured (so :func:`casekit_id_used` exists)."""
-    found = conn.execute(
-        sa.text("SELECT 1 FROM pg_proc WHERE proname = 'casekit_id_used' LIMIT 1")
-    ).first()
-    return found is not None
 
 
 def create_login(conn: sa.Connection, prefix: str, name: str, role: str, free_text: bool) -> str:
