@@ -157,6 +157,15 @@ def test_the_migrations_are_files_of_the_package_found_without_an_alembic_ini(tm
     assert migrations.config().get_main_option("script_location") == str(folder)
 
 
+def test_importing_the_environment_or_a_revision_runs_nothing():
+    """make test's doctests import every module: only Alembic's loading runs the environment."""
+    import importlib
+
+    for name in ("env", "versions.rev0001_schema_1", "versions.rev0004_access_log"):
+        module = importlib.import_module(f"casekit.store.migrations.{name}")
+        assert module.__doc__
+
+
 def test_the_alembic_command_alone_is_pointed_to_casekit_store_upgrade(tmp_path):
     from alembic import command
 
