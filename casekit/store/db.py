@@ -201,7 +201,7 @@ def safe_url(url: str) -> str:
         return text
     try:
         parsed = sa.engine.make_url(text)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
     return parsed.render_as_string(hide_password=True) if parsed.password else text
 
@@ -214,7 +214,13 @@ def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
     """
     import psycopg
 
-    parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    try:
+        parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise CasekitError(
+            f"{label}: is not a database URL casekit can read; write it as "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ) from None
     options: dict[str, Any] = {"connect_timeout": 10, "application_name": "casekit"}
     if readonly:
         options["options"] = "-c default_transaction_read_only=on"
@@ -297,6 +303,21 @@ def store_error(label: str, exc: BaseException | str) -> CasekitError:
             "file and its folder."
         )
     return CasekitError(f"{label}: the casebook store cannot be used ({text}).")
+
+
+def refuse_other_databases(engine: sa.Engine, label: str, empty_too: bool = False) -> set[str]:
+    """Refuse a database that holds tables but no casebook store; return its tables' names.
+
+    An empty one may become a store (refused too when ``empty_too``); nothing is written.
+    """
+    names = set(sa.inspect(engine).get_table_names())
+    if "_meta" not in names and (names or empty_too):
+        empty = "it is empty" if not names else "it holds other tables"
+        raise CasekitError(
+            f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
+            "by 'casekit import BUNDLE --into STORE' or casekit.open()."
+        )
+    return names
 
 
 class _StoreIndex:
@@ -438,14 +459,8 @@ class Store:
         A new, empty file becomes a store when opened for writing; any other database is
         never written into.
         """
-        names = set(sa.inspect(engine).get_table_names())
         label = self.url.removeprefix("sqlite:///")
-        if "_meta" not in names and (names or strict):
-            empty = "it is empty" if not names else "it holds other tables"
-            raise CasekitError(
-                f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
-                "by 'casekit import BUNDLE --into STORE' or casekit.open()."
-            )
+        names = refuse_other_databases(engine, label, empty_too=strict)
         missing = [t for t in self._meta.tables if t not in names]
         if strict and missing:
             missing = self._missing_in_new(engine, missing)
