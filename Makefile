@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_writers.py
 	$(BIN)/python benchmarks/bench_security.py
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_roles.py
 	$(BIN)/python benchmarks/bench_migrations.py
 
 clean:

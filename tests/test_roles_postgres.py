@@ -258,3 +258,56 @@ def test_removing_a_user_drops_their_login_and_their_rows_at_once(team_db):
         rows(bob, "SELECT 1")
     with pytest.raises(CasekitError, match="not a user"):
         issue_login(team_db, "bob")
+
+
+def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its_access(
+    pg_cluster,
+):
+    """As on a council's server: a login with CREATEDB and CREATEROLE only makes the store."""
+    import secrets
+
+    import casekit
+
+    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    database = f"casekit_{secrets.token_hex(6)}"
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
+    url = pg_cluster.admin_url.set(
+        drivername="postgresql", username=name, password=password, database=database
+    ).render_as_string(hide_password=False)
+    try:
+        two_team_store(url).close()
+        maint = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
+        assert rows(maint, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [
+            (False,)
+        ]
+        owner = rows(maint, "SELECT tableowner FROM pg_tables WHERE tablename = 'events'")[0][0]
+        assert owner.endswith("_owner") and owner != name
+        assert len(rows(maint, "SELECT * FROM events")) == 2  # the owner's policy: every row
+        with maint.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO _access_log (at, \"user\", action) VALUES ('x', 'y', 'review')"
+                )
+            )
+        for sql in (
+            "UPDATE _access_log SET reason = 'x'",
+            "DELETE FROM _access_log",
+            "TRUNCATE _access_log",
+        ):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                with maint.begin() as conn:
+                    conn.execute(sa.text(sql))
+        assert rows(maint, "SELECT count(*) FROM _access_log") == [(1,)]
+        bob = person_engine(url, "bob")
+        assert rows(bob, "SELECT case_id FROM cases") == [("C2",)]
+        bob.dispose()
+        with casekit.open(url, user="boss") as store:  # managing users still works
+            add_user(store, "cal", "practitioner", ["T1"])
+        cal = person_engine(url, "cal")
+        assert rows(cal, "SELECT case_id FROM cases") == [("C1",)]
+        cal.dispose()
+        maint.dispose()
+    finally:
+        pg_cluster.drop_database(url)

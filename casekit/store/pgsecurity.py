@@ -174,6 +174,7 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC",
         f"GRANT CONNECT ON DATABASE {database} TO {g['person']}",
         f"GRANT USAGE ON SCHEMA {schema} TO {g['person']}",
+        f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {g['owner']}",  # a table's owner must have it
     ]
     for t in tables:
         out.append(f'ALTER TABLE {schema}."{t}" OWNER TO {g["owner"]}')
