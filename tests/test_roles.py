@@ -44,6 +44,8 @@ def test_each_person_sees_only_their_teams_cases_through_the_api(team_store):
         for table in CASE_TABLES:
             assert set(cb.tables[table]["case_id"]) == {"C2"}, table
         assert set(cb.tables["teams"]["team_id"]) == {"T1", "T2"}  # teams are no secret
+        counts = bob.counts()
+        assert counts["teams"] == 2 and all(counts[t] == 1 for t in CASE_TABLES)
         assert SECRET["C2"] in set(bob.case_rows("events", "C2")["summary"])
         assert bob.user == "bob"
     with open_as(team_store, "sue") as sue:
