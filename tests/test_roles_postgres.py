@@ -247,9 +247,16 @@ def test_removing_a_user_drops_their_login_and_their_rows_at_once(team_db):
         sa.engine.make_url(url).set(drivername="postgresql+psycopg", password=password)
     )
     assert rows(bob, "SELECT case_id FROM cases") == [("C2",)]
-    bob.dispose()
+    still_open = bob.connect()  # a session of his that is open when he is removed
     with casekit.open(team_db, user="boss") as store:
         remove_user(store, "bob", reason="left the team")
+    for table in ("cases", "events"):  # his open session keeps no access: its grants are gone
+        with pytest.raises(sa.exc.DBAPIError, match="permission denied"):
+            still_open.execute(sa.text(f"SELECT * FROM {table}"))
+        still_open.rollback()
+    still_open.close()
+    bob.dispose()
+    with casekit.open(team_db, user="boss") as store:
         assert "bob" not in set(list_users(store)["name"])
         history = store.history("bob")
     assert list(history["op"]) == ["add", "delete"] and list(history["by"]) == ["boss", "boss"]
