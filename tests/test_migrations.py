@@ -319,6 +319,36 @@ def test_an_up_to_date_store_is_left_alone(legacy_on_both, capsys):
     assert store_position(legacy_on_both)[1].up_to_date
 
 
+@both_legacy
+def test_two_upgrades_at_once_take_turns(legacy_on_both):
+    """The second waits for the first (the write lock; BEGIN IMMEDIATE) and finds it done."""
+    import threading
+
+    before = contents(legacy_on_both)
+    said: list[str] = []
+    failed: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def upgrade() -> None:
+        start.wait()
+        try:
+            said.append(upgrade_store(legacy_on_both).message())
+        except BaseException as exc:  # reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=upgrade) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failed, failed
+    assert sorted(m.split(": ", 1)[1] for m in said) == [
+        f"already up to date (revision {head()}).",
+        f"upgraded from store schema 4 (from before Alembic) to revision {head()}.",
+    ]
+    assert contents(legacy_on_both) == before and revision_of(legacy_on_both) == head()
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
