@@ -84,9 +84,8 @@ def _added_since(version: str) -> dict[str, tuple[str, ...]]:
 _ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
     str(v): _added_since(str(v)) for v in range(1, int(SCHEMA_VERSION))
 }
-"""The contract columns a store of each older schema lacks. Upgrading it (revisions 0002 and
-0003 of :mod:`casekit.store.migrations`) adds them; opening it read-only reads them as missing
-and writes nothing."""
+"""The contract columns a store of each older schema lacks. Opening such a store for writing
+adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
 _HISTORY = "_history"
 _DRAFTS = "_drafts"
 
