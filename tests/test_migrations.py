@@ -321,6 +321,60 @@ def test_an_up_to_date_store_is_left_alone(legacy_on_both, capsys):
     assert store_position(legacy_on_both)[1].up_to_date
 
 
+@both_legacy
+def test_two_upgrades_at_once_take_turns(legacy_on_both):
+    """The second waits for the first (the write lock; BEGIN IMMEDIATE) and finds it done."""
+    import threading
+
+    before = contents(legacy_on_both)
+    said: list[str] = []
+    failed: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def upgrade() -> None:
+        start.wait()
+        try:
+            said.append(upgrade_store(legacy_on_both).message())
+        except BaseException as exc:  # reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=upgrade) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failed, failed
+    assert sorted(m.split(": ", 1)[1] for m in said) == [
+        f"already up to date (revision {head()}).",
+        f"upgraded from store schema 4 (from before Alembic) to revision {head()}.",
+    ]
+    assert contents(legacy_on_both) == before and revision_of(legacy_on_both) == head()
+
+
+def test_an_upgrade_by_a_role_that_does_not_own_the_store_changes_nothing(pg_legacy, capsys):
+    """Only the store's owner may change its tables: anyone else is told, and nothing changes."""
+    import secrets
+    import uuid
+
+    role, password = f"reader_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(18)
+    url = sa.engine.make_url(pg_legacy)
+    as_role = url.set(username=role, password=password).render_as_string(hide_password=False)
+    execute(pg_legacy, f"CREATE ROLE {role} LOGIN PASSWORD '{password}'",
+            f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}")  # fmt: skip
+    before = contents(pg_legacy)
+    try:
+        code, out, err = run(["store", "upgrade", as_role], capsys)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert "upgrading the store from store schema 4 (from before Alembic)" in err
+        assert "failed, so nothing was changed: it is still at store schema 4" in err
+        assert "permission denied for schema public" in err and "as the store's owner" in err
+        assert err.count("postgresql://") == 1
+        assert password not in err and f"{role}:***@" in err, err
+    finally:
+        execute(pg_legacy, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+    assert contents(pg_legacy) == before and revision_of(pg_legacy) is None
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
@@ -465,8 +519,9 @@ def test_a_migration_failing_part_way_leaves_the_store_as_it_was(
         upgrade_store(legacy_on_both, extra=[extra])
     if error is CasekitError:
         assert "upgrading the store from store schema 4 (from before Alembic) to revision " \
-            "9999 failed" in str(failed.value)  # fmt: skip
-        assert "nothing was changed: it is still at store schema 4" in str(failed.value)
+            "9999 failed, so nothing was changed: it is still at store schema 4" \
+            in str(failed.value)  # fmt: skip
+        assert "no_such_table" in str(failed.value)
         if "://" in legacy_on_both:
             assert str(sa.engine.make_url(legacy_on_both).password) not in str(failed.value)
     assert contents(legacy_on_both) == before  # no column, no table, no _meta change

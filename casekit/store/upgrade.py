@@ -119,10 +119,18 @@ def upgrade_store(path_or_url: str | Path, extra: Sequence[Path] = ()) -> Upgrad
         try:
             migrations.upgrade(conn, label, extra)
         except (sa.exc.DBAPIError, CasekitError) as exc:
-            why = _primary(exc.orig or exc) if isinstance(exc, sa.exc.DBAPIError) else exc
+            if isinstance(exc, sa.exc.DBAPIError):
+                why = f"{_primary(exc.orig or exc)}."
+            else:  # already a message for people: said once, without the store again
+                why = str(exc).removeprefix(f"{label}: ")
+            owner = (
+                " Run it as the store's owner (the role that owns its tables)."
+                if postgres and ("permission denied" in why or "must be owner" in why)
+                else ""
+            )
             raise CasekitError(
                 f"{label}: upgrading the store from {before.describe()} to revision {top} "
-                f"failed ({why}), so nothing was changed: it is still at "
-                f"{before.describe()}."
+                f"failed, so nothing was changed: it is still at {before.describe()}. "
+                f"Why: {why}{owner}"
             ) from None
         return Upgrade(label, before, top)
