@@ -11,7 +11,7 @@ import datetime as dt
 import psycopg
 import pytest
 import sqlalchemy as sa
-from roles_helpers import SECRET, person_engine, two_team_store
+from roles_helpers import SECRET, fill, person_engine, two_team_store
 
 from casekit.contract import TABLES
 from casekit.errors import CasekitError
@@ -316,5 +316,46 @@ def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its
         assert rows(cal, "SELECT case_id FROM cases") == [("C1",)]
         cal.dispose()
         maint.dispose()
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_behind(
+    pg_cluster, capsys
+):
+    import secrets
+
+    import casekit
+    from casekit.cli import main
+
+    name, password = f"plain_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    database = f"casekit_{secrets.token_hex(6)}"
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
+    url = pg_cluster.admin_url.set(
+        drivername="postgresql", username=name, password=password, database=database
+    ).render_as_string(hide_password=False)
+    try:
+        with casekit.open(url, user="sam") as store:
+            fill(store)
+        admin = pg_cluster.admin
+        roles_before = rows(admin, "SELECT rolname FROM pg_roles ORDER BY 1")
+        code = main(["users", "add", "sam", "--role", "admin", "--store", url, "--user", "sam"])
+        err = capsys.readouterr().err
+        assert code == 2 and "permission denied to create role" in err and password not in err
+        assert "nothing was written" in err and "Traceback" not in err
+        assert rows(admin, "SELECT rolname FROM pg_roles ORDER BY 1") == roles_before
+        with casekit.open(url, user="sam") as store:  # still a store without users, as before
+            assert list_users(store).empty and store.access.everything
+            assert len(store.casebook().cases) == 2
+        owner = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
+        assert rows(owner, "SELECT tableowner FROM pg_tables WHERE tablename = 'cases'") == [
+            (name,)
+        ]
+        assert rows(owner, "SELECT relrowsecurity FROM pg_class WHERE relname = 'cases'") == [
+            (False,)
+        ]
+        owner.dispose()
     finally:
         pg_cluster.drop_database(url)
