@@ -325,3 +325,18 @@ def test_the_chronology_builder_refuses_another_teams_case_even_typed_by_its_id(
         assert list(bob.access_log()[["user", "case_id"]].itertuples(index=False)) == [
             ("bob", "C2")
         ]
+
+
+def test_each_persons_drafts_are_their_own(team_store):
+    with open_as(team_store, "sue") as sue:
+        sue.save_draft("supervision/C1/sue", {"support": "private words"})
+        assert sue.draft("supervision/C1/sue") == {"support": "private words"}
+    with open_as(team_store, "alice") as alice:
+        assert alice.draft("supervision/C1/sue") is None  # not hers to read
+        with pytest.raises(CasekitError, match="is another person's"):
+            alice.save_draft("supervision/C1/sue", {"support": "overwritten"})
+        alice.discard_draft("supervision/C1/sue")  # nor to remove
+    with open_as(team_store, "sue") as sue:
+        assert sue.draft("supervision/C1/sue") == {"support": "private words"}
+        sue.discard_draft("supervision/C1/sue")
+        assert sue.draft("supervision/C1/sue") is None

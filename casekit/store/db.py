@@ -743,25 +743,43 @@ class Store:
     # --- drafts ---------------------------------------------------------------------------------
 
     def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
-        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
+        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before.
+
+        In a store with users, each person's drafts are their own: kept under their name,
+        and a key another person's draft holds is refused, changing nothing.
+        """
         t = self._meta.tables[_DRAFTS]
-        row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
+        who = (by or self.user) if self.access.everything else self.access.name
+        row = {"at": _now(), "by": who, "data": json.dumps(data, ensure_ascii=False)}
         with self._begin() as conn:
-            if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
-                conn.execute(t.insert().values(key=key, **row))
+            where = self._own_drafts(t.c.key == key, t)
+            if conn.execute(t.update().where(where).values(**row)).rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(t.insert().values(key=key, **row))
+                except sa.exc.IntegrityError:  # the key is held by someone else's draft
+                    raise CasekitError(
+                        f"the draft {key!r} is another person's, so it was not replaced. "
+                        "Nothing was written."
+                    ) from None
+
+    def _own_drafts(self, where: Any, t: sa.Table) -> Any:
+        """Limit a drafts query to the acting person's own (in a store with users)."""
+        return where if self.access.everything else sa.and_(where, t.c.by == self.access.name)
 
     def draft(self, key: str) -> dict[str, Any] | None:
-        """Return the draft kept under ``key``, or None."""
+        """Return the draft kept under ``key`` (one's own, in a store with users), or None."""
         t = self._meta.tables[_DRAFTS]
         with self.engine.connect() as conn:
-            text = conn.execute(sa.select(t.c.data).where(t.c.key == key)).scalar()
+            query = sa.select(t.c.data).where(self._own_drafts(t.c.key == key, t))
+            text = conn.execute(query).scalar()
         return json.loads(text) if text else None
 
     def discard_draft(self, key: str) -> None:
         """Remove the draft kept under ``key`` (once its work is saved for good)."""
         t = self._meta.tables[_DRAFTS]
         with self._begin() as conn:
-            conn.execute(t.delete().where(t.c.key == key))
+            conn.execute(t.delete().where(self._own_drafts(t.c.key == key, t)))
 
     def update(
         self, table: str, record_id: str, /, *, by: str | None = None, **changes: object
