@@ -35,7 +35,7 @@ postgres:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
-		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you may create databases), then 'make test' again." >&2; \
+		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you are a superuser), then 'make test' again." >&2; \
 		exit 2; \
 	fi
 
@@ -90,6 +90,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_writers.py
 	$(BIN)/python benchmarks/bench_security.py
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_roles.py
+	$(BIN)/python benchmarks/bench_migrations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site

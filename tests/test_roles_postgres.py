@@ -11,7 +11,7 @@ import datetime as dt
 import psycopg
 import pytest
 import sqlalchemy as sa
-from roles_helpers import SECRET, person_engine, two_team_store
+from roles_helpers import SECRET, fill, person_engine, two_team_store
 
 from casekit.contract import TABLES
 from casekit.errors import CasekitError
@@ -247,9 +247,16 @@ def test_removing_a_user_drops_their_login_and_their_rows_at_once(team_db):
         sa.engine.make_url(url).set(drivername="postgresql+psycopg", password=password)
     )
     assert rows(bob, "SELECT case_id FROM cases") == [("C2",)]
-    bob.dispose()
+    still_open = bob.connect()  # a session of his that is open when he is removed
     with casekit.open(team_db, user="boss") as store:
         remove_user(store, "bob", reason="left the team")
+    for table in ("cases", "events"):  # his open session keeps no access: its grants are gone
+        with pytest.raises(sa.exc.DBAPIError, match="permission denied"):
+            still_open.execute(sa.text(f"SELECT * FROM {table}"))
+        still_open.rollback()
+    still_open.close()
+    bob.dispose()
+    with casekit.open(team_db, user="boss") as store:
         assert "bob" not in set(list_users(store)["name"])
         history = store.history("bob")
     assert list(history["op"]) == ["add", "delete"] and list(history["by"]) == ["boss", "boss"]
@@ -258,3 +265,97 @@ def test_removing_a_user_drops_their_login_and_their_rows_at_once(team_db):
         rows(bob, "SELECT 1")
     with pytest.raises(CasekitError, match="not a user"):
         issue_login(team_db, "bob")
+
+
+def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its_access(
+    pg_cluster,
+):
+    """As on a council's server: a login with CREATEDB and CREATEROLE only makes the store."""
+    import secrets
+
+    import casekit
+
+    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    database = f"casekit_{secrets.token_hex(6)}"
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
+    url = pg_cluster.admin_url.set(
+        drivername="postgresql", username=name, password=password, database=database
+    ).render_as_string(hide_password=False)
+    try:
+        two_team_store(url).close()
+        maint = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
+        assert rows(maint, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [
+            (False,)
+        ]
+        owner = rows(maint, "SELECT tableowner FROM pg_tables WHERE tablename = 'events'")[0][0]
+        assert owner.endswith("_owner") and owner != name
+        assert len(rows(maint, "SELECT * FROM events")) == 2  # the owner's policy: every row
+        with maint.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO _access_log (at, \"user\", action) VALUES ('x', 'y', 'review')"
+                )
+            )
+        for sql in (
+            "UPDATE _access_log SET reason = 'x'",
+            "DELETE FROM _access_log",
+            "TRUNCATE _access_log",
+        ):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                with maint.begin() as conn:
+                    conn.execute(sa.text(sql))
+        assert rows(maint, "SELECT count(*) FROM _access_log") == [(1,)]
+        bob = person_engine(url, "bob")
+        assert rows(bob, "SELECT case_id FROM cases") == [("C2",)]
+        bob.dispose()
+        with casekit.open(url, user="boss") as store:  # managing users still works
+            add_user(store, "cal", "practitioner", ["T1"])
+        cal = person_engine(url, "cal")
+        assert rows(cal, "SELECT case_id FROM cases") == [("C1",)]
+        cal.dispose()
+        maint.dispose()
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_behind(
+    pg_cluster, capsys
+):
+    import secrets
+
+    import casekit
+    from casekit.cli import main
+
+    name, password = f"plain_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    database = f"casekit_{secrets.token_hex(6)}"
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
+    url = pg_cluster.admin_url.set(
+        drivername="postgresql", username=name, password=password, database=database
+    ).render_as_string(hide_password=False)
+    try:
+        with casekit.open(url, user="sam") as store:
+            fill(store)
+        admin = pg_cluster.admin
+        roles_before = rows(admin, "SELECT rolname FROM pg_roles ORDER BY 1")
+        code = main(["users", "add", "sam", "--role", "admin", "--store", url, "--user", "sam"])
+        err = capsys.readouterr().err
+        assert code == 2 and "permission denied to create role" in err and password not in err
+        assert "nothing was written" in err and "Traceback" not in err
+        assert rows(admin, "SELECT rolname FROM pg_roles ORDER BY 1") == roles_before
+        with casekit.open(url, user="sam") as store:  # still a store without users, as before
+            assert list_users(store).empty and store.access.everything
+            assert len(store.casebook().cases) == 2
+        owner = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
+        assert rows(owner, "SELECT tableowner FROM pg_tables WHERE tablename = 'cases'") == [
+            (name,)
+        ]
+        assert rows(owner, "SELECT relrowsecurity FROM pg_class WHERE relname = 'cases'") == [
+            (False,)
+        ]
+        owner.dispose()
+    finally:
+        pg_cluster.drop_database(url)

@@ -48,11 +48,18 @@ from casekit.store.audit import (
     check_action,
     read_access_log,
 )
-from casekit.store.permissions import CASE_TABLES, WITHHELD, Access, resolve_access
+from casekit.store.permissions import (
+    CASE_TABLES,
+    USERS,
+    WITHHELD,
+    Access,
+    resolve_access,
+    users_table,
+)
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
     "3": {
@@ -68,6 +75,7 @@ _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
         )
     },
     "4": {},  # the access log: a table, not a column (audit.TABLES_ADDED_IN)
+    "5": {},  # the users: a table (_TABLES_ADDED_IN)
 }
 """The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
 
@@ -87,6 +95,8 @@ _ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """The contract columns a store of each older schema lacks. Opening such a store for writing
 adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
+_TABLES_ADDED_IN = {**TABLES_ADDED_IN, "5": (USERS,)}
+"""The internal tables each schema version added (the access log: 4; the users: 5)."""
 _HISTORY = "_history"
 _DRAFTS = "_drafts"
 
@@ -125,6 +135,7 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
         sa.Column("data", sa.Text, nullable=False),
     )
     access_log_table(meta)
+    users_table(meta)
     return meta, tables, history
 
 
@@ -190,7 +201,7 @@ def safe_url(url: str) -> str:
         return text
     try:
         parsed = sa.engine.make_url(text)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
     return parsed.render_as_string(hide_password=True) if parsed.password else text
 
@@ -203,7 +214,13 @@ def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
     """
     import psycopg
 
-    parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    try:
+        parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise CasekitError(
+            f"{label}: is not a database URL casekit can read; write it as "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ) from None
     options: dict[str, Any] = {"connect_timeout": 10, "application_name": "casekit"}
     if readonly:
         options["options"] = "-c default_transaction_read_only=on"
@@ -286,6 +303,21 @@ def store_error(label: str, exc: BaseException | str) -> CasekitError:
             "file and its folder."
         )
     return CasekitError(f"{label}: the casebook store cannot be used ({text}).")
+
+
+def refuse_other_databases(engine: sa.Engine, label: str, empty_too: bool = False) -> set[str]:
+    """Refuse a database that holds tables but no casebook store; return its tables' names.
+
+    An empty one may become a store (refused too when ``empty_too``); nothing is written.
+    """
+    names = set(sa.inspect(engine).get_table_names())
+    if "_meta" not in names and (names or empty_too):
+        empty = "it is empty" if not names else "it holds other tables"
+        raise CasekitError(
+            f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
+            "by 'casekit import BUNDLE --into STORE' or casekit.open()."
+        )
+    return names
 
 
 class _StoreIndex:
@@ -427,14 +459,8 @@ class Store:
         A new, empty file becomes a store when opened for writing; any other database is
         never written into.
         """
-        names = set(sa.inspect(engine).get_table_names())
         label = self.url.removeprefix("sqlite:///")
-        if "_meta" not in names and (names or strict):
-            empty = "it is empty" if not names else "it holds other tables"
-            raise CasekitError(
-                f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
-                "by 'casekit import BUNDLE --into STORE' or casekit.open()."
-            )
+        names = refuse_other_databases(engine, label, empty_too=strict)
         missing = [t for t in self._meta.tables if t not in names]
         if strict and missing:
             missing = self._missing_in_new(engine, missing)
@@ -466,7 +492,7 @@ class Store:
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
             have = int(str(version)) if str(version).isdigit() else 0  # else refused below
-            later = {t for v, ts in TABLES_ADDED_IN.items() if int(v) > have for t in ts}
+            later = {t for v, ts in _TABLES_ADDED_IN.items() if int(v) > have for t in ts}
             missing = [t for t in missing if t not in later]
         return missing
 
@@ -496,10 +522,13 @@ class Store:
         if access.everything:
             return
         access.check_write(table, verb)
-        if table in CASE_TABLES:
-            case_id = str(row.get("case_id") or "")
+        case_id = str(row.get("case_id") or "").strip()
+        if table in CASE_TABLES and case_id:  # without one, validation says what is missing
             team = row.get("team_id") if table == "cases" else self._team_of(conn, case_id)
-            access.check_case(case_id, None if team is None else str(team), f"{verb} records of")
+            team = None if team is None or str(team).strip() == "" else str(team).strip()
+            if table == "cases" and team is None:
+                return  # no team given: validation refuses it
+            access.check_case(case_id, team, f"{verb} records of")
 
     def _permit_case(self, case_id: str, action: str = "open_case") -> None:
         """Refuse opening a case outside this person's teams, or by a role that opens none."""
@@ -714,25 +743,43 @@ class Store:
     # --- drafts ---------------------------------------------------------------------------------
 
     def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
-        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
+        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before.
+
+        In a store with users, each person's drafts are their own: kept under their name,
+        and a key another person's draft holds is refused, changing nothing.
+        """
         t = self._meta.tables[_DRAFTS]
-        row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
+        who = (by or self.user) if self.access.everything else self.access.name
+        row = {"at": _now(), "by": who, "data": json.dumps(data, ensure_ascii=False)}
         with self._begin() as conn:
-            if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
-                conn.execute(t.insert().values(key=key, **row))
+            where = self._own_drafts(t.c.key == key, t)
+            if conn.execute(t.update().where(where).values(**row)).rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(t.insert().values(key=key, **row))
+                except sa.exc.IntegrityError:  # the key is held by someone else's draft
+                    raise CasekitError(
+                        f"the draft {key!r} is another person's, so it was not replaced. "
+                        "Nothing was written."
+                    ) from None
+
+    def _own_drafts(self, where: Any, t: sa.Table) -> Any:
+        """Limit a drafts query to the acting person's own (in a store with users)."""
+        return where if self.access.everything else sa.and_(where, t.c.by == self.access.name)
 
     def draft(self, key: str) -> dict[str, Any] | None:
-        """Return the draft kept under ``key``, or None."""
+        """Return the draft kept under ``key`` (one's own, in a store with users), or None."""
         t = self._meta.tables[_DRAFTS]
         with self.engine.connect() as conn:
-            text = conn.execute(sa.select(t.c.data).where(t.c.key == key)).scalar()
+            query = sa.select(t.c.data).where(self._own_drafts(t.c.key == key, t))
+            text = conn.execute(query).scalar()
         return json.loads(text) if text else None
 
     def discard_draft(self, key: str) -> None:
         """Remove the draft kept under ``key`` (once its work is saved for good)."""
         t = self._meta.tables[_DRAFTS]
         with self._begin() as conn:
-            conn.execute(t.delete().where(t.c.key == key))
+            conn.execute(t.delete().where(self._own_drafts(t.c.key == key, t)))
 
     def update(
         self, table: str, record_id: str, /, *, by: str | None = None, **changes: object
@@ -1015,6 +1062,7 @@ class Store:
         ``at`` (UTC), ``by``, ``reason``, then the record's fields as they were.
         """
         h = self._history
+        self.access.check_history()
         query = sa.select(h).where(h.c.record_id == str(record_id)).order_by(h.c.seq)
         if table is not None:
             query = query.where(h.c.table_name == self._spec(table).name)
@@ -1045,11 +1093,6 @@ class Store:
     def _history_seen(self, conn: sa.Connection, table: str, data: str) -> bool:
         """Tell whether this person may read a version of a record (its case in their teams)."""
         access = self.access
-        if access.withheld("events"):
-            raise CasekitError(
-                f"{access.describe()} may not read records' history: it holds their free text, "
-                "which is not granted to this analyst."
-            )
         if table in CASE_TABLES:
             record = json.loads(data)
             team = record.get("team_id") if table == "cases" else None
@@ -1086,6 +1129,8 @@ class Store:
         spec = self._spec(table)
         with self.engine.connect() as conn:
             row = self._current(conn, spec, record_id)
+        if row is None and spec.name == "cases" and not self.access.everything:
+            self.access.check_case(record_id, None)  # hidden, or not there: not theirs either way
         if row is None:
             raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
         if spec.name in CASE_TABLES:
@@ -1161,7 +1206,9 @@ class Store:
         return from_raw(self.raw_tables(), self.url, today=today)
 
     def counts(self) -> dict[str, int]:
-        """Count the current records in each table."""
+        """Count the current records in each table (those this person may see)."""
+        if not self.access.everything:
+            return {name: len(raw.frame) for name, raw in self.raw_tables().items()}
         with self.engine.connect() as conn:
             return {
                 n: conn.execute(

@@ -1,9 +1,10 @@
 """Who may do what in a casebook store: its named users, their roles and teams, checked in Python.
 
-A store's users are kept in its ``_users`` table (made when the first user is added, by
-:mod:`casekit.store.users`): the name each person acts under (:func:`acting_user`), their role
-(:data:`ROLES`), their teams, and for an analyst whether free text is granted. Until a store has
-users (one person's SQLite file) its owner may do everything, as before. Once it has:
+A store's users are kept in its ``_users`` table (store schema 5; managed by
+:mod:`casekit.store.users`): the name each person acts under
+(:func:`casekit.store.acting.acting_user`), their role (:data:`ROLES`), their teams, and for an
+analyst whether free text is granted. Until a store has users (one person's SQLite file) its
+owner may do everything, as before. Once it has:
 
 - ``practitioner``: their teams' cases, read and write (not decisions or supervisions);
 - ``supervisor``: their teams' cases, plus decisions and supervisions;
@@ -34,6 +35,7 @@ from casekit.errors import CasekitError
 __all__ = [
     "ROLES",
     "USERS",
+    "AccessRefused",
     "CASE_TABLES",
     "FREE_TEXT",
     "WITHHELD",
@@ -68,6 +70,12 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
 an analyst reads only when granted."""
 WITHHELD = "[withheld]"
 """What an analyst without free text reads in place of each free-text cell."""
+
+
+class AccessRefused(CasekitError):
+    """A person's role or teams do not allow what they asked; nothing was read or written."""
+
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,62}")
 
 
@@ -167,7 +175,7 @@ class Access:
 
     def _nobody(self) -> None:
         if self.role == "":
-            raise CasekitError(
+            raise AccessRefused(
                 f"{self.name!r} is not a user of this store, so casekit shows and changes "
                 "nothing in it. Ask one of its admins to add you (casekit users add NAME "
                 "--role ROLE --team TEAM), or check the name you act under (--user, "
@@ -204,7 +212,7 @@ class Access:
             why = f"only a supervisor may write {table}"
         else:
             why = f"only an admin may change {table}"
-        raise CasekitError(f"{self.describe()} may not {action} {table}: {why}.")
+        raise AccessRefused(f"{self.describe()} may not {action} {table}: {why}.")
 
     def check_case(self, case_id: str, team_id: str | None, verb: str = "open") -> None:
         """Refuse a case outside this person's teams (``team_id`` None: not found here)."""
@@ -212,7 +220,7 @@ class Access:
         if self.role is None:
             return
         if self.role == "admin":
-            raise CasekitError(
+            raise AccessRefused(
                 f"{self.describe()} may not {verb} case {case_id}: admins manage users and "
                 "teams, and see no case."
             )
@@ -225,7 +233,7 @@ class Access:
             )
         else:
             why = "it belongs to another team"
-        raise CasekitError(f"{self.describe()} may not {verb} case {case_id}: {why}.")
+        raise AccessRefused(f"{self.describe()} may not {verb} case {case_id}: {why}.")
 
     def _teams_text(self) -> str:
         return ", ".join(sorted(self.teams)) or "no team"
@@ -236,12 +244,12 @@ class Access:
         if self.role is None:
             return
         if self.role == "admin":
-            raise CasekitError(
+            raise AccessRefused(
                 f"{self.describe()} may not {_DOING.get(action, action)}: admins manage users "
                 "and teams, and see no case."
             )
         if self.role == "analyst" and action != "review":
-            raise CasekitError(
+            raise AccessRefused(
                 f"{self.describe()} may not {_DOING.get(action, action)}: analysts run reviews "
                 "only."
             )
@@ -251,10 +259,19 @@ class Access:
         if self.role is None or self.role == "admin":
             return
         self._nobody()
-        raise CasekitError(
+        raise AccessRefused(
             f"{self.describe()} may not manage this store's users: only an admin may. Ask "
             "one of its admins (casekit users list shows them)."
         )
+
+    def check_history(self) -> None:
+        """Refuse reading records' history to an analyst without free text (it holds it)."""
+        self._nobody()
+        if self.withheld("events"):
+            raise AccessRefused(
+                f"{self.describe()} may not read records' history: it holds their free text, "
+                "which is not granted to this analyst."
+            )
 
     def withheld(self, table: str) -> tuple[str, ...]:
         """Return the columns of ``table`` this person reads withheld (an analyst's free text)."""
@@ -295,7 +312,7 @@ def resolve_access(conn: sa.Connection, user: str, explicit: bool, postgres: boo
         if mine is not None:
             access = Access.of({k: str(v or "") for k, v in mine.items()})
             if explicit and access.name != user:
-                raise CasekitError(
+                raise AccessRefused(
                     f"connected to the store as {access.name}'s own login, but acting as "
                     f"{user!r}: each person acts only as themselves. Leave out --user, or log "
                     f"in as {user}."

@@ -16,8 +16,8 @@ casekit's Python cannot show another team's case:
   supervisors write too; analysts only ``SELECT``, and without the free-text columns (column
   privileges) unless granted; admins write teams and workers; everyone ``INSERT`` and
   ``SELECT`` on the access log and nothing else (its trigger stays as a second guard); the
-  id counters (sequences) usable by everyone, and :func:`id_used_sql` to tell whether an id was
-  ever used, whichever team used it;
+  id counters (sequences) usable by everyone, and a function ``casekit_id_used`` that tells
+  whether an id was ever used, whichever team used it;
 - ``CONNECT`` and ``TEMPORARY`` on the database taken from ``PUBLIC`` (a temporary table could
   otherwise stand in for ``_users``), and given to the store's people.
 
@@ -58,8 +58,8 @@ __all__ = [
     "GROUPS",
     "create_login",
     "drop_login",
-    "id_used_sql",
     "issue_login",
+    "refresh",
     "login_name",
     "role_prefix",
     "scram_verifier",
@@ -174,6 +174,7 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC",
         f"GRANT CONNECT ON DATABASE {database} TO {g['person']}",
         f"GRANT USAGE ON SCHEMA {schema} TO {g['person']}",
+        f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {g['owner']}",  # a table's owner must have it
     ]
     for t in tables:
         out.append(f'ALTER TABLE {schema}."{t}" OWNER TO {g["owner"]}')
@@ -197,8 +198,9 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"REVOKE ALL ON FUNCTION {schema}.casekit_id_used(text, text) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {schema}.casekit_id_used(text, text) TO {g['person']}",
     ]
-    my_teams = f"{schema}.casekit_my_teams()"
-    my_name = f"{schema}.casekit_my_name()"
+    # Each wrapped in a scalar subquery, so a statement calls it once (an InitPlan), not per row.
+    my_teams = f"(SELECT {schema}.casekit_my_teams())::text[]"
+    my_name = f"(SELECT {schema}.casekit_my_name())"
     mine = f"(SELECT c.case_id FROM {schema}.cases c WHERE c.team_id = ANY ({my_teams}))"
     is_admin = f"pg_has_role(current_user, {admin_literal}, 'MEMBER')"
     children = ", ".join(f"'{t}'" for t in CASE_TABLES if t != "cases")
@@ -249,6 +251,9 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
             text += f" WITH CHECK {_paren(check)}" if check else ""
             out.append(text)
     out += _grants(g, schema, tables)
+    # Fresh statistics: the policies' subqueries planned without them (a store just imported,
+    # before autovacuum has looked) can make reading a whole store some 40 times slower.
+    out += [f'ANALYZE {schema}."{t}"' for t in tables]
     return out
 
 
@@ -268,6 +273,8 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
             out.append(f"GRANT SELECT ON {on(t)} TO {g['person']}")
     if "_access_log" in tables:
         out.append(f"GRANT SELECT, INSERT ON {on('_access_log')} TO {g['person']}")
+    if "cases" in tables:  # what the policies look up (an admin's lookups find no row)
+        out.append(f"GRANT SELECT (case_id, team_id) ON {on('cases')} TO {g['person']}")
     writers = [g["practitioner"], g["supervisor"]]
     for t in CASE_TABLES:
         if t not in tables:
@@ -294,14 +301,6 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {on('_drafts')} TO {', '.join(writers)}"
         )
     return out
-
-
-def id_used_sql(conn: sa.Connection) -> bool:
-    """Tell whether this connection's store is secured (so :func:`casekit_id_used` exists)."""
-    found = conn.execute(
-        sa.text("SELECT 1 FROM pg_proc WHERE proname = 'casekit_id_used' LIMIT 1")
-    ).first()
-    return found is not None
 
 
 def create_login(conn: sa.Connection, prefix: str, name: str, role: str, free_text: bool) -> str:
@@ -372,10 +371,13 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
                 f"ALTER ROLE {_q(login)} LOGIN PASSWORD '{verifier}' "
                 f"VALID UNTIL '{until.isoformat(timespec='seconds')}'"
             )
-    except sa.exc.DBAPIError as exc:
-        from casekit.store.db import safe_url, store_error
-
-        raise store_error(safe_url(admin_url), _primary(exc.orig or exc)) from None
+    except sa.exc.DBAPIError as exc:  # the message names no password: only its verifier was sent
+        shown = url.render_as_string(hide_password=True)
+        raise CasekitError(
+            f"{shown}: the database refused to issue a login for {user} "
+            f"({_primary(exc.orig or exc)}). Use the store's maintenance login, one that may "
+            "alter its people's roles."
+        ) from None
     finally:
         engine.dispose()
     person = sa.URL.create(  # built anew: URL.set(password=None) would keep the admin's
@@ -404,3 +406,14 @@ def _user_row(conn: sa.Connection, user: str) -> dict[str, Any]:
             "(casekit users add NAME --role ROLE --team TEAM --store URL)."
         )
     return dict(row)
+
+
+def refresh(conn: sa.Connection) -> None:
+    """Bring a guarded store's guard up to date (a migration adding a table calls this).
+
+    A store not guarded yet (no user added) is left as it is: it is guarded when its first
+    user is added, by a login that may create roles.
+    """
+    meta = sa.table("_meta", sa.column("key"), sa.column("value"))
+    if conn.execute(sa.select(meta.c.key).where(meta.c.key == PREFIX_KEY)).first() is not None:
+        secure(conn)

@@ -26,4 +26,5 @@ def run() -> None:
         context.run_migrations()
 
 
-run()
+if __name__ != "casekit.store.migrations.env":  # loaded by Alembic to run, not imported
+    run()
