@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 
 .PHONY: install review test lint app lab data docs bench clean postgres
 
@@ -34,9 +35,22 @@ postgres:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
-		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you may create databases), then 'make test' again." >&2; \
+		echo "The PostgreSQL tests need Debian's postgresql: run 'sudo apt-get install postgresql' (or set CASEKIT_TEST_PG_URL to a server where you are a superuser), then 'make test' again." >&2; \
 		exit 2; \
 	fi
+
+# The JupyterHub test's proxy: configurable-http-proxy from the npm registry, into .venv/node
+# (Debian's nodejs and npm first, when root and npm is missing).
+$(CHP):
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "The JupyterHub test needs Node.js and npm: run 'sudo apt-get install nodejs npm', then 'make test' again." >&2; \
+			exit 2; \
+		fi; \
+	fi
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5.3.0
 
 # The main job: a self-contained HTML review per team of the committed synthetic data.
 review: install
@@ -47,7 +61,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
-test: install lint $(CHROMIUM) postgres
+test: install lint $(CHROMIUM) postgres $(CHP)
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 app: install
@@ -77,6 +91,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_writers.py
 	$(BIN)/python benchmarks/bench_security.py
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_roles.py
+	$(BIN)/python benchmarks/bench_migrations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site

@@ -29,7 +29,7 @@ NO_POSTGRES = (
     "The PostgreSQL tests need PostgreSQL's server programs (initdb, pg_ctl): run 'make test' "
     "as root to install Debian's postgresql, or 'sudo apt-get install postgresql', or set "
     f"{PG_URL_ENV}=postgresql://USER:PASSWORD@127.0.0.1:PORT/postgres to a server where USER "
-    "may create databases."
+    "is a superuser (the roles tests create roles and read pg_authid)."
 )
 USER = "casekit_test"
 

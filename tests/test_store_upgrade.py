@@ -27,6 +27,7 @@ import casekit
 from casekit.analysis.proportionality import escalations, flags
 from casekit.cli import main
 from casekit.store.db import SCHEMA_VERSION
+from casekit.store.migrations import head
 
 TODAY = dt.date(2025, 4, 1)
 COUNTS = {"cases": 16, "events": 219, "judgements": 77, "decisions": 25, "info_sharing": 24}
@@ -165,13 +166,15 @@ def test_schema_2_opened_for_writing_gains_the_supervision_columns_keeping_every
     before = rows(with_supervisions)
     loaded = casekit.load(with_supervisions, today=TODAY)
     with casekit.open(with_supervisions) as store:
-        assert schema(with_supervisions) == SCHEMA_VERSION == "4"
+        assert schema(with_supervisions) == SCHEMA_VERSION == "5"
         assert columns(with_supervisions, "supervisions")[-len(NEW_COLUMNS) :] == NEW_COLUMNS
         assert store.get("supervisions", "V00001")["child_voice"] == ""
     after = rows(with_supervisions)
     before["_meta"] = [r for r in before["_meta"] if r[0] != "schema"]
     after["_meta"] = [r for r in after["_meta"] if r[0] != "schema"]
     assert after.pop("_access_log") == []  # schema 4: an empty access log, nothing else
+    assert after.pop("_users") == []  # schema 5: no users, so its owner may do everything
+    assert after.pop("alembic_version") == [(head(),)]  # and on the Alembic chain, at its head
     assert after == before  # every row of every table, history and drafts, unchanged
     assert len(after["_history"]) == sum(COUNTS_37C575F.values()) == 487  # one import each
     assert len(after["_drafts"]) == 1
@@ -189,7 +192,7 @@ def test_schema_1_gains_every_column_since_in_one_step(tmp_path):
     old = unpack_store("schema1.sqlite.gz", tmp_path)
     with casekit.open(old):
         pass
-    assert schema(old) == SCHEMA_VERSION == "4"
+    assert schema(old) == SCHEMA_VERSION == "5"
     assert "seen_alone" in columns(old, "events")
     assert columns(old, "supervisions")[-len(NEW_COLUMNS) :] == NEW_COLUMNS
 

@@ -210,3 +210,22 @@ def test_the_app_serves_copies_of_the_notebooks_and_a_generated_demo_store(venv)
     assert (home / "cache" / "casekit" / "synthetic" / "cases.csv").read_bytes() == (
         SYNTHETIC / "cases.csv"
     ).read_bytes()
+
+
+def test_the_store_s_migrations_run_from_the_wheel(venv, tmp_path):
+    """The Alembic chain is inside the wheel: a new store is made and an old one upgraded."""
+    from conftest import unpack_store
+
+    from casekit.store.migrations import head
+
+    casekit, env, work = str(venv["bin"] / "casekit"), venv["env"], venv["work"]
+    old = unpack_store("schema2.sqlite.gz", tmp_path)
+    said = _run([casekit, "store", "upgrade", str(old)], env, work)
+    assert (
+        said == f"{old}: upgraded from store schema 2 (from before Alembic) to revision {head()}.\n"
+    )
+    python = str(venv["bin"] / "python")
+    _run([python, "-c", "import casekit; casekit.open('new.sqlite').close()"], env, work)
+    said = _run([casekit, "store", "current", "new.sqlite"], env, work)
+    assert said == f"new.sqlite: revision {head()}, up to date.\n"
+    assert not list((venv["site"] / "casekit").rglob("alembic.ini"))

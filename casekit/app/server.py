@@ -53,6 +53,7 @@ __all__ = [
     "add_user",
     "check_case",
     "check_port",
+    "page_transform",
     "hash_password",
     "home_page",
     "login_page",
@@ -420,6 +421,47 @@ def adapt_page(chunk: str) -> str:
     return chunk
 
 
+def page_transform() -> type[Any]:
+    """Return the output transform that adapts every HTML page a server writes.
+
+    :func:`adapt_page` is applied to each page (a notebook, the tree, the login), but not to
+    the records and review pages served as files. ``casekit app`` uses it, and so does each
+    person's server under JupyterHub (:mod:`casekit.app.hub`).
+    """
+    from tornado.web import OutputTransform
+
+    class CasekitPages(OutputTransform):
+        """Adapt every HTML page the app writes (see :func:`adapt_page`), but not served files."""
+
+        def __init__(self, request: Any):
+            """Adapt this response unless it is a record or review page, served as written.
+
+            Under JupyterHub the path starts with the person's prefix (``/user/NAME/``).
+            """
+            self.adapt = not any(served in request.path for served in SERVED_FILES)
+
+        def transform_first_chunk(
+            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+        ) -> tuple[int, Any, bytes]:
+            """Adapt the first piece of an HTML page, keeping its length header true."""
+            self.adapt = self.adapt and headers.get("Content-Type", "").startswith("text/html")
+            chunk = self.transform_chunk(chunk, finishing)
+            if self.adapt and "Content-Length" in headers:
+                headers["Content-Length"] = str(len(chunk))
+            return status_code, headers, chunk
+
+        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+            """Adapt a later piece of the page (whole text: Voila writes it string by string)."""
+            if not self.adapt or not chunk:
+                return chunk
+            try:
+                return adapt_page(chunk.decode("utf-8")).encode("utf-8")
+            except UnicodeDecodeError:
+                return chunk
+
+    return CasekitPages
+
+
 def _voila_class() -> type[Any]:
     """Build the Voila application class with casekit's protections (imports Voila lazily)."""
     import tornado.web
@@ -428,7 +470,6 @@ def _voila_class() -> type[Any]:
     from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
     from jupyter_server.utils import url_path_join
     from tornado.escape import url_escape
-    from tornado.web import OutputTransform
     from traitlets import Dict
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
@@ -561,32 +602,6 @@ def _voila_class() -> type[Any]:
                 home_page(name, os.environ.get("CASEKIT_CASE", ""), self.reports, self.base_url)
             )
 
-    class CasekitPages(OutputTransform):
-        """Adapt every HTML page the app writes (see :func:`adapt_page`), but not served files."""
-
-        def __init__(self, request: Any):
-            """Adapt this response unless it is a record or review page, served as written."""
-            self.adapt = not request.path.startswith(SERVED_FILES)
-
-        def transform_first_chunk(
-            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
-        ) -> tuple[int, Any, bytes]:
-            """Adapt the first piece of an HTML page, keeping its length header true."""
-            self.adapt = self.adapt and headers.get("Content-Type", "").startswith("text/html")
-            chunk = self.transform_chunk(chunk, finishing)
-            if self.adapt and "Content-Length" in headers:
-                headers["Content-Length"] = str(len(chunk))
-            return status_code, headers, chunk
-
-        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
-            """Adapt a later piece of the page (whole text: Voila writes it string by string)."""
-            if not self.adapt or not chunk:
-                return chunk
-            try:
-                return adapt_page(chunk.decode("utf-8")).encode("utf-8")
-            except UnicodeDecodeError:
-                return chunk
-
     class CasekitVoila(Voila):
         """Voila with a login, a host check, v1 websockets only and records-only file serving."""
 
@@ -598,7 +613,7 @@ def _voila_class() -> type[Any]:
             """Voila's settings, with remote access off (only local host names answered)."""
             settings: dict[str, Any] = super().init_settings()
             settings.update(allow_remote_access=False, local_hostnames=LOCAL_HOSTNAMES)
-            settings["transforms"] = [CasekitPages]  # tornado.web.Application's output transforms
+            settings["transforms"] = [page_transform()]  # tornado.web.Application's
             return settings
 
         def init_handlers(self) -> list[Any]:

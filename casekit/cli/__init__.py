@@ -3,9 +3,13 @@
 Each command group adds its own subcommands from its module: ``bundle`` (validate, import,
 export, contract), ``synth``, ``casework`` (flags, flag-guide, chronology, supervision),
 ``imports`` (import-annex-a, import-csv), ``privacy`` (pseudonymise, disclosure-check),
-``review``, ``app`` and ``audit`` (the access log); what they share is in ``common``.
+``review``, ``app``, ``audit`` (the access log), ``store`` (upgrade, current: the store's
+schema) and ``users`` (a store's named users and their roles); what they share is in
+``common``.
 
 Exit codes: 0 done, 2 a user error (explained, no traceback), 1 an internal error (a bug).
+
+``hub`` adds ``hub-server``, what JupyterHub starts for each person (``deploy/jupyterhub``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,19 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from casekit import __version__
-from casekit.cli import app, audit, bundle, casework, imports, privacy, review, synth
+from casekit.cli import (
+    app,
+    audit,
+    bundle,
+    casework,
+    hub,
+    imports,
+    privacy,
+    review,
+    store,
+    synth,
+    users,
+)
 from casekit.errors import CasekitError
 
 __all__ = ["main", "build_parser"]
@@ -39,6 +55,9 @@ COMMANDS = (
     casework.add_supervision,
     review.add_review,
     audit.add_audit,
+    store.add_store,
+    users.add_users,
+    hub.add_hub_server,
 )
 
 

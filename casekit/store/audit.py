@@ -9,7 +9,9 @@ The database itself refuses to change or delete an entry: on SQLite, triggers th
 ``RAISE(ABORT, ...)`` on UPDATE, DELETE and an INSERT that would replace an entry; on
 PostgreSQL, a trigger function that raises on UPDATE, DELETE and TRUNCATE.
 :func:`append_only_sql` holds both. The table arrived with store schema 4
-(:data:`TABLES_ADDED_IN`).
+(:data:`TABLES_ADDED_IN`), made with these statements by the store's revision 0004
+(:mod:`casekit.store.migrations`): changing them reaches existing stores only through a new
+revision.
 """
 
 from __future__ import annotations

@@ -39,19 +39,27 @@ from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
 from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+from casekit.store import migrations
 from casekit.store.acting import acting_user
 from casekit.store.audit import (
     ACCESS_LOG,
     TABLES_ADDED_IN,
     access_log_table,
-    append_only_sql,
     check_action,
     read_access_log,
+)
+from casekit.store.permissions import (
+    CASE_TABLES,
+    USERS,
+    WITHHELD,
+    Access,
+    resolve_access,
+    users_table,
 )
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
     "3": {
@@ -67,6 +75,7 @@ _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
         )
     },
     "4": {},  # the access log: a table, not a column (audit.TABLES_ADDED_IN)
+    "5": {},  # the users: a table (_TABLES_ADDED_IN)
 }
 """The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
 
@@ -86,6 +95,8 @@ _ADDED_SINCE: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """The contract columns a store of each older schema lacks. Opening such a store for writing
 adds them (one transaction); opening it read-only reads them as missing and writes nothing."""
+_TABLES_ADDED_IN = {**TABLES_ADDED_IN, "5": (USERS,)}
+"""The internal tables each schema version added (the access log: 4; the users: 5)."""
 _HISTORY = "_history"
 _DRAFTS = "_drafts"
 
@@ -124,6 +135,7 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
         sa.Column("data", sa.Text, nullable=False),
     )
     access_log_table(meta)
+    users_table(meta)
     return meta, tables, history
 
 
@@ -189,7 +201,7 @@ def safe_url(url: str) -> str:
         return text
     try:
         parsed = sa.engine.make_url(text)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
     return parsed.render_as_string(hide_password=True) if parsed.password else text
 
@@ -202,7 +214,13 @@ def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
     """
     import psycopg
 
-    parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    try:
+        parsed = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise CasekitError(
+            f"{label}: is not a database URL casekit can read; write it as "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ) from None
     options: dict[str, Any] = {"connect_timeout": 10, "application_name": "casekit"}
     if readonly:
         options["options"] = "-c default_transaction_read_only=on"
@@ -287,6 +305,21 @@ def store_error(label: str, exc: BaseException | str) -> CasekitError:
     return CasekitError(f"{label}: the casebook store cannot be used ({text}).")
 
 
+def refuse_other_databases(engine: sa.Engine, label: str, empty_too: bool = False) -> set[str]:
+    """Refuse a database that holds tables but no casebook store; return its tables' names.
+
+    An empty one may become a store (refused too when ``empty_too``); nothing is written.
+    """
+    names = set(sa.inspect(engine).get_table_names())
+    if "_meta" not in names and (names or empty_too):
+        empty = "it is empty" if not names else "it holds other tables"
+        raise CasekitError(
+            f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
+            "by 'casekit import BUNDLE --into STORE' or casekit.open()."
+        )
+    return names
+
+
 class _StoreIndex:
     """Look references up in the store, inside the current transaction."""
 
@@ -350,14 +383,22 @@ class Store:
     """
 
     def __init__(self, url: str, user: str | None = None, readonly: bool = False):
-        """Connect to the store at ``url`` and create its tables if they are missing.
+        """Connect to the store at ``url``, making or upgrading its schema where that is safe.
 
-        A ``readonly`` store is only read: its schema is checked, never created or changed,
-        and every write is refused with a clear message.
+        The schema is the Alembic chain of :mod:`casekit.store.migrations`. An empty SQLite
+        file or PostgreSQL database becomes a store at the chain's head. A SQLite store behind
+        the head (an older casekit's, even from before Alembic) is upgraded on opening, in one
+        transaction. A PostgreSQL store behind the head is refused with "run 'casekit store
+        upgrade URL' as the store's owner". A store newer than this casekit is refused.
+        A ``readonly`` store is only read: its schema is checked, never created or changed
+        (an older one reads its missing columns as missing), and every write is refused with
+        a clear message.
         """
         self.url = url if url.startswith("sqlite") else safe_url(url)  # no password shown
         self.readonly = readonly
         self.user = acting_user(user)
+        self._explicit_user = bool(user and user.strip())
+        self._access: Access | None = None
         is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
@@ -371,6 +412,7 @@ class Store:
         try:
             if readonly:
                 self._check_is_store(self.engine, strict=True)
+                self.forget_access()
                 return
             if is_sqlite and Path(url.removeprefix("sqlite:///")).is_file():
                 probe = _sqlite_engine(url, readonly=True)  # look before writing anything
@@ -380,24 +422,9 @@ class Store:
                     probe.dispose()
             if self.postgres:  # never write into a database that holds other tables
                 self._check_is_store(self.engine, strict=False)
-                self._create_postgres()  # one at a time, so two first openings cannot race
-            else:
-                self._meta.create_all(self.engine)
-            with self._begin() as conn:
-                meta = self._meta.tables["_meta"]
-                version = conn.execute(
-                    sa.select(meta.c.value).where(meta.c.key == "schema")
-                ).scalar()
-                if version is None:
-                    conn.execute(meta.insert().values(key="schema", value=SCHEMA_VERSION))
-                    self._make_append_only(conn)
-                elif version in _ADDED_SINCE:
-                    self._migrate(conn, version)
-                elif version != SCHEMA_VERSION:
-                    raise CasekitError(
-                        f"{url}: casebook store schema {version}, but this casekit reads "
-                        f"{SCHEMA_VERSION}."
-                    )
+            with self._begin() as conn:  # PostgreSQL: holding the write lock, so one at a time
+                self._bring_to_head(conn)
+            self.forget_access()
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
             raise store_error(self.url.removeprefix("sqlite:///"), exc.orig or exc) from None
@@ -405,29 +432,26 @@ class Store:
             self.engine.dispose()
             raise
 
-    def _create_postgres(self) -> None:
-        """Create a PostgreSQL store's missing tables, holding the write lock while doing so."""
-        with self.engine.begin() as conn:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
-            self._meta.create_all(conn)
+    def _bring_to_head(self, conn: sa.Connection) -> None:
+        """Make or upgrade the store through the Alembic chain, or refuse, as its backend says.
 
-    def _migrate(self, conn: sa.Connection, version: str) -> None:
-        """Bring a store of an older schema up to date inside the caller's transaction.
-
-        Each column the old schema lacks is added (empty, so missing in every record), then the
-        schema version is set; a failure rolls all of it back.
+        A new store (an empty file or database) is made by running the whole chain. A SQLite
+        store behind the head is upgraded silently: whoever may write its file owns it. A
+        PostgreSQL store behind the head is refused: its schema is changed only by
+        ``casekit store upgrade URL``, run by the store's owner, since the roles people
+        connect as may not change tables. Nothing is written when this refuses.
         """
-        quote = conn.dialect.identifier_preparer.quote
-        for table, columns in _ADDED_SINCE[version].items():
-            have = {c["name"] for c in sa.inspect(conn).get_columns(table)}
-            for column in columns:
-                if column not in have:
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} TEXT"
-                    )
-        self._make_append_only(conn)  # the access log (schema 4): create_all made its table
-        meta = self._meta.tables["_meta"]
-        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
+        label = self.url.removeprefix("sqlite:///")
+        where = migrations.position(conn, label)
+        if where.up_to_date:
+            return
+        if self.postgres and not where.empty:
+            raise CasekitError(
+                f"{label}: the casebook store is at {where.describe()}, behind this casekit's "
+                f"revision {where.head}: run 'casekit store upgrade {label}' as the store's "
+                "owner to upgrade it. Nothing was changed."
+            )
+        migrations.upgrade(conn, label)
 
     def _check_is_store(self, engine: sa.Engine, strict: bool) -> None:
         """Refuse a database that is not a casebook store (a ``strict`` one must be complete).
@@ -435,14 +459,8 @@ class Store:
         A new, empty file becomes a store when opened for writing; any other database is
         never written into.
         """
-        names = set(sa.inspect(engine).get_table_names())
         label = self.url.removeprefix("sqlite:///")
-        if "_meta" not in names and (names or strict):
-            empty = "it is empty" if not names else "it holds other tables"
-            raise CasekitError(
-                f"{label}: is not a casebook store ({empty}). Check the path; a store is made "
-                "by 'casekit import BUNDLE --into STORE' or casekit.open()."
-            )
+        names = refuse_other_databases(engine, label, empty_too=strict)
         missing = [t for t in self._meta.tables if t not in names]
         if strict and missing:
             missing = self._missing_in_new(engine, missing)
@@ -455,14 +473,10 @@ class Store:
         if strict:
             meta = self._meta.tables["_meta"]
             with engine.connect() as conn:
+                migrations.position(conn, label)  # refuses a store newer than this casekit
                 version = conn.execute(
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
-            if version != SCHEMA_VERSION and version not in _ADDED_SINCE:
-                raise CasekitError(
-                    f"{label}: casebook store schema {version}, but this casekit reads "
-                    f"{SCHEMA_VERSION}."
-                )
             if version in _ADDED_SINCE:  # read as it is: its missing columns read as missing
                 inspector = sa.inspect(engine)
                 for table, columns in _ADDED_SINCE[version].items():
@@ -478,14 +492,70 @@ class Store:
                     sa.select(meta.c.value).where(meta.c.key == "schema")
                 ).scalar()
             have = int(str(version)) if str(version).isdigit() else 0  # else refused below
-            later = {t for v, ts in TABLES_ADDED_IN.items() if int(v) > have for t in ts}
+            later = {t for v, ts in _TABLES_ADDED_IN.items() if int(v) > have for t in ts}
             missing = [t for t in missing if t not in later]
         return missing
 
-    def _make_append_only(self, conn: sa.Connection) -> None:
-        """Create the database's own guard against changing or deleting access-log entries."""
-        for statement in append_only_sql(conn.dialect.name):
-            conn.exec_driver_sql(statement)
+    @property
+    def access(self) -> Access:
+        """What the person acting may do here (:mod:`casekit.store.permissions`)."""
+        if self._access is None:
+            self.forget_access()
+        assert self._access is not None
+        return self._access
+
+    def forget_access(self) -> None:
+        """Look again at who is acting and what they may do (after the users change)."""
+        with self.engine.connect() as conn:
+            self._access = resolve_access(conn, self.user, self._explicit_user, self.postgres)
+        self.user = self._access.name  # a person's own login names them, on PostgreSQL
+
+    def _team_of(self, conn: sa.Connection, case_id: str) -> str | None:
+        """Return a case's team, if this person can see it (None: no such case, or hidden)."""
+        t = self._tables["cases"]
+        found = conn.execute(sa.select(t.c.team_id).where(t.c.case_id == case_id)).scalar()
+        return None if found is None else str(found)
+
+    def _permit(self, conn: sa.Connection, table: str, row: dict[str, Any], verb: str) -> None:
+        """Refuse a write this person's role or teams do not allow, before anything is written."""
+        access = self.access
+        if access.everything:
+            return
+        access.check_write(table, verb)
+        case_id = str(row.get("case_id") or "").strip()
+        if table in CASE_TABLES and case_id:  # without one, validation says what is missing
+            team = row.get("team_id") if table == "cases" else self._team_of(conn, case_id)
+            team = None if team is None or str(team).strip() == "" else str(team).strip()
+            if table == "cases" and team is None:
+                return  # no team given: validation refuses it
+            access.check_case(case_id, team, f"{verb} records of")
+
+    def _permit_case(self, case_id: str, action: str = "open_case") -> None:
+        """Refuse opening a case outside this person's teams, or by a role that opens none."""
+        access = self.access
+        if access.everything:
+            return
+        access.check_action(action)
+        with self.engine.connect() as conn:
+            team = self._team_of(conn, case_id)
+        access.check_case(case_id, team, "open" if action == "open_case" else "export")
+
+    def _visible(self, raws: dict[str, RawTable]) -> dict[str, RawTable]:
+        """Keep only the rows of the case tables this person may see (all, without users)."""
+        access = self.access
+        if access.everything:
+            return raws
+        access.check_action("review")
+        cases = raws["cases"].frame
+        seen = cases[cases["team_id"].map(access.sees_team).astype(bool)]
+        case_ids = set(seen["case_id"])
+        for name in CASE_TABLES:
+            frame = raws[name].frame
+            keep = frame["case_id"].isin(case_ids) if "case_id" in frame else frame.index < 0
+            if not keep.all():
+                frame = frame[keep].reset_index(drop=True)
+                raws[name] = RawTable(name, frame, raws[name].source, row_word="record")
+        return raws
 
     def __repr__(self) -> str:
         """Show where the store is."""
@@ -530,8 +600,16 @@ class Store:
         """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
         t = self._tables[table]
         absent = self._absent.get(table, set())
+        withheld = set(self.access.withheld(table)) if self._access is not None else set()
         names = [c.name for c in t.columns] if names is None else names
-        return [sa.null().label(n) if n in absent else t.c[n] for n in names]
+        return [
+            sa.null().label(n)
+            if n in absent or (n in withheld and n == "_extra")
+            else sa.literal(WITHHELD).label(n)
+            if n in withheld
+            else t.c[n]
+            for n in names
+        ]
 
     def _spec(self, table: str) -> Table:
         for spec in TABLES.values():
@@ -642,6 +720,10 @@ class Store:
                     .where(h.c.table_name == spec.name, h.c.record_id == rid)
                     .limit(1)
                 ).first()
+                if not used and self.postgres and not self.access.everything:
+                    used = conn.execute(  # ids another team used, which this person cannot see
+                        sa.select(sa.func.casekit_id_used(spec.name, rid))
+                    ).scalar()
                 if used:
                     raise _refused(
                         label,
@@ -650,7 +732,9 @@ class Store:
                         "is already used in this store (ids are never reused)",
                         "leave the id empty and one is made for you",
                     )
+                self._permit(conn, spec.name, fields, "add")
                 data = self._validate(conn, spec, fields, label)
+                self._permit(conn, spec.name, data, "add")
                 conn.execute(self._tables[spec.name].insert().values(**data))
                 self._record_history(conn, spec, rid, "add", data, by)
                 ids.append(rid)
@@ -659,25 +743,43 @@ class Store:
     # --- drafts ---------------------------------------------------------------------------------
 
     def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
-        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before."""
+        """Keep a draft (any JSON-able dict) under ``key``, replacing the one before.
+
+        In a store with users, each person's drafts are their own: kept under their name,
+        and a key another person's draft holds is refused, changing nothing.
+        """
         t = self._meta.tables[_DRAFTS]
-        row = {"at": _now(), "by": by or self.user, "data": json.dumps(data, ensure_ascii=False)}
+        who = (by or self.user) if self.access.everything else self.access.name
+        row = {"at": _now(), "by": who, "data": json.dumps(data, ensure_ascii=False)}
         with self._begin() as conn:
-            if conn.execute(t.update().where(t.c.key == key).values(**row)).rowcount == 0:
-                conn.execute(t.insert().values(key=key, **row))
+            where = self._own_drafts(t.c.key == key, t)
+            if conn.execute(t.update().where(where).values(**row)).rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(t.insert().values(key=key, **row))
+                except sa.exc.IntegrityError:  # the key is held by someone else's draft
+                    raise CasekitError(
+                        f"the draft {key!r} is another person's, so it was not replaced. "
+                        "Nothing was written."
+                    ) from None
+
+    def _own_drafts(self, where: Any, t: sa.Table) -> Any:
+        """Limit a drafts query to the acting person's own (in a store with users)."""
+        return where if self.access.everything else sa.and_(where, t.c.by == self.access.name)
 
     def draft(self, key: str) -> dict[str, Any] | None:
-        """Return the draft kept under ``key``, or None."""
+        """Return the draft kept under ``key`` (one's own, in a store with users), or None."""
         t = self._meta.tables[_DRAFTS]
         with self.engine.connect() as conn:
-            text = conn.execute(sa.select(t.c.data).where(t.c.key == key)).scalar()
+            query = sa.select(t.c.data).where(self._own_drafts(t.c.key == key, t))
+            text = conn.execute(query).scalar()
         return json.loads(text) if text else None
 
     def discard_draft(self, key: str) -> None:
         """Remove the draft kept under ``key`` (once its work is saved for good)."""
         t = self._meta.tables[_DRAFTS]
         with self._begin() as conn:
-            conn.execute(t.delete().where(t.c.key == key))
+            conn.execute(t.delete().where(self._own_drafts(t.c.key == key, t)))
 
     def update(
         self, table: str, record_id: str, /, *, by: str | None = None, **changes: object
@@ -697,10 +799,12 @@ class Store:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            self._permit(conn, spec.name, current, "change")
             current.pop("_extra", None)
             merged = {k: v for k, v in current.items() if v not in (None, "")}
             merged.update(changes)
             data = self._validate(conn, spec, merged, label)
+            self._permit(conn, spec.name, data, "change")
             t = self._tables[spec.name]
             conn.execute(t.update().where(t.c[spec.id_column] == record_id).values(**data))
             self._record_history(conn, spec, record_id, "update", data, by)
@@ -715,6 +819,7 @@ class Store:
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
+            self._permit(conn, spec.name, current, "delete")
             users = self._referenced_by(conn, spec, record_id)
             if users:
                 more = f" and {len(users) - 10} more" if len(users) > 10 else ""
@@ -957,11 +1062,14 @@ class Store:
         ``at`` (UTC), ``by``, ``reason``, then the record's fields as they were.
         """
         h = self._history
+        self.access.check_history()
         query = sa.select(h).where(h.c.record_id == str(record_id)).order_by(h.c.seq)
         if table is not None:
             query = query.where(h.c.table_name == self._spec(table).name)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
+            if not self.access.everything:
+                rows = [r for r in rows if self._history_seen(conn, r["table_name"], r["data"])]
         records = [
             {
                 "table": r["table_name"],
@@ -982,18 +1090,57 @@ class Store:
             else ["table", "record_id", "version", "op", "at", "by", "reason"],
         )
 
+    def _history_seen(self, conn: sa.Connection, table: str, data: str) -> bool:
+        """Tell whether this person may read a version of a record (its case in their teams)."""
+        access = self.access
+        if table in CASE_TABLES:
+            record = json.loads(data)
+            team = record.get("team_id") if table == "cases" else None
+            if table != "cases":
+                team = self._team_of(conn, str(record.get("case_id")))
+            return access.sees_team(team)
+        if table in TABLES:
+            return access.role != ""
+        return access.role == "admin"
+
+    def _permit_import(self, conn: sa.Connection, strings: dict[str, pd.DataFrame]) -> None:
+        """Refuse an import holding any record this person may not write (their teams only)."""
+        access = self.access
+        if access.everything:
+            return
+        incoming = strings.get("cases")
+        teams = (
+            {}
+            if incoming is None
+            else dict(zip(incoming["case_id"], incoming["team_id"], strict=True))
+        )
+        for table, frame in strings.items():
+            if frame.empty:
+                continue
+            access.check_write(table, "import")
+            if table not in CASE_TABLES:
+                continue
+            for case_id in sorted(set(frame["case_id"])):
+                team = teams[case_id] if case_id in teams else self._team_of(conn, case_id)
+                access.check_case(case_id, team, "import records of")
+
     def get(self, table: str, record_id: str) -> dict[str, str]:
         """Return one current record as canonical strings ("" for missing)."""
         spec = self._spec(table)
         with self.engine.connect() as conn:
             row = self._current(conn, spec, record_id)
+        if row is None and spec.name == "cases" and not self.access.everything:
+            self.access.check_case(record_id, None)  # hidden, or not there: not theirs either way
         if row is None:
             raise CasekitError(f"there is no {spec.singular} {record_id!r}.")
+        if spec.name in CASE_TABLES:
+            self._permit_case(str(row["case_id"]))
         return {c: row[c] or "" for c in spec.column_names}
 
     def case_rows(self, table: str, case_id: str) -> pd.DataFrame:
         """Return one case's current records of a table as canonical strings, in entry order."""
         spec = self._spec(table)
+        self._permit_case(case_id)
         t = self._tables[spec.name]
         columns = self._columns(spec.name, list(spec.column_names))
         query = sa.select(*columns).where(t.c["case_id"] == case_id)
@@ -1036,7 +1183,7 @@ class Store:
                     frame = pd.concat([frame, extras], axis=1)
                 frame = clean_frame(frame, 1)
                 raws[name] = RawTable(name, frame, f"{name} (store)", row_word="record")
-        return raws
+        return self._visible(raws)
 
     def _in_entry_order(self, query: sa.Select[Any], table: str) -> sa.Select[Any]:
         """Order a query of one table's records by when each was first written (its history).
@@ -1059,7 +1206,9 @@ class Store:
         return from_raw(self.raw_tables(), self.url, today=today)
 
     def counts(self) -> dict[str, int]:
-        """Count the current records in each table."""
+        """Count the current records in each table (those this person may see)."""
+        if not self.access.everything:
+            return {name: len(raw.frame) for name, raw in self.raw_tables().items()}
         with self.engine.connect() as conn:
             return {
                 n: conn.execute(
@@ -1097,6 +1246,12 @@ class Store:
         """
         row = check_action(action, case_id, detail, reason)
         who = acting_user(by) if by and by.strip() else self.user  # a name given is checked too
+        if not self.access.everything:
+            if case_id is not None:
+                self._permit_case(case_id, action)
+            else:
+                self.access.check_action(action)
+            who = self.access.name  # a person is logged as who they are, never another
         if self.readonly:
             raise CasekitError(
                 f"{self.url.removeprefix('sqlite:///')}: the store is read-only here, so this "
@@ -1131,7 +1286,16 @@ class Store:
         with self.engine.connect() as conn:
             if self._absent_log(conn):
                 return read_access_log(None, self._meta.tables[ACCESS_LOG], case_id, user, since)
-            return read_access_log(conn, self._meta.tables[ACCESS_LOG], case_id, user, since)
+            log = read_access_log(conn, self._meta.tables[ACCESS_LOG], case_id, user, since)
+            access = self.access
+            if access.everything or access.role == "admin":
+                return log
+            if access.role == "":
+                access.check_action("review")  # says this name is not a user of the store
+            teams = {c: self._team_of(conn, c) for c in set(log["case_id"].dropna())}
+            seen = log["case_id"].map(lambda c: access.sees_team(teams.get(c)))
+            keep = (log["user"] == access.name) | seen.astype(bool)
+            return log[keep].reset_index(drop=True)
 
     # --- bulk import ----------------------------------------------------------------------------
 
@@ -1176,6 +1340,7 @@ class Store:
                 problems += check_references(raw, present[table], index)
             if problems:
                 raise WriteRefused(f"importing {casebook.source}", problems)
+            self._permit_import(conn, strings)
             counts = {}
             for table, frame in strings.items():
                 if frame.empty:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from casekit.widgets.app import CasePicker, demo_store, store_from_settings
+from casekit.widgets.app import CasePicker, case_from_settings, demo_store, store_from_settings
 from casekit.widgets.chronology import ChronologyBuilder
 from casekit.widgets.supervision import SupervisionSession
 from casekit.widgets.timeline import CaseWorkspace, RiskTimeline
@@ -20,4 +20,5 @@ __all__ = [
     "CasePicker",
     "demo_store",
     "store_from_settings",
+    "case_from_settings",
 ]

@@ -12,13 +12,14 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import ipywidgets as w
 
 from casekit.errors import CasekitError
 from casekit.store.db import Store, open_store
 
-__all__ = ["demo_store", "store_from_settings", "CasePicker"]
+__all__ = ["demo_store", "store_from_settings", "case_from_settings", "CasePicker"]
 
 
 def _demo_path() -> Path:
@@ -58,6 +59,24 @@ def store_from_settings(store: str = "", user: str | None = None) -> Store:
     if chosen:
         return open_store(chosen, user=user, create=False)
     return demo_store(user=user)
+
+
+def case_from_settings(case_id: str = "") -> str:
+    """Return the case a notebook opens: its parameter, else ``$CASEKIT_CASE``, else the page's.
+
+    The page's is the ``case`` of the address Voila was asked for (``...ipynb?case=C00149``),
+    which Voila gives the kernel as ``$QUERY_STRING``: a case typed into the address is opened
+    only if the store shows it to whoever is logged in (:class:`CasePicker` says otherwise).
+
+    >>> case_from_settings("C1")
+    'C1'
+    """
+    if case_id:
+        return case_id
+    if os.environ.get("CASEKIT_CASE"):
+        return os.environ["CASEKIT_CASE"]
+    asked = parse_qs(os.environ.get("QUERY_STRING", "")).get("case", [""])
+    return asked[0].strip()
 
 
 class CasePicker(w.VBox):

@@ -130,8 +130,12 @@ def writable_store(store: Store | str | Path, user: str | None, widget: str) -> 
 
 def case_record(store: Store, case_id: str) -> dict[str, str]:
     """Return a case's record from the store, or say clearly that there is no such case."""
+    from casekit.store.permissions import AccessRefused
+
     try:
         return store.get("cases", case_id)
+    except AccessRefused:
+        raise  # says who may not open it, and why
     except CasekitError:
         raise CasekitError(f"there is no case {case_id!r} in {store.url}.") from None
 
