@@ -352,3 +352,22 @@ def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_b
             (False,)
         ]
         owner.dispose()
+
+
+def test_a_person_writes_history_only_in_their_own_name_and_for_their_own_teams(team_db):
+    bob = person_engine(team_db, "bob")
+    insert = (
+        "INSERT INTO _history (table_name, record_id, version, op, at, by, data) VALUES "
+        "('events', 'E2', 9, 'update', 'now', :by, :data)"
+    )
+    for by, data in (
+        ("alice", '{"case_id": "C2"}'),  # in another's name
+        ("bob", '{"case_id": "C1"}'),  # about another team's case
+        ("bob", '{"team_id": "T9"}'),  # about no case at all
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+            with bob.begin() as conn:
+                conn.execute(sa.text(insert), {"by": by, "data": data})
+    with bob.begin() as conn:  # as himself, about his own case: what casekit writes
+        conn.execute(sa.text(insert), {"by": "bob", "data": '{"case_id": "C2"}'})
+    bob.dispose()
