@@ -64,10 +64,11 @@ def hub(team_store, tmp_path_factory):
     secret.chmod(0o600)
     env = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "LANG": "C.UTF-8",
         "CASEKIT_HUB_ADMIN_URL_FILE": str(secret),
     }
+    if os.environ.get("PYTHONPATH"):  # a checkout run without make's install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     password = secrets.token_urlsafe(16)
     started = time.monotonic()
     process, url = start_hub(folder, env, {ALICE, BOB, CAROL}, password)
