@@ -234,3 +234,18 @@ def test_hub_server_outside_a_hub_says_what_it_is_for_and_writes_nothing(tmp_pat
     assert "is what JupyterHub starts for each person" in run.stderr
     assert "$JUPYTERHUB_API_TOKEN is not set" in run.stderr and "Traceback" not in run.stderr
     assert list(home.iterdir()) == []  # no notebooks copied
+
+
+def test_the_case_a_notebook_opens_its_parameter_then_the_app_s_then_the_address(monkeypatch):
+    from casekit.widgets import case_from_settings
+
+    monkeypatch.delenv("CASEKIT_CASE", raising=False)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert case_from_settings() == ""
+    monkeypatch.setenv("QUERY_STRING", "token=abc&case=C00149&case=C2")  # Voila's request
+    assert case_from_settings() == "C00149"
+    monkeypatch.setenv("QUERY_STRING", "case=%3Cb%3EC1%3C%2Fb%3E")
+    assert case_from_settings() == "<b>C1</b>"  # as typed: the picker escapes what it shows
+    monkeypatch.setenv("CASEKIT_CASE", "C00007")  # casekit app --case
+    assert case_from_settings() == "C00007"
+    assert case_from_settings("C00001") == "C00001"  # the notebook's own parameter

@@ -250,12 +250,35 @@ def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser
     page.context.close()
 
 
+def servers_environments() -> dict[str, dict[str, str]]:
+    """Return the environment of each person's running server, by their hub name."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"jupyterhub.singleuser" not in command:
+                continue
+            pairs = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        environ = dict(p.decode().split("=", 1) for p in pairs if b"=" in p)
+        found[environ.get("JUPYTERHUB_USER", "")] = environ
+    return found
+
+
 def test_no_database_password_reaches_the_hub_s_log_or_the_homes(hub, team_store):
     _, _, folder = hub
-    secret = sa.engine.make_url(team_store).password
+    servers = servers_environments()
+    assert set(servers) >= {ALICE, BOB}
+    secrets_ = [sa.engine.make_url(team_store).password or ""]
+    for name in (ALICE, BOB):
+        store = sa.engine.make_url(servers[name]["CASEKIT_STORE"])
+        assert store.password is None and store.username == login_of(team_store, name)
+        secrets_.append(servers[name]["PGPASSWORD"])  # their own, fresh
+    assert all(len(secret) >= 20 for secret in secrets_) and len(set(secrets_)) == 3
     log = (folder / "hub.log").read_text()
-    assert secret and secret not in log
-    assert "PGPASSWORD" not in log
-    for path in (folder / "homes").rglob("*"):
+    for path in [folder / "hub.log", *(folder / "homes").rglob("*")]:
         if path.is_file() and path.stat().st_size < 5_000_000:
-            assert secret.encode() not in path.read_bytes(), path
+            body = path.read_bytes()
+            assert not [s for s in secrets_ if s.encode() in body], path
+    assert "PGPASSWORD" not in log
