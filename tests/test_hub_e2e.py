@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from app_helpers import CHROMIUM, launch_chromium
+from app_helpers import CHROMIUM, add_visit, chromium, refuse_outside
 from conftest import SYNTHETIC
 from hub_helpers import start_hub, stop_hub
 
@@ -81,31 +81,18 @@ def hub(team_store, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
-def log_in(
-    browser, hub_url: str, name: str, password: str, outside: list[str], started: bool = True
-):
+def log_in(browser, hub_url: str, name: str, password: str, started: bool = True):
     """Log ``name`` in through the hub's login page; return the page, on their server.
 
-    With ``started=False`` the page is returned once the hub has taken the login.
+    Also return the list of the requests the page made that would have left the machine
+    (refused). With ``started=False`` the page is returned once the hub has taken the login.
     """
     context = browser.new_context(locale="en-GB", viewport={"width": 1300, "height": 1600})
-
-    def only_this_machine(route):
-        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")):
-            route.continue_()
-        else:
-            outside.append(f"{route.request.url} (from {route.request.frame.url})")
-            route.abort()
-
-    context.route("**/*", only_this_machine)
+    outside = refuse_outside(context)
     page = context.new_page()
     page.goto(f"{hub_url}/hub/login", timeout=120_000)
     page.fill("input[name=username]", name)
@@ -113,7 +100,7 @@ def log_in(
     page.click("input[type=submit], button[type=submit]")
     if started:
         page.wait_for_url(f"**/user/{name}/**", timeout=240_000)  # the hub starts their server
-    return page
+    return page, outside
 
 
 def open_builder(page, hub_url: str, name: str, query: str = "") -> None:
@@ -183,8 +170,7 @@ def test_alice_sees_her_team_adds_an_entry_recorded_under_her_name_and_logged(
     admin_url = team_store
     ours = team_cases(admin_url, ALICE_TEAM)
     case = sorted(ours)[0]
-    outside: list[str] = []
-    page = log_in(browser, hub_url, ALICE, password, outside)
+    page, outside = log_in(browser, hub_url, ALICE, password)
     open_builder(page, hub_url, ALICE)
     offered = case_options(page)
     assert set(offered) == ours  # her team's cases, and no other team's
@@ -193,14 +179,7 @@ def test_alice_sees_her_team_adds_an_entry_recorded_under_her_name_and_logged(
     page.select_option(".ck-case-choice select", label=offered[case])
     page.click(".ck-open-case")
     page.wait_for_selector(".ck-add", timeout=120_000)
-    page.fill(".ck-field-date input", "2024-06-01")
-    page.select_option(".ck-field-source_agency select", "education")
-    page.select_option(".ck-field-kind select", "visit")
-    page.select_option(".ck-field-category select", "protective")
-    page.select_option(".ck-field-level select", "child")
-    page.fill(".ck-field-summary textarea", SUMMARY)
-    page.click(".ck-add")
-    page.wait_for_selector(f".ck-list >> text={SUMMARY}", timeout=60_000)
+    add_visit(page, SUMMARY)
     saved = query(
         admin_url, "SELECT case_id, recorded_by FROM events WHERE summary = :s", s=SUMMARY
     )
@@ -215,8 +194,7 @@ def test_bob_sees_only_his_team_and_cannot_open_alice_s_case_by_its_id(hub, team
     hub_url, password, _ = hub
     admin_url = team_store
     alices = sorted(team_cases(admin_url, ALICE_TEAM))[0]
-    outside: list[str] = []
-    page = log_in(browser, hub_url, BOB, password, outside)
+    page, outside = log_in(browser, hub_url, BOB, password)
     open_builder(page, hub_url, BOB, f"?case={alices}")  # her case's ID, typed in the address
     assert set(case_options(page)) == team_cases(admin_url, BOB_TEAM)
     refusal = page.locator(f"text=There is no case {alices} in this store")
@@ -241,11 +219,11 @@ def test_the_idle_culler_runs_as_a_hub_service_with_its_own_token(hub):
 
 def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser):
     hub_url, password, folder = hub
-    outside: list[str] = []
-    page = log_in(browser, hub_url, CAROL, password, outside, started=False)
+    page, outside = log_in(browser, hub_url, CAROL, password, started=False)
     refusal = page.get_by_text(f"{CAROL!r} is not a user of this store", exact=False)
     refusal.first.wait_for(timeout=240_000)
     assert "Your casekit server was not started" in page.content()
+    assert outside == [], outside
     assert not (folder / "homes" / CAROL / ".local").exists()  # no server ever ran for her
     page.context.close()
 
