@@ -11,6 +11,7 @@ import re
 import stat
 
 import pytest
+from conftest import write_csv_bundle
 from roles_helpers import PEOPLE, SECRET, fill, open_as, two_team_store
 
 import casekit
@@ -340,3 +341,23 @@ def test_each_persons_drafts_are_their_own(team_store):
         assert sue.draft("supervision/C1/sue") == {"support": "private words"}
         sue.discard_draft("supervision/C1/sue")
         assert sue.draft("supervision/C1/sue") is None
+
+
+def test_a_practitioner_imports_records_of_their_own_teams_cases_only(team_store, tmp_path):
+    """On PostgreSQL through Bob's login, where row security rules COPY out: rows are inserted."""
+    from casekit.bundle.casebook import load_table_file
+
+    def events_file(name: str, rows: list[dict[str, str]]):
+        write_csv_bundle(tmp_path / name, {"events": rows})
+        return load_table_file(tmp_path / name / "events.csv", "events")
+
+    own = events_file("own", [dict(event_id="E7", case_id="C2", **EVENT),
+                              dict(event_id="E8", case_id="C2", **EVENT)])  # fmt: skip
+    other = events_file("other", [dict(event_id="E9", case_id="C1", **EVENT)])
+    with open_as(team_store, "bob") as bob:
+        assert bob.import_casebook(own) == {"events": 2}
+        assert list(bob.history("E7")["by"]) == ["bob"]
+        with pytest.raises(CasekitError, match="may not import records of case C1"):
+            bob.import_casebook(other)
+    with open_as(team_store, "alice") as alice:
+        assert set(alice.case_rows("events", "C1")["event_id"]) == {"E1"}

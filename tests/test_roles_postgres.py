@@ -7,6 +7,9 @@ None of these go through casekit's Python: they connect as a person's login role
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -46,6 +49,36 @@ def refused(engine: sa.Engine, sql: str) -> str:
             conn.execute(sa.text(sql))
     assert isinstance(caught.value.orig, psycopg.errors.InsufficientPrivilege), caught.value
     return str(caught.value.orig)
+
+
+def log_refuses_changes(engine: sa.Engine, entries: int) -> None:
+    """Check the log's trigger refuses UPDATE, DELETE and TRUNCATE, keeping ``entries``."""
+    for sql in (
+        "UPDATE _access_log SET reason = 'x'",
+        "DELETE FROM _access_log",
+        "TRUNCATE _access_log",
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(sa.text(sql))
+    assert rows(engine, "SELECT count(*) FROM _access_log") == [(entries,)]
+
+
+@contextmanager
+def own_database(pg_cluster, options: str) -> Iterator[tuple[str, str, str]]:
+    """A new database owned by a new login with ``options``: its URL, the login, its password."""
+    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    database = f"casekit_{secrets.token_hex(6)}"
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN {options} PASSWORD '{password}'")
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
+    url = pg_cluster.admin_url.set(
+        drivername="postgresql", username=name, password=password, database=database
+    ).render_as_string(hide_password=False)
+    try:
+        yield url, name, password
+    finally:
+        pg_cluster.drop_database(url)
 
 
 def test_issue_login_gives_a_url_without_any_password_and_a_fresh_expiring_one(team_db):
@@ -188,15 +221,7 @@ def test_nobody_can_change_or_delete_the_access_log_and_each_logs_only_as_themse
         assert "row-level security" in message  # nobody writes an entry in another's name
     # the maintenance login (which owns nothing and bypasses no trigger) cannot either
     admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
-    for sql in (
-        "UPDATE _access_log SET reason = 'x'",
-        "DELETE FROM _access_log",
-        "TRUNCATE _access_log",
-    ):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with admin.begin() as conn:
-                conn.execute(sa.text(sql))
-    assert rows(admin, "SELECT count(*) FROM _access_log") == [(4,)]
+    log_refuses_changes(admin, 4)
     for engine in [*people.values(), admin]:
         engine.dispose()
 
@@ -271,19 +296,9 @@ def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its
     pg_cluster,
 ):
     """As on a council's server: a login with CREATEDB and CREATEROLE only makes the store."""
-    import secrets
-
     import casekit
 
-    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
-    database = f"casekit_{secrets.token_hex(6)}"
-    with pg_cluster.admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
-        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
-    url = pg_cluster.admin_url.set(
-        drivername="postgresql", username=name, password=password, database=database
-    ).render_as_string(hide_password=False)
-    try:
+    with own_database(pg_cluster, "CREATEDB CREATEROLE") as (url, name, _):
         two_team_store(url).close()
         maint = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
         assert rows(maint, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [
@@ -298,15 +313,7 @@ def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its
                     "INSERT INTO _access_log (at, \"user\", action) VALUES ('x', 'y', 'review')"
                 )
             )
-        for sql in (
-            "UPDATE _access_log SET reason = 'x'",
-            "DELETE FROM _access_log",
-            "TRUNCATE _access_log",
-        ):
-            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-                with maint.begin() as conn:
-                    conn.execute(sa.text(sql))
-        assert rows(maint, "SELECT count(*) FROM _access_log") == [(1,)]
+        log_refuses_changes(maint, 1)
         bob = person_engine(url, "bob")
         assert rows(bob, "SELECT case_id FROM cases") == [("C2",)]
         bob.dispose()
@@ -316,27 +323,15 @@ def test_a_maintenance_login_that_is_no_superuser_guards_the_store_and_keeps_its
         assert rows(cal, "SELECT case_id FROM cases") == [("C1",)]
         cal.dispose()
         maint.dispose()
-    finally:
-        pg_cluster.drop_database(url)
 
 
 def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_behind(
     pg_cluster, capsys
 ):
-    import secrets
-
     import casekit
     from casekit.cli import main
 
-    name, password = f"plain_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
-    database = f"casekit_{secrets.token_hex(6)}"
-    with pg_cluster.admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
-        conn.exec_driver_sql(f'CREATE DATABASE "{database}" OWNER {name}')
-    url = pg_cluster.admin_url.set(
-        drivername="postgresql", username=name, password=password, database=database
-    ).render_as_string(hide_password=False)
-    try:
+    with own_database(pg_cluster, "") as (url, name, password):
         with casekit.open(url, user="sam") as store:
             fill(store)
         admin = pg_cluster.admin
@@ -357,5 +352,22 @@ def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_b
             (False,)
         ]
         owner.dispose()
-    finally:
-        pg_cluster.drop_database(url)
+
+
+def test_a_person_writes_history_only_in_their_own_name_and_for_their_own_teams(team_db):
+    bob = person_engine(team_db, "bob")
+    insert = (
+        "INSERT INTO _history (table_name, record_id, version, op, at, by, data) VALUES "
+        "('events', 'E2', 9, 'update', 'now', :by, :data)"
+    )
+    for by, data in (
+        ("alice", '{"case_id": "C2"}'),  # in another's name
+        ("bob", '{"case_id": "C1"}'),  # about another team's case
+        ("bob", '{"team_id": "T9"}'),  # about no case at all
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+            with bob.begin() as conn:
+                conn.execute(sa.text(insert), {"by": by, "data": data})
+    with bob.begin() as conn:  # as himself, about his own case: what casekit writes
+        conn.execute(sa.text(insert), {"by": "bob", "data": '{"case_id": "C2"}'})
+    bob.dispose()

@@ -1299,6 +1299,7 @@ class Store:
         present = {t: casebook.tables[t] for t in strings}
         at, who = _now(), by or self.user
         with self._begin() as conn:
+            self._permit_import(conn, strings)  # before the checks that would hide whose it is
             problems: list[Problem] = []
             index = _UnionIndex(FrameIndex(present), _StoreIndex(conn, self._tables))
             for table, frame in strings.items():
@@ -1330,7 +1331,6 @@ class Store:
                 problems += check_references(raw, present[table], index)
             if problems:
                 raise WriteRefused(f"importing {casebook.source}", problems)
-            self._permit_import(conn, strings)
             counts = {}
             for table, frame in strings.items():
                 if frame.empty:
@@ -1363,14 +1363,19 @@ class Store:
                 counts[table] = len(rows)
         return counts
 
+    def _row_security(self, conn: sa.Connection, table: str) -> bool:
+        """Tell whether PostgreSQL's row-level security applies to this login on ``table``."""
+        active = conn.execute(sa.select(sa.func.row_security_active(table))).scalar()
+        return bool(active)
+
     def _insert_rows(self, conn: sa.Connection, table: sa.Table, rows: list[Any]) -> None:
         """Insert many rows in the caller's transaction: with COPY on PostgreSQL, else in bulk.
 
         A column a row leaves out is written empty (NULL); on PostgreSQL an autoincrementing
         key (the history's ``seq``) is left to its sequence, which numbers rows in order.
         """
-        if not self.postgres:
-            conn.execute(table.insert(), rows)
+        if not self.postgres or self._row_security(conn, table.name):
+            conn.execute(table.insert(), rows)  # PostgreSQL refuses COPY under row security
             return
         columns = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
         quote = conn.dialect.identifier_preparer.quote

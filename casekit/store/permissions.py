@@ -219,11 +219,7 @@ class Access:
         self._nobody()
         if self.role is None:
             return
-        if self.role == "admin":
-            raise AccessRefused(
-                f"{self.describe()} may not {verb} case {case_id}: admins manage users and "
-                "teams, and see no case."
-            )
+        self._no_case_for_admin(f"{verb} case {case_id}")
         if team_id is not None and team_id in self.teams:
             return
         if team_id is None:
@@ -235,6 +231,12 @@ class Access:
             why = "it belongs to another team"
         raise AccessRefused(f"{self.describe()} may not {verb} case {case_id}: {why}.")
 
+    def _no_case_for_admin(self, what: str) -> None:
+        if self.role == "admin":
+            raise AccessRefused(
+                f"{self.describe()} may not {what}: admins manage users and teams, and see no case."
+            )
+
     def _teams_text(self) -> str:
         return ", ".join(sorted(self.teams)) or "no team"
 
@@ -243,11 +245,7 @@ class Access:
         self._nobody()
         if self.role is None:
             return
-        if self.role == "admin":
-            raise AccessRefused(
-                f"{self.describe()} may not {_DOING.get(action, action)}: admins manage users "
-                "and teams, and see no case."
-            )
+        self._no_case_for_admin(_DOING.get(action, action))
         if self.role == "analyst" and action != "review":
             raise AccessRefused(
                 f"{self.describe()} may not {_DOING.get(action, action)}: analysts run reviews "
