@@ -11,6 +11,7 @@ and open the chronology builder in their own servers (Voila): each sees only the
 cases, Bob cannot open Alice's case by typing its ID into the address, Alice's entry is recorded
 under her hub name (``JUPYTERHUB_USER``) and her opening of the case is in the access log
 (``casekit audit``). Carol, whom the hub lets in but the store does not know, gets no server.
+Last, the idle culler (with the deployment's scopes) stops the servers left unused.
 The hub, the proxy, the servers and their kernels are stopped at the end, whatever happened.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -69,9 +71,10 @@ def hub(team_store, tmp_path_factory):
     }
     if os.environ.get("PYTHONPATH"):  # a checkout run without make's install
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    password = secrets.token_urlsafe(16)
+    password, culler = secrets.token_urlsafe(16), secrets.token_hex(32)
     started = time.monotonic()
-    process, url = start_hub(folder, env, {ALICE, BOB, CAROL}, password)
+    process, url, api = start_hub(folder, env, {ALICE, BOB, CAROL}, password, culler)
+    folder.joinpath("culler").write_text(f"{api}\n{culler}\n")
     try:
         yield url, password, folder
     finally:
@@ -260,3 +263,34 @@ def test_no_database_password_reaches_the_hub_s_log_or_the_homes(hub, team_store
             body = path.read_bytes()
             assert not [s for s in secrets_ if s.encode() in body], path
     assert "PGPASSWORD" not in log
+
+
+def test_idle_servers_are_stopped_by_the_culler_with_its_scopes(hub):
+    """The idle culler, with the scopes the deployment gives it, stops servers left unused.
+
+    The hub's own culler waits an hour; this runs the same program with the same scopes and a
+    one-second limit (a server's activity reaches the hub every five minutes, so both servers
+    count as idle), then checks both servers are gone. It runs last: it stops them.
+    """
+    _, _, folder = hub
+    api, token = folder.joinpath("culler").read_text().split()
+    assert set(servers_environments()) >= {ALICE, BOB}
+    log = folder / "culler.log"
+    with log.open("w") as out:
+        culler = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=5"],
+            env={**os.environ, "JUPYTERHUB_API_URL": api, "JUPYTERHUB_API_TOKEN": token},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while {ALICE, BOB} & set(servers_environments()) and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        os.killpg(culler.pid, signal.SIGTERM)
+        culler.wait(timeout=30)
+    assert not {ALICE, BOB} & set(servers_environments()), log.read_text()
+    culled = log.read_text()
+    assert f"Culling server {ALICE}" in culled and f"Culling server {BOB}" in culled, culled
