@@ -1,4 +1,4 @@
-"""Starting and stopping `casekit app` for the tests that drive it (browser and security)."""
+"""Starting and stopping `casekit app` for the tests that drive it, and driving Chromium there."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 CASE = "C00149"
 
@@ -122,3 +124,46 @@ def launch_chromium(playwright: Playwright) -> Browser:
             "--disable-sync",
         ],
     )
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, launched for a test module and closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "file:", "data:", "blob:")
+
+
+def refuse_outside(context: BrowserContext) -> list[str]:
+    """Make ``context`` refuse every request leaving the machine; return the list it records."""
+    outside: list[str] = []
+
+    def local_only(route) -> None:
+        if route.request.url.startswith(LOCAL):
+            route.continue_()
+        else:
+            outside.append(f"{route.request.url} (from {route.request.frame.url})")
+            route.abort()
+
+    context.route("**/*", local_only)
+    return outside
+
+
+def add_visit(page: Page, summary: str) -> None:
+    """Add a visit with ``summary`` in the chronology builder on ``page``; wait until listed."""
+    page.fill(".ck-field-date input", "2024-06-01")
+    page.select_option(".ck-field-source_agency select", "education")
+    page.select_option(".ck-field-kind select", "visit")
+    page.select_option(".ck-field-category select", "protective")
+    page.select_option(".ck-field-level select", "child")
+    page.fill(".ck-field-summary textarea", summary)
+    page.click(".ck-add")
+    page.wait_for_selector(f".ck-list >> text={summary}", timeout=60_000)

@@ -43,6 +43,12 @@ c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
 c.Spawner.args = {args!r}
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+# a token with the idle culler's scopes, for the test to run the culler itself, briefly
+from casekit.app.hub import CULLER_SCOPES
+c.JupyterHub.services = [*c.JupyterHub.services, {{"name": "test-culler",
+    "api_token": os.environ["CASEKIT_TEST_CULLER_TOKEN"]}}]
+c.JupyterHub.load_roles = [*c.JupyterHub.load_roles, {{"name": "test-culler",
+    "scopes": CULLER_SCOPES, "services": ["test-culler"]}}]
 """
 
 
@@ -94,9 +100,12 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def start_hub(
-    folder: Path, env: dict[str, str], users: set[str], password: str
-) -> tuple[subprocess.Popen, str]:
-    """Start JupyterHub in ``folder`` with ``env``; return it and its URL once it answers."""
+    folder: Path, env: dict[str, str], users: set[str], password: str, culler_token: str
+) -> tuple[subprocess.Popen, str, str]:
+    """Start JupyterHub in ``folder`` with ``env``; return it, its URL and its API's, once up.
+
+    ``culler_token`` is a service token with the idle culler's scopes, for the test's culler.
+    """
     public, hub_port, api_port = _free_ports(3)
     homes = folder / "homes"
     homes.mkdir(mode=0o700)
@@ -119,6 +128,7 @@ def start_hub(
         "CASEKIT_HUB_STATE": str(folder / "state"),
         "CASEKIT_HUB_PROXY": find_proxy(),
         "CASEKIT_TEST_HUB_PASSWORD": password,
+        "CASEKIT_TEST_CULLER_TOKEN": culler_token,
     }
     log = folder / "hub.log"  # a file, not a pipe: a full pipe would stall the hub
     with log.open("w") as out:
@@ -135,7 +145,7 @@ def start_hub(
         try:
             with urllib.request.urlopen(f"{url}/hub/api/", timeout=5) as answer:
                 if answer.status == 200:
-                    return hub, url
+                    return hub, url, f"http://127.0.0.1:{hub_port}/hub/api"
         except (OSError, urllib.error.URLError):
             pass
         if hub.poll() is not None or time.monotonic() > deadline:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from app_helpers import CHROMIUM, launch_chromium, start_app, stop
+from app_helpers import CHROMIUM, chromium, refuse_outside, start_app, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -74,29 +74,15 @@ def export_files(store: Path, folder: Path) -> None:
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, with nothing fetched from outside the machine."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser):
     """A fresh page that refuses, and records, any request leaving the machine."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1300, "height": 1000})
-    outside: list[str] = []
-
-    def local_only(route):
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1:", "file:", "data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", local_only)
+    outside = refuse_outside(context)
     page = context.new_page()
     page.set_default_timeout(LONG)
     yield page

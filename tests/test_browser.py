@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_helpers import CHROMIUM, launch_chromium, start_app, stop
+from app_helpers import CHROMIUM, add_visit, launch_chromium, start_app, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -46,14 +46,7 @@ def test_add_an_entry_in_the_browser_and_it_survives_a_reload(app, page):
     url, store = app
     page.goto(url, timeout=90_000)
     page.wait_for_selector(".ck-add", timeout=90_000)
-    page.fill(".ck-field-date input", "2024-06-01")
-    page.select_option(".ck-field-source_agency select", "education")
-    page.select_option(".ck-field-kind select", "visit")
-    page.select_option(".ck-field-category select", "protective")
-    page.select_option(".ck-field-level select", "child")
-    page.fill(".ck-field-summary textarea", SUMMARY)
-    page.click(".ck-add")
-    page.wait_for_selector(f".ck-list >> text={SUMMARY}", timeout=30_000)
+    add_visit(page, SUMMARY)
     assert "Saved entry" in page.inner_text(".ck-chronology-builder")
     saved = casekit.load(store).events
     row = saved[saved["summary"] == SUMMARY]

@@ -6,6 +6,7 @@ what is checked is the file a council runs; ``tests/test_hub_e2e.py`` runs it fo
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -71,7 +72,19 @@ def test_the_deployment_config_sets_a_local_hub_with_casekit_servers_and_the_cul
     assert "authenticator_class" not in c.JupyterHub  # PAM unless the council sets SSO
 
 
-def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkeypatch):
+def authenticator(kind: type, c: Config, caplog) -> object:
+    """Make OAuthenticator's ``kind`` from the config, failing on any setting it does not know."""
+    with caplog.at_level(logging.WARNING):
+        made = kind(config=c)
+    unknown = [r.getMessage() for r in caplog.records if "not recognized" in r.getMessage()]
+    assert unknown == []
+    return made
+
+
+def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkeypatch, caplog):
+    from oauthenticator.azuread import AzureAdOAuthenticator
+    from oauthenticator.generic import GenericOAuthenticator
+
     secret = secret_file(tmp_path, "client-secret-value")
     sso = {
         "OAUTH_CLIENT_ID": "casekit-hub",
@@ -83,10 +96,11 @@ def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkey
         env(tmp_path, CASEKIT_HUB_SSO="azuread", AZURE_TENANT_ID="tenant-1", **sso), monkeypatch
     )
     assert c.JupyterHub.authenticator_class == "azuread"
-    assert c.AzureAdOAuthenticator.tenant_id == "tenant-1"
-    assert c.OAuthenticator.client_secret == "client-secret-value"
-    assert c.OAuthenticator.allowed_groups == {"casekit-north", "casekit-south"}
-    assert c.OAuthenticator.username_claim({"preferred_username": "A.Worker@Council.gov.uk"}) == (
+    azure = authenticator(AzureAdOAuthenticator, c, caplog)
+    assert azure.tenant_id == "tenant-1" and azure.client_secret == "client-secret-value"
+    assert azure.allowed_groups == {"casekit-north", "casekit-south"} and azure.manage_groups
+    assert azure.admin_groups == {"casekit-hub-admins"}
+    assert azure.user_info_to_username({"preferred_username": "A.Worker@Council.gov.uk"}) == (
         "a.worker"
     )
     c = load_deploy_config(
@@ -94,11 +108,13 @@ def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkey
         monkeypatch,
     )
     assert c.JupyterHub.authenticator_class == "generic-oauth"
-    assert c.GenericOAuthenticator.token_url == (
-        "https://id.council/realms/x/protocol/openid-connect/token"
-    )
+    generic = authenticator(GenericOAuthenticator, c, caplog)
+    assert generic.token_url == "https://id.council/realms/x/protocol/openid-connect/token"
+    assert generic.user_info_to_username({"preferred_username": "b.worker"}) == "b.worker"
     with pytest.raises(SystemExit, match="give azuread or generic"):
         load_deploy_config(env(tmp_path, CASEKIT_HUB_SSO="ldap", **sso), monkeypatch)
+    with pytest.raises(KeyError, match="OAUTH_CLIENT_ID"):  # a missing setting names itself
+        load_deploy_config(env(tmp_path, CASEKIT_HUB_SSO="generic"), monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -234,3 +250,18 @@ def test_hub_server_outside_a_hub_says_what_it_is_for_and_writes_nothing(tmp_pat
     assert "is what JupyterHub starts for each person" in run.stderr
     assert "$JUPYTERHUB_API_TOKEN is not set" in run.stderr and "Traceback" not in run.stderr
     assert list(home.iterdir()) == []  # no notebooks copied
+
+
+def test_the_case_a_notebook_opens_its_parameter_then_the_app_s_then_the_address(monkeypatch):
+    from casekit.widgets import case_from_settings
+
+    monkeypatch.delenv("CASEKIT_CASE", raising=False)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert case_from_settings() == ""
+    monkeypatch.setenv("QUERY_STRING", "token=abc&case=C00149&case=C2")  # Voila's request
+    assert case_from_settings() == "C00149"
+    monkeypatch.setenv("QUERY_STRING", "case=%3Cb%3EC1%3C%2Fb%3E")
+    assert case_from_settings() == "<b>C1</b>"  # as typed: the picker escapes what it shows
+    monkeypatch.setenv("CASEKIT_CASE", "C00007")  # casekit app --case
+    assert case_from_settings() == "C00007"
+    assert case_from_settings("C00001") == "C00001"  # the notebook's own parameter

@@ -11,6 +11,7 @@ and open the chronology builder in their own servers (Voila): each sees only the
 cases, Bob cannot open Alice's case by typing its ID into the address, Alice's entry is recorded
 under her hub name (``JUPYTERHUB_USER``) and her opening of the case is in the access log
 (``casekit audit``). Carol, whom the hub lets in but the store does not know, gets no server.
+Last, the idle culler (with the deployment's scopes) stops the servers left unused.
 The hub, the proxy, the servers and their kernels are stopped at the end, whatever happened.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from app_helpers import CHROMIUM, launch_chromium
+from app_helpers import CHROMIUM, add_visit, chromium, refuse_outside
 from conftest import SYNTHETIC
 from hub_helpers import start_hub, stop_hub
 
@@ -64,13 +66,15 @@ def hub(team_store, tmp_path_factory):
     secret.chmod(0o600)
     env = {
         "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "LANG": "C.UTF-8",
         "CASEKIT_HUB_ADMIN_URL_FILE": str(secret),
     }
-    password = secrets.token_urlsafe(16)
+    if os.environ.get("PYTHONPATH"):  # a checkout run without make's install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    password, culler = secrets.token_urlsafe(16), secrets.token_hex(32)
     started = time.monotonic()
-    process, url = start_hub(folder, env, {ALICE, BOB, CAROL}, password)
+    process, url, api = start_hub(folder, env, {ALICE, BOB, CAROL}, password, culler)
+    folder.joinpath("culler").write_text(f"{api}\n{culler}\n")
     try:
         yield url, password, folder
     finally:
@@ -80,31 +84,18 @@ def hub(team_store, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
-def log_in(
-    browser, hub_url: str, name: str, password: str, outside: list[str], started: bool = True
-):
+def log_in(browser, hub_url: str, name: str, password: str, started: bool = True):
     """Log ``name`` in through the hub's login page; return the page, on their server.
 
-    With ``started=False`` the page is returned once the hub has taken the login.
+    Also return the list of the requests the page made that would have left the machine
+    (refused). With ``started=False`` the page is returned once the hub has taken the login.
     """
     context = browser.new_context(locale="en-GB", viewport={"width": 1300, "height": 1600})
-
-    def only_this_machine(route):
-        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")):
-            route.continue_()
-        else:
-            outside.append(f"{route.request.url} (from {route.request.frame.url})")
-            route.abort()
-
-    context.route("**/*", only_this_machine)
+    outside = refuse_outside(context)
     page = context.new_page()
     page.goto(f"{hub_url}/hub/login", timeout=120_000)
     page.fill("input[name=username]", name)
@@ -112,7 +103,7 @@ def log_in(
     page.click("input[type=submit], button[type=submit]")
     if started:
         page.wait_for_url(f"**/user/{name}/**", timeout=240_000)  # the hub starts their server
-    return page
+    return page, outside
 
 
 def open_builder(page, hub_url: str, name: str, query: str = "") -> None:
@@ -182,8 +173,7 @@ def test_alice_sees_her_team_adds_an_entry_recorded_under_her_name_and_logged(
     admin_url = team_store
     ours = team_cases(admin_url, ALICE_TEAM)
     case = sorted(ours)[0]
-    outside: list[str] = []
-    page = log_in(browser, hub_url, ALICE, password, outside)
+    page, outside = log_in(browser, hub_url, ALICE, password)
     open_builder(page, hub_url, ALICE)
     offered = case_options(page)
     assert set(offered) == ours  # her team's cases, and no other team's
@@ -192,14 +182,7 @@ def test_alice_sees_her_team_adds_an_entry_recorded_under_her_name_and_logged(
     page.select_option(".ck-case-choice select", label=offered[case])
     page.click(".ck-open-case")
     page.wait_for_selector(".ck-add", timeout=120_000)
-    page.fill(".ck-field-date input", "2024-06-01")
-    page.select_option(".ck-field-source_agency select", "education")
-    page.select_option(".ck-field-kind select", "visit")
-    page.select_option(".ck-field-category select", "protective")
-    page.select_option(".ck-field-level select", "child")
-    page.fill(".ck-field-summary textarea", SUMMARY)
-    page.click(".ck-add")
-    page.wait_for_selector(f".ck-list >> text={SUMMARY}", timeout=60_000)
+    add_visit(page, SUMMARY)
     saved = query(
         admin_url, "SELECT case_id, recorded_by FROM events WHERE summary = :s", s=SUMMARY
     )
@@ -214,8 +197,7 @@ def test_bob_sees_only_his_team_and_cannot_open_alice_s_case_by_its_id(hub, team
     hub_url, password, _ = hub
     admin_url = team_store
     alices = sorted(team_cases(admin_url, ALICE_TEAM))[0]
-    outside: list[str] = []
-    page = log_in(browser, hub_url, BOB, password, outside)
+    page, outside = log_in(browser, hub_url, BOB, password)
     open_builder(page, hub_url, BOB, f"?case={alices}")  # her case's ID, typed in the address
     assert set(case_options(page)) == team_cases(admin_url, BOB_TEAM)
     refusal = page.locator(f"text=There is no case {alices} in this store")
@@ -240,21 +222,75 @@ def test_the_idle_culler_runs_as_a_hub_service_with_its_own_token(hub):
 
 def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser):
     hub_url, password, folder = hub
-    outside: list[str] = []
-    page = log_in(browser, hub_url, CAROL, password, outside, started=False)
+    page, outside = log_in(browser, hub_url, CAROL, password, started=False)
     refusal = page.get_by_text(f"{CAROL!r} is not a user of this store", exact=False)
     refusal.first.wait_for(timeout=240_000)
     assert "Your casekit server was not started" in page.content()
+    assert outside == [], outside
     assert not (folder / "homes" / CAROL / ".local").exists()  # no server ever ran for her
     page.context.close()
 
 
+def servers_environments() -> dict[str, dict[str, str]]:
+    """Return the environment of each person's running server, by their hub name."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"jupyterhub.singleuser" not in command:
+                continue
+            pairs = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        environ = dict(p.decode().split("=", 1) for p in pairs if b"=" in p)
+        found[environ.get("JUPYTERHUB_USER", "")] = environ
+    return found
+
+
 def test_no_database_password_reaches_the_hub_s_log_or_the_homes(hub, team_store):
     _, _, folder = hub
-    secret = sa.engine.make_url(team_store).password
+    servers = servers_environments()
+    assert set(servers) >= {ALICE, BOB}
+    secrets_ = [sa.engine.make_url(team_store).password or ""]
+    for name in (ALICE, BOB):
+        store = sa.engine.make_url(servers[name]["CASEKIT_STORE"])
+        assert store.password is None and store.username == login_of(team_store, name)
+        secrets_.append(servers[name]["PGPASSWORD"])  # their own, fresh
+    assert all(len(secret) >= 20 for secret in secrets_) and len(set(secrets_)) == 3
     log = (folder / "hub.log").read_text()
-    assert secret and secret not in log
-    assert "PGPASSWORD" not in log
-    for path in (folder / "homes").rglob("*"):
+    for path in [folder / "hub.log", *(folder / "homes").rglob("*")]:
         if path.is_file() and path.stat().st_size < 5_000_000:
-            assert secret.encode() not in path.read_bytes(), path
+            body = path.read_bytes()
+            assert not [s for s in secrets_ if s.encode() in body], path
+    assert "PGPASSWORD" not in log
+
+
+def test_idle_servers_are_stopped_by_the_culler_with_its_scopes(hub):
+    """The idle culler, with the scopes the deployment gives it, stops servers left unused.
+
+    The hub's own culler waits an hour; this runs the same program with the same scopes and a
+    one-second limit (a server's activity reaches the hub every five minutes, so both servers
+    count as idle), then checks both servers are gone. It runs last: it stops them.
+    """
+    _, _, folder = hub
+    api, token = folder.joinpath("culler").read_text().split()
+    assert set(servers_environments()) >= {ALICE, BOB}
+    log = folder / "culler.log"
+    with log.open("w") as out:
+        culler = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=5"],
+            env={**os.environ, "JUPYTERHUB_API_URL": api, "JUPYTERHUB_API_TOKEN": token},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while {ALICE, BOB} & set(servers_environments()) and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        os.killpg(culler.pid, signal.SIGTERM)
+        culler.wait(timeout=30)
+    assert not {ALICE, BOB} & set(servers_environments()), log.read_text()
+    culled = log.read_text()
+    assert f"Culling server {ALICE}" in culled and f"Culling server {BOB}" in culled, culled

@@ -6,7 +6,7 @@ settings from the environment (:func:`hub_settings`: never from the repository) 
 - the hub's public address: ``127.0.0.1`` behind the council's TLS reverse proxy by default; an
   address other machines can reach is refused unless the hub itself holds a TLS certificate;
 - the hub's own state (its database and cookie secret) in a private folder;
-- each person's server: ``casekit hub-server`` (:func:`casekit.cli.hub`), which copies casekit's
+- each person's server: ``casekit hub-server`` (:mod:`casekit.cli.hub`), which copies casekit's
   notebooks into the person's own folder and runs ``jupyterhub-singleuser`` there, with Voila,
   opening on the notebooks as apps;
 - the store every server opens: :func:`server_environment`, called by the spawner's
