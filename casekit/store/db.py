@@ -56,6 +56,7 @@ from casekit.store.permissions import (
     resolve_access,
     users_table,
 )
+from casekit.store.urls import safe_url
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
@@ -192,18 +193,6 @@ SQLite's ``BEGIN IMMEDIATE``, so validation sees every earlier write and ids are
 def is_postgres(url: str) -> bool:
     """Tell whether ``url`` names a PostgreSQL database (``postgresql://``, ``postgres://``)."""
     return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
-def safe_url(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``, fit to print; a path is unchanged."""
-    text = str(url)
-    if "://" not in text:
-        return text
-    try:
-        parsed = sa.engine.make_url(text)
-    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
-    return parsed.render_as_string(hide_password=True) if parsed.password else text
 
 
 def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:

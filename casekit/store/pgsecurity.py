@@ -53,9 +53,11 @@ from casekit.store.permissions import (
     check_name,
     users_table,
 )
+from casekit.store.urls import safe_url
 
 __all__ = [
     "GROUPS",
+    "PERSON_QUERY_KEYS",
     "create_login",
     "drop_login",
     "issue_login",
@@ -70,6 +72,21 @@ GROUPS = ("owner", "person", "practitioner", "supervisor", "analyst", "analyst_t
 """The group roles of a secured store, each named ``<prefix>_<group>``."""
 PREFIX_KEY = "pg_role_prefix"
 _ROLE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+PERSON_QUERY_KEYS = frozenset(
+    {
+        "sslmode",
+        "sslrootcert",
+        "sslcrl",
+        "sslcert",
+        "sslkey",
+        "connect_timeout",
+        "application_name",
+        "target_session_attrs",
+        "gssencmode",
+        "channel_binding",
+    }
+)
+"""The admin URL's query keys a person's URL keeps: how to connect, never a secret."""
 _HISTORY_OPEN = ("seq", "table_name", "record_id", "version", "op", "at")
 """The history's columns an analyst without free text may read (not its data, who or why)."""
 
@@ -351,14 +368,22 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
     """Give ``user`` a fresh random password, valid for ``hours``; return (URL, password).
 
     ``admin_url`` is the store's maintenance login (one that may alter its people's roles).
-    The URL is the store's, as the person's own login role, without any password; the
-    password is for ``PGPASSWORD``. JupyterHub's ``pre_spawn_hook`` calls this for each server
-    it starts. The password is never printed or logged, and only its SCRAM verifier is sent.
+    The URL is the store's, as the person's own login role, without any password; of the
+    admin URL's query only the connection settings in :data:`PERSON_QUERY_KEYS` are kept
+    (never ``password``, ``sslpassword`` or ``passfile``); the password is for ``PGPASSWORD``.
+    JupyterHub's ``pre_spawn_hook`` calls this for each server it starts. The password is
+    never printed or logged, and only its SCRAM verifier is sent.
     """
     check_name(user)
     if not 0 < hours <= 24 * 31:
         raise CasekitError(f"hours={hours!r}: a login lasts more than 0 and at most 744 hours.")
-    url = sa.engine.make_url(admin_url)
+    try:
+        url = sa.engine.make_url(admin_url)
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise CasekitError(
+            f"{safe_url(admin_url)}: is not a database URL casekit can read; write it as "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ) from None
     engine = sa.create_engine(url.set(drivername="postgresql+psycopg"))
     password = secrets.token_urlsafe(32)
     until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
@@ -372,7 +397,7 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
                 f"VALID UNTIL '{until.isoformat(timespec='seconds')}'"
             )
     except sa.exc.DBAPIError as exc:  # the message names no password: only its verifier was sent
-        shown = url.render_as_string(hide_password=True)
+        shown = safe_url(admin_url)
         raise CasekitError(
             f"{shown}: the database refused to issue a login for {user} "
             f"({_primary(exc.orig or exc)}). Use the store's maintenance login, one that may "
@@ -380,8 +405,9 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
         ) from None
     finally:
         engine.dispose()
+    query = {k: v for k, v in url.query.items() if k.lower() in PERSON_QUERY_KEYS}
     person = sa.URL.create(  # built anew: URL.set(password=None) would keep the admin's
-        url.drivername, login, None, url.host, url.port, url.database, url.query
+        url.drivername, login, None, url.host, url.port, url.database, query
     )
     return person.render_as_string(hide_password=False), password
 
