@@ -167,3 +167,40 @@ def add_visit(page: Page, summary: str) -> None:
     page.fill(".ck-field-summary textarea", summary)
     page.click(".ck-add")
     page.wait_for_selector(f".ck-list >> text={summary}", timeout=60_000)
+
+
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2.2 A and AA rules on the page; return the serious and critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": WCAG_22_AA},
+            "resultTypes": ["violations"],
+        },
+    )
+    return [v for v in results.response["violations"] if v["impact"] in FAILING_IMPACTS]
+
+
+def describe(violations: list[dict]) -> str:
+    """Each violation as rule id, impact, help and every target, so a failure says what to fix."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} [{v['helpUrl']}]")
+        for node in v["nodes"]:
+            lines.append(f"    target {node['target']}: {node['html'][:200]}")
+            why = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"      {why[:300]}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, what: str) -> None:
+    """Fail, listing every violation, if axe finds a serious or critical one on the page."""
+    assert page.evaluate("document.documentElement.lang") == "en", f"{what}: no lang='en'"
+    found = axe_violations(page)
+    assert found == [], f"{what}: WCAG 2.2 AA violations\n{describe(found)}"

@@ -12,7 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-from app_helpers import CHROMIUM, chromium, refuse_outside, start_app, stop
+from app_helpers import (
+    CHROMIUM,
+    assert_accessible,
+    axe_violations,
+    chromium,
+    describe,
+    refuse_outside,
+    start_app,
+    stop,
+)
 from conftest import ROOT, SYNTHETIC
 
 import casekit
@@ -20,8 +29,6 @@ from casekit.cli import main
 
 CASE = "C00149"
 USER = "a11y-test"
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-FAILING_IMPACTS = ("serious", "critical")
 LONG = 120_000  # ms: a notebook page on a slow, shared 2-core machine
 
 # Each app page, and what shows it has finished drawing with the case open.
@@ -88,39 +95,6 @@ def page(browser):
     yield page
     context.close()
     assert outside == [], f"requests left the machine: {outside}"
-
-
-def axe_violations(page) -> list[dict]:
-    """Run axe-core's WCAG 2.2 A and AA rules on the page; return the serious and critical."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(
-        page,
-        options={
-            "runOnly": {"type": "tag", "values": WCAG_22_AA},
-            "resultTypes": ["violations"],
-        },
-    )
-    return [v for v in results.response["violations"] if v["impact"] in FAILING_IMPACTS]
-
-
-def describe(violations: list[dict]) -> str:
-    """Each violation as rule id, impact, help and every target, so a failure says what to fix."""
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']} [{v['helpUrl']}]")
-        for node in v["nodes"]:
-            lines.append(f"    target {node['target']}: {node['html'][:200]}")
-            why = " ".join(node.get("failureSummary", "").split())
-            lines.append(f"      {why[:300]}")
-    return "\n".join(lines)
-
-
-def assert_accessible(page, what: str) -> None:
-    """Fail, listing every violation, if axe finds a serious or critical one on the page."""
-    assert page.evaluate("document.documentElement.lang") == "en", f"{what}: no lang='en'"
-    found = axe_violations(page)
-    assert found == [], f"{what}: WCAG 2.2 AA violations\n{describe(found)}"
 
 
 def test_axe_finds_a_violation_it_should_and_reports_it_usefully(page):

@@ -161,7 +161,7 @@ def test_an_old_store_opened_read_only_is_read_and_never_written(old_store, caps
 def test_an_old_store_opened_for_writing_is_migrated_keeping_every_record(old_store):
     before = casekit.load(old_store, today=TODAY)
     with casekit.open(old_store) as store:
-        assert schema(old_store) == SCHEMA_VERSION == "5"
+        assert schema(old_store) == SCHEMA_VERSION == "6"
         assert columns(old_store, "events")[-2:] == ["_extra", "seen_alone"]
         assert "override_reason" in columns(old_store, "info_sharing")
         store.update_event("E1", seen_alone=True)
@@ -186,7 +186,9 @@ def test_a_store_of_an_unknown_schema_is_still_refused(old_store):
     conn.commit()
     conn.close()
     for readonly in (False, True):
-        with pytest.raises(casekit.CasekitError, match="schema 99, but this casekit reads 5"):
+        with pytest.raises(
+            casekit.CasekitError, match=f"schema 99, but this casekit reads {SCHEMA_VERSION}"
+        ):
             casekit.open(old_store, readonly=readonly)
 
 

@@ -64,6 +64,8 @@ def test_the_deployment_config_sets_a_local_hub_with_casekit_servers_and_the_cul
     assert c.Spawner.cmd[-2:] == ["hub-server", "--"]
     assert c.Spawner.default_url == "/voila/tree"
     assert callable(c.Spawner.pre_spawn_hook)
+    (templates,) = c.JupyterHub.template_paths  # JupyterHub's pages, in enough contrast
+    assert 'extends "templates/page.html"' in (Path(templates) / "page.html").read_text()
     (culler,) = c.JupyterHub.services
     assert culler["name"] == "idle-culler" and "--timeout=3600" in culler["command"]
     (role,) = c.JupyterHub.load_roles

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from app_helpers import CHROMIUM, add_visit, chromium, refuse_outside
+from app_helpers import CHROMIUM, add_visit, assert_accessible, chromium, refuse_outside
 from conftest import SYNTHETIC
 from hub_helpers import start_hub, stop_hub
 
@@ -98,6 +98,7 @@ def log_in(browser, hub_url: str, name: str, password: str, started: bool = True
     outside = refuse_outside(context)
     page = context.new_page()
     page.goto(f"{hub_url}/hub/login", timeout=120_000)
+    assert_accessible(page, "the hub's login page")
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", password)
     page.click("input[type=submit], button[type=submit]")
@@ -174,7 +175,9 @@ def test_alice_sees_her_team_adds_an_entry_recorded_under_her_name_and_logged(
     ours = team_cases(admin_url, ALICE_TEAM)
     case = sorted(ours)[0]
     page, outside = log_in(browser, hub_url, ALICE, password)
+    assert_accessible(page, "her notebooks (voila/tree)")  # where the hub opens her server
     open_builder(page, hub_url, ALICE)
+    assert_accessible(page, "the chronology builder under the hub")
     offered = case_options(page)
     assert set(offered) == ours  # her team's cases, and no other team's
     assert f"recorded as {ALICE}" in page.inner_text(".ck-recorded-as")
@@ -226,6 +229,7 @@ def test_someone_the_store_does_not_know_gets_no_server(hub, team_store, browser
     refusal = page.get_by_text(f"{CAROL!r} is not a user of this store", exact=False)
     refusal.first.wait_for(timeout=240_000)
     assert "Your casekit server was not started" in page.content()
+    assert_accessible(page, "the hub's page refusing a server")
     assert outside == [], outside
     assert not (folder / "homes" / CAROL / ".local").exists()  # no server ever ran for her
     page.context.close()

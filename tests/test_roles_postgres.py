@@ -354,20 +354,24 @@ def test_a_login_that_may_not_create_roles_cannot_add_users_and_leaves_nothing_b
         owner.dispose()
 
 
-def test_a_person_writes_history_only_in_their_own_name_and_for_their_own_teams(team_db):
+def test_nobody_but_the_database_writes_history_not_even_in_their_own_name(team_db):
     bob = person_engine(team_db, "bob")
     insert = (
         "INSERT INTO _history (table_name, record_id, version, op, at, by, data) VALUES "
-        "('events', 'E2', 9, 'update', 'now', :by, :data)"
+        "('events', :rid, 1, 'add', '2000-01-01', :by, :data)"
     )
-    for by, data in (
-        ("alice", '{"case_id": "C2"}'),  # in another's name
-        ("bob", '{"case_id": "C1"}'),  # about another team's case
-        ("bob", '{"team_id": "T9"}'),  # about no case at all
+    for by, data, rid in (
+        ("alice", '{"case_id": "C2"}', "E2"),  # in another's name
+        ("bob", '{"case_id": "C1"}', "E1"),  # about another team's case
+        ("bob", '{"team_id": "T9"}', "T9"),  # about no case at all (blocking an id)
+        ("bob", '{"case_id": "C2"}', "E2"),  # as himself, about his own case
     ):
-        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
-            with bob.begin() as conn:
-                conn.execute(sa.text(insert), {"by": by, "data": data})
-    with bob.begin() as conn:  # as himself, about his own case: what casekit writes
-        conn.execute(sa.text(insert), {"by": "bob", "data": '{"case_id": "C2"}'})
+        assert "permission denied for table _history" in refused(
+            bob,
+            insert.replace(":by", f"'{by}'")
+            .replace(":data", f"'{data}'")
+            .replace(":rid", f"'{rid}'"),
+        )
+    with bob.connect() as conn:
+        assert conn.execute(sa.text("SELECT casekit_id_used('teams', 'T9')")).scalar() is False
     bob.dispose()

@@ -166,7 +166,7 @@ def test_schema_2_opened_for_writing_gains_the_supervision_columns_keeping_every
     before = rows(with_supervisions)
     loaded = casekit.load(with_supervisions, today=TODAY)
     with casekit.open(with_supervisions) as store:
-        assert schema(with_supervisions) == SCHEMA_VERSION == "5"
+        assert schema(with_supervisions) == SCHEMA_VERSION == "6"
         assert columns(with_supervisions, "supervisions")[-len(NEW_COLUMNS) :] == NEW_COLUMNS
         assert store.get("supervisions", "V00001")["child_voice"] == ""
     after = rows(with_supervisions)
@@ -192,7 +192,7 @@ def test_schema_1_gains_every_column_since_in_one_step(tmp_path):
     old = unpack_store("schema1.sqlite.gz", tmp_path)
     with casekit.open(old):
         pass
-    assert schema(old) == SCHEMA_VERSION == "5"
+    assert schema(old) == SCHEMA_VERSION == "6"
     assert "seen_alone" in columns(old, "events")
     assert columns(old, "supervisions")[-len(NEW_COLUMNS) :] == NEW_COLUMNS
 

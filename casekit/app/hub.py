@@ -5,7 +5,8 @@ settings from the environment (:func:`hub_settings`: never from the repository) 
 
 - the hub's public address: ``127.0.0.1`` behind the council's TLS reverse proxy by default; an
   address other machines can reach is refused unless the hub itself holds a TLS certificate;
-- the hub's own state (its database and cookie secret) in a private folder;
+- the hub's own state (its database and cookie secret) in a private folder, and its pages
+  (login, errors) in colours of enough contrast (``templates/hub/page.html``);
 - each person's server: ``casekit hub-server`` (:mod:`casekit.cli.hub`), which copies casekit's
   notebooks into the person's own folder and runs ``jupyterhub-singleuser`` there, with Voila,
   opening on the notebooks as apps;
@@ -64,6 +65,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 HUB_GIVES = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER", "CASEKIT_STORE")
 """What a person's server needs from the hub: its token and their name, and the store."""
 DEFAULT_BIND = "http://127.0.0.1:8000"
+HUB_TEMPLATES = Path(__file__).resolve().parent / "templates" / "hub"
+"""JupyterHub's own pages, restyled: ``page.html`` darkens its orange to WCAG AA contrast."""
 DEFAULT_IDLE = 3600
 LOGIN_HOURS = 12
 
@@ -295,6 +298,7 @@ def configure(c: Any, environ: Mapping[str, str] | None = None) -> HubSettings:
         c.JupyterHub.ssl_cert = str(settings.ssl_cert)
         c.JupyterHub.ssl_key = str(settings.ssl_key)
     c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]  # its pages in enough contrast
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.ConfigurableHTTPProxy.command = [settings.proxy]

@@ -56,10 +56,11 @@ from casekit.store.permissions import (
     resolve_access,
     users_table,
 )
+from casekit.store.urls import safe_url
 
 __all__ = ["Store", "open_store", "safe_url", "store_error"]
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "2": {"events": ("seen_alone",), "info_sharing": ("override_reason",)},
     "3": {
@@ -76,6 +77,7 @@ _ADDED_IN: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "4": {},  # the access log: a table, not a column (audit.TABLES_ADDED_IN)
     "5": {},  # the users: a table (_TABLES_ADDED_IN)
+    "6": {},  # a guarded PostgreSQL store's guard hardened: no table, no column
 }
 """The contract columns each schema version added (issue 16's 4x4x4 supervision fields: 3)."""
 
@@ -192,18 +194,6 @@ SQLite's ``BEGIN IMMEDIATE``, so validation sees every earlier write and ids are
 def is_postgres(url: str) -> bool:
     """Tell whether ``url`` names a PostgreSQL database (``postgresql://``, ``postgres://``)."""
     return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
-def safe_url(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``, fit to print; a path is unchanged."""
-    text = str(url)
-    if "://" not in text:
-        return text
-    try:
-        parsed = sa.engine.make_url(text)
-    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return text.split("://", 1)[0] + "://***"  # unreadable: show nothing that may be secret
-    return parsed.render_as_string(hide_password=True) if parsed.password else text
 
 
 def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
@@ -399,6 +389,7 @@ class Store:
         self.user = acting_user(user)
         self._explicit_user = bool(user and user.strip())
         self._access: Access | None = None
+        self._db_history = False  # the database writes the history (a guarded PostgreSQL store)
         is_sqlite = url.startswith("sqlite")
         self.postgres = is_postgres(url)
         if is_sqlite:
@@ -596,6 +587,27 @@ class Store:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
             yield conn
 
+    def _history_context(
+        self, conn: sa.Connection, by: str | None, reason: str | None = None, op: str = ""
+    ) -> None:
+        """Tell a guarded PostgreSQL store's history trigger who acts and why, for this write.
+
+        Such a store's history is written by the database (``pgsecurity._history_triggers``),
+        so casekit must not write it too: :meth:`_record_history` then writes nothing. The
+        settings last until the transaction ends. SQLite and unguarded stores are untouched.
+        """
+        if not self.postgres:
+            return
+        if not self._db_history:
+            from casekit.store.pgsecurity import history_by_database
+
+            self._db_history = history_by_database(conn)
+        if not self._db_history:
+            return
+        settings = {"casekit.by": by or self.user, "casekit.reason": reason or "", "casekit.op": op}
+        for key, value in settings.items():
+            conn.execute(sa.select(sa.func.set_config(key, value, True)))
+
     def _columns(self, table: str, names: list[str] | None = None) -> list[Any]:
         """Select a table's columns (all, or ``names``); a column an old store lacks is NULL."""
         t = self._tables[table]
@@ -659,6 +671,8 @@ class Store:
         by: str | None,
         reason: str | None = None,
     ) -> None:
+        if self._db_history:  # a guarded PostgreSQL store: its trigger wrote it
+            return
         h = self._history
         version = conn.execute(
             sa.select(sa.func.max(h.c.version)).where(
@@ -706,6 +720,7 @@ class Store:
         """
         ids = []
         with self._begin() as conn:
+            self._history_context(conn, by)
             for table, given in records:
                 spec = self._spec(table)
                 fields = dict(given)
@@ -796,6 +811,7 @@ class Store:
                 "add a new record and delete this one",
             )
         with self._begin() as conn:
+            self._history_context(conn, by)
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
@@ -816,6 +832,7 @@ class Store:
         if not reason or not str(reason).strip():
             raise _refused(label, "reason", None, "is required", "say why the record is deleted")
         with self._begin() as conn:
+            self._history_context(conn, by, str(reason))
             current = self._current(conn, spec, record_id)
             if current is None:
                 raise CasekitError(f"{label}: there is no {spec.singular} {record_id!r}.")
@@ -1309,6 +1326,7 @@ class Store:
         present = {t: casebook.tables[t] for t in strings}
         at, who = _now(), by or self.user
         with self._begin() as conn:
+            self._history_context(conn, who, op="import")
             self._permit_import(conn, strings)  # before the checks that would hide whose it is
             problems: list[Problem] = []
             index = _UnionIndex(FrameIndex(present), _StoreIndex(conn, self._tables))
@@ -1353,6 +1371,9 @@ class Store:
                     for row, extra in zip(rows, frame[extras].to_dict("records"), strict=True):
                         row["_extra"] = json.dumps(extra, ensure_ascii=False)
                 self._insert_rows(conn, self._tables[table], rows)
+                if self._db_history:  # a guarded store: its trigger wrote them
+                    counts[table] = len(rows)
+                    continue
                 self._insert_rows(
                     conn,
                     self._history,

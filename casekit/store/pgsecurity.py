@@ -53,11 +53,14 @@ from casekit.store.permissions import (
     check_name,
     users_table,
 )
+from casekit.store.urls import safe_url
 
 __all__ = [
     "GROUPS",
+    "PERSON_QUERY_KEYS",
     "create_login",
     "drop_login",
+    "history_by_database",
     "issue_login",
     "refresh",
     "login_name",
@@ -70,6 +73,21 @@ GROUPS = ("owner", "person", "practitioner", "supervisor", "analyst", "analyst_t
 """The group roles of a secured store, each named ``<prefix>_<group>``."""
 PREFIX_KEY = "pg_role_prefix"
 _ROLE = re.compile(r"[a-z][a-z0-9_]{0,62}")
+PERSON_QUERY_KEYS = frozenset(
+    {
+        "sslmode",
+        "sslrootcert",
+        "sslcrl",
+        "sslcert",
+        "sslkey",
+        "connect_timeout",
+        "application_name",
+        "target_session_attrs",
+        "gssencmode",
+        "channel_binding",
+    }
+)
+"""The admin URL's query keys a person's URL keeps: how to connect, never a secret."""
 _HISTORY_OPEN = ("seq", "table_name", "record_id", "version", "op", "at")
 """The history's columns an analyst without free text may read (not its data, who or why)."""
 
@@ -198,6 +216,7 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"REVOKE ALL ON FUNCTION {schema}.casekit_id_used(text, text) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {schema}.casekit_id_used(text, text) TO {g['person']}",
     ]
+    out += _history_triggers(g, schema, tables, users)
     # Each wrapped in a scalar subquery, so a statement calls it once (an InitPlan), not per row.
     my_teams = f"(SELECT {schema}.casekit_my_teams())::text[]"
     my_name = f"(SELECT {schema}.casekit_my_name())"
@@ -210,18 +229,9 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         "OR table_name IN ('teams', 'workers') "
         f"OR (table_name = '{USERS}' AND {is_admin}))"
     )
-    by = '"by"'
-    history_written = (
-        f"({by} = {my_name} AND ((table_name = 'cases' AND (data::jsonb ->> 'team_id') = ANY "
-        f"({my_teams})) OR (table_name IN ({children}) AND (data::jsonb ->> 'case_id') IN "
-        f"{mine}) OR (table_name IN ('teams', 'workers') AND {is_admin})))"
-    )
     policies: dict[str, list[tuple[str, str, str | None, str | None]]] = {
         "cases": [("team", "ALL", f"team_id = ANY ({my_teams})", f"team_id = ANY ({my_teams})")],
-        "_history": [
-            ("read", "SELECT", history_seen, None),
-            ("write", "INSERT", None, history_written),
-        ],
+        "_history": [("read", "SELECT", history_seen, None)],
         "_access_log": [
             ("read", "SELECT", f'({is_admin} OR "user" = {my_name} OR case_id IN {mine})', None),
             ("write", "INSERT", None, f'"user" = {my_name}'),
@@ -244,6 +254,8 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         out += [
             f"CREATE POLICY casekit_owner ON {qt} TO {g['owner']} USING (true) WITH CHECK (true)"
         ]
+        if t == "_history":  # written by the database only: no policy lets a person insert
+            out.append(f"DROP POLICY IF EXISTS casekit_write ON {qt}")
         for name, command, using, check in rules:
             out.append(f"DROP POLICY IF EXISTS casekit_{name} ON {qt}")
             text = f"CREATE POLICY casekit_{name} ON {qt} FOR {command} TO {g['person']}"
@@ -255,6 +267,89 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
     # before autovacuum has looked) can make reading a whole store some 40 times slower.
     out += [f'ANALYZE {schema}."{t}"' for t in tables]
     return out
+
+
+HISTORY_TRIGGER = "casekit_history"
+"""The trigger that writes a guarded store's history, on every table of the contract."""
+
+
+def _history_triggers(g: dict[str, str], schema: str, tables: list[str], users: str) -> list[str]:
+    """Make the database write the history of every contract table: nobody else may.
+
+    An ``AFTER`` row trigger on each table runs a ``SECURITY DEFINER`` function owned by the
+    owner role, so whatever writes a record (casekit, or plain SQL as a person's own login)
+    leaves one history row: ``at`` the transaction's time, ``by`` the person whose login it
+    is (the maintenance login, not a person, may name whom it acts for in the
+    transaction-local setting ``casekit.by``), ``reason`` from ``casekit.reason``, which a
+    deletion must give, and the record as it now is (as it was, for a deletion).
+    """
+    name = f"{schema}.casekit_write_history"
+    fn = f"{name}()"
+    body = f"""
+DECLARE
+  v_person text := (SELECT u.name FROM {users} u WHERE u.login = session_user);
+  v_reason text := nullif(btrim(current_setting('casekit.reason', true)), '');
+  v_op text := lower(TG_OP);
+  v_rec record;
+  v_rid text;
+  v_data text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    v_rec := OLD;
+  ELSE
+    v_rec := NEW;
+  END IF;
+  v_rid := to_jsonb(v_rec) ->> TG_ARGV[0];
+  IF TG_OP = 'UPDATE' AND NEW IS NOT DISTINCT FROM OLD THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' AND v_reason IS NULL THEN
+    RAISE EXCEPTION USING
+      MESSAGE = 'deleting ' || TG_TABLE_NAME || ' ' || v_rid || ': a deletion needs a reason',
+      HINT = 'SET LOCAL casekit.reason = ''why'' first, in the same transaction';
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    v_op := CASE WHEN current_setting('casekit.op', true) = 'import' THEN 'import' ELSE 'add' END;
+  END IF;
+  SELECT json_object_agg(e.key, e.value ORDER BY e.n)::text INTO v_data
+    FROM json_each(row_to_json(v_rec)) WITH ORDINALITY AS e(key, value, n)
+    WHERE e.key <> '_extra';
+  INSERT INTO {schema}."_history"
+      (table_name, record_id, version, op, at, "by", reason, data)
+    SELECT TG_TABLE_NAME, v_rid, coalesce(max(h.version), 0) + 1, v_op,
+           to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+           coalesce(v_person, nullif(current_setting('casekit.by', true), ''), session_user),
+           CASE WHEN TG_OP = 'DELETE' THEN v_reason END, v_data
+      FROM {schema}."_history" h
+      WHERE h.table_name = TG_TABLE_NAME AND h.record_id = v_rid;
+  RETURN NULL;
+END"""
+    out = [
+        f"CREATE OR REPLACE FUNCTION {fn} RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+        f"SET search_path = pg_catalog, pg_temp AS $f${body}$f$",
+        f"ALTER FUNCTION {fn} OWNER TO {g['owner']}",
+        f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
+    ]
+    for t in TABLES:
+        if t in tables:
+            out.append(
+                f"CREATE OR REPLACE TRIGGER {HISTORY_TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
+                f'ON {schema}."{t}" FOR EACH ROW EXECUTE FUNCTION {name}'
+                f"('{TABLES[t].id_column}')"
+            )
+    return out
+
+
+def history_by_database(conn: sa.Connection) -> bool:
+    """Tell whether the database writes this store's history itself (a guarded store)."""
+    found = conn.execute(
+        sa.text(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = :name "
+            "AND tgrelid = to_regclass('cases'))"
+        ),
+        {"name": HISTORY_TRIGGER},
+    ).scalar()
+    return bool(found)
 
 
 def _paren(expression: str) -> str:
@@ -291,8 +386,11 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
             out.append(f"GRANT INSERT, UPDATE, DELETE ON {on(t)} TO {g['admin']}")
     if "_history" in tables:
         out.append(
-            f"GRANT SELECT, INSERT ON {on('_history')} TO {', '.join(writers)}, {g['admin']}"
-        )
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {on('_history')} FROM "
+            f"{', '.join(writers)}, {g['admin']}, {g['analyst']}, {g['analyst_text']}, "
+            f"{g['person']}"
+        )  # the database writes the history (_history_triggers), nobody else
+        out.append(f"GRANT SELECT ON {on('_history')} TO {', '.join(writers)}, {g['admin']}")
         out.append(f"GRANT SELECT ON {on('_history')} TO {g['analyst_text']}")
         columns = ", ".join(f'"{c}"' for c in _HISTORY_OPEN)
         out.append(f"GRANT SELECT ({columns}) ON {on('_history')} TO {g['analyst']}")
@@ -351,14 +449,22 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
     """Give ``user`` a fresh random password, valid for ``hours``; return (URL, password).
 
     ``admin_url`` is the store's maintenance login (one that may alter its people's roles).
-    The URL is the store's, as the person's own login role, without any password; the
-    password is for ``PGPASSWORD``. JupyterHub's ``pre_spawn_hook`` calls this for each server
-    it starts. The password is never printed or logged, and only its SCRAM verifier is sent.
+    The URL is the store's, as the person's own login role, without any password; of the
+    admin URL's query only the connection settings in :data:`PERSON_QUERY_KEYS` are kept
+    (never ``password``, ``sslpassword`` or ``passfile``); the password is for ``PGPASSWORD``.
+    JupyterHub's ``pre_spawn_hook`` calls this for each server it starts. The password is
+    never printed or logged, and only its SCRAM verifier is sent.
     """
     check_name(user)
     if not 0 < hours <= 24 * 31:
         raise CasekitError(f"hours={hours!r}: a login lasts more than 0 and at most 744 hours.")
-    url = sa.engine.make_url(admin_url)
+    try:
+        url = sa.engine.make_url(admin_url)
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise CasekitError(
+            f"{safe_url(admin_url)}: is not a database URL casekit can read; write it as "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ) from None
     engine = sa.create_engine(url.set(drivername="postgresql+psycopg"))
     password = secrets.token_urlsafe(32)
     until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
@@ -372,7 +478,7 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
                 f"VALID UNTIL '{until.isoformat(timespec='seconds')}'"
             )
     except sa.exc.DBAPIError as exc:  # the message names no password: only its verifier was sent
-        shown = url.render_as_string(hide_password=True)
+        shown = safe_url(admin_url)
         raise CasekitError(
             f"{shown}: the database refused to issue a login for {user} "
             f"({_primary(exc.orig or exc)}). Use the store's maintenance login, one that may "
@@ -380,8 +486,9 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
         ) from None
     finally:
         engine.dispose()
+    query = {k: v for k, v in url.query.items() if k.lower() in PERSON_QUERY_KEYS}
     person = sa.URL.create(  # built anew: URL.set(password=None) would keep the admin's
-        url.drivername, login, None, url.host, url.port, url.database, url.query
+        url.drivername, login, None, url.host, url.port, url.database, query
     )
     return person.render_as_string(hide_password=False), password
 

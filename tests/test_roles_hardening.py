@@ -1,0 +1,188 @@
+"""What a red-team review of named users and roles found, each tested as it was attacked.
+
+On PostgreSQL with plain SQL as a person's own login where the attack used it, and on SQLite
+where the same attack applies there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+from roles_helpers import open_as, person_engine, two_team_store
+
+import casekit
+from casekit.cli import main
+from casekit.contract import TABLES
+from casekit.store.db import safe_url
+from casekit.store.pgsecurity import issue_login
+
+
+@pytest.fixture
+def team_db(pg_url):
+    """The two-team store on PostgreSQL (see roles_helpers); yields its maintenance URL."""
+    two_team_store(pg_url).close()
+    return pg_url
+
+
+EVENT = dict(
+    date="2024-02-01",
+    source_agency="police",
+    kind="visit",
+    summary="x",
+    category="protective",
+    level="child",
+)
+
+
+def query_password(url: str) -> tuple[str, str]:
+    """Move a URL's password from after its user name into its query: (new URL, password)."""
+    parsed = sa.engine.make_url(url)
+    assert parsed.password
+    moved = parsed.set(password=None).update_query_dict({"password": parsed.password})
+    return moved.render_as_string(hide_password=False), str(parsed.password)
+
+
+# --- 1. a password in a URL's query string --------------------------------------------------
+
+
+def test_safe_url_hides_a_password_after_the_user_and_in_the_query():
+    assert safe_url("postgresql://u:s3cret@h/db") == "postgresql://u:***@h/db"
+    shown = safe_url("postgresql://u@h/db?password=s3cret&sslmode=require")
+    assert "s3cret" not in shown and "password=***" in shown and "sslmode=require" in shown
+    shown = safe_url("postgresql://u:one@h/db?sslpassword=two&passfile=/p/f&PASSWORD=three")
+    assert not any(s in shown for s in ("one", "two", "/p/f", "three")), shown
+    assert safe_url("postgresql://u@h/db?sslmode=require") == "postgresql://u@h/db?sslmode=require"
+    assert safe_url("/tmp/store.sqlite") == "/tmp/store.sqlite"
+
+
+def test_issue_login_copies_only_connection_settings_never_a_password(team_db):
+    url, secret = query_password(team_db)
+    admin = (
+        sa.engine.make_url(url)
+        .update_query_dict(
+            {
+                "sslmode": "prefer",
+                "application_name": "hub",
+                "sslpassword": "keypw",
+                "passfile": "/etc/secret/pgpass",
+            }  # fmt: skip
+        )
+        .render_as_string(hide_password=False)
+    )
+    person, password = issue_login(admin, "bob")
+    parsed = sa.engine.make_url(person)
+    assert secret not in person and "keypw" not in person and "pgpass" not in person
+    assert set(parsed.query) == {"sslmode", "application_name"}
+    assert parsed.password is None and parsed.username != sa.engine.make_url(url).username
+    engine = sa.create_engine(parsed.set(drivername="postgresql+psycopg", password=password))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT current_user")).scalar() == parsed.username
+    engine.dispose()
+
+
+@pytest.mark.parametrize("form", ["user:pw@", "?password="])
+def test_no_command_prints_a_password_given_in_either_place(team_db, form, capsys, monkeypatch):
+    monkeypatch.setenv("CASEKIT_USER", "boss")
+    url, secret = query_password(team_db) if form == "?password=" else (team_db, "")
+    secret = secret or str(sa.engine.make_url(team_db).password)
+    assert main(["store", "current", url]) == 0
+    assert main(["audit", "--store", url]) == 0
+    assert main(["users", "list", "--store", url]) == 0
+    out = capsys.readouterr()
+    assert "up to date" in out.out and secret not in out.out + out.err
+    wrong = url.replace(secret, "wrong-one")
+    assert main(["users", "list", "--store", wrong]) == 2
+    out = capsys.readouterr()
+    assert "refused the user name or password" in out.err
+    assert "wrong-one" not in out.out + out.err and "Traceback" not in out.err
+    with pytest.raises(Exception) as caught:
+        issue_login(wrong, "bob")
+    assert "wrong-one" not in str(caught.value) and "***" in str(caught.value)
+
+
+# --- 2. the database writes the history --------------------------------------------------
+
+
+def history_rows(url: str, rid: str) -> list[dict]:
+    """Every history row of ``rid``, oldest first, read as the maintenance login."""
+    engine = sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"))
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT * FROM _history WHERE record_id = :r ORDER BY seq"), {"r": rid}
+        )
+        out = [dict(r) for r in found.mappings()]
+    engine.dispose()
+    return out
+
+
+def test_plain_sql_changes_by_a_person_are_in_the_history_in_their_name(team_db):
+    bob = person_engine(team_db, "bob")
+    before = dt.datetime.now(dt.UTC)
+    with bob.begin() as conn:
+        conn.execute(sa.text("SELECT set_config('casekit.by', 'alice', true)"))  # ignored
+        conn.execute(sa.text("UPDATE events SET summary = 'changed' WHERE event_id = 'E2'"))
+    (added, changed) = history_rows(team_db, "E2")
+    assert (changed["op"], changed["by"], changed["version"]) == ("update", "bob", 2)
+    assert json.loads(changed["data"])["summary"] == "changed" and changed["reason"] is None
+    assert list(json.loads(changed["data"])) == list(TABLES["events"].column_names)
+    at = dt.datetime.fromisoformat(changed["at"])
+    assert before - dt.timedelta(seconds=5) < at <= dt.datetime.now(dt.UTC)
+    with pytest.raises(sa.exc.DBAPIError, match="a deletion needs a reason"):
+        with bob.begin() as conn:
+            conn.execute(sa.text("DELETE FROM plan_actions WHERE action_id = 'A2'"))
+    assert len(history_rows(team_db, "A2")) == 1
+    with bob.begin() as conn:
+        conn.execute(sa.text("SET LOCAL casekit.reason = 'entered twice'"))
+        conn.execute(sa.text("DELETE FROM plan_actions WHERE action_id = 'A2'"))
+    deleted = history_rows(team_db, "A2")[-1]
+    assert (deleted["op"], deleted["by"], deleted["reason"]) == ("delete", "bob", "entered twice")
+    assert json.loads(deleted["data"])["action_id"] == "A2"
+    bob.dispose()
+
+
+def test_casekit_writes_each_change_once_with_who_and_why(store_url):
+    two_team_store(store_url).close()
+    with open_as(store_url, "bob") as bob:
+        eid = bob.add_event(case_id="C2", **EVENT)
+        bob.update_event(eid, summary="y")
+        bob.delete_event(eid, reason="wrong case")
+        history = bob.history(eid)
+    assert history["op"].tolist() == ["add", "update", "delete"]
+    assert history["by"].tolist() == ["bob"] * 3 and history["version"].tolist() == [1, 2, 3]
+    assert history["reason"].tolist()[-1] == "wrong case"
+    assert history["summary"].tolist() == ["x", "y", "y"]
+    with casekit.open(store_url, user="boss") as boss:  # the maintenance login, as boss
+        boss.add_team(team_id="T3", team_name="East")
+        assert boss.history("T3")[["op", "by"]].values.tolist() == [["add", "boss"]]
+
+
+def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_db, capsys):
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:  # as revision 0005 left a guarded store
+        prefix = conn.execute(
+            sa.text("SELECT value FROM _meta WHERE key = 'pg_role_prefix'")
+        ).scalar()
+        for t in TABLES:
+            conn.execute(sa.text(f'DROP TRIGGER casekit_history ON "{t}"'))
+        conn.execute(sa.text(f'GRANT INSERT ON _history TO "{prefix}_practitioner"'))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
+        conn.execute(sa.text("UPDATE _meta SET value = '5' WHERE key = 'schema'"))
+    admin.dispose()
+    assert main(["store", "upgrade", team_db]) == 0
+    assert "upgraded from revision 0005" in capsys.readouterr().out
+    bob = person_engine(team_db, "bob")
+    with pytest.raises(sa.exc.DBAPIError, match="permission denied for table _history"):
+        with bob.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO _history (table_name, record_id, version, op, at, data) "
+                    "VALUES ('events', 'E2', 9, 'add', 'x', '{}')"
+                )
+            )
+    with bob.begin() as conn:
+        conn.execute(sa.text("UPDATE events SET summary = 'z' WHERE event_id = 'E2'"))
+    assert [h["by"] for h in history_rows(team_db, "E2")][-1] == "bob"
+    bob.dispose()
