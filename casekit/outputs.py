@@ -39,6 +39,7 @@ __all__ = [
     "NOFOLLOW",
     "PRIVATE_FILE",
     "SERVED_EXPORTS",
+    "person_folder",
     "PRIVATE_FOLDER",
     "MANIFEST",
     "OutputFolder",
@@ -68,7 +69,9 @@ SERVED_EXPORTS: dict[str, tuple[str, ...]] = {
     "chronology_exports": ("html", "xlsx", "csv"),
 }
 """The export folders (below the notebooks folder) that ``casekit app`` serves for download
-after login, each with the only file kinds served from it; nothing else there is served."""
+after login, each with the only file kinds served from it; nothing else there is served. In
+the app, each person's exports go in a folder of their own below these (:func:`person_folder`),
+and only that person's login is served them."""
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 """``os.O_NOFOLLOW`` where there is one (0 on Windows, where modes are ACLs instead)."""
@@ -81,6 +84,23 @@ _SAFE = re.compile(r"[^\W_]([\w.\-]{0,98}[\w\-])?")
 """A letter or digit, then letters, digits, '_', '-' or '.', not ending with '.'; 1-100 long."""
 _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.IGNORECASE)
 """Names Windows keeps for devices, with or without an extension."""
+
+
+def person_folder(name: str) -> str:
+    """Return the folder name that keeps one person's exports apart from everyone else's.
+
+    Readable (letters, digits, ``.``, ``_`` and ``-`` of the name) and unique (a digest of the
+    whole name), so two names never share a folder and no name climbs out of its parent.
+
+    >>> person_folder("alice")
+    'alice-2bd806c97f'
+    >>> person_folder("../Sam Jones")
+    'Sam-Jones-9bcd37b985'
+    """
+    import hashlib
+
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:40] or "person"
+    return f"{slug}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:10]}"
 
 
 def safe_name(value: object, what: str = "ID") -> str:

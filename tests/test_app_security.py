@@ -22,6 +22,7 @@ import casekit
 from casekit import cli
 from casekit.app.server import KERNEL_PROTOCOL, check_case, hash_password, prepare
 from casekit.errors import CasekitError
+from casekit.outputs import person_folder
 
 CASE = "C00149"
 NOTEBOOKS = ROOT / "notebooks"
@@ -105,9 +106,11 @@ def test_the_server_listens_on_127_0_0_1_only(app):
 def test_only_supervision_records_are_served(app, store):
     _, port, token = app
     base = f"http://127.0.0.1:{port}/voila/files/"
-    folder = NOTEBOOKS / "supervision_records"
-    made = not folder.exists()
-    folder.mkdir(exist_ok=True)
+    top = NOTEBOOKS / "supervision_records"
+    made = not top.exists()
+    folder = top / person_folder("security-test")  # the app's one person (token mode)
+    folder.mkdir(parents=True, exist_ok=True)
+    mine = f"supervision_records/{folder.name}"
     record = folder / "security-test-record.html"
     record.write_text("<p>record</p>")
     image = NOTEBOOKS / "security-test-figure.png"
@@ -118,17 +121,18 @@ def test_only_supervision_records_are_served(app, store):
     link = folder / "security-test-link.html"
     link.symlink_to(ROOT / "README.md")
     try:
-        with urllib.request.urlopen(f"{base}supervision_records/{record.name}?token={token}") as r:
+        with urllib.request.urlopen(f"{base}{mine}/{record.name}?token={token}") as r:
             assert r.status == 200 and r.read() == b"<p>record</p>"
             assert "sandbox" in r.headers["Content-Security-Policy"]
-        assert status(f"{base}supervision_records/{record.name}") in (302, 403)  # no token
+        assert status(f"{base}{mine}/{record.name}") in (302, 403)  # no token
         for private in (
             "security-test-figure.png",
             "reflective_supervision.ipynb",
-            "supervision_records/../security-test-figure.png",
-            "supervision_records/security-test-sub/inner.html",
+            f"{mine}/../../security-test-figure.png",
+            f"{mine}/security-test-sub/inner.html",
             "supervision_records%2F..%2Freflective_supervision.ipynb",
-            "supervision_records/security-test-link.html",
+            f"{mine}/security-test-link.html",
+            f"supervision_records/{person_folder('someone else')}/{record.name}",
             "../pyproject.toml",
         ):
             assert status(f"{base}{private}?token={token}") in (403, 404), private
@@ -140,33 +144,43 @@ def test_only_supervision_records_are_served(app, store):
         nested.rmdir()
         image.unlink()
         record.unlink()
+        folder.rmdir()
         if made:
-            folder.rmdir()
+            top.rmdir()
 
 
 def test_exported_chronologies_are_served_and_nothing_else_in_their_folder(app):
     _, port, token = app
-    base = f"http://127.0.0.1:{port}/voila/files/chronology_exports/"
-    folder = NOTEBOOKS / "chronology_exports"
-    made = not folder.exists()
-    folder.mkdir(exist_ok=True)
+    top = NOTEBOOKS / "chronology_exports"
+    made = not top.exists()
+    folder = top / person_folder("security-test")
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{port}/voila/files/chronology_exports/{folder.name}/"
     served = {f"security-test-chronology.{kind}": kind.encode() for kind in ("html", "xlsx", "csv")}
     kept = {"security-test-store.sqlite": b"SQLite", "security-test-chronology.docx": b"docx"}
     for name, body in {**served, **kept}.items():
         (folder / name).write_bytes(body)
+    (top / "security-test-loose.html").write_bytes(b"loose")  # not in a person's folder
     try:
         for name, body in served.items():
             with urllib.request.urlopen(f"{base}{name}?token={token}", timeout=30) as r:
                 assert r.status == 200 and r.read() == body
                 assert "sandbox" in r.headers["Content-Security-Policy"]
             assert status(f"{base}{name}") in (302, 403)  # no token, no file
-        for name in (*kept, "../chronology_builder.ipynb", "%2E%2E/chronology_builder.ipynb"):
+        for name in (
+            *kept,
+            "../security-test-loose.html",
+            "../../chronology_builder.ipynb",
+            "%2E%2E/%2E%2E/chronology_builder.ipynb",
+        ):
             assert status(f"{base}{name}?token={token}") in (403, 404), name
     finally:
         for name in (*served, *kept):
             (folder / name).unlink()
+        (top / "security-test-loose.html").unlink()
+        folder.rmdir()
         if made:
-            folder.rmdir()
+            top.rmdir()
 
 
 def test_the_app_opens_on_casekits_home_page_not_the_file_tree(app):
@@ -620,6 +634,43 @@ def test_named_logins_record_the_name_logged_in_with(named_app):
     home = urllib.request.Request(base + "/", headers={"X-Casekit-User": "Bob Brown"})
     with alice.open(home, timeout=30) as r:
         assert "recorded as <strong>Alice Adams</strong>" in r.read().decode()
+
+
+def test_each_person_downloads_only_their_own_exports(named_app):
+    _, port, _ = named_app
+    base = f"http://127.0.0.1:{port}"
+    top = NOTEBOOKS / "chronology_exports"
+    made = not top.exists()
+    folders = {name: top / person_folder(name) for name in ("Alice Adams", "Bob Brown")}
+    for name, folder in folders.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "chronology-C00001.html").write_text(f"<p>{name}'s export</p>")
+    _, alice = log_in(base, "Alice Adams", "alice's long password")
+    _, bob = log_in(base, "Bob Brown", "bob's long password")
+    try:
+
+        def fetch(opener, owner: str) -> int | bytes:
+            url = f"{base}/voila/files/chronology_exports/{folders[owner].name}/"
+            page = urllib.request.Request(
+                url + "chronology-C00001.html",
+                headers={"Referer": base + "/"},  # a link's click
+            )
+            try:
+                with opener.open(page, timeout=30) as r:
+                    return r.read()
+            except urllib.error.HTTPError as e:
+                return e.code
+
+        assert fetch(alice, "Alice Adams") == b"<p>Alice Adams's export</p>"
+        assert fetch(bob, "Bob Brown") == b"<p>Bob Brown's export</p>"
+        assert fetch(bob, "Alice Adams") == 403  # the file's name is easy to guess: refused
+        assert fetch(alice, "Bob Brown") == 403
+    finally:
+        for folder in folders.values():
+            (folder / "chronology-C00001.html").unlink()
+            folder.rmdir()
+        if made:
+            top.rmdir()
 
 
 def test_a_person_logs_in_through_the_form_in_chromium(named_app):

@@ -12,6 +12,7 @@ from app_helpers import CHROMIUM, add_visit, launch_chromium, start_app, stop
 from conftest import ROOT, SYNTHETIC
 
 import casekit
+from casekit.outputs import person_folder
 
 CASE = "C00149"
 SUMMARY = "Browser test: the young person <b>joined</b> the youth club"
@@ -72,8 +73,9 @@ def test_invalid_entry_shows_a_message_in_the_browser(app, page):
 
 def test_an_exported_chronology_downloads_from_its_link(app, page):
     url, store = app
-    folder = ROOT / "notebooks" / "chronology_exports"
-    made = not folder.exists()
+    top = ROOT / "notebooks" / "chronology_exports"
+    made = not top.exists()
+    folder = top / person_folder("browser-test")  # the app's person's own folder
     try:
         page.goto(url, timeout=90_000)
         page.wait_for_selector(".ck-add", timeout=90_000)
@@ -93,8 +95,10 @@ def test_an_exported_chronology_downloads_from_its_link(app, page):
         assert logged["reason"].tolist()[-1] == "For the strategy meeting"
     finally:
         (folder / f"chronology-{CASE}.html").unlink(missing_ok=True)
-        if made and folder.exists():
+        if folder.exists():
             folder.rmdir()
+        if made and top.exists():
+            top.rmdir()
 
 
 def test_moving_the_as_known_at_slider_redraws_the_timeline(app, page):
@@ -197,13 +201,14 @@ def test_a_session_saved_straight_after_typing_keeps_every_word(app, page):
 def test_the_app_serves_exported_records_and_nothing_else(app):
     url, _ = app
     base, token = url.split("/voila/")[0] + "/voila/files/", url.split("?", 1)[1]
-    folder = ROOT / "notebooks" / "supervision_records"
-    made = not folder.exists()
-    folder.mkdir(exist_ok=True)
+    top = ROOT / "notebooks" / "supervision_records"
+    made = not top.exists()
+    folder = top / person_folder("browser-test")
+    folder.mkdir(parents=True, exist_ok=True)
     record = folder / "browser-test-record.html"
     record.write_text("<p>record</p>")
     try:
-        served = f"{base}supervision_records/{record.name}?{token}"
+        served = f"{base}supervision_records/{folder.name}/{record.name}?{token}"
         with urllib.request.urlopen(served, timeout=30) as r:
             assert r.status == 200 and b"record" in r.read()
         for private in ("reflective_supervision.ipynb", "../pyproject.toml"):
@@ -211,5 +216,6 @@ def test_the_app_serves_exported_records_and_nothing_else(app):
                 urllib.request.urlopen(f"{base}{private}?{token}", timeout=30)
     finally:
         record.unlink()
+        folder.rmdir()
         if made:
-            folder.rmdir()
+            top.rmdir()

@@ -3,6 +3,8 @@ server (`casekit review --data postgresql://...`), with the password kept out of
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -44,6 +46,12 @@ def test_a_server_url_with_a_password_is_refused_and_why(monkeypatch):
         source("postgresql://analyst:s3cret@db.example/casework")
     except CasekitError as exc:
         assert "s3cret" not in str(exc)  # the refusal never repeats the password
+    for hidden in ("password", "sslpassword", "PassWord"):  # in the query, not before the @
+        with pytest.raises(CasekitError, match="holds a password"):
+            source(f"postgresql://analyst@db.example/casework?{hidden}=s3cret")
+    for other in ("http://evil.example/x", "mysql://a@b/c", "postgres://a@b/c", "foo://x"):
+        with pytest.raises(CasekitError, match="is not a casebook server casekit reads"):
+            source(other)
     with pytest.raises(CasekitError, match="not a database URL"):
         source("postgres ql://db.example/casework")
     with pytest.raises(CasekitError, match="give the bundle to review"):
@@ -94,7 +102,35 @@ def test_casekit_review_runs_on_the_store_and_logs_each_team(review_store, tmp_p
 
 def test_casekit_review_refuses_a_url_with_a_password_before_anything_runs(tmp_path, capsys):
     out = tmp_path / "reviews"
-    code = main(["review", "--data", "postgresql://a:hunter2@127.0.0.1:1/x", "--out", str(out)])
+    for url in (
+        "postgresql://a:hunter2@127.0.0.1:1/x",
+        "postgresql://a@127.0.0.1:1/x?password=hunter2",
+    ):
+        code = main(["review", "--data", url, "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and "holds a password" in err and "hunter2" not in err
+        assert "Traceback" not in err
+    code = main(["review", "--data", "http://evil.example/x", "--out", str(out)])
     err = capsys.readouterr().err
-    assert code != 0 and "holds a password" in err and "hunter2" not in err
+    assert code == 2 and "not a casebook server" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_review_user_reaches_the_store_and_every_kernel(tmp_path, monkeypatch, capsys):
+    from roles_helpers import two_team_store
+
+    monkeypatch.delenv("CASEKIT_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    where = str(tmp_path / "team.sqlite")
+    two_team_store(where).close()
+    out = tmp_path / "reviews"
+    # the OS login is no user of this store: refused, nothing run
+    assert main(["review", "--data", where, "--out", str(out), "--team", "T1"]) == 2
+    assert "is not a user of this store" in capsys.readouterr().err and not out.exists()
+    code = main(["review", "--data", where, "--out", str(out), "--team", "T1", "--user", "alice"])
+    assert code == 0, capsys.readouterr().err
+    assert (out / "T1.html").is_file()
+    assert "CASEKIT_USER" not in os.environ  # put back as it was after the command
+    with casekit.open(where, user="boss") as store:
+        log = store.access_log()
+    assert log["action"].tolist() == ["review"] and log["user"].tolist() == ["alice"]

@@ -227,18 +227,22 @@ def test_the_forms_texts_reach_the_kernel_whole_before_add_entry(store):
 def test_in_casekit_app_a_chronology_export_comes_with_a_download_link(
     store, tmp_path, monkeypatch
 ):
+    from casekit.outputs import person_folder
+
     monkeypatch.chdir(tmp_path)  # the app's kernels work in the notebooks folder
     b = ChronologyBuilder(store, "007", user=USER)  # exports to chronology_exports/ by default
     written = b.export(".csv")
-    assert written is not None and "href" not in b.export_message.value  # not in the app
+    assert written.resolve() == tmp_path / "chronology_exports" / "chronology-007.csv"
+    assert "href" not in b.export_message.value  # not in the app: the path, no link
     monkeypatch.setenv("CASEKIT_APP", "voila")
+    mine = tmp_path / "chronology_exports" / person_folder(store.user)  # each person's own
     for suffix in (".html", ".xlsx", ".csv"):
         path = b.export(suffix)
-        assert path.resolve() == tmp_path / "chronology_exports" / f"chronology-007{suffix}"
-        link = f'<a href="../files/chronology_exports/{path.name}" download class="ck-download">'
+        assert path.resolve() == mine / f"chronology-007{suffix}"
+        assert mine.stat().st_mode & 0o777 == 0o700
+        href = f"../files/chronology_exports/{mine.name}/{path.name}"
+        link = f'<a href="{href}" download class="ck-download">'
         assert link in b.export_message.value, b.export_message.value
     b.exports = tmp_path / "elsewhere"  # a folder the app does not serve: the path, no link
     assert b.export(".html") is not None
     assert "Exported to" in b.export_message.value and "href" not in b.export_message.value
-    b.exports = tmp_path / "chronology_exports" / "deeper"  # only files directly in the folder
-    assert b.export(".html") is not None and "href" not in b.export_message.value

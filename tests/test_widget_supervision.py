@@ -12,6 +12,7 @@ from test_supervision import concern_case
 import casekit
 from casekit.analysis.supervision import STAGES, draft_key
 from casekit.errors import CasekitError
+from casekit.outputs import person_folder
 from casekit.widgets import SupervisionSession
 
 TEXT = {
@@ -241,7 +242,9 @@ def test_in_casekit_app_an_export_comes_with_a_download_link(store, tmp_path, mo
     assert ws.export("V1", ".html") is not None and "href" not in ws.export_message.value
     monkeypatch.setenv("CASEKIT_APP", "voila")
     path = ws.export("V1", ".docx")
-    assert f'href="../files/supervision_records/{path.name}"' in ws.export_message.value
+    mine = person_folder(store.user)  # in the app, each person's records in their own folder
+    assert path.resolve() == tmp_path / "supervision_records" / mine / path.name
+    assert f'href="../files/supervision_records/{mine}/{path.name}"' in ws.export_message.value
     ws.exports = tmp_path.parent / "elsewhere"  # outside what the app serves: no link
     ws.export("V1", ".html")
     assert "Exported to" in ws.export_message.value and "href" not in ws.export_message.value

@@ -15,9 +15,11 @@ by default:
   a v1 message, so a client on the legacy JSON protocol makes it decode a legacy binary message
   (a widget's image buffer) as v1 offsets, loop over billions of them and grow without bound
   while ignoring SIGTERM; such connections are refused before the upgrade (400);
-- **exports only**: of the notebooks folder, only the exported files are served for download
-  (``supervision_records/*.html|docx`` and ``chronology_exports/*.html|xlsx|csv``; no notebooks,
-  images or stores), after the same login and host checks;
+- **exports only, each to its own person**: of the notebooks folder, only the exported files
+  are served for download (``supervision_records/PERSON/*.html|docx`` and
+  ``chronology_exports/PERSON/*.html|xlsx|csv``; no notebooks, images or stores), and only to
+  the login whose folder ``PERSON`` is (:func:`casekit.outputs.person_folder`), after the same
+  login and host checks;
 - **a home page, and review pages**: ``/`` is casekit's home page (:func:`home_page`, every value
   escaped), not Voila's file tree, and the HTML pages directly in the reports folder
   (``casekit review --out``) are served under ``/casekit/reports/``, after the same checks.
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.errors import CasekitError
-from casekit.outputs import SERVED_EXPORTS
+from casekit.outputs import SERVED_EXPORTS, person_folder
 
 __all__ = [
     "KERNEL_PROTOCOL",
@@ -65,9 +67,11 @@ __all__ = [
 
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 RECORD_FILES = "|".join(
-    rf"(?:{folder}/[^/\\]+\.(?:{'|'.join(kinds)}))" for folder, kinds in SERVED_EXPORTS.items()
+    rf"(?:{folder}/[^/\\]+/[^/\\]+\.(?:{'|'.join(kinds)}))"
+    for folder, kinds in SERVED_EXPORTS.items()
 )
-"""The exported files served for download: see :data:`casekit.outputs.SERVED_EXPORTS`."""
+"""The exported files served for download, each in its person's folder below an export folder:
+see :data:`casekit.outputs.SERVED_EXPORTS`; only the person logged in gets their own."""
 REPORT_FILES = r"[^/\\]+\.html"
 REPORTS_URL = "casekit/reports/"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -555,11 +559,23 @@ def _voila_class() -> type[Any]:
             """Choose the v1 protocol, the only one this handler accepts."""
             return KERNEL_PROTOCOL if KERNEL_PROTOCOL in subprotocols else None
 
+    def logged_in_name(handler: Any) -> str:
+        """Who a request comes from: the name logged in with, else the one person of the app."""
+        user = handler.current_user
+        if isinstance(handler.identity_provider, NamedLogins) and user:
+            return str(user.username)
+        return os.environ.get("CASEKIT_USER", "")
+
     class RecordFiles(AuthenticatedFileHandler):
         """Serve the exported files below the notebooks folder, after login, nothing else."""
 
         pattern, folders = RECORD_FILES, tuple(SERVED_EXPORTS)
-        refusal = "not an exported record"
+        refusal = "not an exported record of yours"
+
+        def allowed(self, root: str) -> set[str]:
+            """Return the folders whose files this login may have: its own in each export folder."""
+            mine = person_folder(logged_in_name(self))
+            return {os.path.realpath(os.path.join(root, f, mine)) for f in self.folders}
 
         @classmethod
         def get_absolute_path(cls, root: str, path: str) -> str:
@@ -569,10 +585,9 @@ def _voila_class() -> type[Any]:
             return super().get_absolute_path(root, path)
 
         def validate_absolute_path(self, root: str, absolute_path: str) -> str:
-            """Refuse a file that is a link to somewhere outside its folder."""
+            """Refuse another person's file, and a file that is a link to outside its folder."""
             real = os.path.realpath(absolute_path)
-            folders = {os.path.realpath(os.path.join(root, f)) for f in self.folders}
-            if os.path.dirname(real) not in folders:
+            if os.path.dirname(real) not in self.allowed(root):
                 raise tornado.web.HTTPError(403, self.refusal)
             return super().validate_absolute_path(root, absolute_path)
 
@@ -581,6 +596,10 @@ def _voila_class() -> type[Any]:
 
         pattern, folders = REPORT_FILES, ("",)
         refusal = "not a review page"
+
+        def allowed(self, root: str) -> set[str]:
+            """Return the reports folder itself: the reviews are for every login of the app."""
+            return {os.path.realpath(root)}
 
     class HomePage(JupyterHandler):
         """casekit's home page, in place of Voila's file tree, after the same login."""
@@ -592,14 +611,14 @@ def _voila_class() -> type[Any]:
         @tornado.web.authenticated
         def get(self) -> None:
             """Write the home page, naming who entries are recorded as."""
-            user = self.current_user
-            if isinstance(self.identity_provider, NamedLogins) and user:
-                name = user.username
-            else:
-                name = os.environ.get("CASEKIT_USER", "")
             self.set_header("Content-Type", "text/html; charset=UTF-8")
             self.write(
-                home_page(name, os.environ.get("CASEKIT_CASE", ""), self.reports, self.base_url)
+                home_page(
+                    logged_in_name(self),
+                    os.environ.get("CASEKIT_CASE", ""),
+                    self.reports,
+                    self.base_url,
+                )
             )
 
     class CasekitVoila(Voila):

@@ -12,9 +12,17 @@ __all__ = ["add_review"]
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
+    from casekit.store.acting import acting_as
+
+    with acting_as(args.user):  # who reads the store: here and in every review's kernel
+        return _review(args)
+
+
+def _review(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from casekit.review.run import TeamResult, log_reviews, plan, run_reviews
+    from casekit.store.db import safe_url
 
     teams = "all" if args.team == "all" else [t.strip() for t in args.team.split(",") if t.strip()]
     scopes = plan(
@@ -28,7 +36,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
         args.min_judgements,
     )
     if log_reviews(args.data, scopes, args.out, args.reason, args.user):
-        print(f"logged the review of each team in {args.data}'s access log", file=sys.stderr)
+        where = safe_url(str(args.data))
+        print(f"logged the review of each team in {where}'s access log", file=sys.stderr)
     print(
         f"reviewing {len(scopes)} team(s), {scopes[0].period}, as known on "
         f"{scopes[0].as_of.date()}, into {args.out}",

@@ -10,12 +10,14 @@ In order: an explicit name (``--user``, a ``user=`` argument, the name logged in
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
+from collections.abc import Iterator
 
 from casekit.errors import CasekitError
 
-__all__ = ["ACTING_ENV", "acting_user", "acting_source"]
+__all__ = ["ACTING_ENV", "acting_as", "acting_user", "acting_source"]
 
 ACTING_ENV = ("JUPYTERHUB_USER", "CASEKIT_USER")
 """The environment variables that name who is acting, in the order they are tried."""
@@ -55,3 +57,24 @@ def acting_source(explicit: str | None = None) -> tuple[str, str]:
 def acting_user(explicit: str | None = None) -> str:
     """Return who is acting: ``explicit``, ``$JUPYTERHUB_USER``, ``$CASEKIT_USER``, the login."""
     return acting_source(explicit)[0]
+
+
+@contextlib.contextmanager
+def acting_as(user: str | None) -> Iterator[None]:
+    """Act as ``user`` (if given) for a while, in this process and the kernels it starts.
+
+    Sets ``$CASEKIT_USER`` and puts back what was there after, so a command's ``--user``
+    reaches every store it opens, its own and its kernels' (which inherit the environment).
+    """
+    if user is None or not user.strip():
+        yield
+        return
+    before = os.environ.get("CASEKIT_USER")
+    os.environ["CASEKIT_USER"] = _clean(user, "--user")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CASEKIT_USER", None)
+        else:
+            os.environ["CASEKIT_USER"] = before

@@ -39,13 +39,20 @@ def source(data: str | Path, label: str = "--data") -> str | Path:
         import sqlalchemy as sa
 
         try:
-            password = sa.make_url(text).password
+            parsed = sa.make_url(text)
+            password, parsed_query = parsed.password, parsed.query
         except sa.exc.ArgumentError:
             raise CasekitError(
                 f"{label}: not a database URL; give one like "
                 "postgresql://user@host/database, or a path."
             ) from None
-        if password is not None:
+        if parsed.get_backend_name() != "postgresql":
+            raise CasekitError(
+                f"{label}: {parsed.drivername}:// is not a casebook server casekit reads; give "
+                "postgresql://user@host/database, or a path (a bundle or a .sqlite store)."
+            )
+        secrets = {"password", "sslpassword", "passfile"} & {k.lower() for k in parsed_query}
+        if password is not None or secrets:
             raise CasekitError(
                 f"{label}: the URL holds a password, and a review writes its source into "
                 "every team's notebook. Leave it out of the URL and set PGPASSWORD (or use "

@@ -30,6 +30,7 @@ from casekit.outputs import private_folder, safe_name
 from casekit.store.db import Store
 from casekit.widgets.common import (
     case_record,
+    export_folder,
     field_control,
     field_value,
     log_opened,
@@ -420,19 +421,21 @@ class ChronologyBuilder(w.VBox):
         """
         reason = typed_text(self.export_reason.value).strip() or None
         try:
-            private_folder(self.exports)
+            folder = private_folder(export_folder(self.exports, self.store.user))
             name = safe_name(f"chronology-{self.case_id}", "case ID")
             _, written = export_logged(
                 self.store,
                 self.case_id,
-                self.exports / f"{name}{suffix}",
+                folder / f"{name}{suffix}",
                 reason=reason,
                 by=self.user,
             )
         except (CasekitError, OSError) as exc:
             say(self.export_message, f"Not exported: {exc}", error=True)
             return None
-        say_exported(self.export_message, f"Exported to {written.resolve()}.", written)
+        say_exported(
+            self.export_message, f"Exported to {written.resolve()}.", written, self.store.user
+        )
         return written
 
     def visible(self) -> pd.DataFrame:

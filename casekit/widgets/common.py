@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from casekit.contract import TABLES, typed_text
 from casekit.errors import CasekitError
-from casekit.outputs import SERVED_EXPORTS
+from casekit.outputs import SERVED_EXPORTS, person_folder
 from casekit.store.db import Store, open_store
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "writable_store",
     "case_record",
     "download_link",
+    "export_folder",
+    "in_app",
     "say_exported",
     "log_opened",
     "say",
@@ -159,29 +161,46 @@ def log_opened(store: Store, case_id: str, widget: str, by: str | None = None) -
     store.log_access("open_case", case_id, detail=widget, by=by)
 
 
-def download_link(path: Path) -> str:
-    """Link to an exported file where ``casekit app`` serves it, else return "".
+def in_app() -> bool:
+    """Say whether this kernel serves a page of ``casekit app`` (Voila), not JupyterLab."""
+    return os.environ.get("CASEKIT_APP") == "voila"
+
+
+def export_folder(base: str | Path, person: str) -> Path:
+    """Return the folder a person's exports go to: in ``casekit app``, their own below ``base``.
+
+    The app serves each person only the exports in their own folder
+    (:func:`casekit.outputs.person_folder`), so one login never downloads another's.
+    """
+    return Path(base) / person_folder(person) if in_app() else Path(base)
+
+
+def download_link(path: Path, person: str) -> str:
+    """Link to ``person``'s exported file where ``casekit app`` serves it, else return "".
 
     Voila (``casekit app``) serves the export folders of :data:`casekit.outputs.SERVED_EXPORTS`
-    below the notebooks folder, its kernels' working folder, as ``../files/...`` from the page;
-    elsewhere (JupyterLab, a script) the path shown is the way to the file.
+    below the notebooks folder, its kernels' working folder, as ``../files/...`` from the page,
+    each person's own folder to them alone; elsewhere (JupyterLab, a script) the path shown is
+    the way to the file.
     """
-    if os.environ.get("CASEKIT_APP") != "voila":
+    if not in_app():
         return ""
     try:
         inside = path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return ""
-    kinds = SERVED_EXPORTS.get(inside.parts[0], ()) if len(inside.parts) == 2 else ()
+    parts = inside.parts
+    mine = len(parts) == 3 and parts[1] == person_folder(person)
+    kinds = SERVED_EXPORTS.get(parts[0], ()) if mine else ()
     if path.suffix.lower().lstrip(".") not in kinds:
         return ""
     href = html.escape("../files/" + inside.as_posix(), quote=True)
     return f'<a href="{href}" download class="ck-download">Download {html.escape(path.name)}</a>'
 
 
-def say_exported(message: w.HTML, text: str, written: Path) -> None:
+def say_exported(message: w.HTML, text: str, written: Path, person: str) -> None:
     """Say that a file was exported, with a link to download it where the app serves it."""
     say(message, text)
-    link = download_link(written)
+    link = download_link(written, person)
     if link:
         message.value += f" {link}"

@@ -51,6 +51,7 @@ from casekit.outputs import private_folder, safe_name
 from casekit.store.db import Store
 from casekit.widgets.common import (
     case_record,
+    export_folder,
     field_control,
     log_opened,
     say,
@@ -800,9 +801,9 @@ class SupervisionSession(w.VBox):
             say(self.export_message, "Choose a saved record to export.", error=True)
             return None
         try:
-            private_folder(self.exports)
+            folder = private_folder(export_folder(self.exports, self.store.user))
             name = f"supervision-{self.case_id}-{supervision_id}"
-            path = self.exports / f"{safe_name(name, 'case and record ID')}{suffix}"
+            path = folder / f"{safe_name(name, 'case and record ID')}{suffix}"
             reason = typed_text(self.export_reason.value).strip() or None
             written = export_logged(
                 self.store, supervision_id, path, self.include_support.value, reason=reason
@@ -813,5 +814,10 @@ class SupervisionSession(w.VBox):
         support = (
             "with the support notes" if self.include_support.value else "support notes left out"
         )
-        say_exported(self.export_message, f"Exported to {written.resolve()} ({support}).", written)
+        say_exported(
+            self.export_message,
+            f"Exported to {written.resolve()} ({support}).",
+            written,
+            self.store.user,
+        )
         return written
