@@ -11,13 +11,16 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from roles_helpers import open_as, person_engine, two_team_store
+from roles_helpers import PEOPLE, open_as, person_engine, two_team_store
 
 import casekit
 from casekit.cli import main
 from casekit.contract import TABLES
+from casekit.errors import CasekitError
+from casekit.store import pgsecurity
 from casekit.store.db import safe_url
-from casekit.store.pgsecurity import issue_login
+from casekit.store.pgsecurity import issue_login, login_name
+from casekit.store.users import add_user, list_users
 
 
 @pytest.fixture
@@ -186,3 +189,42 @@ def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_d
         conn.execute(sa.text("UPDATE events SET summary = 'z' WHERE event_id = 'E2'"))
     assert [h["by"] for h in history_rows(team_db, "E2")][-1] == "bob"
     bob.dispose()
+
+
+# --- 3. login roles that collide ---------------------------------------------------------
+
+
+def test_a_name_that_reads_like_another_users_never_gets_their_login(team_db):
+    prefix = "ck_x_abcdef"
+    assert login_name(prefix, "AliCe.__-_.._.-..-") != login_name(prefix, "alice")
+    assert len(login_name(prefix, "alice").rsplit("_", 1)[1]) == 20
+    with casekit.open(team_db, user="boss") as boss:
+        add_user(boss, "AliCe.__-_.._.-..-", "practitioner", ["T2"])
+    alice = person_engine(team_db, "alice")  # Alice's login still works, and is still hers
+    with alice.connect() as conn:
+        assert conn.execute(sa.text("SELECT casekit_my_name()")).scalar() == "alice"
+    alice.dispose()
+
+
+def test_a_login_another_user_holds_is_refused_and_nothing_is_changed(team_db, monkeypatch):
+    monkeypatch.setattr(pgsecurity, "login_name", lambda prefix, user: f"{prefix}_u_alice_x")
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        taken = pgsecurity.login_name(pgsecurity.role_prefix(conn), "alice")
+        conn.execute(sa.text("UPDATE _users SET login = :l WHERE name = 'alice'"), {"l": taken})
+    with casekit.open(team_db, user="boss") as boss:
+        before = list_users(boss)
+        with pytest.raises(CasekitError, match="is already 'alice''s"):
+            add_user(boss, "mallory", "practitioner", ["T2"])
+        assert list_users(boss).equals(before)
+    with admin.begin() as conn:  # and the table itself refuses a second user with that login
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.text("UPDATE _users SET login = (SELECT login FROM _users WHERE "
+                                 "name = 'alice') WHERE name = 'bob'"))  # fmt: skip
+    admin.dispose()
+
+
+def test_many_sqlite_users_share_the_empty_login(tmp_path):
+    store = two_team_store(str(tmp_path / "s.sqlite"))
+    assert set(list_users(store)["login"]) == {""} and len(list_users(store)) == len(PEOPLE)
+    store.close()

@@ -103,8 +103,8 @@ def _slug(text: str, width: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:width] or "x"
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:6]
+def _digest(text: str, width: int = 6) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:width]
 
 
 def role_prefix(conn: sa.Connection) -> str:
@@ -124,11 +124,14 @@ def role_prefix(conn: sa.Connection) -> str:
 def login_name(prefix: str, user: str) -> str:
     """Derive a person's login role from the store's prefix and their (checked) name.
 
+    The digest of the whole name (80 bits) keeps two names that read alike (``alice``,
+    ``AliCe.__-``) apart; :func:`create_login` also refuses a login another user holds.
+
     >>> login_name("ck_team_abc123", "Alice.Smith@council.gov.uk")
-    'ck_team_abc123_u_alice_smith_council_g_4e7c5e'
+    'ck_team_abc123_u_alice_smith_6f67c7c6d8e9ddd067d6'
     """
     check_name(user)
-    return f"{prefix}_u_{_slug(user, 20)}_{_digest(user)}"
+    return f"{prefix}_u_{_slug(user, 12).rstrip('_') or 'x'}_{_digest(user, 20)}"
 
 
 def _group(prefix: str, group: str) -> str:
@@ -404,9 +407,18 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
 def create_login(conn: sa.Connection, prefix: str, name: str, role: str, free_text: bool) -> str:
     """Create a person's login role (no password yet) in the groups of their role; return it.
 
-    Refused if a role of that name exists already and is not one casekit made for this store.
+    Refused, changing nothing, when another user of the store already has that login role;
+    a role of that name that no user has (one left behind) is dropped and made anew.
     """
     login = login_name(prefix, name)
+    t = users_table()
+    holder = conn.execute(sa.select(t.c.name).where(t.c.login == login)).scalar()
+    if holder is not None:
+        raise CasekitError(
+            f"{name!r}: its login role {login} is already {holder!r}'s, so {name!r} was not "
+            "added. Choose a name that differs from existing users' in more than case and "
+            "punctuation. Nothing was written."
+        )
     groups = [_group(prefix, "person"), _group(prefix, role)]
     if role == "analyst" and free_text:
         groups.append(_group(prefix, "analyst_text"))

@@ -4,11 +4,13 @@ Revision 0006 of the casebook store. On a PostgreSQL store already guarded (one 
 the guard is brought up to date (:func:`casekit.store.pgsecurity.refresh`): the database now
 writes the history itself, by a trigger on every contract table, and people may no longer
 insert history rows. SQLite stores, and PostgreSQL stores without users, gain nothing but the
-schema number: a store is guarded when its first user is added.
+schema number: a store is guarded when its first user is added. On both, a user's login role
+(``_users.login``, empty on SQLite) is unique, so no user can be given another's.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 from casekit.store.migrations import mark_schema, no_downgrade
@@ -23,8 +25,18 @@ SCHEMA = "6"
 
 
 def upgrade() -> None:
-    """Refresh a guarded PostgreSQL store's guard, and write ``_meta`` schema 6."""
+    """Make each login role one user's, refresh a guarded store's guard, write schema 6."""
     bind = op.get_bind()
+    indexes = {i["name"] for i in sa.inspect(bind).get_indexes("_users")}
+    if "ix__users_login" not in indexes:  # a login role is one user's (none on SQLite: '')
+        op.create_index(
+            "ix__users_login",
+            "_users",
+            ["login"],
+            unique=True,
+            sqlite_where=sa.text("login <> ''"),
+            postgresql_where=sa.text("login <> ''"),
+        )
     if bind.dialect.name == "postgresql":
         from casekit.store.pgsecurity import refresh
 
