@@ -228,3 +228,22 @@ def test_many_sqlite_users_share_the_empty_login(tmp_path):
     store = two_team_store(str(tmp_path / "s.sqlite"))
     assert set(list_users(store)["login"]) == {""} and len(list_users(store)) == len(PEOPLE)
     store.close()
+
+
+# --- 4. team ids that hold the separator -------------------------------------------------
+
+
+def test_a_team_id_holding_a_semicolon_is_never_given_to_a_user(store_url, capsys):
+    with two_team_store(store_url) as boss:
+        boss.add_team(team_id="T1;T2", team_name="Both")
+        before = list_users(boss)
+        for teams in (["T1;T2"], ["T1", "T2;"]):
+            with pytest.raises(CasekitError, match="must be one team id, without ';'"):
+                add_user(boss, "mallory", "practitioner", teams)
+        assert list_users(boss).equals(before)
+    args = ["users", "add", "mallory", "--role", "analyst", "--team", "T1;T2"]
+    assert main([*args, "--store", store_url, "--user", "boss"]) == 2
+    err = capsys.readouterr().err
+    assert "without ';'" in err and "Traceback" not in err
+    with casekit.open(store_url, user="boss") as boss:
+        assert "mallory" not in set(list_users(boss)["name"])
