@@ -247,3 +247,43 @@ def test_a_team_id_holding_a_semicolon_is_never_given_to_a_user(store_url, capsy
     assert "without ';'" in err and "Traceback" not in err
     with casekit.open(store_url, user="boss") as boss:
         assert "mallory" not in set(list_users(boss)["name"])
+
+
+# --- 5. forged access-log entries --------------------------------------------------------
+
+
+def test_a_person_cannot_backdate_misname_or_invent_an_access_log_entry(team_db):
+    bob = person_engine(team_db, "bob")
+    insert = 'INSERT INTO _access_log (at, "user", action, case_id) VALUES (:at, :u, :a, :c)'
+    before = dt.datetime.now(dt.UTC)
+    with bob.begin() as conn:
+        conn.execute(sa.text(insert), {"at": "2001-01-01", "u": "alice", "a": "review", "c": "C2"})
+    for action in ("deleted_everything", None):
+        with pytest.raises(sa.exc.DBAPIError, match="the access log has no action"):
+            with bob.begin() as conn:
+                conn.execute(sa.text(insert), {"at": "x", "u": "bob", "a": action, "c": "C2"})
+    with bob.connect() as conn:
+        rows = conn.execute(sa.text('SELECT at, "user", action FROM _access_log')).all()
+    bob.dispose()
+    assert [(r[1], r[2]) for r in rows] == [("bob", "review")]
+    at = dt.datetime.fromisoformat(rows[0][0])
+    assert before - dt.timedelta(seconds=5) < at <= dt.datetime.now(dt.UTC)
+    with open_as(team_db, "bob") as store:  # casekit's own entries are stamped alike
+        store.log_access("open_case", "C2", reason="visit")
+        log = store.access_log()
+    assert log["user"].tolist() == ["bob", "bob"] and log["action"].tolist()[-1] == "open_case"
+
+
+def test_what_the_docs_say_holds_the_maintenance_login_can_disable_the_logs_trigger(team_db):
+    """SECURITY.md: the log resists people, not the database's administrators (tested so)."""
+    with open_as(team_db, "bob") as bob:
+        bob.log_access("review", reason="weekly")
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with admin.begin() as conn:
+            conn.execute(sa.text("DELETE FROM _access_log"))
+    with admin.begin() as conn:  # rolled back below: only shows it can be done
+        conn.execute(sa.text("ALTER TABLE _access_log DISABLE TRIGGER USER"))
+        assert conn.execute(sa.text("DELETE FROM _access_log")).rowcount == 1
+        conn.rollback()
+    admin.dispose()

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from casekit.contract import TABLES
 from casekit.errors import CasekitError
+from casekit.store.audit import ACTIONS
 from casekit.store.permissions import (
     ADMIN_TABLES,
     CASE_TABLES,
@@ -220,6 +221,8 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"GRANT EXECUTE ON FUNCTION {schema}.casekit_id_used(text, text) TO {g['person']}",
     ]
     out += _history_triggers(g, schema, tables, users)
+    if "_access_log" in tables:
+        out += _access_log_stamp(g, schema, users)
     # Each wrapped in a scalar subquery, so a statement calls it once (an InitPlan), not per row.
     my_teams = f"(SELECT {schema}.casekit_my_teams())::text[]"
     my_name = f"(SELECT {schema}.casekit_my_name())"
@@ -341,6 +344,39 @@ END"""
                 f"('{TABLES[t].id_column}')"
             )
     return out
+
+
+def _access_log_stamp(g: dict[str, str], schema: str, users: str) -> list[str]:
+    """Make the database say when, and who, for every access-log entry; and check its action.
+
+    A ``BEFORE INSERT`` trigger sets ``at`` to the transaction's time and ``user`` to the
+    person whose login writes it (the maintenance login, not a person, keeps the name it
+    gives), and refuses an action casekit does not know, so nobody can backdate an entry,
+    write one in another's name, or invent an action.
+    """
+    fn = f"{schema}.casekit_access_log_stamp()"
+    actions = ", ".join(f"'{a}'" for a in sorted(ACTIONS))
+    body = f"""
+DECLARE
+  v_person text := (SELECT u.name FROM {users} u WHERE u.login = session_user);
+BEGIN
+  IF NEW.action IS NULL OR NEW.action NOT IN ({actions}) THEN
+    RAISE EXCEPTION USING
+      MESSAGE = 'the access log has no action ' || coalesce(quote_literal(NEW.action), 'NULL'),
+      HINT = 'its actions are {actions.replace("'", "")}';
+  END IF;
+  NEW.at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
+  NEW."user" := coalesce(v_person, NEW."user");
+  RETURN NEW;
+END"""
+    return [
+        f"CREATE OR REPLACE FUNCTION {fn} RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+        f"SET search_path = pg_catalog, pg_temp AS $f${body}$f$",
+        f"ALTER FUNCTION {fn} OWNER TO {g['owner']}",
+        f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
+        f'CREATE OR REPLACE TRIGGER casekit_access_log_stamp BEFORE INSERT ON {schema}."'
+        f'_access_log" FOR EACH ROW EXECUTE FUNCTION {schema}.casekit_access_log_stamp()',
+    ]
 
 
 def history_by_database(conn: sa.Connection) -> bool:
