@@ -287,3 +287,39 @@ def test_what_the_docs_say_holds_the_maintenance_login_can_disable_the_logs_trig
         assert conn.execute(sa.text("DELETE FROM _access_log")).rowcount == 1
         conn.rollback()
     admin.dispose()
+
+
+# --- 6. a review of another team ---------------------------------------------------------
+
+
+def test_a_review_of_a_team_one_is_not_in_is_refused_naming_ones_teams(
+    tmp_path, monkeypatch, capsys
+):
+    from casekit.review import run
+
+    where = str(tmp_path / "s.sqlite")
+    two_team_store(where).close()
+    ran: list = []
+    monkeypatch.setattr(run, "run_reviews", lambda data, out, scopes, **k: ran.append(scopes) or [])
+    out = tmp_path / "r"
+    for user, team, says in (
+        ("alice", "T2", "alice (practitioner, team T1) may not review team T2"),
+        ("ann", "T1,T3", "ann (analyst, teams T1, T2) may not review team T3"),
+    ):
+        code = main(["review", "--data", where, "--out", str(out), "--team", team,
+                     "--user", user])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err and "Nothing was run or logged" in err
+        assert says in err, err
+    assert ran == [] and not out.exists()
+    with casekit.open(where, user="boss") as boss:
+        assert boss.access_log().empty
+    assert main(["review", "--data", where, "--out", str(out), "--user", "alice"]) == 0
+    assert [s.team_id for s in ran[0]] == ["T1"]  # "all" is all of one's own teams
+
+
+def test_on_postgresql_a_person_may_review_only_their_teams(team_db):
+    with open_as(team_db, "alice") as alice:
+        alice.access.check_review(["T1"])
+        with pytest.raises(CasekitError, match=r"may not review team T2: .*\(T1\)"):
+            alice.access.check_review(["T1", "T2"])

@@ -26,6 +26,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
         args.suppress,
         args.seen_alone_days,
         args.min_judgements,
+        user=args.user,
     )
     if log_reviews(args.data, scopes, args.out, args.reason, args.user):
         print(f"logged the review of each team in {args.data}'s access log", file=sys.stderr)

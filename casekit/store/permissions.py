@@ -264,6 +264,20 @@ class Access:
                 "only."
             )
 
+    def check_review(self, teams: list[str]) -> None:
+        """Refuse reviewing any team this person is not in (their cases would be hidden)."""
+        self.check_action("review")
+        if self.role is None:
+            return
+        outside = [t for t in teams if not self.sees_team(t)]
+        if outside:
+            word = "team" if len(outside) == 1 else "teams"
+            raise AccessRefused(
+                f"{self.describe()} may not review {word} {', '.join(outside)}: a person "
+                f"reviews only their own teams' cases ({self._teams_text()}), and a review of "
+                "another team would show none of them. Nothing was run or logged."
+            )
+
     def check_admin(self) -> None:
         """Refuse managing users to anyone but an admin (anyone, on a store without users)."""
         if self.role is None or self.role == "admin":
