@@ -334,9 +334,10 @@ def test_each_persons_drafts_are_their_own(team_store):
         assert sue.draft("supervision/C1/sue") == {"support": "private words"}
     with open_as(team_store, "alice") as alice:
         assert alice.draft("supervision/C1/sue") is None  # not hers to read
-        with pytest.raises(CasekitError, match="is another person's"):
-            alice.save_draft("supervision/C1/sue", {"support": "overwritten"})
-        alice.discard_draft("supervision/C1/sue")  # nor to remove
+        alice.save_draft("supervision/C1/sue", {"support": "hers"})  # her own, under one key
+        assert alice.draft("supervision/C1/sue") == {"support": "hers"}
+        alice.discard_draft("supervision/C1/sue")  # removes hers only
+        assert alice.draft("supervision/C1/sue") is None
     with open_as(team_store, "sue") as sue:
         assert sue.draft("supervision/C1/sue") == {"support": "private words"}
         sue.discard_draft("supervision/C1/sue")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -323,3 +324,40 @@ def test_on_postgresql_a_person_may_review_only_their_teams(team_db):
         alice.access.check_review(["T1"])
         with pytest.raises(CasekitError, match=r"may not review team T2: .*\(T1\)"):
             alice.access.check_review(["T1", "T2"])
+
+
+# --- 7. drafts squatting -----------------------------------------------------------------
+
+
+def test_nobody_can_take_another_persons_draft_key_first(store_url):
+    two_team_store(store_url).close()
+    key = "supervision/C1/sue"
+    with open_as(store_url, "alice") as alice:  # first, under the key Sue will use
+        alice.save_draft(key, {"support": "squatted"})
+    with open_as(store_url, "sue") as sue:  # no refusal that would tell her it is taken
+        assert sue.draft(key) is None
+        sue.save_draft(key, {"support": "private words"})
+        assert sue.draft(key) == {"support": "private words"}
+    with open_as(store_url, "alice") as alice:
+        assert alice.draft(key) == {"support": "squatted"}
+
+
+def test_upgrading_to_revision_0006_keeps_every_draft(tmp_path):
+    from casekit.store.upgrade import upgrade_store
+
+    where = tmp_path / "s.sqlite"
+    with casekit.open(str(where), user="sam") as store:
+        store.save_draft("k", {"a": 1})
+    conn = sqlite3.connect(where)
+    conn.executescript(
+        "DROP TABLE _drafts; CREATE TABLE _drafts (key TEXT PRIMARY KEY, at TEXT NOT NULL, "
+        "by TEXT, data TEXT NOT NULL); INSERT INTO _drafts VALUES ('k', 'now', NULL, '{\"a\": 1}');"
+        "UPDATE alembic_version SET version_num = '0005'; UPDATE _meta SET value = '5' "
+        "WHERE key = 'schema';"
+    )
+    conn.close()
+    assert "upgraded from revision 0005" in upgrade_store(where).message()
+    with casekit.open(str(where), user="sam") as store:
+        assert store.draft("k") == {"a": 1}
+        store.save_draft("k", {"a": 2})
+        assert store.draft("k") == {"a": 2}
