@@ -164,8 +164,19 @@ def test_casekit_writes_each_change_once_with_who_and_why(store_url):
 
 
 def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_db, capsys):
+    with open_as(team_db, "bob") as bob:
+        bob.save_draft("supervision/C2/bob", {"support": "kept"})
     admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
     with admin.begin() as conn:  # as revision 0005 left a guarded store
+        pkey = conn.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = '_drafts'::regclass "
+                "AND contype = 'p'"
+            )  # fmt: skip
+        ).scalar()
+        conn.execute(sa.text(f'ALTER TABLE _drafts DROP CONSTRAINT "{pkey}"'))
+        conn.execute(sa.text('ALTER TABLE _drafts ADD PRIMARY KEY ("key")'))
+        conn.execute(sa.text('ALTER TABLE _drafts ALTER COLUMN "by" DROP NOT NULL'))
         prefix = conn.execute(
             sa.text("SELECT value FROM _meta WHERE key = 'pg_role_prefix'")
         ).scalar()
@@ -190,6 +201,10 @@ def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_d
         conn.execute(sa.text("UPDATE events SET summary = 'z' WHERE event_id = 'E2'"))
     assert [h["by"] for h in history_rows(team_db, "E2")][-1] == "bob"
     bob.dispose()
+    with open_as(team_db, "bob") as store:  # his draft kept, and still his alone
+        assert store.draft("supervision/C2/bob") == {"support": "kept"}
+    with open_as(team_db, "alice") as store:
+        assert store.draft("supervision/C2/bob") is None
 
 
 # --- 3. login roles that collide ---------------------------------------------------------
