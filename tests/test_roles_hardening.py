@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -376,3 +378,34 @@ def test_upgrading_to_revision_0006_keeps_every_draft(tmp_path):
         assert store.draft("k") == {"a": 1}
         store.save_draft("k", {"a": 2})
         assert store.draft("k") == {"a": 2}
+
+
+# --- 8. what a CREATEROLE login may grant itself ------------------------------------------
+
+
+def test_the_docs_warning_about_createrole_before_postgresql_16_holds(pg_cluster):
+    """docs/deploying.md: before 16, a CREATEROLE login may make itself nearly a superuser."""
+    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD '{password}'")
+        version = int(conn.exec_driver_sql("SHOW server_version_num").scalar())
+    url = pg_cluster.admin_url.set(drivername="postgresql+psycopg", username=name,
+                                   password=password, database="postgres")  # fmt: skip
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            grant = "GRANT pg_execute_server_program TO CURRENT_USER"
+            if version < 160000:
+                conn.exec_driver_sql(grant)  # what the docs warn of
+                assert conn.exec_driver_sql(
+                    "SELECT pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')"
+                ).scalar()
+            else:
+                with pytest.raises(sa.exc.DBAPIError):
+                    conn.exec_driver_sql(grant)
+    finally:
+        engine.dispose()
+        with pg_cluster.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE {name}")
+    text = (Path(__file__).parents[1] / "docs" / "deploying.md").read_text()
+    assert "PostgreSQL 16 or later" in text and "pg_execute_server_program" in text
