@@ -409,3 +409,29 @@ def test_the_docs_warning_about_createrole_before_postgresql_16_holds(pg_cluster
             conn.exec_driver_sql(f"DROP ROLE {name}")
     text = (Path(__file__).parents[1] / "docs" / "deploying.md").read_text()
     assert "PostgreSQL 16 or later" in text and "pg_execute_server_program" in text
+
+
+# --- 9. small ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["foo://x", "foo://u:pw@h/db?password=Z", "nosuch+driver:///x"])
+def test_a_url_of_no_database_casekit_knows_is_one_clear_line(url, capsys):
+    for args in (["users", "list", "--store", url], ["audit", "--store", url]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "is not a database casekit can open" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1 and "pw@" not in err and "=Z" not in err
+    with pytest.raises(CasekitError, match="is not a database casekit can open"):
+        casekit.open(url)
+
+
+def test_issue_login_for_a_user_whose_role_is_gone_says_they_are_not_a_user(team_db):
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        login = conn.execute(sa.text("SELECT login FROM _users WHERE name = 'bob'")).scalar()
+        conn.execute(sa.text(f'DROP OWNED BY "{login}"'))
+        conn.execute(sa.text(f'DROP ROLE "{login}"'))
+    admin.dispose()
+    with pytest.raises(CasekitError, match="'bob' is not a user of this store") as caught:
+        issue_login(team_db, "bob")
+    assert "refused" not in str(caught.value)

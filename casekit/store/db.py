@@ -196,6 +196,18 @@ def is_postgres(url: str) -> bool:
     return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
+def _other_engine(url: str) -> sa.Engine:
+    """Make an engine for a URL neither SQLite's nor PostgreSQL's; refuse one of no database."""
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.NoSuchModuleError, sa.exc.ArgumentError, ValueError):
+        raise CasekitError(
+            f"{safe_url(url)}: is not a database casekit can open. A casebook store is a "
+            "SQLite file (a path, or sqlite:///PATH) or a PostgreSQL database "
+            "(postgresql://USER@HOST/DATABASE)."
+        ) from None
+
+
 def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
     """Make an engine for a PostgreSQL URL through psycopg 3, mapping its errors for users.
 
@@ -397,7 +409,7 @@ class Store:
         elif self.postgres:
             self.engine = _postgres_engine(url, self.url, readonly)
         else:
-            self.engine = sa.create_engine(url)
+            self.engine = _other_engine(url)
         self._meta, self._tables, self._history = _schema()
         self._absent: dict[str, set[str]] = {}  # columns an old store read-only lacks
         try:

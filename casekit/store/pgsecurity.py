@@ -520,6 +520,12 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
         with engine.begin() as conn:
             row = _user_row(conn, user)
             login = row["login"]
+            if not _roles_present(conn, [login]):
+                raise CasekitError(
+                    f"{user!r} is not a user of this store: their login role is gone from the "
+                    "database, so no login was issued. Remove them (casekit users remove) and "
+                    "add them again."
+                )
             verifier = scram_verifier(password)
             conn.exec_driver_sql(
                 f"ALTER ROLE {_q(login)} LOGIN PASSWORD '{verifier}' "
