@@ -12,7 +12,7 @@ import stat
 
 import pytest
 from conftest import write_csv_bundle
-from roles_helpers import PEOPLE, SECRET, fill, open_as, two_team_store
+from roles_helpers import EVENT, PEOPLE, SECRET, fill, open_as, two_team_store
 
 import casekit
 from casekit.cli import main
@@ -20,15 +20,6 @@ from casekit.errors import CasekitError
 from casekit.store.db import is_postgres
 from casekit.store.permissions import CASE_TABLES, WITHHELD
 from casekit.store.users import add_user, list_users, remove_user
-
-EVENT = dict(
-    date="2024-02-01",
-    source_agency="police",
-    kind="visit",
-    summary="x",
-    category="protective",
-    level="child",
-)
 
 
 @pytest.fixture

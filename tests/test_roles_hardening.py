@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from roles_helpers import PEOPLE, open_as, person_engine, two_team_store
+from roles_helpers import EVENT, PEOPLE, open_as, person_engine, two_team_store
 
 import casekit
 from casekit.cli import main
@@ -31,16 +31,6 @@ def team_db(pg_url):
     """The two-team store on PostgreSQL (see roles_helpers); yields its maintenance URL."""
     two_team_store(pg_url).close()
     return pg_url
-
-
-EVENT = dict(
-    date="2024-02-01",
-    source_agency="police",
-    kind="visit",
-    summary="x",
-    category="protective",
-    level="child",
-)
 
 
 def query_password(url: str) -> tuple[str, str]:
