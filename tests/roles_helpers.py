@@ -18,8 +18,17 @@ from casekit.store.db import Store, is_postgres
 from casekit.store.pgsecurity import issue_login
 from casekit.store.users import add_user
 
-__all__ = ["PEOPLE", "SECRET", "fill", "open_as", "person_engine", "two_team_store"]
+__all__ = ["EVENT", "PEOPLE", "SECRET", "fill", "open_as", "person_engine", "two_team_store"]
 
+EVENT = dict(
+    date="2024-02-01",
+    source_agency="police",
+    kind="visit",
+    summary="x",
+    category="protective",
+    level="child",
+)
+"""An event's fields but its case (and id): what a test adds to a case."""
 SECRET = {"C1": "Alice's secret words", "C2": "Bob's secret words"}
 PEOPLE = {
     "boss": ("admin", [], False),

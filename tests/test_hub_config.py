@@ -125,6 +125,8 @@ def test_a_council_s_single_sign_on_is_set_from_the_environment(tmp_path, monkey
         ({"CASEKIT_HUB_STORE": ""}, "CASEKIT_HUB_STORE is not set"),
         ({"CASEKIT_HUB_STORE": "/srv/casebook.sqlite"}, "needs a PostgreSQL store"),
         ({"CASEKIT_HUB_STORE": "postgresql://app:hunter2@db/cb"}, "holds a password"),
+        ({"CASEKIT_HUB_STORE": "postgresql://app@db/cb?password=hunter2"}, "holds a password"),
+        ({"CASEKIT_HUB_STORE": "postgresql://app@db/cb?sslpassword=hunter2"}, "holds a password"),
         ({"CASEKIT_HUB_STORE": "postgresql://app@db:notaport/cb"}, "check its port"),
         ({"CASEKIT_HUB_STORE": "postgresql://app@db"}, "give the server and the database"),
         ({"CASEKIT_HUB_BIND_URL": "http://0.0.0.0:8000"}, "without TLS"),

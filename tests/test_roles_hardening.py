@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
+import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from roles_helpers import open_as, person_engine, two_team_store
+from roles_helpers import EVENT, PEOPLE, open_as, person_engine, two_team_store
 
 import casekit
 from casekit.cli import main
 from casekit.contract import TABLES
+from casekit.errors import CasekitError
+from casekit.store import pgsecurity
 from casekit.store.db import safe_url
-from casekit.store.pgsecurity import issue_login
+from casekit.store.pgsecurity import issue_login, login_name
+from casekit.store.users import add_user, list_users
 
 
 @pytest.fixture
@@ -25,16 +31,6 @@ def team_db(pg_url):
     """The two-team store on PostgreSQL (see roles_helpers); yields its maintenance URL."""
     two_team_store(pg_url).close()
     return pg_url
-
-
-EVENT = dict(
-    date="2024-02-01",
-    source_agency="police",
-    kind="visit",
-    summary="x",
-    category="protective",
-    level="child",
-)
 
 
 def query_password(url: str) -> tuple[str, str]:
@@ -160,8 +156,19 @@ def test_casekit_writes_each_change_once_with_who_and_why(store_url):
 
 
 def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_db, capsys):
+    with open_as(team_db, "bob") as bob:
+        bob.save_draft("supervision/C2/bob", {"support": "kept"})
     admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
     with admin.begin() as conn:  # as revision 0005 left a guarded store
+        pkey = conn.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = '_drafts'::regclass "
+                "AND contype = 'p'"
+            )  # fmt: skip
+        ).scalar()
+        conn.execute(sa.text(f'ALTER TABLE _drafts DROP CONSTRAINT "{pkey}"'))
+        conn.execute(sa.text('ALTER TABLE _drafts ADD PRIMARY KEY ("key")'))
+        conn.execute(sa.text('ALTER TABLE _drafts ALTER COLUMN "by" DROP NOT NULL'))
         prefix = conn.execute(
             sa.text("SELECT value FROM _meta WHERE key = 'pg_role_prefix'")
         ).scalar()
@@ -186,3 +193,235 @@ def test_upgrading_a_store_guarded_before_revision_0006_hardens_its_guard(team_d
         conn.execute(sa.text("UPDATE events SET summary = 'z' WHERE event_id = 'E2'"))
     assert [h["by"] for h in history_rows(team_db, "E2")][-1] == "bob"
     bob.dispose()
+    with open_as(team_db, "bob") as store:  # his draft kept, and still his alone
+        assert store.draft("supervision/C2/bob") == {"support": "kept"}
+    with open_as(team_db, "alice") as store:
+        assert store.draft("supervision/C2/bob") is None
+
+
+# --- 3. login roles that collide ---------------------------------------------------------
+
+
+def test_a_name_that_reads_like_another_users_never_gets_their_login(team_db):
+    prefix = "ck_x_abcdef"
+    assert login_name(prefix, "AliCe.__-_.._.-..-") != login_name(prefix, "alice")
+    assert len(login_name(prefix, "alice").rsplit("_", 1)[1]) == 20
+    with casekit.open(team_db, user="boss") as boss:
+        add_user(boss, "AliCe.__-_.._.-..-", "practitioner", ["T2"])
+    alice = person_engine(team_db, "alice")  # Alice's login still works, and is still hers
+    with alice.connect() as conn:
+        assert conn.execute(sa.text("SELECT casekit_my_name()")).scalar() == "alice"
+    alice.dispose()
+
+
+def test_a_login_another_user_holds_is_refused_and_nothing_is_changed(team_db, monkeypatch):
+    monkeypatch.setattr(pgsecurity, "login_name", lambda prefix, user: f"{prefix}_u_alice_x")
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        taken = pgsecurity.login_name(pgsecurity.role_prefix(conn), "alice")
+        conn.execute(sa.text("UPDATE _users SET login = :l WHERE name = 'alice'"), {"l": taken})
+    with casekit.open(team_db, user="boss") as boss:
+        before = list_users(boss)
+        with pytest.raises(CasekitError, match="is already 'alice''s"):
+            add_user(boss, "mallory", "practitioner", ["T2"])
+        assert list_users(boss).equals(before)
+    with admin.begin() as conn:  # and the table itself refuses a second user with that login
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.text("UPDATE _users SET login = (SELECT login FROM _users WHERE "
+                                 "name = 'alice') WHERE name = 'bob'"))  # fmt: skip
+    admin.dispose()
+
+
+def test_many_sqlite_users_share_the_empty_login(tmp_path):
+    store = two_team_store(str(tmp_path / "s.sqlite"))
+    assert set(list_users(store)["login"]) == {""} and len(list_users(store)) == len(PEOPLE)
+    store.close()
+
+
+# --- 4. team ids that hold the separator -------------------------------------------------
+
+
+def test_a_team_id_holding_a_semicolon_is_never_given_to_a_user(store_url, capsys):
+    with two_team_store(store_url) as boss:
+        boss.add_team(team_id="T1;T2", team_name="Both")
+        before = list_users(boss)
+        for teams in (["T1;T2"], ["T1", "T2;"]):
+            with pytest.raises(CasekitError, match="must be one team id, without ';'"):
+                add_user(boss, "mallory", "practitioner", teams)
+        assert list_users(boss).equals(before)
+    args = ["users", "add", "mallory", "--role", "analyst", "--team", "T1;T2"]
+    assert main([*args, "--store", store_url, "--user", "boss"]) == 2
+    err = capsys.readouterr().err
+    assert "without ';'" in err and "Traceback" not in err
+    with casekit.open(store_url, user="boss") as boss:
+        assert "mallory" not in set(list_users(boss)["name"])
+
+
+# --- 5. forged access-log entries --------------------------------------------------------
+
+
+def test_a_person_cannot_backdate_misname_or_invent_an_access_log_entry(team_db):
+    bob = person_engine(team_db, "bob")
+    insert = 'INSERT INTO _access_log (at, "user", action, case_id) VALUES (:at, :u, :a, :c)'
+    before = dt.datetime.now(dt.UTC)
+    with bob.begin() as conn:
+        conn.execute(sa.text(insert), {"at": "2001-01-01", "u": "alice", "a": "review", "c": "C2"})
+    for action in ("deleted_everything", None):
+        with pytest.raises(sa.exc.DBAPIError, match="the access log has no action"):
+            with bob.begin() as conn:
+                conn.execute(sa.text(insert), {"at": "x", "u": "bob", "a": action, "c": "C2"})
+    with bob.connect() as conn:
+        rows = conn.execute(sa.text('SELECT at, "user", action FROM _access_log')).all()
+    bob.dispose()
+    assert [(r[1], r[2]) for r in rows] == [("bob", "review")]
+    at = dt.datetime.fromisoformat(rows[0][0])
+    assert before - dt.timedelta(seconds=5) < at <= dt.datetime.now(dt.UTC)
+    with open_as(team_db, "bob") as store:  # casekit's own entries are stamped alike
+        store.log_access("open_case", "C2", reason="visit")
+        log = store.access_log()
+    assert log["user"].tolist() == ["bob", "bob"] and log["action"].tolist()[-1] == "open_case"
+
+
+def test_what_the_docs_say_holds_the_maintenance_login_can_disable_the_logs_trigger(team_db):
+    """SECURITY.md: the log resists people, not the database's administrators (tested so)."""
+    with open_as(team_db, "bob") as bob:
+        bob.log_access("review", reason="weekly")
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with admin.begin() as conn:
+            conn.execute(sa.text("DELETE FROM _access_log"))
+    with admin.begin() as conn:  # rolled back below: only shows it can be done
+        conn.execute(sa.text("ALTER TABLE _access_log DISABLE TRIGGER USER"))
+        assert conn.execute(sa.text("DELETE FROM _access_log")).rowcount == 1
+        conn.rollback()
+    admin.dispose()
+
+
+# --- 6. a review of another team ---------------------------------------------------------
+
+
+def test_a_review_of_a_team_one_is_not_in_is_refused_naming_ones_teams(
+    tmp_path, monkeypatch, capsys
+):
+    from casekit.review import run
+
+    where = str(tmp_path / "s.sqlite")
+    two_team_store(where).close()
+    ran: list = []
+    monkeypatch.setattr(run, "run_reviews", lambda data, out, scopes, **k: ran.append(scopes) or [])
+    out = tmp_path / "r"
+    for user, team, says in (
+        ("alice", "T2", "alice (practitioner, team T1) may not review team T2"),
+        ("ann", "T1,T3", "ann (analyst, teams T1, T2) may not review team T3"),
+    ):
+        code = main(["review", "--data", where, "--out", str(out), "--team", team,
+                     "--user", user])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err and "Nothing was run or logged" in err
+        assert says in err, err
+    assert ran == [] and not out.exists()
+    with casekit.open(where, user="boss") as boss:
+        assert boss.access_log().empty
+    assert main(["review", "--data", where, "--out", str(out), "--user", "alice"]) == 0
+    assert [s.team_id for s in ran[0]] == ["T1"]  # "all" is all of one's own teams
+
+
+def test_on_postgresql_a_person_may_review_only_their_teams(team_db):
+    with open_as(team_db, "alice") as alice:
+        alice.access.check_review(["T1"])
+        with pytest.raises(CasekitError, match=r"may not review team T2: .*\(T1\)"):
+            alice.access.check_review(["T1", "T2"])
+
+
+# --- 7. drafts squatting -----------------------------------------------------------------
+
+
+def test_nobody_can_take_another_persons_draft_key_first(store_url):
+    two_team_store(store_url).close()
+    key = "supervision/C1/sue"
+    with open_as(store_url, "alice") as alice:  # first, under the key Sue will use
+        alice.save_draft(key, {"support": "squatted"})
+    with open_as(store_url, "sue") as sue:  # no refusal that would tell her it is taken
+        assert sue.draft(key) is None
+        sue.save_draft(key, {"support": "private words"})
+        assert sue.draft(key) == {"support": "private words"}
+    with open_as(store_url, "alice") as alice:
+        assert alice.draft(key) == {"support": "squatted"}
+
+
+def test_upgrading_to_revision_0006_keeps_every_draft(tmp_path):
+    from casekit.store.upgrade import upgrade_store
+
+    where = tmp_path / "s.sqlite"
+    with casekit.open(str(where), user="sam") as store:
+        store.save_draft("k", {"a": 1})
+    conn = sqlite3.connect(where)
+    conn.executescript(
+        "DROP TABLE _drafts; CREATE TABLE _drafts (key TEXT PRIMARY KEY, at TEXT NOT NULL, "
+        "by TEXT, data TEXT NOT NULL); INSERT INTO _drafts VALUES ('k', 'now', NULL, '{\"a\": 1}');"
+        "UPDATE alembic_version SET version_num = '0005'; UPDATE _meta SET value = '5' "
+        "WHERE key = 'schema';"
+    )
+    conn.close()
+    assert "upgraded from revision 0005" in upgrade_store(where).message()
+    with casekit.open(str(where), user="sam") as store:
+        assert store.draft("k") == {"a": 1}
+        store.save_draft("k", {"a": 2})
+        assert store.draft("k") == {"a": 2}
+
+
+# --- 8. what a CREATEROLE login may grant itself ------------------------------------------
+
+
+def test_the_docs_warning_about_createrole_before_postgresql_16_holds(pg_cluster):
+    """docs/deploying.md: before 16, a CREATEROLE login may make itself nearly a superuser."""
+    name, password = f"maint_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    with pg_cluster.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD '{password}'")
+        version = int(conn.exec_driver_sql("SHOW server_version_num").scalar())
+    url = pg_cluster.admin_url.set(drivername="postgresql+psycopg", username=name,
+                                   password=password, database="postgres")  # fmt: skip
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            grant = "GRANT pg_execute_server_program TO CURRENT_USER"
+            if version < 160000:
+                conn.exec_driver_sql(grant)  # what the docs warn of
+                assert conn.exec_driver_sql(
+                    "SELECT pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')"
+                ).scalar()
+            else:
+                with pytest.raises(sa.exc.DBAPIError):
+                    conn.exec_driver_sql(grant)
+    finally:
+        engine.dispose()
+        with pg_cluster.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE {name}")
+    text = (Path(__file__).parents[1] / "docs" / "deploying.md").read_text()
+    assert "PostgreSQL 16 or later" in text and "pg_execute_server_program" in text
+
+
+# --- 9. small ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["foo://x", "foo://u:pw@h/db?password=Z", "nosuch+driver:///x"])
+def test_a_url_of_no_database_casekit_knows_is_one_clear_line(url, capsys):
+    for args in (["users", "list", "--store", url], ["audit", "--store", url]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "is not a database casekit can open" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1 and "pw@" not in err and "=Z" not in err
+    with pytest.raises(CasekitError, match="is not a database casekit can open"):
+        casekit.open(url)
+
+
+def test_issue_login_for_a_user_whose_role_is_gone_says_they_are_not_a_user(team_db):
+    admin = sa.create_engine(sa.engine.make_url(team_db).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        login = conn.execute(sa.text("SELECT login FROM _users WHERE name = 'bob'")).scalar()
+        conn.execute(sa.text(f'DROP OWNED BY "{login}"'))
+        conn.execute(sa.text(f'DROP ROLE "{login}"'))
+    admin.dispose()
+    with pytest.raises(CasekitError, match="'bob' is not a user of this store") as caught:
+        issue_login(team_db, "bob")
+    assert "refused" not in str(caught.value)

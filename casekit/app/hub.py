@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
 from casekit.errors import CasekitError
+from casekit.store.urls import holds_password
 
 __all__ = [
     "CULLER_SCOPES",
@@ -134,7 +137,7 @@ def _check_store(url: str) -> str:
         parsed.port  # noqa: B018 - reading it checks it
     except ValueError:
         raise CasekitError(f"{where}: not a URL casekit can read; check its port.") from None
-    if parsed.password is not None:
+    if holds_password(sa.make_url(url)):  # after the user name, or ?password= in the query
         raise CasekitError(
             f"{where}: holds a password, which would reach every server's environment and "
             f"its logs; remove it from the URL and put it in the file ${ENV['password_file']} "

@@ -34,6 +34,7 @@ def _review(args: argparse.Namespace) -> int:
         args.suppress,
         args.seen_alone_days,
         args.min_judgements,
+        user=args.user,
     )
     if log_reviews(args.data, scopes, args.out, args.reason, args.user):
         where = safe_url(str(args.data))

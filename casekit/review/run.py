@@ -96,15 +96,19 @@ def plan(
     suppress: bool = False,
     seen_alone_days: object = SEEN_ALONE_DAYS,
     min_judgements: object = MIN_JUDGEMENTS,
+    user: str | None = None,
 ) -> list[Scope]:
     """Check every parameter against the bundle and return one scope per team.
 
-    ``teams`` is a list of team ids or ``"all"``. Raises :class:`CasekitError` (or
-    :class:`casekit.errors.BundleInvalid`) before anything is run.
+    ``teams`` is a list of team ids or ``"all"``; in a store with users, ``user`` (else who is
+    acting) reviews only their own teams, and ``"all"`` means all of them. Raises
+    :class:`CasekitError` (or :class:`casekit.errors.BundleInvalid`) before anything is run.
     """
-    cb = load(source(data))
-    if teams == "all" or list(teams) == ["all"]:
+    every = teams == "all" or list(teams) == ["all"]
+    cb, access = _read_as(source(data), user, None if every else list(teams))
+    if every:
         ids = list(cb.teams["team_id"]) or sorted(cb.cases["team_id"].dropna().unique())
+        ids = ids if access is None else [t for t in ids if access.sees_team(t)]
     else:
         ids = list(teams)
     if not ids:
@@ -114,6 +118,21 @@ def plan(
         scope_for(cb, team, start, end, as_of, suppress, seen_alone_days, min_judgements)
         for team in ids
     ]
+
+
+def _read_as(path: str | Path, user: str | None, teams: list[str] | None) -> tuple[Any, Any]:
+    """Read the bundle, or a store as ``user``; return its Casebook and the person's access.
+
+    In a store, ``teams`` the person is not in are refused before any record is read.
+    """
+    if not is_store(path):
+        return load(path), None
+    from casekit.store.db import open_store
+
+    with open_store(path, user=user, create=False, readonly=True) as store:
+        if teams is not None:
+            store.access.check_review(teams)
+        return store.casebook(), store.access
 
 
 def log_reviews(

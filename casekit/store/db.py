@@ -133,7 +133,7 @@ def _schema() -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
         meta,
         sa.Column("key", sa.Text, primary_key=True),
         sa.Column("at", sa.Text, nullable=False),
-        sa.Column("by", sa.Text),
+        sa.Column("by", sa.Text, primary_key=True),  # each writer's keys are their own (6)
         sa.Column("data", sa.Text, nullable=False),
     )
     access_log_table(meta)
@@ -194,6 +194,18 @@ SQLite's ``BEGIN IMMEDIATE``, so validation sees every earlier write and ids are
 def is_postgres(url: str) -> bool:
     """Tell whether ``url`` names a PostgreSQL database (``postgresql://``, ``postgres://``)."""
     return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def _other_engine(url: str) -> sa.Engine:
+    """Make an engine for a URL neither SQLite's nor PostgreSQL's; refuse one of no database."""
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.NoSuchModuleError, sa.exc.ArgumentError, ValueError):
+        raise CasekitError(
+            f"{safe_url(url)}: is not a database casekit can open. A casebook store is a "
+            "SQLite file (a path, or sqlite:///PATH) or a PostgreSQL database "
+            "(postgresql://USER@HOST/DATABASE)."
+        ) from None
 
 
 def _postgres_engine(url: str, label: str, readonly: bool) -> sa.Engine:
@@ -397,7 +409,7 @@ class Store:
         elif self.postgres:
             self.engine = _postgres_engine(url, self.url, readonly)
         else:
-            self.engine = sa.create_engine(url)
+            self.engine = _other_engine(url)
         self._meta, self._tables, self._history = _schema()
         self._absent: dict[str, set[str]] = {}  # columns an old store read-only lacks
         try:
@@ -760,8 +772,9 @@ class Store:
     def save_draft(self, key: str, data: dict[str, Any], by: str | None = None) -> None:
         """Keep a draft (any JSON-able dict) under ``key``, replacing the one before.
 
-        In a store with users, each person's drafts are their own: kept under their name,
-        and a key another person's draft holds is refused, changing nothing.
+        In a store with users, each person's drafts are their own: drafts are keyed by
+        (writer, key), so two people's drafts under one key are two drafts, and nobody can
+        take, or learn of, another's key.
         """
         t = self._meta.tables[_DRAFTS]
         who = (by or self.user) if self.access.everything else self.access.name
@@ -769,14 +782,7 @@ class Store:
         with self._begin() as conn:
             where = self._own_drafts(t.c.key == key, t)
             if conn.execute(t.update().where(where).values(**row)).rowcount == 0:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(t.insert().values(key=key, **row))
-                except sa.exc.IntegrityError:  # the key is held by someone else's draft
-                    raise CasekitError(
-                        f"the draft {key!r} is another person's, so it was not replaced. "
-                        "Nothing was written."
-                    ) from None
+                conn.execute(t.insert().values(key=key, **row))
 
     def _own_drafts(self, where: Any, t: sa.Table) -> Any:
         """Limit a drafts query to the acting person's own (in a store with users)."""

@@ -38,9 +38,10 @@ def source(data: str | Path, label: str = "--data") -> str | Path:
     if "://" in text:
         import sqlalchemy as sa
 
+        from casekit.store.urls import holds_password
+
         try:
             parsed = sa.make_url(text)
-            password, parsed_query = parsed.password, parsed.query
         except sa.exc.ArgumentError:
             raise CasekitError(
                 f"{label}: not a database URL; give one like "
@@ -51,8 +52,7 @@ def source(data: str | Path, label: str = "--data") -> str | Path:
                 f"{label}: {parsed.drivername}:// is not a casebook server casekit reads; give "
                 "postgresql://user@host/database, or a path (a bundle or a .sqlite store)."
             )
-        secrets = {"password", "sslpassword", "passfile"} & {k.lower() for k in parsed_query}
-        if password is not None or secrets:
+        if holds_password(parsed):
             raise CasekitError(
                 f"{label}: the URL holds a password, and a review writes its source into "
                 "every team's notebook. Leave it out of the URL and set PGPASSWORD (or use "

@@ -99,12 +99,17 @@ def check_name(name: str) -> str:
     return name
 
 
+LOGIN_INDEX = "ix__users_login"
+"""The unique index that gives each PostgreSQL login role to one user at most."""
+
+
 def users_table(meta: sa.MetaData | None = None) -> sa.Table:
     """Return the ``_users`` table (in ``meta``, or a metadata of its own).
 
     Columns: ``name`` (the acting name), ``login`` (the person's PostgreSQL role, empty on
-    SQLite), ``role``, ``teams`` (``;``-separated), ``free_text`` (``true``/``false``),
-    ``at`` and ``by`` (when and by whom the user was added). Its changes are in ``_history``.
+    SQLite; unique otherwise), ``role``, ``teams`` (``;``-separated), ``free_text``
+    (``true``/``false``), ``at`` and ``by`` (when and by whom the user was added). Its changes
+    are in ``_history``.
     """
     return sa.Table(
         USERS,
@@ -116,6 +121,13 @@ def users_table(meta: sa.MetaData | None = None) -> sa.Table:
         sa.Column("free_text", sa.Text, nullable=False),
         sa.Column("at", sa.Text, nullable=False),
         sa.Column("by", sa.Text),
+        sa.Index(
+            LOGIN_INDEX,
+            "login",
+            unique=True,
+            sqlite_where=sa.text("login <> ''"),
+            postgresql_where=sa.text("login <> ''"),
+        ),
     )
 
 
@@ -250,6 +262,20 @@ class Access:
             raise AccessRefused(
                 f"{self.describe()} may not {_DOING.get(action, action)}: analysts run reviews "
                 "only."
+            )
+
+    def check_review(self, teams: list[str]) -> None:
+        """Refuse reviewing any team this person is not in (their cases would be hidden)."""
+        self.check_action("review")
+        if self.role is None:
+            return
+        outside = [t for t in teams if not self.sees_team(t)]
+        if outside:
+            word = "team" if len(outside) == 1 else "teams"
+            raise AccessRefused(
+                f"{self.describe()} may not review {word} {', '.join(outside)}: a person "
+                f"reviews only their own teams' cases ({self._teams_text()}), and a review of "
+                "another team would show none of them. Nothing was run or logged."
             )
 
     def check_admin(self) -> None:

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from casekit.contract import TABLES
 from casekit.errors import CasekitError
+from casekit.store.audit import ACTIONS
 from casekit.store.permissions import (
     ADMIN_TABLES,
     CASE_TABLES,
@@ -103,8 +104,8 @@ def _slug(text: str, width: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:width] or "x"
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:6]
+def _digest(text: str, width: int = 6) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:width]
 
 
 def role_prefix(conn: sa.Connection) -> str:
@@ -124,11 +125,14 @@ def role_prefix(conn: sa.Connection) -> str:
 def login_name(prefix: str, user: str) -> str:
     """Derive a person's login role from the store's prefix and their (checked) name.
 
+    The digest of the whole name (80 bits) keeps two names that read alike (``alice``,
+    ``AliCe.__-``) apart; :func:`create_login` also refuses a login another user holds.
+
     >>> login_name("ck_team_abc123", "Alice.Smith@council.gov.uk")
-    'ck_team_abc123_u_alice_smith_council_g_4e7c5e'
+    'ck_team_abc123_u_alice_smith_6f67c7c6d8e9ddd067d6'
     """
     check_name(user)
-    return f"{prefix}_u_{_slug(user, 20)}_{_digest(user)}"
+    return f"{prefix}_u_{_slug(user, 12).rstrip('_') or 'x'}_{_digest(user, 20)}"
 
 
 def _group(prefix: str, group: str) -> str:
@@ -217,6 +221,8 @@ def _statements(conn: sa.Connection, prefix: str, schema: str) -> list[str]:
         f"GRANT EXECUTE ON FUNCTION {schema}.casekit_id_used(text, text) TO {g['person']}",
     ]
     out += _history_triggers(g, schema, tables, users)
+    if "_access_log" in tables:
+        out += _access_log_stamp(g, schema, users)
     # Each wrapped in a scalar subquery, so a statement calls it once (an InitPlan), not per row.
     my_teams = f"(SELECT {schema}.casekit_my_teams())::text[]"
     my_name = f"(SELECT {schema}.casekit_my_name())"
@@ -340,6 +346,39 @@ END"""
     return out
 
 
+def _access_log_stamp(g: dict[str, str], schema: str, users: str) -> list[str]:
+    """Make the database say when, and who, for every access-log entry; and check its action.
+
+    A ``BEFORE INSERT`` trigger sets ``at`` to the transaction's time and ``user`` to the
+    person whose login writes it (the maintenance login, not a person, keeps the name it
+    gives), and refuses an action casekit does not know, so nobody can backdate an entry,
+    write one in another's name, or invent an action.
+    """
+    fn = f"{schema}.casekit_access_log_stamp()"
+    actions = ", ".join(f"'{a}'" for a in sorted(ACTIONS))
+    body = f"""
+DECLARE
+  v_person text := (SELECT u.name FROM {users} u WHERE u.login = session_user);
+BEGIN
+  IF NEW.action IS NULL OR NEW.action NOT IN ({actions}) THEN
+    RAISE EXCEPTION USING
+      MESSAGE = 'the access log has no action ' || coalesce(quote_literal(NEW.action), 'NULL'),
+      HINT = 'its actions are {actions.replace("'", "")}';
+  END IF;
+  NEW.at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
+  NEW."user" := coalesce(v_person, NEW."user");
+  RETURN NEW;
+END"""
+    return [
+        f"CREATE OR REPLACE FUNCTION {fn} RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+        f"SET search_path = pg_catalog, pg_temp AS $f${body}$f$",
+        f"ALTER FUNCTION {fn} OWNER TO {g['owner']}",
+        f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
+        f'CREATE OR REPLACE TRIGGER casekit_access_log_stamp BEFORE INSERT ON {schema}."'
+        f'_access_log" FOR EACH ROW EXECUTE FUNCTION {schema}.casekit_access_log_stamp()',
+    ]
+
+
 def history_by_database(conn: sa.Connection) -> bool:
     """Tell whether the database writes this store's history itself (a guarded store)."""
     found = conn.execute(
@@ -404,9 +443,18 @@ def _grants(g: dict[str, str], schema: str, tables: list[str]) -> list[str]:
 def create_login(conn: sa.Connection, prefix: str, name: str, role: str, free_text: bool) -> str:
     """Create a person's login role (no password yet) in the groups of their role; return it.
 
-    Refused if a role of that name exists already and is not one casekit made for this store.
+    Refused, changing nothing, when another user of the store already has that login role;
+    a role of that name that no user has (one left behind) is dropped and made anew.
     """
     login = login_name(prefix, name)
+    t = users_table()
+    holder = conn.execute(sa.select(t.c.name).where(t.c.login == login)).scalar()
+    if holder is not None:
+        raise CasekitError(
+            f"{name!r}: its login role {login} is already {holder!r}'s, so {name!r} was not "
+            "added. Choose a name that differs from existing users' in more than case and "
+            "punctuation. Nothing was written."
+        )
     groups = [_group(prefix, "person"), _group(prefix, role)]
     if role == "analyst" and free_text:
         groups.append(_group(prefix, "analyst_text"))
@@ -472,6 +520,12 @@ def issue_login(admin_url: str, user: str, hours: float = 12) -> tuple[str, str]
         with engine.begin() as conn:
             row = _user_row(conn, user)
             login = row["login"]
+            if not _roles_present(conn, [login]):
+                raise CasekitError(
+                    f"{user!r} is not a user of this store: their login role is gone from the "
+                    "database, so no login was issued. Remove them (casekit users remove) and "
+                    "add them again."
+                )
             verifier = scram_verifier(password)
             conn.exec_driver_sql(
                 f"ALTER ROLE {_q(login)} LOGIN PASSWORD '{verifier}' "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["SECRET_QUERY_KEYS", "safe_url"]
+__all__ = ["SECRET_QUERY_KEYS", "holds_password", "safe_url"]
 
 SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile"})
 """Query keys of a database URL that hold a secret (or say where one is): never shown."""
@@ -32,3 +32,14 @@ def safe_url(url: str) -> str:
     if hidden:
         parsed = parsed.update_query_dict({k: "***" for k in hidden})
     return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def holds_password(url: sa.URL) -> bool:
+    """Say whether a parsed database URL carries a secret: after the user name or in its query.
+
+    >>> holds_password(sa.make_url("postgresql://u@h/db?sslpassword=X"))
+    True
+    >>> holds_password(sa.make_url("postgresql://u@h/db?sslmode=require"))
+    False
+    """
+    return url.password is not None or any(k.lower() in SECRET_QUERY_KEYS for k in url.query)

@@ -35,6 +35,8 @@ from casekit.store.permissions import (
 
 __all__ = ["add_user", "list_users", "remove_user"]
 
+TEAM_SEPARATORS = (";",)
+"""What separates a user's teams in ``_users.teams``: never part of a team id given to a user."""
 COLUMNS = ("name", "role", "teams", "free_text", "login", "at", "by")
 
 
@@ -97,6 +99,14 @@ def _check_user(name: str, role: str, teams: list[str], free_text: bool) -> None
         raise CasekitError(
             f"--free-text is for analysts only: a {role} reads their team's free text already."
         )
+    for team in teams:
+        if any(sep in team for sep in TEAM_SEPARATORS):
+            raise CasekitError(
+                f"--team {team!r}: a user's team must be one team id, without ';' (a user's "
+                "teams are kept ';'-separated, so it would give them several). Give each team "
+                "with its own --team; a team whose id holds ';' cannot be given to a user. "
+                "Nothing was written."
+            )
     if len(set(teams)) != len(teams):
         raise CasekitError("a --team is given twice: name each team once.")
 
