@@ -591,3 +591,14 @@ def test_exports_and_audit_work_on_either_database(store_url, tiny_path, tmp_pat
     assert frame[["user", "action", "case_id", "reason"]].values.tolist() == [
         ["Alice", "export_chronology", "007", "court"]
     ]
+
+
+def test_audit_reads_a_store_with_users_as_the_person_named_by_as(tmp_path, capsys):
+    from roles_helpers import two_team_store
+
+    where = str(tmp_path / "team.sqlite")
+    two_team_store(where).close()
+    assert main(["audit", "--store", where, "--as", "nobody-here"]) == 2
+    assert "'nobody-here' is not a user of this store" in capsys.readouterr().err
+    assert main(["audit", "--store", where, "--as", "boss", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("id,at,user,action")

@@ -27,7 +27,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     for flag, value in (("--case", args.case), ("--user", args.user)):
         if value is not None and not value.strip():
             raise CasekitError(f"{flag} is empty: give a {flag[2:]} to read the log for.")
-    with open_store(where, create=False, readonly=True) as store:  # reading never writes
+    with open_store(where, user=args.acting, create=False, readonly=True) as store:  # read only
         log = store.access_log(case_id=args.case, user=args.user, since=args.since)
         if log.empty:
             _refuse_unknown(store, args)
@@ -87,6 +87,14 @@ def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--case", default=None, help="only the entries about this case_id")
     p.add_argument("--user", default=None, help="only the entries of this person")
+    p.add_argument(
+        "--as",
+        dest="acting",
+        default=None,
+        metavar="NAME",
+        help="who is reading the log, in a store with users (default $JUPYTERHUB_USER, "
+        "$CASEKIT_USER, your login)",
+    )
     p.add_argument(
         "--since", type=parse_date, default=None, help="only entries on or after this day (UTC)"
     )

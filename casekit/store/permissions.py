@@ -190,7 +190,8 @@ class Access:
             raise AccessRefused(
                 f"{self.name!r} is not a user of this store, so casekit shows and changes "
                 "nothing in it. Ask one of its admins to add you (casekit users add NAME "
-                "--role ROLE --team TEAM), or check the name you act under (--user, "
+                "--role ROLE --team TEAM), or check the name you act under (--user; --as for "
+                "casekit audit; "
                 "$JUPYTERHUB_USER, $CASEKIT_USER)."
             )
 
