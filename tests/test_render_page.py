@@ -190,10 +190,15 @@ def test_only_the_xlsx_writer_writes_workbooks():
 def test_templates_and_the_style_sheet_ship_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     package_data = config["tool"]["setuptools"]["package-data"]
-    files = sorted(CASEKIT.rglob("templates/*"))
+    files = sorted(p for p in CASEKIT.rglob("templates/**/*") if p.is_file())
     assert {"page.html", "casekit.css"} <= {p.name for p in files}
+    assert "hub/page.html" in {p.relative_to(p.parent.parent).as_posix() for p in files}
     for path in files:
-        package = ".".join(path.parent.parent.relative_to(ROOT).parts)
+        folder = next(f for f in path.parents if f.name == "templates")  # its package's
+        package = ".".join(folder.parent.relative_to(ROOT).parts)
         globs = package_data.get(package, [])
-        inside = path.relative_to(path.parent.parent)
-        assert any(inside.match(g) for g in globs), f"{path} is not package data of {package}"
+        inside = path.relative_to(folder.parent)
+        assert any(
+            inside.full_match(g) if hasattr(inside, "full_match") else inside.match(g)
+            for g in globs
+        ), f"{path} is not package data of {package}"
