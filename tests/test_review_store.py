@@ -134,3 +134,23 @@ def test_review_user_reaches_the_store_and_every_kernel(tmp_path, monkeypatch, c
     with casekit.open(where, user="boss") as store:
         log = store.access_log()
     assert log["action"].tolist() == ["review"] and log["user"].tolist() == ["alice"]
+
+
+def test_an_analyst_reviews_the_server_store_through_their_own_login(pg_url, tmp_path, monkeypatch):
+    from roles_helpers import SECRET, two_team_store
+
+    from casekit.store.pgsecurity import issue_login
+
+    two_team_store(pg_url).close()
+    url, password = issue_login(pg_url, "ann")  # analyst of T1 and T2, free text withheld
+    monkeypatch.setenv("PGPASSWORD", password)
+    out = tmp_path / "reviews"
+    code = main(
+        ["review", "--data", url, "--out", str(out), "--team", "all", "--as-of", "2024-12-31"]
+    )
+    assert code == 0
+    pages = [(out / f"{team}.html").read_text(encoding="utf-8") for team in ("T1", "T2")]
+    assert all(words not in page for page in pages for words in SECRET.values())
+    with casekit.open(pg_url, user="boss") as store:  # the admin, on the maintenance login
+        log = store.access_log()
+    assert log["action"].tolist() == ["review", "review"] and set(log["user"]) == {"ann"}
