@@ -53,7 +53,11 @@ def _load(data: str) -> Casebook:
     A store (a SQLite file, whose writes may sit in its ``-wal`` file, or a server) is read
     again once its history has a later change.
     """
-    where = source(data, "data")
+    return _read(source(data, "data"))
+
+
+def _read(where: str | Path) -> Casebook:
+    """Load the checked source ``where`` (see :func:`_load`), reusing what it loaded before."""
     key = (where, _last_change(where) if is_store(where) else _signature(Path(where)))
     if key not in _LOADED:
         _LOADED.clear()
@@ -89,10 +93,10 @@ def open_review(
 
     Raises :class:`CasekitError` naming the parameter and how to fix it.
     """
-    source(data, "data")  # a clear message for a bad source, before anything else
+    where = source(data, "data")  # a clear message for a bad source, before anything else
     if not str(team).strip():
         raise CasekitError("team: give a team_id from the bundle's teams table.")
-    cb = _load(data)
+    cb = _read(where)
     scope = scope_for(
         cb, str(team), start, end, as_of, bool(suppress), seen_alone_days, min_judgements
     )

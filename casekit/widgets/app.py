@@ -18,6 +18,7 @@ import ipywidgets as w
 
 from casekit.errors import CasekitError
 from casekit.store.db import Store, open_store
+from casekit.widgets.common import in_app
 
 __all__ = ["demo_store", "store_from_settings", "case_from_settings", "CasePicker"]
 
@@ -53,7 +54,7 @@ def store_from_settings(store: str = "", user: str | None = None) -> Store:
 
     In ``casekit app`` with named logins, the store records the name logged in with.
     """
-    if not user and os.environ.get("CASEKIT_APP") == "voila":
+    if not user and in_app():
         user = os.environ.get("HTTP_X_CASEKIT_USER") or None
     chosen = store or os.environ.get("CASEKIT_STORE", "")
     if chosen:
