@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 
-.PHONY: install review test lint app lab data docs bench clean postgres
+.PHONY: install review test lint app lab data docs bench clean postgres java
 
 install: $(STAMP)
 
@@ -39,6 +39,17 @@ postgres:
 		exit 2; \
 	fi
 
+# Spark (the engine for clusters; local mode in the tests) runs on Java 17 or newer: Debian's
+# default-jre-headless, when root.
+java:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	else \
+		echo "The Spark tests need Java 17 or newer: run 'sudo apt-get install default-jre-headless', then 'make test' again." >&2; \
+		exit 2; \
+	fi
+
 # The JupyterHub test's proxy: configurable-http-proxy from the npm registry, into .venv/node
 # (Debian's nodejs and npm first, when root and npm is missing).
 $(CHP):
@@ -61,7 +72,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
-test: install lint $(CHROMIUM) postgres $(CHP)
+test: install lint $(CHROMIUM) postgres java $(CHP)
 	CASEKIT_DEMO_STORE=$(CURDIR)/.pytest_cache/demo.sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --doctest-modules --nbval-lax --nbval-current-env casekit notebooks tests
 
 app: install
@@ -83,8 +94,12 @@ bench: install
 	$(BIN)/python benchmarks/bench_chronology.py
 	$(BIN)/python benchmarks/bench_timeline.py
 	$(BIN)/python benchmarks/bench_research.py
+	$(BIN)/python benchmarks/bench_research_engines.py
+	$(BIN)/python benchmarks/bench_records.py
+	$(BIN)/python benchmarks/bench_decision_flags.py
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_supervision.py
+	$(BIN)/python benchmarks/bench_step_down.py
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_store_import.py
 	$(BIN)/python benchmarks/bench_store_review.py
@@ -93,6 +108,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_audit.py
 	$(BIN)/python benchmarks/bench_roles.py
 	$(BIN)/python benchmarks/bench_migrations.py
+	$(BIN)/python benchmarks/bench_engines.py
+	$(BIN)/python benchmarks/bench_study.py --sizes 20000 200000  # all four sizes: --root DIR (1.2 GiB, an hour)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info reports site

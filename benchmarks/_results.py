@@ -110,3 +110,23 @@ def write_section(key: str, title: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text)
+
+
+def run_step(script: str, args: list[str], timeout: int) -> dict:
+    """Run a benchmark step's script in a fresh Python; give its last line's JSON, or the failure.
+
+    A fresh process per step makes each step's peak memory its own.
+    """
+    import json
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"over {timeout} s"}
+    if done.returncode != 0:
+        return {"failed": (done.stderr.strip().splitlines() or ["?"])[-1][:200]}
+    return json.loads(done.stdout.strip().splitlines()[-1])

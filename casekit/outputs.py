@@ -15,6 +15,14 @@ Every file casekit creates goes through this module:
   expected, or a folder holding the key file or an input is refused with a message saying
   what to do, before anything is touched. Reruns replace or remove only what the manifest
   lists.
+- :func:`scratch_beside` makes the private folder a write fills beside its target (one
+  file's, a bundle's, a dataset's), with a note (:data:`SCRATCH_NOTE`) of who is writing it:
+  the user, the machine and the processes; :func:`private_temp` makes one, noted alike, in the
+  system's temporary folder (an engine's spill: ``casekit-spark-*``, ``casekit-duckdb-*``).
+  A run killed outright (``SIGKILL``, a power cut) cannot remove its folder;
+  :func:`remove_stale_scratch` removes, on the next write to the same target (and
+  :func:`remove_stale_temp` on the next folder of the same kind), only the folders whose note
+  proves casekit wrote them and whose writers have all ended.
 - :func:`safe_name` checks a value from the data (a team ID, say) before it becomes part of
   a file name: it may not climb out of the folder, name a device, or carry markup.
 """
@@ -33,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, load_json
 
 __all__ = [
     "NOFOLLOW",
@@ -52,7 +60,14 @@ __all__ = [
     "make_tree_private",
     "private_folder",
     "protect_paths",
+    "read_manifest",
+    "SCRATCH_NOTE",
+    "note_scratch_process",
+    "private_temp",
+    "remove_stale_scratch",
+    "remove_stale_temp",
     "safe_name",
+    "scratch_beside",
     "seal",
     "write_private",
 ]
@@ -261,8 +276,13 @@ def write_failure(exc: BaseException) -> CasekitError | None:
 
 @contextlib.contextmanager
 def _scratch(beside: Path) -> Iterator[Path]:
-    """Yield a fresh private folder (random name, 0700) beside ``beside``; remove it after."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{beside.name}.", suffix=".partial", dir=beside.parent))
+    """Yield a fresh private folder (random name, 0700, noted) beside ``beside``; remove it after.
+
+    Folders that killed writes of the same file left are removed first (see
+    :func:`remove_stale_scratch`).
+    """
+    remove_stale_scratch(beside)
+    tmp = scratch_beside(beside)
     try:
         yield tmp
     finally:
@@ -409,13 +429,13 @@ def _remove_scratch(folders: list[Path]) -> None:
         shutil.rmtree(folder)
 
 
-def _read_manifest(folder: Path, kind: str) -> set[str] | None:
+def read_manifest(folder: Path, kind: str) -> set[str] | None:
     """Return the entries of the folder's manifest, if it has one for output of this ``kind``."""
     path = folder / MANIFEST
     if path.is_symlink() or not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path.read_text(encoding="utf-8"))
         if data.get("kind") != kind:
             return None
         return {safe_entry(str(e)) for e in data["entries"]}
@@ -438,10 +458,13 @@ def claim_folder(
     holding anything its manifest does not list (files written by you or another program); and,
     without ``overwrite``, any earlier output. ``legacy`` accepts a folder written by an older
     casekit, before manifests: it is given each entry and says whether casekit wrote it.
+    Scratch folders that killed runs left beside ``out`` are removed first (only those,
+    see :func:`remove_stale_scratch`).
     """
     out = Path(out)
     _refuse_home_or_cwd(out, label)
     protect_paths(out, protected or {}, label)
+    remove_stale_scratch(out)  # a killed run's scratch folder beside it, and only that
     if out.exists() and not out.is_dir():
         raise CasekitError(
             f"{label} {out}: is a file, where a folder is expected. Choose a new folder name; "
@@ -454,7 +477,7 @@ def claim_folder(
     if not entries:
         _remove_scratch(crashed)
         return OutputFolder(out, kind)
-    listed = _read_manifest(out, kind)
+    listed = read_manifest(out, kind)
     if listed is None:
         if legacy is not None and all(legacy(out / e) for e in entries):
             listed = set(entries)
@@ -523,3 +546,237 @@ def check_file_target(
     if not out.parent.is_dir():
         raise CasekitError(f"{label} {out}: the folder {out.parent} does not exist.")
     return out
+
+
+# --- scratch folders beside a target ------------------------------------------------------------
+
+SCRATCH_NOTE = ".casekit-scratch.json"
+"""The note, first in every scratch folder :func:`scratch_beside` makes, of who is writing it."""
+_NOTE_LIMIT = 65_536
+"""The largest note read: a note is a few hundred bytes, so a larger file is not one."""
+
+
+def _scratch_name(target: Path) -> re.Pattern[str]:
+    """Match the names ``mkdtemp`` gives a scratch folder beside ``target``."""
+    return re.compile(re.escape(f".{target.name}.") + r"[a-z0-9_]{8}\.partial")
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _started(pid: int) -> tuple[str, int] | None:
+    """Give a process's state and start time (clock ticks since boot), where /proc says."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        fields = text[text.rindex(")") + 2 :].split()
+        return fields[0], int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int, start: int | None) -> bool:
+    """Say whether process ``pid`` (started at ``start``, if known) may still be running.
+
+    In doubt it is alive: a folder is removed only when every writer has provably ended.
+    A zombie (ended, not yet reaped) has ended; a process with the same id but another start
+    time is not the writer (the id was reused).
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: it exists
+    found = _started(pid)
+    if found is None:
+        return True
+    state, started = found
+    return state not in ("Z", "X") and (start is None or started == start)
+
+
+_Writer = tuple[int, "int | None"]
+"""A process that writes a scratch folder: its id, and its start time where /proc says."""
+
+
+def _whoami(pid: int) -> _Writer:
+    found = _started(pid)
+    return pid, None if found is None else found[1]
+
+
+def _write_note(folder: Path, processes: list[_Writer]) -> None:
+    """Write (or replace, atomically) a scratch folder's note, 0600.
+
+    The folder is casekit's own fresh private one (0700), so no one can plant anything in it:
+    the note is written under a name of this process's and renamed over the note.
+    """
+    body = {
+        "written_by": "casekit",
+        "kind": "scratch",
+        "uid": os.getuid(),
+        "host": _host(),
+        "processes": [{"pid": pid, "start": start} for pid, start in processes],
+    }
+    fresh = folder / f"{SCRATCH_NOTE}.{os.getpid()}.new"
+    fresh.unlink(missing_ok=True)
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(json.dumps(body, indent=1).encode("utf-8"))
+        os.replace(fresh, folder / SCRATCH_NOTE)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+
+
+def _noted(folder: Path) -> Path:
+    """Write a new folder's note naming this process, or remove the folder if that fails."""
+    if hasattr(os, "getuid"):  # POSIX: where no user or process can be checked, no note
+        try:
+            _write_note(folder, [_whoami(os.getpid())])
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+    return folder
+
+
+_TEMP_PREFIX = re.compile(r"casekit-[a-z]+-")
+"""The prefixes of casekit's folders in the system's temporary folder (``casekit-spark-``)."""
+
+
+def private_temp(prefix: str) -> Path:
+    """Make a private folder (0700, noted) in the system's temporary folder; return it.
+
+    For the scratch an engine fills with case data (Spark's shuffle files, DuckDB's spill).
+    Folders with the same ``prefix`` that killed runs left are removed first (see
+    :func:`remove_stale_temp`); the caller removes its own folder when done.
+    """
+    if not _TEMP_PREFIX.fullmatch(prefix):
+        raise CasekitError(f"{prefix!r}: not a prefix of casekit's temporary folders.")
+    remove_stale_temp(prefix)
+    return _noted(Path(tempfile.mkdtemp(prefix=prefix)))
+
+
+def remove_stale_temp(prefix: str) -> list[Path]:
+    """Remove the folders ``prefix`` + 8 random characters that killed runs left; return them.
+
+    Only in the system's temporary folder, and only those whose note proves casekit wrote
+    them for this user on this machine and whose writers have all ended, as
+    :func:`remove_stale_scratch` does beside a target.
+    """
+    if not _TEMP_PREFIX.fullmatch(prefix):
+        raise CasekitError(f"{prefix!r}: not a prefix of casekit's temporary folders.")
+    pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}")
+    return _remove_stale(Path(tempfile.gettempdir()), pattern)
+
+
+def scratch_beside(target: str | Path) -> Path:
+    """Make a private scratch folder beside ``target`` (``.NAME.xxxxxxxx.partial``); return it.
+
+    Its note (:data:`SCRATCH_NOTE`) is written before anything else: the user, the machine and
+    this process, so that :func:`remove_stale_scratch` can tell a folder left by a killed run
+    from one a run is still writing. The caller removes the folder when done.
+    """
+    target = Path(target)
+    return _noted(
+        Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    )
+
+
+def note_scratch_process(folder: str | Path, pid: int) -> None:
+    """Add a process that writes into a scratch folder (a worker) to the folder's note."""
+    folder = Path(folder)
+    note = _read_note(folder)
+    if note is None:
+        return
+    _write_note(folder, [*note, _whoami(pid)])
+
+
+def _read_note(folder: Path) -> list[_Writer] | None:
+    """Read a scratch folder's note: its writers, if it is this user's on this machine."""
+    if not hasattr(os, "getuid"):
+        return None
+    try:
+        fd = os.open(folder / SCRATCH_NOTE, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None  # no note, or a symlink: not provably casekit's
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(_NOTE_LIMIT + 1)
+    finally:
+        os.close(fd)
+    try:
+        body = load_json(raw) if len(raw) <= _NOTE_LIMIT else None
+    except ValueError:
+        return None
+    if not (
+        isinstance(body, dict)
+        and body.get("written_by") == "casekit"
+        and body.get("kind") == "scratch"
+        and body.get("uid") == os.getuid()
+        and body.get("host") == _host()
+        and isinstance(body.get("processes"), list)
+        and body["processes"]
+    ):
+        return None
+    processes: list[_Writer] = []
+    for entry in body["processes"]:
+        if not isinstance(entry, dict):
+            return None
+        pid, start = entry.get("pid"), entry.get("start")
+        if type(pid) is not int or pid <= 0 or not (start is None or type(start) is int):
+            return None
+        processes.append((pid, start))
+    return processes
+
+
+def remove_stale_scratch(target: str | Path) -> list[Path]:
+    """Remove the scratch folders beside ``target`` that killed runs left; return them.
+
+    A folder is removed only if all of these hold: its name is one :func:`scratch_beside`
+    gives for ``target``; it is a real folder (not a symlink) owned by this user; it holds a
+    note casekit wrote (a regular file of this user's, naming this user and this machine);
+    and every process the note names has ended. Anything else, a run still writing included,
+    is left as it is. A previous output a killed run had moved aside (``old`` in the folder,
+    while ``target`` itself is missing) is moved back first, so the target is as it was.
+    """
+    target = Path(target)
+    return _remove_stale(target.parent, _scratch_name(target), target)
+
+
+def _remove_stale(parent: Path, pattern: re.Pattern[str], target: Path | None = None) -> list[Path]:
+    """Remove the folders in ``parent`` named by ``pattern`` that killed runs provably left."""
+    if not hasattr(os, "getuid") or not parent.is_dir():
+        return []
+    removed = []
+    try:  # names first: a folder beside the target may hold thousands of other files
+        names = sorted(name for name in os.listdir(parent) if pattern.fullmatch(name))
+    except OSError:  # a folder we may write in but not list: nothing can be proven there
+        return []
+    for path in (parent / name for name in names):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        processes = _read_note(path)
+        if processes is None or any(_alive(pid, start) for pid, start in processes):
+            continue
+        old = path / "old"
+        if (
+            target is not None
+            and old.is_dir()
+            and not old.is_symlink()
+            and not target.exists()
+            and not target.is_symlink()
+        ):
+            os.replace(old, target)  # the swap was cut between its two renames: undo it
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed

@@ -18,11 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from casekit.errors import CasekitError
+
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "check_day",
     "GROUP_RADICALISATION",
     "GROUP_BAU",
     "GROUPS",
@@ -30,7 +36,12 @@ __all__ = [
     "WEAK",
     "EVIDENCE_STRATA",
     "STRATA",
+    "EQUITY_COLUMNS",
+    "EQUITY_MISSING",
     "case_types",
+    "FLAGS",
+    "FLAG_COLUMNS",
+    "STATUSES",
     "ESCALATION_RUNG",
     "STATUTORY_RUNG",
     "STEP_DOWN_DAYS",
@@ -38,6 +49,8 @@ __all__ = [
     "CONCERN_WINDOW_DAYS",
     "LOW_SCALE",
     "CLOSED_RECENTLY_DAYS",
+    "STEP_DOWN_COLUMNS",
+    "STEP_DOWN_TYPES",
     "ASSESSMENT_WORKING_DAYS",
     "ASSESSMENT_COMPLETION_WORKING_DAYS",
     "OUTCOME_DAYS",
@@ -53,6 +66,33 @@ __all__ = [
     "working_days_after",
     "nth_working_day_after",
 ]
+
+FIRST_DAY = dt.date(1900, 1, 1)
+"""The first date casekit works with: no record may be dated before 1900 (the contract)."""
+LAST_DAY = dt.date(2199, 12, 31)
+"""The last date casekit works with: as-of dates, periods and the day a bundle is checked
+stop here, well inside what pandas can hold (to 2262-04-11) with a period's days added."""
+
+
+def check_day(name: str, day: dt.date) -> None:
+    """Refuse a date outside :data:`FIRST_DAY` to :data:`LAST_DAY`, naming where it was given.
+
+    >>> check_day("as_of", dt.date(2025, 3, 31))
+    >>> check_day("as_of", dt.date(9999, 12, 31))
+    Traceback (most recent call last):
+    ...
+    casekit.errors.CasekitError: as_of 9999-12-31: casekit works with dates from 1900-01-01 ...
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CasekitError(f"{name} {day.isoformat()}: {DAY_RANGE}")
+
+
+DAY_RANGE = (
+    f"casekit works with dates from {FIRST_DAY} (no record is older) to {LAST_DAY}; "
+    "give a date in that range, e.g. 2025-03-31."
+)
+"""What :func:`check_day` says of a date outside the range."""
+
 
 GROUP_RADICALISATION = "radicalisation"
 GROUP_BAU = "other safeguarding"
@@ -79,6 +119,15 @@ recorded, or only strengths and agency actions (``protective``, ``aspiration``,
 
 STRATA: tuple[str, ...] = tuple(name for name, _ in EVIDENCE_STRATA)
 
+EQUITY_COLUMNS = ("child_ethnicity", "child_religion", "child_gender")
+"""Research: the cases' columns whose groups of children are compared (relative rates)."""
+EQUITY_MISSING: dict[str, str] = {
+    "child_ethnicity": "unknown",
+    "child_religion": "not_recorded",
+    "child_gender": "unknown",
+}
+"""Research: the group a child with no value in an equity column is counted in."""
+
 
 def case_types(cases: pd.DataFrame, index: str | None = None) -> pd.Series:
     """Say each case's type: :data:`GROUP_RADICALISATION` or :data:`GROUP_BAU`.
@@ -99,6 +148,29 @@ def case_types(cases: pd.DataFrame, index: str | None = None) -> pd.Series:
     return pd.Series(labels, index=at)
 
 
+# --- the flags: their names, columns and statuses (practice.md) ---------------------------
+
+FLAGS = (
+    "escalation_on_belief_or_views",
+    "statutory_step_without_concern",
+    "escalation_without_evidence",
+    "rests_on_restricted_intelligence",
+    "family_not_engaged",
+    "police_led_statutory_step",
+    "step_down_due",
+    "step_down_despite_concern",
+    "late_assessment",
+    "plan_not_linked",
+    "sharing_without_basis",
+    "shared_despite_refusal",
+)
+"""Every flag's name, in the order of the practice principles' table (the flags' own
+modules, pandas and relational, both read it here, so neither imports the other)."""
+FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "status", "team_id"]
+"""The columns of the flags' table (:func:`casekit.analysis.proportionality.flags`), in order."""
+STATUSES = ("open", "past")
+"""A flag is ``open`` while it still calls for action at the as-of date, else ``past``."""
+
 # --- the flags' thresholds (practice.md, "The proportionality flags") -----------------------
 
 ESCALATION_RUNG = "child_in_need"
@@ -118,6 +190,17 @@ LOW_SCALE = 4
 level is this or lower."""
 CLOSED_RECENTLY_DAYS = 28
 """``step_down_despite_concern`` stays open for this many days after a closure."""
+STEP_DOWN_COLUMNS = ["case_id", "start", "due", "ended", "wait_days", "open"]
+"""The columns of the table of step-downs that fell due (pandas and relational alike)."""
+STEP_DOWN_TYPES: dict[str, Any] = {
+    "case_id": object,
+    "start": "datetime64[ns]",
+    "due": "datetime64[ns]",
+    "ended": "datetime64[ns]",
+    "wait_days": "Int64",
+    "open": bool,
+}
+"""The dtypes of those columns, whichever definition (pandas or an engine) made the table."""
 ASSESSMENT_WORKING_DAYS = 10
 """``late_assessment``: working days from the referral (``opened``) to the first assessment
 activity; the review's "within 10 working days" share."""

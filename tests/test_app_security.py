@@ -778,3 +778,26 @@ def submit_login(
             return r.status, r.url, opener, page
     except urllib.error.HTTPError as e:
         return e.code, e.url, opener, page
+
+
+def test_the_apps_kernels_talk_over_private_unix_sockets_not_tcp(app):
+    """Over TCP on 127.0.0.1 any local user may connect to a kernel's ports: messages are
+    signed (the key is in a 0600 file) but not encrypted, and the output channel publishes
+    every cell's code and output to whoever subscribes, key or not. IPC sockets in Voila's
+    private folder (0700) let only the app's own user connect."""
+    proc, port, token = app
+    kernel = kernel_of(port, token, "risk_timeline.ipynb")
+    found = []
+    for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+        words = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
+        if "-f" in words and kernel in words[words.index("-f") + 1]:
+            found.append(Path(words[words.index("-f") + 1]))
+    assert len(found) == 1, found
+    info = json.loads(found[0].read_text())
+    assert info["transport"] == "ipc"
+    sockets = [Path(f"{info['ip']}-{info[f'{kind}_port']}") for kind in ("shell", "iopub")]
+    assert all(s.is_socket() for s in sockets)
+    assert all(s.parent == found[0].parent for s in sockets)
+    assert found[0].parent.stat().st_mode & 0o777 == 0o700  # no one else may reach them
+    log = Path(f"/proc/{proc.pid}/cwd").resolve() / f"app-{port}.log"
+    assert "running over TCP without encryption" not in log.read_text()

@@ -120,6 +120,22 @@ def test_raw_identifiers_are_found_and_reported_masked():
     assert looks_like_identifier("W003 saw C00149 on 2024-03-01 about 12 referrals") == []
 
 
+def test_research_statistics_are_not_counts_but_their_counts_are():
+    """The trends report's strata table has the number of tests made (``comparisons``), and
+    its equity tables a relative rate index that is 1 for the reference group: neither counts
+    children. The counts beside them are still checked."""
+    frame = pd.DataFrame(
+        {
+            "evidence profile": ["harm", "none"],
+            "radicalisation n": ["12", "3"],
+            "test comparisons Unnamed: 14_level_2": ["2", "2"],
+            "rri Unnamed: 8_level_1": ["1.000", "1.000"],
+            "rri_low": ["1", "2"],
+        }
+    )
+    assert kinds(check_table(frame, "t.html")) == [("small count", 3, "radicalisation n")]
+
+
 def test_a_column_can_be_passed_over():
     frame = pd.DataFrame({"team": ["T1"], "safety rung": ["3"]})
     assert len(check_table(frame, "t.csv")) == 1

@@ -269,3 +269,27 @@ def test_the_case_a_notebook_opens_its_parameter_then_the_app_s_then_the_address
     monkeypatch.setenv("CASEKIT_CASE", "C00007")  # casekit app --case
     assert case_from_settings() == "C00007"
     assert case_from_settings("C00001") == "C00001"  # the notebook's own parameter
+
+
+def test_a_persons_server_runs_its_kernels_on_private_unix_sockets(tmp_path, monkeypatch):
+    """Other people's servers run on the same machine: no kernel port on 127.0.0.1 for them."""
+    from casekit.app import hub
+
+    for name in hub.HUB_GIVES:
+        monkeypatch.setenv(name, "given")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    started = []
+    monkeypatch.setattr(hub.os, "execv", lambda program, command: started.append(command))
+    import tempfile
+
+    from casekit.outputs import SCRATCH_NOTE
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", "")  # restored after the test
+    hub.serve_user(["--port=1234"])
+    [command] = started
+    assert "--KernelManager.transport=ipc" in command
+    runtime = Path(os.environ["JUPYTER_RUNTIME_DIR"])  # what the server is started with
+    assert runtime.parent == tmp_path and runtime.name.startswith(hub.RUNTIME_PREFIX)
+    assert runtime.stat().st_mode & 0o777 == 0o700 and (runtime / SCRATCH_NOTE).is_file()
+    assert command[-1] == "--port=1234"  # the hub's own arguments come last, as given

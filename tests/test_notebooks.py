@@ -36,6 +36,9 @@ def run(name: str, tmp_path: Path, **parameters) -> str:
         kernel_name="python3",
         start_timeout=120,
         progress_bar=False,
+        # the kernel flushes print() in timed batches, so one cell's stdout can arrive as
+        # one output or as several: merge them, or two identical runs read differently
+        coalesce_streams=True,
     )
     nb = nbformat.read(out, as_version=4)
     texts = []
@@ -66,6 +69,7 @@ def test_bundle_check_lists_problems_in_a_bad_bundle(tmp_path, synthetic_copy):
     events.write_text(events.read_text().replace(",visit,", ",vist,", 1))
     text = run("bundle_check.ipynb", tmp_path, data=str(synthetic_copy))
     assert "not valid — 1 problem(s) to fix" in text
+    assert "in 1 record(s): events.csv: 1 record breaks 1 rule (column 'kind')" in text
     assert "did you mean 'visit'?" in text
 
 
@@ -91,6 +95,39 @@ def test_proportionality_trends_report(tmp_path):
     assert "ethnicity 'white'" in text and "religion 'none'" in text  # the references
     assert "not a finding" in text and "confounding" in text  # the caveats
     assert "referrals counted" not in text  # no total beside suppressed counts
+    assert "it says nothing about the children" in text  # a rate is the service's response
+    assert "as of 2025-03-31 (the notebook's default" in text  # the as-of date, named
+    assert "within each referral group (radicalisation, other safeguarding)" in text
+
+
+def test_suppressed_trends_report_passes_the_disclosure_check(tmp_path):
+    """The suppressed report, exported as SECURITY.md and the research guide say (HTML
+    without code: ``jupyter nbconvert --to html --no-input``), leaves the team clean."""
+    from nbconvert import HTMLExporter
+
+    from casekit.privacy.check import check_path
+
+    run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), suppress=True)
+    nb = nbformat.read(tmp_path / "out-proportionality_trends.ipynb", as_version=4)
+    html, _ = HTMLExporter(exclude_input=True).from_notebook_node(nb)
+    page = tmp_path / "out.html"
+    page.write_text(html, encoding="utf-8")
+    findings, files = check_path(page)
+    assert files == 1 and html.count("<table") >= 4  # Table 1 and the equity tables are in it
+    assert [str(f) for f in findings] == []
+    shown = HTMLExporter(exclude_input=True).from_notebook_node(
+        nbformat.read(run_unsuppressed(tmp_path), as_version=4)
+    )[0]
+    (tmp_path / "shown.html").write_text(shown, encoding="utf-8")
+    found, _ = check_path(tmp_path / "shown.html")
+    assert any(f.kind == "small count" for f in found)  # the check does see the counts
+
+
+def run_unsuppressed(tmp_path: Path) -> Path:
+    """Run the report without suppression in a folder of its own; give the executed notebook."""
+    (tmp_path / "plain").mkdir()
+    run("proportionality_trends.ipynb", tmp_path / "plain", data=str(SYNTHETIC), suppress=False)
+    return tmp_path / "plain" / "out-proportionality_trends.ipynb"
 
 
 def test_proportionality_trends_report_unsuppressed_with_other_parameters(tmp_path):
@@ -105,6 +142,17 @@ def test_proportionality_trends_report_unsuppressed_with_other_parameters(tmp_pa
     assert "within 60 days" in text and "referrals counted" in text
     assert "religion 'christian'" in text and " c of " not in text
     assert images("proportionality_trends.ipynb", tmp_path) == 3
+
+
+def test_proportionality_trends_counts_in_an_engine_and_says_the_same(tmp_path):
+    (tmp_path / "pandas").mkdir()
+    (tmp_path / "duckdb").mkdir()
+    common = dict(data=str(SYNTHETIC), suppress=False, days=60)
+    want = run("proportionality_trends.ipynb", tmp_path / "pandas", **common)
+    got = run("proportionality_trends.ipynb", tmp_path / "duckdb", engine="duckdb", **common)
+    at = re.compile(r" at 0x[0-9a-f]+>")  # the figures' reprs name their addresses
+    assert at.sub(">", got) == at.sub(">", want) and "referrals counted" in got
+    assert images("proportionality_trends.ipynb", tmp_path / "duckdb") == 3
 
 
 def test_risk_timeline_notebook_draws_the_figure(tmp_path):
@@ -124,6 +172,8 @@ def test_risk_timeline_notebook_draws_the_figure(tmp_path):
         ({"start": "1/1/24"}, "parameter start"),
         ({"days": 0}, "whole number of days"),
         ({"ethnicity_reference": "british"}, "parameter ethnicity_reference"),
+        ({"engine": "polars"}, "choose one of duckdb, postgres, spark"),
+        ({"engine": "postgres"}, "give the store's URL as the data"),
     ],
 )
 def test_proportionality_trends_rejects_bad_parameters(tmp_path, parameters, message):

@@ -81,22 +81,20 @@ def build(
     shares=(),
     opened="2024-01-08",
     closed="",
+    more_cases=(),
 ):
-    tables = {
-        "cases": [
-            {
-                "case_id": "C1",
-                "child_id": "K1",
-                "team_id": "T1",
-                "opened": opened,
-                "closed": closed,
-                "referral_source": "education",
-                "concern_flags": "radicalisation",
-                "ideology": "islamist",
-            }
-        ],
-        "events": list(events),
+    case = {
+        "case_id": "C1",
+        "child_id": "K1",
+        "team_id": "T1",
+        "opened": opened,
+        "closed": closed,
+        "referral_source": "education",
+        "concern_flags": "radicalisation",
+        "ideology": "islamist",
     }
+    more = [dict(case, case_id=c, child_id=f"K{c}", opened=day) for c, day in more_cases]
+    tables = {"cases": [case, *more], "events": list(events)}
     for name, rows in (
         ("decisions", decisions),
         ("judgements", judgements),
@@ -1046,6 +1044,15 @@ def test_cli_flags_status(tmp_path, capsys):
     assert said.startswith(f"wrote {len(expected)} flags ({len(expected)} open) to ")
     assert set(written["status"]) == {"open"} and len(written) == len(expected) > 0
     assert written["subject_id"].tolist() == expected["subject_id"].tolist()
+    assert said.strip().split(": ", 1)[1]  # then what each flag counts: "12 late_assessment, ..."
+
+
+def test_cli_flags_none_raised_says_so_plainly(tmp_path, capsys):
+    target = tmp_path / "none.csv"
+    assert main(["flags", "--data", str(SYNTHETIC), "--as-of", "1900-01-01",
+                 "--out", str(target)]) == 0  # fmt: skip
+    assert capsys.readouterr().out.strip() == f"wrote 0 flags (0 open) to {target}"
+    assert pd.read_csv(target).empty
 
 
 def test_cli_flags_bad_status(capsys):

@@ -18,6 +18,7 @@ import casekit
 from casekit.analysis import research
 from casekit.analysis.research import GROUP_BAU as BAU
 from casekit.analysis.research import GROUP_RADICALISATION as RAD
+from casekit.privacy.disclosure import SUPPRESSED
 
 AS_OF = "2025-03-31"
 
@@ -172,6 +173,32 @@ def test_referrals_still_in_their_window_are_left_out(tmp_path):
     assert research.referral_outcomes(cb, as_of="2023-12-31").empty
 
 
+def test_the_outcomes_text_names_the_period_asked_for_and_the_as_of_date(tmp_path):
+    cb = bundle(
+        tmp_path,
+        [case("A", "2024-01-03"), case("B", "2024-02-07", flags="radicalisation")],
+        [ev("E1", "2024-01-04", "harm", case="A"), ev("E2", "2024-02-08", "harm", case="B")],
+    )
+    o = research.referral_outcomes(cb, as_of=AS_OF)
+    shown = research.describe_outcomes(o, 90, suppress=False, as_of=AS_OF)
+    assert "opened from 2024-01-03 to 2024-02-07" in shown and "as of 2025-03-31" in shown
+    hidden = research.describe_outcomes(o, 90, suppress=True, as_of=AS_OF)
+    assert "2024-01-03" not in hidden and "2024-02-07" not in hidden  # one child's dates each
+    assert "opened from the start of the data to the as-of date" in hidden
+    assert "as of 2025-03-31:" in hidden and "default" not in hidden
+    asked = research.describe_outcomes(
+        o, 90, True, as_of=AS_OF, start="2024-01-01", end="2024-06-30"
+    )
+    assert "opened from 2024-01-01 to 2024-06-30" in asked
+    default = research.describe_outcomes(o, 90, True, as_of=AS_OF, default_as_of=True)
+    assert "2025-03-31 (the notebook's default" in default and "give as_of" in default
+    early = research.referral_outcomes(cb, as_of="1900-01-01")
+    assert early.empty
+    why = research.describe_outcomes(early, 90, as_of="1900-01-01")
+    assert "none in the data was opened on or before 1900-01-01" in why
+    assert "check as_of, start and end" in why
+
+
 def test_a_casebook_without_decisions_or_referrals_in_the_period(tmp_path):
     cb = bundle(tmp_path, [case("A")], [ev("E1", "2024-01-02", "harm", case="A")])
     o = research.referral_outcomes(cb, as_of=AS_OF)
@@ -279,17 +306,18 @@ def test_relative_rate_index_and_katz_interval_against_statsmodels():
         ("harm", "black", 7, 8, 3, 10),
         ("vulnerability or context", "asian", 3, 30, 4, 20),
     ]:
-        row = table.loc[(stratum, value)]
+        row = table.loc[(BAU, stratum, value)]
         reference = Table2x2(np.array([[a, n1 - a], [c, n2 - c]]))
         assert row["rri"] == pytest.approx(reference.riskratio)
         low, high = reference.riskratio_confint(method="normal")  # the Katz log method
         assert row["rri_low"] == pytest.approx(low, rel=1e-3)  # z = 1.96 against 1.959964
         assert row["rri_high"] == pytest.approx(high, rel=1e-3)
-    assert table.loc[("harm", "asian"), "rri"] == pytest.approx(2.0)
-    assert table.loc[("vulnerability or context", "asian"), "rri"] == pytest.approx(0.5)
-    ref = table.loc[("harm", "white")]
+    assert table.loc[(BAU, "harm", "asian"), "rri"] == pytest.approx(2.0)
+    assert table.loc[(BAU, "vulnerability or context", "asian"), "rri"] == pytest.approx(0.5)
+    ref = table.loc[(BAU, "harm", "white")]
     assert ref["rri"] == 1.0 and ref["note"] == "reference" and np.isnan(ref["rri_low"])
-    assert ("harm", "mixed") not in table.index  # groups with no referrals are not listed
+    assert (BAU, "harm", "mixed") not in table.index  # groups with no referrals are not listed
+    assert not (table.index.get_level_values("referral group") == RAD).any()
 
 
 def test_relative_rate_index_with_zero_counts_is_not_computed():
@@ -305,16 +333,16 @@ def test_relative_rate_index_with_zero_counts_is_not_computed():
         ]
     )
     table = research.relative_rates(o, "child_ethnicity", suppress=False)
-    harm = table.loc[("harm", "asian")]
+    harm = table.loc[(BAU, "harm", "asian")]
     assert np.isnan(harm["rri"]) and np.isnan(harm["rri_low"]) and np.isnan(harm["rri_high"])
     assert harm["note"] == "no escalations in the reference group: RRI not computed"
-    none = table.loc[("none", "asian")]
+    none = table.loc[(BAU, "none", "asian")]
     assert (
         np.isnan(none["rri"]) and none["note"] == "no escalations in this group: RRI not computed"
     )
-    alone = table.loc[("influence or grooming", "black")]
+    alone = table.loc[(BAU, "influence or grooming", "black")]
     assert np.isnan(alone["rri"]) and "no reference children" in alone["note"]
-    flat = table.loc[("extremist behaviour", "asian")]  # 9 of 9 against 7 of 7
+    flat = table.loc[(BAU, "extremist behaviour", "asian")]  # 9 of 9 against 7 of 7
     shifted = Table2x2(np.array([[9.5, 0.5], [7.5, 0.5]]))  # Haldane: 0.5 added to every cell
     low, high = shifted.riskratio_confint(method="normal")
     assert flat["rri"] == 1.0 and "0.5 added" in flat["note"]
@@ -322,21 +350,69 @@ def test_relative_rate_index_with_zero_counts_is_not_computed():
     assert flat["rri_high"] == pytest.approx(high, rel=1e-3) and high > 1.15
     assert not np.isinf(table[["rri", "rri_low", "rri_high"]].to_numpy(float)).any()
     text = research.describe_relative_rates(table, "child_ethnicity")
-    assert "- harm, asian: 6 of 10 escalated; no escalations in the reference group" in text
-    assert "- extremist behaviour, asian: 9 of 9 escalated; RRI 1.00 (95% CI" in text
+    assert f"- {BAU}, harm, asian: 6 of 10 escalated; no escalations in the reference" in text
+    assert f"- {BAU}, extremist behaviour, asian: 9 of 9 escalated; RRI 1.00 (95% CI" in text
+    assert research.RESPONSE_NOT_RISK in text  # a rate is the service's response
 
 
 def test_relative_rates_for_religion_with_another_reference():
     o = outcomes(
         [
             (RAD, "harm", 10, 8, "asian", "muslim"),
+            (RAD, "harm", 10, 4, "white", "christian"),
             (BAU, "harm", 10, 4, "white", "christian"),
         ]
     )
     table = research.relative_rates(o, "child_religion", reference="christian", suppress=False)
-    assert table.loc[("harm", "muslim"), "rri"] == pytest.approx(2.0)
+    assert table.loc[(RAD, "harm", "muslim"), "rri"] == pytest.approx(2.0)
+    assert table.loc[(BAU, "harm", "christian"), "note"] == "reference"
     text = research.describe_relative_rates(table, "child_religion", "christian")
     assert "religion 'christian'" in text and "RRI 2.00" in text and "confounding" in text
+
+
+def test_relative_rates_compare_within_each_kind_of_referral_never_pooled():
+    """Muslim children here are escalated exactly as often as others on the same evidence and
+    the same kind of referral, but are referred for radicalisation far more often, and those
+    referrals escalate more: pooled, the index would be 1.89 (24 of 76 against 35 of 210)."""
+    o = outcomes(
+        [
+            (RAD, "vulnerability or context", 36, 18, "asian", "muslim"),  # 50%
+            (RAD, "vulnerability or context", 10, 5, "white", "none"),  # 50%
+            (BAU, "vulnerability or context", 40, 6, "asian", "muslim"),  # 15%
+            (BAU, "vulnerability or context", 200, 30, "white", "none"),  # 15%
+        ]
+    )
+    table = research.relative_rates(o, "child_religion", suppress=False)
+    assert table.index.names == ["referral group", "evidence profile", "child_religion"]
+    for group in (RAD, BAU):
+        assert table.loc[(group, "vulnerability or context", "muslim"), "rri"] == 1.0
+    rad = table.loc[(RAD, "vulnerability or context", "muslim")]
+    assert (rad["n"], rad["escalated"]) == (36, 18)
+    text = research.describe_relative_rates(table, "child_religion")
+    assert "never pooled" in text and "RRI 1.89" not in text
+    assert f"- {RAD}, vulnerability or context, muslim: 18 of 36 escalated; RRI 1.00" in text
+    assert "it says nothing about the children" in text
+
+
+def test_split_equity_tables_protect_counts_across_the_kinds_of_referral():
+    """Each kind of referral's counts summed over religion equal Table 1's: a hidden count in
+    one kind of referral is never the only hidden part of a sum the tables show."""
+    o = outcomes(
+        [
+            (RAD, "harm", 30, 20, "white", "none"),
+            (RAD, "harm", 3, 2, "white", "muslim"),  # small: hidden
+            (BAU, "harm", 40, 20, "white", "none"),
+            (BAU, "harm", 40, 20, "white", "muslim"),
+        ]
+    )
+    strata = research.compare_strata(o, suppress=True)
+    religion = research.relative_rates(o, "child_religion", suppress=True)
+    assert religion.loc[(RAD, "harm", "muslim"), "n"] == "c"
+    # 33 radicalisation referrals in Table 1 less 30 shown would give the 3: one more is hidden
+    assert religion.loc[(RAD, "harm", "none"), "n"] == "c" or strata.loc["harm", (RAD, "n")] == "c"
+    publication = research._hidden(research.outcome_counts(o), "child_religion")
+    n, k = publication["child_religion"]
+    assert n.shape == (len(research.STRATA), len(research.GROUPS), 9) and n.any()
 
 
 # --- suppression --------------------------------------------------------------------------
@@ -365,13 +441,13 @@ def test_suppression_hides_small_counts_and_what_is_made_from_them():
     assert grooming[(RAD, "n")] == 20 and grooming[(RAD, "rate")] == 0.5
     assert not np.isnan(grooming[("test", "p")])
     assert table[("test", "comparisons")].iloc[0] == 3  # suppression withholds, not untests
-    # every referral in harm is white or asian, all religion none: the religion table shows
-    # harm's total (43), so the 3 cannot be left the only hidden count of that sum
+    # every referral is religion none: the religion table's radicalisation part shows harm's
+    # 3 radicalisation referrals again, hidden there too; the other part shows the 40
     religion = research.relative_rates(o, "child_religion", suppress=True)
-    hidden = (harm[(BAU, "n")] == "c") or (religion.loc[("harm", "none"), "n"] == "c")
-    assert hidden
+    assert religion.loc[(RAD, "harm", "none"), "n"] == "c"
+    assert religion.loc[(BAU, "harm", "none"), "n"] == harm[(BAU, "n")] == 40
     ethnicity = research.relative_rates(o, "child_ethnicity", suppress=True)
-    asian = ethnicity.loc[("harm", "asian")]
+    asian = ethnicity.loc[(RAD, "harm", "asian")]
     assert (
         asian["n"] == "c" and np.isnan(asian["rri"]) and asian["note"] == "small numbers: withheld"
     )
@@ -386,12 +462,12 @@ def test_suppressed_reference_withholds_every_ratio_of_its_stratum():
         ]
     )
     table = research.relative_rates(o, "child_ethnicity", suppress=True)
-    asian = table.loc[("harm", "asian")]
+    asian = table.loc[(BAU, "harm", "asian")]
     assert asian["n"] == 40 and asian["rate"] == 0.5
     assert np.isnan(asian["rri"]) and asian["note"] == "reference hidden (small numbers)"
-    assert table.loc[("harm", "black"), "n"] == "c"
+    assert table.loc[(BAU, "harm", "black"), "n"] == "c"
     plain = research.relative_rates(o, "child_ethnicity", suppress=False)
-    assert plain.loc[("harm", "asian"), "rri"] == pytest.approx(1.0)
+    assert plain.loc[(BAU, "harm", "asian"), "rri"] == pytest.approx(1.0)
 
 
 # --- waits --------------------------------------------------------------------------------
@@ -430,6 +506,15 @@ def test_step_down_waits_median_and_bootstrap(tmp_path):
     hidden = research.step_down_waits(cb, due=due, suppress=True)
     assert hidden.loc[BAU, "became_due"] == "c" and np.isnan(hidden.loc[BAU, "median_wait_days"])
     assert "understates the wait" in research.describe_waits(table)
+    assert "- radicalisation: 1 became due, 1 ended, 0 still running; median 7 days" in (
+        research.describe_waits(table)
+    )
+    text = research.describe_waits(hidden)
+    assert f"- {RAD}: c became due, c ended, 0 still running; median withheld (small" in text
+    nothing = research.step_down_waits(cb, due=due_table([("B", 10)]).iloc[:0], suppress=True)
+    assert f"- {RAD}: 0 became due, 0 ended, 0 still running; no median (none ended)." in (
+        research.describe_waits(nothing)
+    )
 
 
 def test_step_down_waits_bootstrap_is_reproducible_on_many_waits(tmp_path):
@@ -513,6 +598,7 @@ def test_bad_research_arguments_are_refused(tmp_path):
         ({"data": "x", "start": "01/01/2024"}, "parameter start"),
         ({"data": "x", "as_of": "2025-13-01"}, "parameter as_of"),
         ({"data": "x", "start": "2024-06-01", "end": "2024-01-01"}, "is after"),
+        ({"data": "x", "start": "2024-06-01", "as_of": "2024-05-31"}, "start and as_of: 2024-06"),
         ({"data": "x", "days": 0}, "whole number of days"),
         ({"data": "x", "ethnicity_reference": "british"}, "parameter ethnicity_reference"),
         ({"data": "x", "religion_reference": "atheist"}, "parameter religion_reference"),
@@ -589,10 +675,79 @@ def test_published_table_matches_calibration():
 def test_a_group_where_everyone_escalated_gets_an_honest_interval():
     """8 of 8 against 33 of 40: the plain Katz interval would say 1.12 to 1.31, as if certain."""
     o = outcomes([(BAU, "harm", 40, 33, "white"), (BAU, "harm", 8, 8, "mixed")])
-    row = research.relative_rates(o, "child_ethnicity", suppress=False).loc[("harm", "mixed")]
+    table = research.relative_rates(o, "child_ethnicity", suppress=False)
+    row = table.loc[(BAU, "harm", "mixed")]
     haldane = Table2x2(np.array([[8.5, 0.5], [33.5, 7.5]]))  # 0.5 added to every cell
     low, high = haldane.riskratio_confint(method="normal")
     assert row["rri"] == pytest.approx(8 / 8 / (33 / 40))
     assert row["rri_low"] == pytest.approx(low, rel=1e-3) and row["rri_low"] < 1.0
     assert row["rri_high"] == pytest.approx(high, rel=1e-3)
     assert "0.5 added" in row["note"]
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def test_relative_rate_figure_has_a_panel_per_kind_of_referral_and_no_title_cut_off():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from casekit.analysis.research_figures import relative_rate_figure
+
+    rows = [(RAD, "harm", 20, 10, "white", "none"), (RAD, "harm", 20, 15, "white", "muslim")]
+    rows += [(BAU, "harm", 40, 10, "white", "none"), (BAU, "harm", 40, 12, "white", "muslim")]
+    rows += [(BAU, "harm", 9, 0, "white", v) for v in ("hindu", "sikh", "jewish", "other")]
+    table = research.relative_rates(outcomes(rows), "child_religion", suppress=False)
+    fig = relative_rate_figure(table, "child_religion", "none")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    title = fig.get_suptitle()
+    assert "within referral group and evidence profile" in title
+    assert "(4 rows without a ratio: see the table)" in title
+    box = fig._suptitle.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    panels = [ax.get_title(loc="left") for ax in fig.axes]
+    assert panels == [f"{RAD} referrals", f"{BAU} referrals"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["harm / muslim"]
+
+
+def test_rows_where_everyone_or_no_one_escalated_are_named_for_the_researcher():
+    """Suppression hides counts, not outcomes: 12 of 12 tells every child's outcome."""
+    o = outcomes(
+        [
+            (RAD, "harm", 12, 12, "white"),  # everyone escalated
+            (BAU, "harm", 40, 20, "white"),
+            (BAU, "none", 10, 0, "asian"),  # no one escalated
+            (BAU, "none", 30, 12, "white"),
+            (BAU, "influence or grooming", 3, 3, "black"),  # hidden: not named
+            (BAU, "influence or grooming", 30, 12, "white"),
+        ]
+    )
+    strata = research.compare_strata(o, suppress=True)
+    ethnicity = research.relative_rates(o, "child_ethnicity", suppress=True)
+    text = research.describe_all_or_none(strata, ethnicity)
+    assert f"{RAD}, harm: 12 of 12" in text and f"{BAU}, none, asian: 0 of 10" in text
+    assert f"{RAD}, harm, white: 12 of 12" in text  # the same children, in the equity table
+    assert "black" not in text and "3 of 3" not in text
+    assert "(3 such rows:" in text and "consider merging" in text
+    plain = outcomes([(BAU, "harm", 40, 20, "white")])
+    none = research.describe_all_or_none(research.compare_strata(plain))
+    assert none.startswith("No row shows every referral escalated, or none")
+
+
+def test_a_shown_none_escalated_in_a_hidden_small_group_is_named_too():
+    """'0 of c' says no child of a group of 1 to 5 was escalated: the report must say so."""
+    o = outcomes(
+        [
+            (RAD, "harm", 30, 12, "white"),
+            (RAD, "harm", 4, 0, "asian"),  # n hidden, none escalated: shown as 0 of c
+            (BAU, "harm", 40, 20, "white"),
+            (BAU, "harm", 20, 8, "asian"),
+        ]
+    )
+    strata = research.compare_strata(o, suppress=True)
+    ethnicity = research.relative_rates(o, "child_ethnicity", suppress=True)
+    row = ethnicity.loc[(RAD, "harm", "asian")]
+    assert row["n"] == SUPPRESSED and row["escalated"] == 0  # the case the rule must catch
+    text = research.describe_all_or_none(strata, ethnicity)
+    assert f"{RAD}, harm, asian: 0 of {SUPPRESSED}" in text
+    assert not text.startswith("No row shows")

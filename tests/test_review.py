@@ -931,12 +931,12 @@ def test_a_rerun_lists_its_files_and_writes_through_no_planted_symlink(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "victim.txt"]
 
 
-def test_every_review_file_is_private_under_umask_0(bundle, tmp_path):
-    out = tmp_path / "new" / "out"
+def _review_under_umask_0(bundle: Path, out: Path, *extra: str) -> None:
+    """Run ``casekit review`` of team T1 in a process whose umask is 0; it must succeed."""
     script = (
         "import os, sys\nos.umask(0)\nfrom casekit.cli import main\n"
         f"sys.exit(main(['review', '--data', {str(bundle)!r}, '--out', {str(out)!r}, "
-        f"'--team', 'T1', '--as-of', {AS_OF!r}]))"
+        f"'--team', 'T1', '--as-of', {AS_OF!r}, *{list(extra)!r}]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -946,11 +946,48 @@ def test_every_review_file_is_private_under_umask_0(bundle, tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_every_review_file_is_private_under_umask_0(bundle, tmp_path):
+    out = tmp_path / "new" / "out"
+    _review_under_umask_0(bundle, out)
     found = [out.parent, out, *out.rglob("*")]
     assert len(found) > 8  # pages, index, manifest, notebook, tables, workbook, headline
     for path in found:
         want = 0o700 if path.is_dir() else 0o600
         assert path.stat().st_mode & 0o777 == want, path
+
+
+SNOOP = """import os as _os
+open("own.txt", "w").write("a file the notebook writes itself")
+_modes = {}
+for _root, _dirs, _files in _os.walk("."):
+    for _name in _dirs + _files:
+        _path = _os.path.join(_root, _name)
+        _modes[_path] = oct(_os.lstat(_path).st_mode & 0o777)
+open("modes.txt", "w").write(repr(sorted(_modes.items())))
+"""
+
+
+def test_what_a_review_kernel_writes_is_private_from_the_start(bundle, tmp_path):
+    """Not only once the team is done: the kernel runs with umask 077, so a file the notebook
+    writes itself, and the executed notebook papermill is writing, are never readable by
+    others, even for a moment or after a kill."""
+    import nbformat
+
+    book = nbformat.read(review_notebook(), as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell(SNOOP))  # last: after every table is written
+    own = tmp_path / "own.ipynb"
+    nbformat.write(book, own)
+    out = tmp_path / "out"
+    _review_under_umask_0(bundle, out, "--notebook", str(own))
+    import ast
+
+    seen = dict(ast.literal_eval((out / "T1" / "modes.txt").read_text()))
+    assert "./own.txt" in seen and "./review.ipynb" in seen and len(seen) > 4, seen
+    for path, mode in seen.items():
+        want = "0o700" if (out / "T1" / path).is_dir() else "0o600"
+        assert mode == want, (path, mode)
 
 
 def test_a_review_folder_from_before_manifests_can_be_rerun(bundle, reports, tmp_path, capsys):

@@ -328,7 +328,7 @@ def test_flags_csv_is_neutralised_on_stdout_and_in_a_file(tmp_path, capsys, monk
             "team_id": ["T1", "+1"],
         }
     )
-    monkeypatch.setattr(proportionality, "flags", lambda cb, as_of=None, status="all": table)
+    monkeypatch.setattr(proportionality, "flags", lambda cb, as_of=None, status="all", **_: table)
     assert main(["flags", "--data", str(SYNTHETIC)]) == 0
     shown = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     out = tmp_path / "flags.csv"

@@ -264,8 +264,9 @@ def test_cli_exports_a_record(store, store_url, saved, tmp_path, capsys):
                  "--id", saved, "--out", str(out)]) == 0  # fmt: skip
     assert "We had read his faith as risk." in out.read_text()
     code = main(["supervision", "export", "--store", str(tmp_path / "none.sqlite"),
-                 "--id", saved, "--out", str(out)])  # fmt: skip
+                 "--id", saved, "--out", str(out), "--overwrite"])  # fmt: skip
     assert code == 2 and "no such casebook store" in capsys.readouterr().err
+    assert "We had read his faith as risk." in out.read_text()  # the refusal kept it
 
 
 def test_a_record_still_finds_its_judgements_after_pseudonymisation(store, saved, tmp_path):
@@ -676,6 +677,6 @@ def test_cli_leaves_the_support_notes_out_unless_asked(seen, full_saved, tmp_pat
     assert "support notes left out" in capsys.readouterr().out
     assert "Alex is frightened" not in out.read_text()
     assert main(["supervision", "export", "--store", where, "--id", full_saved,
-                 "--out", str(out), "--include-support"]) == 0  # fmt: skip
+                 "--out", str(out), "--include-support", "--overwrite"]) == 0  # fmt: skip
     assert "with the support notes" in capsys.readouterr().out
     assert "Alex is frightened after the media coverage." in out.read_text()

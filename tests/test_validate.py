@@ -341,3 +341,39 @@ def test_user_mistakes_get_a_message_not_a_traceback(tmp_path, args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_an_invalid_bundle_says_how_many_records_and_rules_per_file(tmp_path, capsys):
+    """Not "N problem(s)": how many records break a rule, how many rules, in which file."""
+    out = tmp_path / "b"
+    assert main(["synth", "--out", str(out), "--cases", "60"]) == 0
+    events = pd.read_csv(out / "events.csv", dtype=str, keep_default_na=False)
+    events.loc[events.index % 3 == 0, "kind"] = "vist"
+    events.loc[events.index % 4 == 0, "significance"] = "huge"  # some records break both
+    events.to_csv(out / "events.csv", index=False)
+    cases = pd.read_csv(out / "cases.csv", dtype=str, keep_default_na=False)
+    cases.loc[0, "opened"] = "someday"
+    cases.to_csv(out / "cases.csv", index=False)
+    want = int(((events.index % 3 == 0) | (events.index % 4 == 0)).sum())
+    listed = int((events.index % 3 == 0).sum() + (events.index % 4 == 0).sum())
+    capsys.readouterr()
+    assert main(["validate", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{out}: the bundle is not valid: {want + 1:,} records break 3 rules in 2 tables:",
+        "  cases.csv: 1 record breaks 1 rule (column 'opened')",
+        f"  events.csv: {want:,} records break 2 rules (columns 'kind', 'significance')",
+    ]
+    assert main(["validate", str(out), "--format", "json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == listed + 1 and report["records"] == want + 1
+    assert [(t["where"], t["records"], t["kinds"]) for t in report["tables"]] == [
+        ("cases.csv", 1, 1),
+        ("events.csv", want, 2),
+    ]
+    (out / "events.csv").write_text("event_id,case_id\nE1,C1\n")  # whole columns missing
+    assert main(["validate", str(out)]) == 2
+    err = capsys.readouterr().err
+    # six required columns missing (the header, row 1: no record) and C1 is no case
+    assert "events.csv: 1 record breaks 7 rules" in err
+    assert "; 6 problem(s) with a file itself" in err

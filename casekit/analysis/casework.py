@@ -21,7 +21,7 @@ import pandas as pd
 from casekit.analysis.chronology import as_known_at
 from casekit.bundle.casebook import Casebook
 from casekit.errors import CasekitError
-from casekit.policy import working_days_after
+from casekit.policy import check_day, working_days_after
 
 __all__ = [
     "OVERDUE_COLUMNS",
@@ -79,11 +79,16 @@ def read_date(name: str, value: object) -> pd.Timestamp | None:
     if isinstance(value, dt.date | pd.Timestamp):
         if pd.isna(value):
             return None
-        return pd.Timestamp(value).normalize()
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
-    except ValueError:
-        raise CasekitError(f"{name}: {value!r} is not a date; write it as YYYY-MM-DD.") from None
+        day = value.date() if isinstance(value, dt.datetime) else value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise CasekitError(
+                f"{name}: {value!r} is not a date; write it as YYYY-MM-DD."
+            ) from None
+    check_day(name, day)  # pandas' dates end in 2262: none may reach past them
+    return pd.Timestamp(day)
 
 
 def _as_of(as_of: When) -> pd.Timestamp:

@@ -1135,9 +1135,10 @@ def to_markdown() -> str:
         ".venv/bin/casekit flags --data team.sqlite --status open",
         "```",
         "",
-        "In Python: `casekit.analysis.proportionality.flags(casebook, as_of=None, **thresholds)`. "
-        "The "
-        "thresholds are keyword parameters; the examples below use the defaults of the practice "
+        "In Python: `casekit.analysis.proportionality.flags(casebook, as_of=None, **thresholds)`, "
+        'on DuckDB in casekit\'s own process unless `engine=` names another (`engine="pandas"` '
+        "is the reference the engines are tested against). The thresholds are keyword "
+        "parameters; the examples below use the defaults of the practice "
         f"principles ({STEP_DOWN_DAYS} days, a safety scale of {STEP_DOWN_MIN_SCALE}, "
         f"{CONCERN_WINDOW_DAYS} days, a scale of {LOW_SCALE}, {ASSESSMENT_WORKING_DAYS} working "
         "days).",

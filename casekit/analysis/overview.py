@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from casekit.bundle.casebook import Casebook
+from casekit.bundle.damage import Damage, damage_by_table
 from casekit.contract import TABLES
 from casekit.errors import BundleInvalid, CasekitError, Problem
 from casekit.store.load import load
@@ -82,6 +83,8 @@ class CheckResult:
     path: str
     casebook: Casebook | None
     problems: pd.DataFrame
+    damage: list[Damage] = field(default_factory=list)
+    """Each file with errors: how many of its records break a rule, and which rules."""
 
     @property
     def valid(self) -> bool:
@@ -92,7 +95,11 @@ class CheckResult:
         """Say in one line whether the bundle is valid, and how big it is."""
         if self.casebook is None:
             errors = int((self.problems["severity"] == "error").sum())
-            return f"{self.path}: not valid — {errors} problem(s) to fix, listed below."
+            records = sum(d.records for d in self.damage)
+            where = "; ".join(str(d) for d in self.damage)
+            return f"{self.path}: not valid — {errors} problem(s) to fix, listed below" + (
+                f", in {records:,} record(s): {where}." if where else "."
+            )
         sizes = ", ".join(f"{len(f)} {t}" for t, f in self.casebook.tables.items() if len(f))
         return f"{self.path}: valid case bundle ({sizes})."
 
@@ -102,7 +109,9 @@ def check(path: str | Path, today: str | dt.date | None = None) -> CheckResult:
     try:
         casebook = load(path, today=parse_date("today", today))
     except BundleInvalid as exc:
-        return CheckResult(str(path), None, problems_frame(exc.problems))
+        return CheckResult(
+            str(path), None, problems_frame(exc.problems), damage_by_table(exc.problems)
+        )
     except CasekitError as exc:
         problem = Problem(str(path), None, None, None, str(exc))
         return CheckResult(str(path), None, problems_frame([problem]))

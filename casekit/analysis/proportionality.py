@@ -5,8 +5,10 @@ itself) with a plain-English reason that names the evidence and quotes the recor
 Every flag row carries a ``date`` (the day the condition arose) and a ``status``: ``open`` when
 it still calls for action at the as-of date, else ``past``. Thresholds are keyword parameters
 with the documented defaults; flags that depend on "now" take an ``as_of`` date (default today),
-and only what had happened and been recorded by then counts. All flags are computed with
-vectorised pandas and Arrow operations, so a national extract takes seconds, not hours.
+and only what had happened and been recorded by then counts. :func:`flags` raises them with
+their relational definition (``casekit.analysis.relational``) on DuckDB by default, or on the
+engine named. The pandas and Arrow code here is the reference oracle that definition is tested
+against (``flags(..., engine="pandas")``).
 
 "The social-care rung": the response ladder's rung from a decision on. ``channel_support`` is
 not a rung: a Channel decision keeps the rung before it, and neither raises nor lowers it.
@@ -19,13 +21,18 @@ decision's date. "Concern events": influence or grooming, extremist behaviour, h
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from casekit.analysis.thresholds import THRESHOLDS
+from casekit.analysis.thresholds import check_thresholds as _thresholds
+from casekit.analysis.thresholds import read_as_of as _as_of
 from casekit.bundle.arrowops import arrow_strings, find_rows, is_in
 from casekit.bundle.casebook import Casebook
 from casekit.contract import (
@@ -43,20 +50,29 @@ from casekit.policy import (
     CLOSED_RECENTLY_DAYS,
     CONCERN_WINDOW_DAYS,
     ESCALATION_RUNG,
+    FLAG_COLUMNS,
+    FLAGS,
     LOW_SCALE,
+    STATUSES,
     STATUTORY_RUNG,
+    STEP_DOWN_COLUMNS,
     STEP_DOWN_DAYS,
     STEP_DOWN_MIN_SCALE,
+    STEP_DOWN_TYPES,
     bank_holidays,  # noqa: F401  (was public here: kept importable)
     nth_working_day_after,
     working_days_after,
 )
+
+if TYPE_CHECKING:
+    from casekit.engine import Engine
 
 __all__ = [
     "FLAGS",
     "FLAG_COLUMNS",
     "STATUSES",
     "THRESHOLDS",
+    "PandasFlags",
     "STEP_DOWN_COLUMNS",
     "flags",
     "step_downs_due",
@@ -64,88 +80,9 @@ __all__ = [
     "rests_on",
 ]
 
-FLAGS = (
-    "escalation_on_belief_or_views",
-    "statutory_step_without_concern",
-    "escalation_without_evidence",
-    "rests_on_restricted_intelligence",
-    "family_not_engaged",
-    "police_led_statutory_step",
-    "step_down_due",
-    "step_down_despite_concern",
-    "late_assessment",
-    "plan_not_linked",
-    "sharing_without_basis",
-    "shared_despite_refusal",
-)
-"""Every flag's name, in the order of the practice principles' table."""
-FLAG_COLUMNS = ["case_id", "flag", "subject_id", "reason", "date", "status", "team_id"]
-"""The columns of :func:`flags`, in order."""
-STATUSES = ("open", "past")
-"""A flag is ``open`` while it still calls for action at the as-of date, else ``past``."""
-THRESHOLDS: dict[str, Any] = {
-    "escalation_rung": ESCALATION_RUNG,
-    "statutory_rung": STATUTORY_RUNG,
-    "step_down_days": STEP_DOWN_DAYS,
-    "step_down_min_scale": STEP_DOWN_MIN_SCALE,
-    "assessment_working_days": ASSESSMENT_WORKING_DAYS,
-    "concern_window_days": CONCERN_WINDOW_DAYS,
-    "low_scale": LOW_SCALE,
-    "closed_recently_days": CLOSED_RECENTLY_DAYS,
-}
-"""The flags' thresholds and their defaults: the practice principles, in :mod:`casekit.policy`."""
-STEP_DOWN_COLUMNS = ["case_id", "start", "due", "ended", "wait_days", "open"]
-"""The columns of :func:`step_downs_due`, in order."""
 MEDIUM_OR_HIGH = ("medium", "high")
 _QUOTE = 60  # characters of free text quoted in a reason
 _LIST = 6  # events named in a reason before "and N more"
-
-
-def _as_of(as_of: str | dt.date | pd.Timestamp | None) -> pd.Timestamp:
-    """Read the as-of date (default today), or say how to write it."""
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return pd.Timestamp(dt.date.today())
-    try:
-        when = pd.Timestamp(
-            dt.datetime.fromisoformat(as_of.strip()) if isinstance(as_of, str) else as_of
-        )
-    except (ValueError, TypeError):
-        raise CasekitError(
-            f"as_of={as_of!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31."
-        ) from None
-    if pd.isna(when):
-        raise CasekitError(f"as_of={as_of!r} is not a date: write it as YYYY-MM-DD.")
-    return when.normalize()
-
-
-def _thresholds(given: dict[str, Any]) -> dict[str, Any]:
-    """Check the thresholds a caller gave and fill in the defaults for the rest."""
-    unknown = sorted(set(given) - set(THRESHOLDS))
-    if unknown:
-        raise CasekitError(
-            f"unknown threshold {', '.join(unknown)}: the thresholds are "
-            + ", ".join(THRESHOLDS)
-            + "."
-        )
-    t = {**THRESHOLDS, **given}
-    for name in ("escalation_rung", "statutory_rung"):
-        if t[name] not in RUNG:
-            hint = " (Channel support runs beside social care: it is not a rung)"
-            raise CasekitError(
-                f"{name}={t[name]!r} is not a rung of the response ladder: choose one of "
-                + ", ".join(RESPONSE_LADDER)
-                + (hint if t[name] == CHANNEL else "")
-                + "."
-            )
-    for name, value in t.items():
-        if name.endswith("_rung"):
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise CasekitError(f"{name}={value!r}: give a whole number, 0 or more.")
-        if name.endswith("scale") and value > SAFETY_SCALE[1]:
-            low, high = SAFETY_SCALE
-            raise CasekitError(f"{name}={value!r}: safety scales run from {low} to {high}.")
-    return t
 
 
 def _known(cb: Casebook, as_of: pd.Timestamp) -> dict[str, Any]:
@@ -234,8 +171,9 @@ def _quote(s: pd.Series, limit: int = _QUOTE) -> pd.Series:
     """
     lit = _lit
     text = pc.fill_null(arrow_strings(s), lit(""))
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
-    cut = pc.utf8_rtrim_whitespace(pc.utf8_slice_codeunits(text, 0, max(limit - 1, 0)))
+    # whitespace is ASCII (as in casekit.engine.text): other spaces, such as U+00A0, are kept
+    text = pc.utf8_trim(pc.replace_substring_regex(text, r"[ \t\n\r]+", " "), " ")
+    cut = pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, max(limit - 1, 0)), " ")
     cut = pc.binary_join_element_wise(cut, lit("…"), lit(""))
     text = pc.if_else(pc.greater(pc.utf8_length(text), limit), cut, text)
     text = pc.binary_join_element_wise(lit('"'), text, lit('"'), lit(""))
@@ -313,6 +251,7 @@ def rests_on(
 ) -> pd.DataFrame:
     """Pair each raising decision with the events it rests on (one row per pair).
 
+    Cited events come in the order cited; an uncited decision's by date, recording and id.
     Cited events are found with Arrow hash lookups, and only the events of cases with an
     uncited decision are joined, so millions of events cost little more than reading them.
     ``event_ids`` is ``arrow_strings(events["event_id"])`` when the caller already has it.
@@ -331,7 +270,9 @@ def rests_on(
     of_bare = pc.is_in(
         arrow_strings(events["case_id"]), value_set=arrow_strings(bare["case_id"]).unique()
     )
-    ev = events.loc[of_bare.to_numpy(zero_copy_only=False), ["case_id", *cols]]
+    ev = events.loc[of_bare.to_numpy(zero_copy_only=False), ["case_id", "date", *cols]]
+    # each decision's events by date, recording and id (merge keeps this order within a key)
+    ev = ev.sort_values(["date", "recorded_on", "event_id"], kind="stable").drop(columns="date")
     everything = bare.merge(ev, on="case_id")
     everything = everything[everything["recorded_on"] <= everything["date"]]
     pairs = pd.concat([cited, everything.drop(columns=["case_id", "date"])], ignore_index=True)[
@@ -640,7 +581,7 @@ def _due_stretches(known: dict[str, Any], as_of: pd.Timestamp, t: dict[str, Any]
     inside = (pairs["date"] >= pairs["start"]) & (
         pairs["ended"].isna() | (pairs["date"] < pairs["ended"])
     )
-    pairs = pairs[inside.to_numpy()].sort_values(["stretch", "date"], kind="stable")
+    pairs = pairs[inside.to_numpy()].sort_values(["stretch", "date", "judgement_id"], kind="stable")
     lows = pairs[(pairs["safety_scale"] < min_scale).to_numpy()].drop_duplicates("stretch")
     lows = lows.set_index("stretch")
     s["first_low"] = lows["date"].reindex(s.index)
@@ -831,16 +772,7 @@ def step_downs_due(
     t = _thresholds(thresholds)
     due = _due_stretches(_known(casebook, when), when, t)[STEP_DOWN_COLUMNS]
     due = due.sort_values(["case_id", "start"], kind="stable").reset_index(drop=True)
-    return due.astype(
-        {
-            "case_id": object,
-            "start": "datetime64[ns]",
-            "due": "datetime64[ns]",
-            "ended": "datetime64[ns]",
-            "wait_days": "Int64",
-            "open": bool,
-        }
-    )
+    return due.astype(STEP_DOWN_TYPES)
 
 
 def _step_down_due(known: dict[str, Any], as_of: pd.Timestamp, t: dict[str, Any]) -> pd.DataFrame:
@@ -881,20 +813,24 @@ def _step_down_despite_concern(
     window = t["concern_window_days"]
     # a medium or high concern event dated within the window before, recorded by then
     concerns = _concerns(known)
-    concerns = concerns.drop(columns="case_id").assign(code=_case_rows(known, concerns["case_id"]))
-    ev = subjects[["code", "date"]].reset_index().merge(concerns, on="code", suffixes=("", "_e"))
+    concerns = concerns.assign(code=_case_rows(known, concerns["case_id"]))
+    ev = subjects[["code", "case_id", "date"]].reset_index()
+    ev = ev.merge(concerns, on="code", suffixes=("", "_e"))
     gap = (ev["date"] - ev["date_e"]).dt.days
-    ev = ev[((gap >= 0) & (gap <= window) & (ev["recorded_on"] <= ev["date"])).to_numpy()]
+    own = ev["case_id"].to_numpy() == ev["case_id_e"].to_numpy()  # cases not known share a code
+    ev = ev[((gap >= 0) & (gap <= window) & (ev["recorded_on"] <= ev["date"])).to_numpy() & own]
     ev = ev.assign(gap=gap[ev.index].astype("Int64"))
-    ev = ev.sort_values(["key", "date_e", "recorded_on"], kind="stable")
+    ev = ev.sort_values(["key", "date_e", "recorded_on", "event_id"], kind="stable")
     n_events = ev.groupby("key").size()
     last = ev.drop_duplicates("key", keep="last").set_index("key")
     # at any level, the latest judgement on or before it is low_scale or lower
     j = known["judgements"][["judgement_id", "case_id", "date", "level", "safety_scale"]]
-    j = j.drop(columns="case_id").assign(code=_case_rows(known, j["case_id"]))
-    jp = subjects[["code", "date"]].reset_index().merge(j, on="code", suffixes=("", "_j"))
-    jp = jp[(jp["date_j"] <= jp["date"]).to_numpy()]
-    jp = jp.sort_values(["key", "level", "date_j"], kind="stable")
+    j = j.assign(code=_case_rows(known, j["case_id"]))
+    jp = subjects[["code", "case_id", "date"]].reset_index()
+    jp = jp.merge(j, on="code", suffixes=("", "_j"))
+    own = jp["case_id"].to_numpy() == jp["case_id_j"].to_numpy()
+    jp = jp[(jp["date_j"] <= jp["date"]).to_numpy() & own]
+    jp = jp.sort_values(["key", "level", "date_j", "judgement_id"], kind="stable")
     jp = jp.drop_duplicates(["key", "level"], keep="last")
     jp = jp[(jp["safety_scale"] <= t["low_scale"]).fillna(False).to_numpy()]
     low = _join_by(
@@ -972,7 +908,7 @@ def _late_assessment(known: dict[str, Any], as_of: pd.Timestamp, limit: int) -> 
     ev = known["events"]
     first = (
         ev[(ev["kind"] == "assessment").to_numpy()]
-        .sort_values("date", kind="stable")
+        .sort_values(["date", "recorded_on", "event_id"], kind="stable")  # ties: recorded, id
         .drop_duplicates("case_id")
         .set_index("case_id")
     )
@@ -1142,9 +1078,10 @@ def _sharing(
 
 
 def flags(
-    casebook: Casebook,
+    casebook: Casebook | str | Path,
     as_of: str | dt.date | pd.Timestamp | None = None,
     *,
+    engine: str | Engine | None = None,
     status: str = "all",
     escalation_rung: str = ESCALATION_RUNG,
     statutory_rung: str = STATUTORY_RUNG,
@@ -1164,6 +1101,22 @@ def flags(
     and ``team_id``, sorted by case, date and flag. ``status`` keeps ``"open"``, ``"past"`` or
     ``"all"`` flags. The other keyword arguments are the thresholds of the practice principles
     (see :data:`THRESHOLDS`).
+
+    The flags are raised by their relational definition on an engine. Without ``engine`` (the
+    default), a Casebook's flags run on the process's one in-process DuckDB
+    (:func:`~casekit.analysis.relational.shared.default_flags`: no set-up, the SQL compiled
+    once per thresholds, any as-of date), and any other ``casebook`` as with
+    ``engine="duckdb"``. ``engine`` (``duckdb``, ``postgres``, ``spark``, a Spark Connect URL
+    ``sc://...``, or an open :class:`~casekit.engine.Engine`) chooses the engine;
+    ``casebook`` may then also be a PostgreSQL store's URL (``postgres``: the flags run in the
+    database) or a Parquet dataset folder (read lazily). Flags not ported to the engines
+    (:func:`~casekit.analysis.relational.run.not_ported`; none today) would be raised by
+    pandas on the casebook, with a :class:`PandasFlags` warning naming them, and
+    ``result.attrs["pandas"]`` naming them too.
+
+    ``engine="pandas"`` raises every flag with this module's pandas code: the reference
+    oracle the relational definition is tested against (same rows, columns, types and
+    order), kept for the tests, not a second way to run the flags.
     """
     if status not in ("all", *STATUSES):
         raise CasekitError(f"status={status!r}: choose open, past or all.")
@@ -1180,6 +1133,23 @@ def flags(
         }
     )
     when = _as_of(as_of)
+    if isinstance(engine, str) and engine.strip().lower() == "pandas":
+        if not isinstance(casebook, Casebook):
+            raise CasekitError(
+                f"flags(engine='pandas') reads a Casebook (casekit.load({str(casebook)!r}) "
+                "gives one); the engines also read a store's URL or a Parquet folder."
+            )
+        return _ordered(_raise(casebook, when, t), status)  # the reference, asked for by name
+    from casekit.analysis.relational.run import not_ported
+    from casekit.analysis.relational.shared import default_flags
+
+    if engine is None and isinstance(casebook, Casebook) and not not_ported():
+        return _ordered(default_flags(casebook, when.date(), t), status)
+    return _on_engine("duckdb" if engine is None else engine, casebook, when, t, status)
+
+
+def _raise(casebook: Casebook, when: pd.Timestamp, t: dict[str, Any]) -> pd.DataFrame:
+    """Raise every flag with pandas, unordered."""
     known = _known(casebook, when)
     parts = _decision_flags(known, t)
     parts.append(_step_down_due(known, when, t))
@@ -1194,9 +1164,59 @@ def flags(
         else pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     )
     out["flag"] = pd.Categorical(out["flag"], categories=FLAGS)
-    out["date"] = pd.to_datetime(out["date"])
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")  # even with no rows
     for name in ("case_id", "subject_id", "reason", "status", "team_id"):
-        out[name] = out[name].astype(object)
+        out[name] = out[name].astype(object).where(out[name].notna(), None)  # missing: None
+    return out
+
+
+class PandasFlags(UserWarning):
+    """Some flags asked of an engine were raised by pandas: they are not ported yet."""
+
+
+def _on_engine(
+    engine: str | Engine,
+    source: Casebook | str | Path,
+    when: pd.Timestamp,
+    t: dict[str, Any],
+    status: str,
+) -> pd.DataFrame:
+    """Raise the ported flags on ``engine`` and the others with pandas, saying which."""
+    from casekit.analysis.relational.run import engine_name, flags_on, in_place, not_ported
+    from casekit.store.load import load
+
+    rest = not_ported()
+    here = not isinstance(source, Casebook) and in_place(engine, source)
+    if not isinstance(source, Casebook) and not here:
+        source = load(source)  # read and validated once, for both
+    if rest and here and not str(source).startswith(("postgresql://", "postgres://")):
+        raise CasekitError(
+            f"{source}: a Parquet dataset is read only by an engine, and {len(rest)} flags are "
+            f"not ported to engines yet: {', '.join(rest)}. Run the ported ones with "
+            "casekit.analysis.relational.run.flags_on, or write the data as a bundle."
+        )
+    ported = flags_on(engine, source, when.date(), t)
+    if not rest:
+        return _ordered(ported, status)
+    casebook = source if isinstance(source, Casebook) else load(source)
+    by_pandas = _raise(casebook, when, t)
+    by_pandas = by_pandas[by_pandas["flag"].isin(rest)]
+    out = pd.concat([ported, by_pandas], ignore_index=True)
+    out["flag"] = pd.Categorical(out["flag"].astype(str), categories=FLAGS)
+    out = _ordered(out, status)
+    out.attrs["pandas"] = list(rest)
+    warnings.warn(
+        f"{len(rest)} of the {len(FLAGS)} flags are not ported to engine="
+        f"{engine_name(engine)} yet and were raised by pandas on the casebook read into "
+        f"casekit: {', '.join(rest)}.",
+        PandasFlags,
+        stacklevel=3,
+    )
+    return out
+
+
+def _ordered(out: pd.DataFrame, status: str) -> pd.DataFrame:
+    """Keep the flags of ``status`` and sort them by case, date, flag and subject."""
     if status != "all":
         out = out[out["status"] == status]
     out = out.sort_values(["case_id", "date", "flag", "subject_id"], kind="stable")

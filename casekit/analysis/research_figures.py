@@ -68,44 +68,55 @@ def strata_figure(table: pd.DataFrame, days: int = OUTCOME_DAYS) -> Figure:
 def relative_rate_figure(table: pd.DataFrame, by: str, reference: str) -> Figure:
     """Draw each group's relative rate index with its Katz interval, on a log scale.
 
-    ``table`` is :func:`casekit.analysis.research.relative_rates`'s. A dashed line marks 1 (the
-    reference group's rate). A ratio without an interval is a bare marker; rows without a
-    ratio are counted in the title (the table and the summary say why).
+    ``table`` is :func:`casekit.analysis.research.relative_rates`'s: one panel per referral
+    group (radicalisation, other safeguarding), as the ratios are never pooled across them. A
+    dashed line marks 1 (the reference group's rate). A ratio without an interval is a bare
+    marker; rows without a ratio are counted under the title (the table and the summary say
+    why). The title is wrapped to the figure's width, so nothing in it is cut off.
     """
-    rows = table[table["rri"].notna() & (table["note"] != "reference")]
-    fig = Figure(figsize=(8, 1.4 + 0.35 * max(1, len(rows))), layout="constrained")
-    ax = fig.subplots()
     label = by.removeprefix("child_")
-    if rows.empty:
-        ax.text(
-            0.5,
-            0.5,
-            f"No relative rate by {label} can be shown: groups too small or with no escalations.",
-            ha="center",
-            va="center",
-            fontsize=9,
-            wrap=True,
-        )
-        ax.set_axis_off()
-        return fig
-    y = np.arange(len(rows))[::-1].astype(float)
-    rri = rows["rri"].to_numpy(float)
-    low = np.nan_to_num(rri - rows["rri_low"].to_numpy(float))  # no interval: a bare marker
-    high = np.nan_to_num(rows["rri_high"].to_numpy(float) - rri)
-    ax.errorbar(rri, y, xerr=[low, high], fmt="D", color="#009E73", capsize=3)
-    ax.axvline(1, color="#333", linestyle="--", linewidth=1)
+    drawn = table["rri"].notna() & (table["note"] != "reference")
+    left_out = int((~drawn).sum() - (table["note"] == "reference").sum())
+    referral = table.index.get_level_values(0)
+    sizes = [max(1, int((drawn & (referral == group)).sum())) for group in GROUPS]
+    fig = Figure(figsize=(8, 1.9 + 0.35 * sum(sizes) + 0.5 * len(GROUPS)), layout="constrained")
+    axes = fig.subplots(len(GROUPS), 1, sharex=True, height_ratios=[s + 1 for s in sizes])
+    title = f"Relative rate of escalation by {label}, within referral group and evidence profile"
+    if left_out:
+        title += f"\n({left_out} rows without a ratio: see the table)"
+    fig.suptitle(title, fontsize=10, wrap=True)
+    span = [1.0]
+    for ax, group in zip(axes, GROUPS, strict=True):
+        rows = table[drawn & (referral == group)]
+        ax.set_title(f"{group} referrals", fontsize=9, loc="left")
+        if rows.empty:
+            ax.text(
+                0.5,
+                0.5,
+                f"No relative rate by {label} can be shown: groups too small or with no "
+                "escalations.",
+                ha="center",
+                va="center",
+                fontsize=8,
+                transform=ax.transAxes,
+            )
+            ax.set_yticks([])
+            continue
+        y = np.arange(len(rows))[::-1].astype(float)
+        rri = rows["rri"].to_numpy(float)
+        low = np.nan_to_num(rri - rows["rri_low"].to_numpy(float))  # no interval: a bare marker
+        high = np.nan_to_num(rows["rri_high"].to_numpy(float) - rri)
+        ax.errorbar(rri, y, xerr=[low, high], fmt="D", color="#009E73", capsize=3)
+        ax.axvline(1, color="#333", linestyle="--", linewidth=1)
+        ax.set_yticks(y, [f"{s} / {v}" for _, s, v in rows.index])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.grid(axis="x", alpha=0.3)
+        span += [*(rri - low), *(rri + high)]
+    ax = axes[-1]
     ax.set_xscale("log")
-    span = np.concatenate([rri - low, rri + high, [1.0]])
-    ticks = [t for t in _TICKS if span.min() / 2 <= t <= span.max() * 2]
+    ticks = [t for t in _TICKS if min(span) / 2 <= t <= max(span) * 2]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_xlim(ticks[0] / 1.2, ticks[-1] * 1.2)
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_yticks(y, [f"{s} / {v}" for s, v in rows.index])
     ax.set_xlabel(f"relative rate index of escalation (reference: {label} {reference!r} = 1)")
-    ax.grid(axis="x", alpha=0.3)
-    left_out = len(table) - len(rows) - int((table["note"] == "reference").sum())
-    ax.set_title(
-        f"Relative rate of escalation by {label}, within evidence profiles"
-        + (f" ({left_out} rows without a ratio: see the table)" if left_out else ""),
-        fontsize=10,
-    )
     return fig

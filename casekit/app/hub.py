@@ -65,6 +65,8 @@ CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:se
 EXTENSION = "casekit.app.hub"
 """This module, as the jupyter_server extension each person's server loads."""
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+RUNTIME_PREFIX = "casekit-hub-"
+"""The start of the name of a person's server's runtime folder (connection files, sockets)."""
 HUB_GIVES = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_USER", "CASEKIT_STORE")
 """What a person's server needs from the hub: its token and their name, and the store."""
 DEFAULT_BIND = "http://127.0.0.1:8000"
@@ -339,6 +341,7 @@ def serve_user(extra: list[str]) -> None:
     """
     from casekit.app.server import KERNEL_PROTOCOL
     from casekit.app.workspace import data_folder, prepare
+    from casekit.outputs import private_temp
 
     missing = [name for name in HUB_GIVES if not os.environ.get(name)]
     if missing:
@@ -358,8 +361,16 @@ def serve_user(extra: list[str]) -> None:
         f"--ServerApp.jpserver_extensions={EXTENSION}=True",
         f"--ZMQChannelsWebsocketConnection.kernel_ws_protocol={KERNEL_PROTOCOL}",
         "--VoilaConfiguration.show_tracebacks=False",
+        # kernels on Unix sockets, as casekit app's: a server of the hub shares its machine
+        # with the other people's (their folder: see below)
+        "--KernelManager.transport=ipc",
         *extra,
     ]
+    # The kernels' sockets go beside their connection files, in Jupyter's runtime folder:
+    # made private (0700) and short, since a socket's path may not pass 107 bytes and a home's
+    # ~/.local/share/jupyter/runtime/kernel-<id>-ipc-N can. The next start removes it once
+    # this server has ended (the server keeps this process's id: execv).
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(private_temp(RUNTIME_PREFIX))
     sys.stdout.flush()
     os.execv(sys.executable, command)
 

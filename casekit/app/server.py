@@ -38,14 +38,13 @@ import re
 import secrets
 import socket
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casekit.errors import CasekitError
-from casekit.outputs import SERVED_EXPORTS, person_folder
+from casekit.errors import CasekitError, load_json
+from casekit.outputs import SERVED_EXPORTS, person_folder, write_private
 
 __all__ = [
     "KERNEL_PROTOCOL",
@@ -113,7 +112,7 @@ def read_users(path: str | Path) -> dict[str, str]:
     where = f"--users {path}"
     try:
         mode = path.stat().st_mode
-        users = json.loads(path.read_text(encoding="utf-8"))
+        users = load_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CasekitError(
             f"{where}: there is no such file; make it with casekit app --users {path} "
@@ -147,15 +146,8 @@ def add_user(path: str | Path, name: str, ask: Callable[[str], str] = getpass.ge
         raise CasekitError(f"--add-user {name!r}: give a name of 1-80 printable characters.")
     users = read_users(path) if path.exists() else {}
     users[name] = hash_password(ask)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp makes it 0600
-            json.dump(users, out, indent=1, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    body = json.dumps(users, indent=1, ensure_ascii=False).encode("utf-8")
+    return write_private(path, body)
 
 
 def check_case(store: Any, case_id: str) -> None:
@@ -693,6 +685,10 @@ def serve(settings: AppSettings) -> int:
         config.Voila.identity_provider_class = app_class.named_logins
         config.NamedLogins.users = settings.users
     config.ZMQChannelsWebsocketConnection.kernel_ws_protocol = KERNEL_PROTOCOL
+    # Kernels talk over Unix sockets beside their connection files, in Voila's private folder
+    # (0700), not TCP on 127.0.0.1, whose ports any local user may reach: messages are signed,
+    # not encrypted, and the output channel publishes every cell's output to any subscriber.
+    config.KernelManager.transport = "ipc"
     app = app_class(config=config)
     app.casekit_reports = settings.reports
     app.initialize([str(settings.notebooks)])

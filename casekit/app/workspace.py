@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, load_json
 from casekit.outputs import MANIFEST, private_folder, write_private
 from casekit.shipped import NOTEBOOK_NAMES, checkout, notebooks
 
@@ -106,7 +106,7 @@ def _manifest(folder: Path) -> dict[str, str]:
     if path.is_symlink() or not path.is_file():
         return {}
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        body = load_json(path.read_text(encoding="utf-8"))
         kind, copies = body.get("kind"), body.get("sha256", {})
     except (OSError, UnicodeDecodeError, ValueError, AttributeError):
         return {}

@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,13 +26,15 @@ import pyarrow as pa
 
 from casekit.bundle.arrowops import arrow_strings
 from casekit.contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, normalise_header
-from casekit.errors import CasekitError, Problem
+from casekit.errors import BundleInvalid, CasekitError, Problem, conninfo_refusal, is_conninfo
 from casekit.outputs import (
     OutputFolder,
     check_file_target,
     claim_folder,
     disk_error,
     is_workbook,
+    private_folder,
+    scratch_beside,
     seal,
     write_private,
 )
@@ -299,13 +300,19 @@ def _read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
 
 def read_parquet_table(path: Path, table: str) -> RawTable:
     """Read one ``<table>.parquet`` with every cell as text."""
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
         arrow = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise CasekitError(f"{path.name}: cannot be read as Parquet ({exc}).") from None
+    return _arrow_raw(arrow, table, path.name)
+
+
+def _arrow_raw(arrow: pa.Table, table: str, source: str) -> RawTable:
+    """Turn an Arrow table (text or typed columns) into a RawTable of text cells."""
+    import pyarrow.compute as pc
+
     columns = {}
     for name, column in zip(arrow.column_names, arrow.columns, strict=True):
         kind = column.type
@@ -320,12 +327,71 @@ def read_parquet_table(path: Path, table: str) -> RawTable:
             text = pa.array([c if isinstance(c, str) else None for c in cells], pa.string())
         columns[name] = pd.Series(text.to_pandas(), dtype="str")
     frame = pd.DataFrame(columns)
-    return RawTable(table, clean_frame(frame, 1), path.name, row_word="record")
+    return RawTable(table, clean_frame(frame, 1), source, row_word="record")
+
+
+DATASET_LOAD_MAX_ROWS = 5_000_000
+"""The most rows (all tables) a partitioned dataset may hold to be loaded into a Casebook;
+a larger one is read by the engines, out of core (``CASEKIT_DATASET_LOAD_ROWS`` raises it)."""
+
+
+def _read_dataset(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read a small partitioned dataset, every table's parts one after another, as raw tables.
+
+    A dataset too large for memory is refused, with where to read it instead.
+    """
+    import pyarrow.parquet as pq
+
+    from casekit.bundle.dataset import layout_problems
+    from casekit.bundle.partitioned import check_marker, part_files
+
+    limit = int(os.environ.get("CASEKIT_DATASET_LOAD_ROWS", DATASET_LOAD_MAX_ROWS))
+    broken = layout_problems(folder)  # as the engines' check says it: part, column, fix
+    if broken:
+        raise BundleInvalid(str(folder), broken)
+    files = {t: part_files(folder, t) for t in TABLE_ORDER}
+    counts = {t: [pq.read_metadata(p).num_rows for p in paths] for t, paths in files.items()}
+    check_marker(folder, {t: (len(n), sum(n)) for t, n in counts.items()})
+    rows = sum(sum(n) for n in counts.values())
+    if rows > limit:
+        raise CasekitError(
+            f"{folder}: is a partitioned dataset of {rows:,} rows, more than the {limit:,} "
+            "casekit loads into memory as a Casebook. Read it with an engine, out of core: "
+            "casekit.engine.tables.from_parquet(engine, folder) with DuckDB (the default), or "
+            "Spark (or set CASEKIT_DATASET_LOAD_ROWS to load it anyway, memory permitting)."
+        )
+    notes = [
+        _ignored(f"{p.name}/", None)
+        for p in sorted(folder.iterdir())
+        if p.is_dir() and not p.name.startswith(".") and p.name not in TABLES
+    ]
+    raws: dict[str, RawTable] = {}
+    for table, paths in files.items():
+        if not paths:
+            continue
+        try:
+            arrow = pa.concat_tables(
+                [pq.read_table(p) for p in paths], promote_options="permissive"
+            )
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise CasekitError(
+                f"{folder.name}/{table}: cannot be read as Parquet ({exc})."
+            ) from None
+        raws[table] = _arrow_raw(arrow, table, f"{table}/part-*.parquet")
+    return raws, notes
 
 
 def bundle_form(path: Path) -> str:
-    """Say which form a bundle path is: ``csv``, ``xlsx``, ``parquet`` or ``store``."""
+    """Say which form a bundle path is: ``csv``, ``xlsx``, ``parquet``, ``dataset`` or ``store``.
+
+    A ``dataset`` is a folder of typed Parquet parts, one subfolder per table
+    (:mod:`casekit.bundle.partitioned`).
+    """
     if path.is_dir():
+        from casekit.bundle.partitioned import is_dataset
+
+        if is_dataset(path):
+            return "dataset"
         suffixes = {p.suffix.lower() for p in path.iterdir()}
         if ".csv" in suffixes:
             return "csv"
@@ -336,6 +402,8 @@ def bundle_form(path: Path) -> str:
             "least cases.csv and events.csv."
         )
     if not path.exists():
+        if is_conninfo(str(path)):
+            raise CasekitError(conninfo_refusal("the bundle", str(path)))
         raise CasekitError(f"{path}: no such file or folder. Check the path and try again.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -352,12 +420,14 @@ def bundle_form(path: Path) -> str:
 
 
 def read_bundle(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    """Read a CSV folder, xlsx workbook or Parquet folder into raw tables and notes."""
+    """Read a CSV folder, xlsx workbook, Parquet folder or small dataset into raw tables."""
     form = bundle_form(path)
     if form == "csv":
         return _read_folder(path, ".csv", read_csv_table)
     if form == "parquet":
         return _read_folder(path, ".parquet", read_parquet_table)
+    if form == "dataset":
+        return _read_dataset(path)
     if form == "xlsx":
         return _read_xlsx(path)
     raise CasekitError(f"{path}: is a casebook store; open it with casekit.open().")
@@ -407,13 +477,16 @@ def write_file_atomically(out: Path, write: Callable[[Path], object] | bytes) ->
 
 @contextlib.contextmanager
 def _staging(out: Path) -> Iterator[Path]:
-    """Yield a private temporary sibling of ``out`` (0700); remove it if the block fails."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    """Yield a private folder to fill beside ``out`` (0700); remove what is left of it after.
+
+    It is ``bundle`` inside a noted scratch folder (:func:`casekit.outputs.scratch_beside`), so
+    a run killed outright leaves a folder the next write to ``out`` removes.
+    """
+    scratch = scratch_beside(out)
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        yield private_folder(scratch / "bundle")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _bundle_file(path: Path) -> bool:

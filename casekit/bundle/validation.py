@@ -20,6 +20,28 @@ import pyarrow.compute as pc
 from casekit.bundle.arrowops import arrow_strings as _arrow
 from casekit.bundle.arrowops import find_rows, gc_paused
 from casekit.bundle.io import RawTable
+from casekit.bundle.rules import (
+    BEFORE_EARLIEST,
+    BEFORE_EARLIEST_HINT,
+    DATE_EXPECTED,
+    DATE_ORDERS,
+    DUPLICATE_ID,
+    EARLIEST_YEAR,
+    FULL_DATE_HINT,
+    FULL_DATE_PATTERN,
+    MONTH_EXPECTED,
+    MONTH_PATTERN,
+    ONLY_WITH_FLAG,
+    REQUIRED_EMPTY,
+    absent_table,
+    duplicate_hint,
+    future_expected,
+    missing_reference,
+    number_bounds,
+    number_expected,
+    other_case,
+    vocab_expected,
+)
 from casekit.contract import (
     LIST_SEPARATOR,
     ORDERED_VOCABULARIES,
@@ -43,7 +65,7 @@ __all__ = [
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(MONTH_PATTERN)
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
@@ -82,10 +104,6 @@ def _problems(
     return out
 
 
-def _vocab_expected(col: Column) -> str:
-    return "expected one of: " + ", ".join(col.vocabulary)
-
-
 def _check_column(
     raw: RawTable, col: Column, s: pd.Series, today: dt.date
 ) -> tuple[pd.Series, list[Problem]]:
@@ -96,7 +114,7 @@ def _check_column(
         s = s.where(~missing, col.default)
         missing = s.isna()
     if col.required and missing.any():
-        problems += _problems(raw, missing, col.name, None, "is empty; this column is required")
+        problems += _problems(raw, missing, col.name, None, REQUIRED_EMPTY)
     present = ~missing
     kind = col.kind
     if kind in ("id", "ref", "text"):
@@ -108,7 +126,7 @@ def _check_column(
         bad = present & ~found
         if bad.any():
             hints = {v: did_you_mean(v, col.vocabulary) for v in s[bad].unique()}
-            problems += _problems(raw, bad, col.name, s, _vocab_expected(col), hints)
+            problems += _problems(raw, bad, col.name, s, vocab_expected(col), hints)
         coded = pd.Categorical.from_codes(
             pc.fill_null(codes, -1).to_numpy(zero_copy_only=False),
             categories=pd.Index(col.vocabulary),
@@ -129,7 +147,7 @@ def _check_column(
                 bad_rows,
                 col.name,
                 firsts.reindex(s.index),
-                _vocab_expected(col) + f" (separated by '{LIST_SEPARATOR}')",
+                vocab_expected(col),
                 hints,
             )
         typed = lists.map(lambda items: [i.lower() for i in items])
@@ -141,29 +159,22 @@ def _check_column(
         bad = present & parsed.isna() & ~future & ~ancient
         if bad.any():
             hints = {v: _date_hint(v) for v in s[bad].unique()}
-            problems += _problems(raw, bad, col.name, s, "expected a date as YYYY-MM-DD", hints)
+            problems += _problems(raw, bad, col.name, s, DATE_EXPECTED, hints)
         if future.any():
-            problems += _problems(
-                raw, future, col.name, s, f"is in the future (today is {today.isoformat()})"
-            )
+            problems += _problems(raw, future, col.name, s, future_expected(today))
         if ancient.any():
-            problems += _problems(raw, ancient, col.name, s, "is before 1900", "check the year")
+            problems += _problems(raw, ancient, col.name, s, BEFORE_EARLIEST, BEFORE_EARLIEST_HINT)
         return parsed, problems
     if kind == "month":
         ok = s.str.match(_MONTH).fillna(False).astype(bool)
         bad = present & ~ok
         if bad.any():
-            full = s[bad].str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
-            hints = {
-                v: ("a full date of birth must never be recorded: keep only YYYY-MM" if f else "")
-                for v, f in zip(s[bad], full, strict=True)
-            }
-            problems += _problems(raw, bad, col.name, s, "expected a month as YYYY-MM", hints)
+            full = s[bad].str.match(FULL_DATE_PATTERN).fillna(False)
+            hints = {v: (FULL_DATE_HINT if f else "") for v, f in zip(s[bad], full, strict=True)}
+            problems += _problems(raw, bad, col.name, s, MONTH_EXPECTED, hints)
         future = ok & (s.where(ok, "") > today.strftime("%Y-%m"))
         if future.any():
-            problems += _problems(
-                raw, future, col.name, s, f"is in the future (today is {today.isoformat()})"
-            )
+            problems += _problems(raw, future, col.name, s, future_expected(today))
         return s.where(ok), problems
     if kind == "bool":
         low = s.str.lower()
@@ -179,16 +190,13 @@ def _check_column(
     bad = present & num.isna()
     if kind == "int":
         bad |= num.notna() & (num != np.floor(num))
-    what = "a whole number" if kind == "int" else "a number"
-    if col.minimum is not None and col.maximum is not None:
-        low_bad = num <= col.minimum if col.minimum_exclusive else num < col.minimum
-        out_of_range = num.notna() & (low_bad | (num > col.maximum))
-        above = "above" if col.minimum_exclusive else "from"
-        upto = "up to" if col.minimum_exclusive else "to"
-        what += f" {above} {col.minimum:g} {upto} {col.maximum:g}"
-        bad |= out_of_range
+    bounds = number_bounds(col)
+    if bounds is not None:
+        least, greatest, exclusive = bounds
+        low_bad = num <= least if exclusive else num < least
+        bad |= num.notna() & (low_bad | (num > greatest))
     if bad.any():
-        problems += _problems(raw, bad, col.name, s, f"expected {what}")
+        problems += _problems(raw, bad, col.name, s, number_expected(col))
     num = num.where(~bad)
     return (num.astype("Int64") if kind == "int" else num.astype(float)), problems
 
@@ -220,7 +228,7 @@ def _parse_dates(s: pd.Series, today: dt.date) -> tuple[pd.Series, pd.Series, pd
     """
     shaped = s.str.match(r"^\d{4}-\d{1,2}-\d{1,2}$").fillna(False).astype(bool)
     future = shaped & (s.where(shaped, "") > today.isoformat())
-    ancient = shaped & (s.where(shaped, "9") < "1900")
+    ancient = shaped & (s.where(shaped, "9") < EARLIEST_YEAR)
     in_range = s.where(~(future | ancient))
     parsed = pd.to_datetime(in_range, format="%Y-%m-%d", errors="coerce")
     return parsed.astype("datetime64[ns]"), future, ancient
@@ -366,47 +374,24 @@ def _in_table_rules(raw: RawTable, spec: Table, typed: pd.DataFrame) -> list[Pro
         dup = ids.notna() & ids.duplicated(keep="first")
         first_row = {v: r for r, v in ids[ids.notna() & ~dup].items()}
         hints = {
-            v: f"{spec.id_column} must be unique; it is first used at {raw.row_word} "
-            f"{first_row.get(v)}"
+            v: duplicate_hint(spec.id_column, f"{raw.row_word} {first_row.get(v)}")
             for v in ids[dup].unique()
         }
-        problems += _problems(raw, dup, spec.id_column, ids, "is a duplicate id", hints)
-    if spec.name == "cases":
-        bad = typed["closed"].notna() & (typed["closed"] < typed["opened"])
-        problems += _problems(
-            raw,
-            bad,
-            "closed",
-            _iso(typed["closed"], bad),
-            "is before the case was opened",
-            "closed must be on or after opened",
-        )
-        radical = typed["concern_flags"].map(lambda flags: "radicalisation" in flags)
-        bad = typed["ideology"].notna() & ~radical.astype(bool)
-        problems += _problems(
-            raw,
-            bad,
-            "ideology",
-            typed["ideology"],
-            "is only for radicalisation cases",
-            "add radicalisation to concern_flags, or leave ideology empty",
-        )
-    if spec.name == "events":
-        typed["recorded_on"] = typed["recorded_on"].fillna(typed["date"])
-        bad = typed["recorded_on"] < typed["date"]
-        problems += _problems(
-            raw,
-            bad,
-            "recorded_on",
-            _iso(typed["recorded_on"], bad),
-            "is before the event's date",
-            "recorded_on must be on or after date",
-        )
+        problems += _problems(raw, dup, spec.id_column, ids, DUPLICATE_ID, hints)
+    for order in DATE_ORDERS:
+        if order.table != spec.name:
+            continue
+        later, earlier = typed[order.column], typed[order.earlier]
+        if order.defaults_to_earlier:
+            later = typed[order.column] = later.fillna(earlier)
+        bad = later.notna() & (later < earlier)
+        problems += _problems(raw, bad, order.column, _iso(later, bad), order.expected, order.hint)
+    rule = ONLY_WITH_FLAG
+    if rule.table == spec.name:
+        flagged = typed[rule.flags].map(lambda flags: rule.flag in flags)
+        bad = typed[rule.column].notna() & ~flagged.astype(bool)
+        problems += _problems(raw, bad, rule.column, typed[rule.column], rule.expected, rule.hint)
     return problems
-
-
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _iso(s: pd.Series, rows: pd.Series) -> pd.Series:
@@ -490,15 +475,15 @@ def check_references(
             continue
         if not index.has_table(target):
             if warn_absent:
+                expected, hint = absent_table(target)
                 problems.append(
                     Problem(
                         raw.source,
                         None,
                         col.name,
                         None,
-                        f"refers to {target}, but the bundle has no {target} table, so these "
-                        "references were not checked",
-                        f"add {target} to the bundle",
+                        expected,
+                        hint,
                         sheet=raw.sheet,
                         severity="warning",
                     )
@@ -506,27 +491,12 @@ def check_references(
             continue
         owner = index.lookup(target, flat)
         missing = owner.is_null().to_numpy(zero_copy_only=False)
-        noun = _a(TABLES[target].singular)
-        problems += _reference_problem(
-            raw,
-            s,
-            col,
-            flat,
-            missing,
-            f"refers to {noun} that does not exist",
-            f"check the id against {target}",
-        )
+        problems += _reference_problem(raw, s, col, flat, missing, *missing_reference(target))
         if col.kind == "ids" and "case_id" in typed.columns:
             own = _arrow(typed["case_id"].reindex(flat.index))
             other = pc.fill_null(pc.not_equal(owner, own), False)
             problems += _reference_problem(
-                raw,
-                s,
-                col,
-                flat,
-                other.to_numpy(zero_copy_only=False),
-                f"cites {noun} from another case",
-                "evidence must come from the same case's records",
+                raw, s, col, flat, other.to_numpy(zero_copy_only=False), *other_case(target)
             )
     return problems
 

@@ -15,11 +15,14 @@ Exit codes: 0 done, 2 a user error (explained, no traceback), 1 an internal erro
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
-from casekit import __version__
+from casekit import __version__, stopping
 from casekit.cli import (
     app,
     audit,
@@ -33,7 +36,8 @@ from casekit.cli import (
     synth,
     users,
 )
-from casekit.errors import CasekitError
+from casekit.cli.common import Parser
+from casekit.errors import CasekitError, for_terminal, hide_secrets
 
 __all__ = ["main", "build_parser"]
 
@@ -63,16 +67,71 @@ COMMANDS = (
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for ``casekit`` and all its subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # its subcommands' parsers too: errors show no value holding a secret
         prog="casekit",
         description="Proportionate safeguarding casework under the Prevent duty.",
         epilog="Exit codes: 0 done, 2 user error (explained), 1 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"casekit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
     for add in COMMANDS:
         add(sub)
     return parser
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM reached casekit: a scheduler or ``kill`` stops the run as Ctrl-C would."""
+
+
+_SIGNALLED: list[int] = []
+"""The stop signals that reached the running command (an engine may swallow the exception)."""
+
+
+@contextmanager
+def _stopped_as_interrupted() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Stopped` while a command runs, so its clean-up runs.
+
+    Without it SIGTERM ends Python at once: a half-written dataset's scratch folder and an
+    engine's spill folder would be left behind. Ctrl-C stays a ``KeyboardInterrupt``. Both are
+    remembered: DuckDB turns the exception raised inside a running query into its own "Query
+    interrupted" error, which :func:`main` then reports as the stop it was. Servers that set
+    their own handler keep it.
+    """
+    _SIGNALLED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        _SIGNALLED.append(signum)
+        raise Stopped
+
+    def interrupt(signum: int, frame: object) -> None:
+        _SIGNALLED.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # not when ignored (a background job)
+        signal.signal(signal.SIGINT, interrupt)
+    try:
+        with stopping.watching():  # a query waiting in C is interrupted at once
+            yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def _said_stopped(signum: int) -> int:
+    """Say the command was stopped by ``signum``, as the shell would count it; give the code."""
+    if signum == signal.SIGTERM:
+        print("casekit: stopped (SIGTERM); nothing half-written was kept.", file=sys.stderr)
+    else:
+        print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
+    return 128 + signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,15 +141,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     name = " ".join(filter(None, [args.command, getattr(args, "action", None)]))
     try:
-        return run(args)
+        with _stopped_as_interrupted():
+            return run(args)
     except CasekitError as exc:
-        print(f"casekit {name}: {exc}", file=sys.stderr)
+        print(f"casekit {name}: {for_terminal(hide_secrets(str(exc)))}", file=sys.stderr)
         return 2
+    except Stopped:
+        return _said_stopped(signal.SIGTERM)
     except KeyboardInterrupt:
-        print("casekit: interrupted; nothing half-written was kept.", file=sys.stderr)
-        return 130
+        return _said_stopped(signal.SIGINT)
     except Exception as exc:  # a full disk is one line; anything else is a bug, said plainly
         from casekit.outputs import write_failure
+
+        stopped = _SIGNALLED or stopping.signalled()
+        if stopped:  # an engine turned the stop into its own error on the way out
+            return _said_stopped(stopped[0])
 
         failure = write_failure(exc)
         if failure is not None:  # one line, with no record's data in it

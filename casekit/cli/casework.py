@@ -4,13 +4,75 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
 from casekit.bundle.io import write_file_atomically
-from casekit.cli.common import file_and_name, keep_inputs, parse_date, reason_and_user
-from casekit.errors import CasekitError
+from casekit.cli.common import (
+    file_and_name,
+    keep_inputs,
+    out_file,
+    overwrite_argument,
+    parse_date,
+    reason_and_user,
+)
+from casekit.errors import CasekitError, printable, shown
 
 __all__ = ["add_chronology", "add_flag_guide", "add_flags", "add_supervision"]
+
+
+def _engine(value: str) -> str:
+    """Check an ``--engine`` value: duckdb, postgres, spark, or a Spark Connect URL."""
+    text = value.strip()
+    if text.startswith("sc://") or text.lower() in ("pandas", "duckdb", "postgres", "spark"):
+        return text if text.startswith("sc://") else text.lower()
+    raise argparse.ArgumentTypeError(
+        f"{shown(value)}: choose pandas, duckdb, postgres or spark, or a Spark Connect URL "
+        "(sc://host:15002)"
+    )
+
+
+def _flags_on_engine(args: argparse.Namespace) -> Any:
+    """Raise the flags on ``--engine``, printing which flags pandas raised instead."""
+    from casekit.analysis.proportionality import PandasFlags, flags
+    from casekit.engine.backends import refuse_password
+    from casekit.store.load import source
+
+    if "://" in args.data:
+        refuse_password(args.data.strip())  # before anything else is said about the URL
+    data: str | Path = source(args.data)  # a store's URL as given, else the path resolved
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PandasFlags)
+        table = flags(data, as_of=args.as_of, status=args.status, engine=args.engine)
+    for note in caught:
+        if issubclass(note.category, PandasFlags):
+            print(f"note: {note.message}", file=sys.stderr)
+    return table
+
+
+FLAGS_HEADER = b"case_id,flag,subject_id,"
+"""How a flags CSV casekit wrote begins: ``--overwrite`` replaces only such a file."""
+EVENTS_HEADER = b"event_id,"
+"""How a chronology casekit wrote as CSV (export, merge) begins."""
+
+
+def _check_flags_out(args: argparse.Namespace) -> None:
+    """Refuse an --out for the flags that is no .csv file, is (or is inside) an input, or exists.
+
+    An existing file is replaced only with ``--overwrite``, and only if it is a flags table.
+    """
+    if "://" in str(args.out) or "@" in str(args.out):  # a pasted URL: never repeated
+        raise CasekitError(
+            f"--out {shown(args.out)}: looks like a URL; the flags are written to a .csv file "
+            "(the engine's store is given with --data)."
+        )
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv" and not out.is_dir():
+        raise CasekitError(
+            f"--out {printable(out)}: the flags are written as CSV; name a .csv file."
+        )
+    out_file(args, FLAGS_HEADER)  # nor an input, nor inside --data's folder
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
@@ -18,19 +80,21 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     from casekit.render.xlsx import write_people_csv
     from casekit.store.load import load
 
-    table = flags(load(args.data), as_of=args.as_of, status=args.status)
+    if args.out is not None:  # before the work: a wrong --out is said at once
+        _check_flags_out(args)
+    if args.engine == "pandas":  # the reference the engines are tested against
+        table = flags(load(args.data), as_of=args.as_of, status=args.status, engine="pandas")
+    else:
+        table = _flags_on_engine(args)
     table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     if args.out is None:
         write_people_csv(table, sys.stdout)
         return 0
-    keep_inputs(args, Path(args.out))
     out = write_file_atomically(Path(args.out), lambda tmp: write_people_csv(table, tmp))
     counts = table["flag"].value_counts()
     still = int((table["status"] == "open").sum())
-    print(
-        f"wrote {len(table)} flags ({still} open) to {out}: "
-        + ", ".join(f"{n} {flag}" for flag, n in counts.items() if n)
-    )
+    each = ", ".join(f"{n} {flag}" for flag, n in counts.items() if n)
+    print(f"wrote {len(table)} flags ({still} open) to {out}" + (f": {each}" if each else ""))
     return 0
 
 
@@ -50,7 +114,7 @@ def _cmd_chronology_merge(args: argparse.Namespace) -> int:
         raise CasekitError(f"--out {out}: write the merged chronology to a .csv or .xlsx file.")
     if not out.parent.exists():
         raise CasekitError(f"--out {out}: the folder {out.parent} does not exist.")
-    keep_inputs(args, out)
+    out_file(args, EVENTS_HEADER)  # nor an input; an existing file only with --overwrite
     files = [file_and_name(spec) for spec in args.files]
     merged = merge_files(files, args.case, load_mapping(args.map), args.window)
     if out.suffix.lower() == ".csv":  # interchange: `casekit import` reads it back exactly
@@ -80,6 +144,8 @@ def _cmd_chronology_export(args: argparse.Namespace) -> int:
 
     known_at = args.as_known_at.isoformat() if args.as_known_at else None
     keep_inputs(args, args.out)
+    if Path(args.out).suffix.lower() in (".html", ".htm", ".xlsx", ".csv"):  # else: said below
+        out_file(args, EVENTS_HEADER)
     logged = ""
     if is_store(args.data):  # a store logs the export in its access log
         with open_store(args.data, user=args.user, create=False) as store:
@@ -100,6 +166,8 @@ def _cmd_supervision_export(args: argparse.Namespace) -> int:
     from casekit.analysis.supervision_record import export_logged
     from casekit.store.db import open_store
 
+    if Path(args.out).suffix.lower() in (".html", ".docx"):  # else: said below
+        out_file(args, b"<")
     keep_inputs(args, args.out)
     with open_store(args.store, user=args.user, create=False) as store:
         out = export_logged(store, args.id, args.out, args.include_support, reason=args.reason)
@@ -147,6 +215,17 @@ def add_flags(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="keep open flags (for supervision), past ones (history) or all (default)",
     )
     p.add_argument("--out", default=None, help="a .csv file (default: print to the screen)")
+    overwrite_argument(p, "flags")
+    p.add_argument(
+        "--engine",
+        type=_engine,
+        default="duckdb",
+        metavar="duckdb|postgres|spark|sc://...|pandas",
+        help="the engine that raises the flags with their relational definition: duckdb (the "
+        "default: in this process, no set-up, out of core over a Parquet dataset), postgres "
+        "(inside the store --data names: only flag rows leave it), spark (local mode) or a "
+        "Spark Connect URL; pandas is the reference definition the engines are tested against",
+    )
     p.set_defaults(run=_cmd_flags)
 
 
@@ -175,6 +254,7 @@ def add_chronology(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     p.add_argument("--case", required=True, help="the case id the entries belong to")
     p.add_argument("--out", required=True, help="the merged chronology: a .csv or .xlsx file")
+    overwrite_argument(p, "the chronology")
     p.add_argument(
         "--map",
         type=Path,
@@ -198,6 +278,7 @@ def add_chronology(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--data", required=True, help="the bundle or casebook store")
     p.add_argument("--case", required=True, help="the case id")
     p.add_argument("--out", type=Path, required=True, help="a .html, .xlsx or .csv file")
+    overwrite_argument(p, "the export")
     p.add_argument(
         "--as-known-at",
         type=parse_date,
@@ -235,6 +316,7 @@ def add_supervision(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--store", required=True, help="casebook store: a .sqlite path or a URL")
     p.add_argument("--id", required=True, help="the supervision_id")
     p.add_argument("--out", type=Path, required=True, help="a .html or .docx file")
+    overwrite_argument(p, "the record")
     p.add_argument(
         "--include-support",
         action="store_true",

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from casekit.cli.common import output_arguments, parse_date, report_file, write_checked
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, conninfo_refusal, is_conninfo
 
 __all__ = ["add_disclosure_check", "add_pseudonymise"]
 
@@ -23,6 +23,8 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     source, out, key_file = Path(args.bundle), Path(args.out), Path(args.key_file)
     report_path = report_file(args, out, "pseudonymisation.md")
     if not source.exists():
+        if is_conninfo(args.bundle):
+            raise CasekitError(conninfo_refusal("the bundle", args.bundle))
         raise CasekitError(f"{source}: no such bundle. Check the path.")
     if out.resolve() == source.resolve():
         raise CasekitError("--out: write the pseudonymised copy somewhere new, not over it.")

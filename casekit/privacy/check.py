@@ -17,7 +17,9 @@ sheet of every .xlsx workbook and every table of every HTML page. It reports
 
 Which columns hold counts is read from their headers: numbers under a header that names a
 percentage, an interval, a median or mean, a rate, FTE, a scale, an age or a year are not
-counts. ``ignore`` names more columns to pass over. Each finding names the file, sheet, row
+counts, and neither are a number of statistical ``comparisons`` (tests made, not people)
+or a relative rate index (``rri``, which is 1 for a reference group).
+``ignore`` names more columns to pass over. Each finding names the file, sheet, row
 (the header is row 1, as a spreadsheet shows it) and column, and says how to fix it. An
 identifier is reported masked, so the report itself discloses nothing.
 """
@@ -25,7 +27,6 @@ identifier is reported masked, so the report itself discloses nothing.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ import pandas as pd
 
 from casekit.bundle.io import cell_to_str
 from casekit.bundle.workbooks import check_csv_size, read_workbook
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, conninfo_refusal, is_conninfo, load_json
 from casekit.privacy.disclosure import SUPPRESSED, Publication
 from casekit.privacy.identifiers import BIRTH_HEADER, scan
 from casekit.privacy.margins import HEADLINE, MARGINS, row_labels
@@ -47,7 +48,7 @@ SUFFIXES = (".csv", ".xlsx", ".html", ".htm")
 
 _NOT_COUNT = re.compile(
     r"%|percent|\bci\b|interval|median|mean|average|\brate\b|per |fte|scale|score|\bage\b|"
-    r"year|date|month|\bid\b|_id$|days since",
+    r"year|date|month|\bid\b|_id$|days since|\bcomparisons\b|\brri",
     re.IGNORECASE,
 )
 _TOTAL = {"total", "all"}
@@ -255,7 +256,7 @@ def _keyed(group: Path, published: list[_Published]) -> list[tuple[str, _Publish
     headline = group / "headline.json" if group.is_dir() else None
     if headline is not None and headline.is_file() and headline.stat().st_size < 100_000:
         try:
-            numbers = json.loads(headline.read_text(encoding="utf-8"))
+            numbers = load_json(headline.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             numbers = None
         if isinstance(numbers, dict):
@@ -333,6 +334,8 @@ def check_path(path: str | Path, ignore: Iterable[str] = ()) -> tuple[list[Findi
     """
     root = Path(path)
     if not root.exists():
+        if is_conninfo(str(path)):
+            raise CasekitError(conninfo_refusal("the path", str(path)))
         raise CasekitError(f"{path}: no such file or folder. Check the path.")
     if root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())

@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from casekit.errors import CasekitError
 
-__all__ = ["CSP", "FORM_CSP", "KINDS", "TEMPLATES", "css", "environment", "page"]
+__all__ = ["CSP", "FORM_CSP", "KINDS", "TEMPLATES", "css", "environment", "is_page", "page"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The folder holding ``page.html`` and ``casekit.css``."""
@@ -85,3 +85,26 @@ def page(title: str, body: str, *, kind: str, footer: str = "") -> str:
         .get_template("page.html")
         .render(title=title, body=Markup(body), kind=kind, footer=footer)
     )
+
+
+_MARK = b"/* casekit's pages:"
+"""How the inlined style sheet of every page casekit writes begins (``templates/casekit.css``)."""
+
+
+def is_page(path: str | Path) -> bool:
+    """Say whether an existing file is a page casekit wrote (its shell and style sheet).
+
+    So that ``--overwrite`` replaces an earlier export and never a page of your own.
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(4096)
+    return head.lower().startswith(_shell_start()) and _MARK in head
+
+
+@cache
+def _shell_start() -> bytes:
+    """How every page casekit renders begins (its shell's first line), in lower case.
+
+    Taken from the shell itself, so that this module holds no page markup of its own.
+    """
+    return page("", "", kind=KINDS[0]).split("\n", 1)[0].lower().encode()

@@ -5,7 +5,8 @@ spends on one team's review. A :class:`WarmKernel` is started before the reviews
 does that work once while the parent checks the parameters, and then runs each team's
 notebook in turn through papermill. Before each team it moves into that team's working
 directory; after a team fails it is restarted, so a broken review never leaves state behind
-for the next one. The kernel talks over local IPC sockets in a private folder, not TCP.
+for the next one. The kernel talks over local IPC sockets in a private folder, not TCP, and
+runs with umask 077, so whatever it writes is its owner's alone from the start.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Any
 
 from casekit.errors import CasekitError
 
-__all__ = ["WarmKernel", "warm_up_code"]
+__all__ = ["PRIVATE_UMASK", "WarmKernel", "warm_up_code"]
 
+PRIVATE_UMASK = 0o077
+"""The kernels' umask: every file they create is 0600 and every folder 0700 (on POSIX)."""
 KERNEL_START_TIMEOUT = 120
 """Seconds a kernel may take to start (parallel starts on a busy machine are slow)."""
 
@@ -68,7 +71,9 @@ class WarmKernel:
             client_class="jupyter_client.asynchronous.AsyncKernelClient",
         )
         try:
-            self.km.start_kernel()
+            # umask 077: what the kernel writes (tables, a notebook's own files) is private
+            # from the moment it exists, not only once the team's folder is made private
+            self.km.start_kernel(umask=PRIVATE_UMASK)
         except Exception as exc:  # no such kernel, a broken environment, ...
             raise CasekitError(
                 f"could not start a {self.kernel_name} kernel for the reviews: {exc}. "

@@ -66,16 +66,18 @@ def _read(where: str | Path) -> Casebook:
 
 
 def preload(data: str) -> None:
-    """Do a review's slow first steps ahead of time: load the bundle and draw a figure.
+    """Do a review's slow first steps ahead of time: load the bundle, compile the flags' SQL, draw.
 
     A kernel that reviews several teams runs this while the parameters are being checked.
     """
+    from casekit.analysis.relational.shared import warm
     from casekit.policy import bank_holidays
 
     cb = _load(data)
     years = cb.cases["opened"].dropna().dt.year
     if len(years):
         bank_holidays(int(years.min()) - 1, int(years.max()) + 1)
+    warm()  # the flags' SQL compiled on the process's DuckDB, for the policy's thresholds
     Figure().savefig(BytesIO(), format="png")
 
 

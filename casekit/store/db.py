@@ -38,7 +38,14 @@ from casekit.bundle.casebook import Casebook, check_rows, from_raw
 from casekit.bundle.io import RawTable, canonical, cell_to_str, clean_frame
 from casekit.bundle.validation import FrameIndex, check_references, check_table
 from casekit.contract import TABLE_ORDER, TABLES, Table
-from casekit.errors import CasekitError, Problem, WriteRefused, did_you_mean
+from casekit.errors import (
+    CasekitError,
+    Problem,
+    WriteRefused,
+    conninfo_refusal,
+    did_you_mean,
+    is_conninfo,
+)
 from casekit.store import migrations
 from casekit.store.acting import acting_user
 from casekit.store.audit import (
@@ -1468,6 +1475,8 @@ def open_store(
     if path.exists() and readonly is None:
         readonly = not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
     if not path.exists():
+        if is_conninfo(text):
+            raise CasekitError(conninfo_refusal("the store", text))
         if not create or readonly:
             raise CasekitError(f"{path_or_url}: no such casebook store.")
         if not path.parent.exists():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from casekit.bundle.casebook import Casebook, load_bundle
 from casekit.bundle.io import bundle_form
-from casekit.errors import BundleInvalid, CasekitError, Problem
+from casekit.errors import BundleInvalid, CasekitError, Problem, conninfo_refusal, is_conninfo
 
 __all__ = ["is_store", "load", "source", "validate_path"]
 
@@ -61,6 +61,8 @@ def source(data: str | Path, label: str = "--data") -> str | Path:
         return text
     path = Path(text)
     if not path.exists():
+        if is_conninfo(text):
+            raise CasekitError(conninfo_refusal(label, text))
         raise CasekitError(f"{label} {data}: no such file or folder. Check the path.")
     return path.resolve()
 
@@ -88,7 +90,15 @@ def load(path: str | Path, today: dt.date | None = None) -> Casebook:
 
 
 def validate_path(path: str | Path, today: dt.date | None = None) -> list[Problem]:
-    """Check a bundle at ``path`` and return every problem; a valid one has only warnings."""
+    """Check a bundle at ``path`` and return every problem; a valid one has only warnings.
+
+    A partitioned Parquet dataset (``<table>/part-NNNNN.parquet``) is checked out of core by
+    DuckDB (:func:`casekit.bundle.dataset.check_dataset`), listing the first problems of each rule.
+    """
+    from casekit.bundle.dataset import is_dataset, validate_dataset
+
+    if "://" not in str(path) and is_dataset(path):
+        return validate_dataset(path, today)
     try:
         casebook = load(path, today=today)
     except BundleInvalid as exc:

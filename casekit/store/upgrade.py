@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from casekit.errors import CasekitError
+from casekit.errors import CasekitError, conninfo_refusal, is_conninfo
 from casekit.store import migrations
 from casekit.store.db import (
     _WRITE_LOCK,
@@ -69,6 +69,8 @@ def _target(path_or_url: str | Path) -> tuple[str, str, bool]:
             )
         text = text.removeprefix("sqlite:///")
     path = Path(text).expanduser()
+    if not path.exists() and is_conninfo(text):
+        raise CasekitError(conninfo_refusal("the store", text))
     if not path.is_file():
         what = "is a folder, not a casebook store file" if path.is_dir() else "no such file"
         raise CasekitError(f"{text}: {what}. Check the path of the store.")

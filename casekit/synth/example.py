@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from casekit.shipped import checkout
@@ -36,14 +35,15 @@ def example_bundle(cache: Path | None = None) -> Path:
     if root is not None and (root / "data" / "synthetic").is_dir():
         return root / "data" / "synthetic"
     from casekit.bundle.io import write_bundle
-    from casekit.outputs import private_folder
+    from casekit.outputs import private_folder, remove_stale_scratch, scratch_beside
     from casekit.synth.generator import generate
 
     cache = private_folder(cache or cache_folder())
     target = cache / "synthetic"
     if target.is_dir() and not target.is_symlink():
         return target
-    scratch = Path(tempfile.mkdtemp(prefix=".synthetic.", suffix=".partial", dir=cache))
+    remove_stale_scratch(target)  # what a start killed half-way left
+    scratch = scratch_beside(target)
     try:
         made = write_bundle(generate(), scratch / "synthetic")
         try:

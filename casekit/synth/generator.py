@@ -55,6 +55,9 @@ from casekit.synth.narratives import (
 
 __all__ = [
     "generate",
+    "generate_rows",
+    "check_settings",
+    "Area",
     "DEFAULT_START",
     "DEFAULT_END",
     "DEFAULT_RADICALISATION_SHARE",
@@ -418,6 +421,34 @@ def _randint(rng: random.Random, a: int, b: int) -> int:
     return a + int(rng.random() * (b - a + 1))
 
 
+@dataclass(frozen=True)
+class Area:
+    """Where one part of a national dataset sits: its number, first case and random seed.
+
+    A part is a self-contained casebook, like one local authority's: its own teams and
+    workers, and ids that no other part uses. Case and child ids number every case of the
+    dataset in turn (``first_case`` is how many come before this part; ``total_cases`` sets
+    their width); every other id carries the part's number (``E00003-000001``), so ids are
+    unique across the dataset though parts are generated apart. The default, no part, is a
+    whole casebook, as :func:`generate` makes it.
+    """
+
+    part: int | None = None
+    first_case: int = 0
+    total_cases: int = 0
+    seed: int | str = 0
+
+    @property
+    def namespace(self) -> str:
+        """Return what the part's record ids carry after their letter ("" for no part)."""
+        return "" if self.part is None else f"{self.part:05d}-"
+
+    @property
+    def team_suffix(self) -> str:
+        """Return what the part's team names end with, so two areas' teams differ by name."""
+        return "" if self.part is None else f", area {self.part:05d}"
+
+
 @dataclass
 class _Event:
     day: int
@@ -492,13 +523,16 @@ class _Generator:
         start: dt.date,
         end: dt.date,
         radicalisation_share: float,
+        area: Area | None = None,
     ):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed if area is None else area.seed)
         self.n_cases, self.n_teams = n_cases, n_teams
         self.share = radicalisation_share
         self.start, self.end = start.toordinal(), end.toordinal()
+        self.area = area or Area()
+        self.ns = self.area.namespace
         width = max(5, len(str(n_cases)))
-        self.case_fmt = f"C{{:0{width}d}}"
+        self.case_fmt = f"C{{:0{max(5, len(str(self.area.total_cases or n_cases)))}d}}"
         self.rows: dict[str, list[tuple[str, ...]]] = {t: [] for t in TABLES}
         self.counters = {t: 0 for t in TABLES}
         self.widths = {
@@ -546,7 +580,7 @@ class _Generator:
     def next_id(self, table: str) -> str:
         self.counters[table] += 1
         prefix = TABLES[table].id_prefix
-        return f"{prefix}{self.counters[table]:0{self.widths[table]}d}"
+        return f"{prefix}{self.ns}{self.counters[table]:0{self.widths[table]}d}"
 
     def lines(
         self, library: dict[str, tuple[Line, ...]], key: str, age: int, religion: str
@@ -641,13 +675,13 @@ class _Generator:
         bau_concern = iter(_quota(rng, _BAU["concern"], n - n_rad))
         bau_gender = iter(_quota(rng, _BAU["child_gender"], n - n_rad))
         bau_arch = iter(_quota(rng, _BAU_ARCHETYPES, n - n_rad))
-        teams = [f"T{i + 1:02d}" for i in range(self.n_teams)]
+        teams = [f"T{self.ns}{i + 1:02d}" for i in range(self.n_teams)]
         # (child_id, birth ordinal, gender, religion, ethnicity), for repeat episodes
         children: list[tuple[str, int, str, str, str]] = []
         out: list[_Case] = []
         span = self.end - self.start
         for i in range(n):
-            cid = self.case_fmt.format(i + 1)
+            cid = self.case_fmt.format(self.area.first_case + i + 1)
             opened = self.start + int(span * (i + rng.random()) / n)
             duration = int(rng.lognormvariate(5.45, 0.65))
             closing = self.workday(opened + duration)
@@ -679,7 +713,7 @@ class _Generator:
                 birth = o.replace(day=1).toordinal()
             if source == "education" and years < 4:
                 source = "health"
-            child = f"K{i + 1:0{len(cid) - 1}d}"
+            child = f"K{cid[1:]}"
             if children and rng.random() < 0.08:  # a child known from an earlier episode
                 earlier = children[rng.randrange(len(children))]
                 b = dt.date.fromordinal(earlier[1])
@@ -740,8 +774,9 @@ class _Generator:
         for c in cases:
             by_team.setdefault(c.team, []).append(c)
         for i in range(self.n_teams):
-            tid = f"T{i + 1:02d}"
+            tid = f"T{self.ns}{i + 1:02d}"
             name = _TEAM_NAMES[i] if i < len(_TEAM_NAMES) else f"Locality {i + 1}"
+            name += self.area.team_suffix
             self.rows["teams"].append((tid, name))
             mine = by_team.get(tid, [])
             open_ = [c for c in mine if c.closed is None and rng.random() > 0.05]
@@ -762,7 +797,7 @@ class _Generator:
             roles += [("student", 1.0)] * _randint(rng, 0, 1)
             holders: list[tuple[str, float]] = []
             for role, fte in roles:
-                wid = f"W{len(self.rows['workers']) + 1:03d}"
+                wid = f"W{self.ns}{len(self.rows['workers']) + 1:03d}"
                 self.rows["workers"].append((wid, tid, role, f"{fte:g}"))
                 if role in ("senior_practitioner", "social_worker"):
                     holders.append((wid, fte))
@@ -1632,6 +1667,13 @@ class _Generator:
         )
 
     def run(self) -> dict[str, pd.DataFrame]:
+        return {
+            t: pd.DataFrame(rows, columns=generated_columns(t), dtype=object)
+            for t, rows in self.run_rows().items()
+        }
+
+    def run_rows(self) -> dict[str, list[tuple[str, ...]]]:
+        """Generate every table as rows of canonical strings, in contract column order."""
         cases = self.cases()
         self.staff(cases)
         for case in cases:
@@ -1646,10 +1688,7 @@ class _Generator:
             self.supervision(case, steps, ids)
             case.events.clear()  # free memory as we go
             case.judged.clear()
-        return {
-            t: pd.DataFrame(rows, columns=generated_columns(t), dtype=object)
-            for t, rows in self.rows.items()
-        }
+        return self.rows
 
 
 NOT_GENERATED: dict[str, tuple[str, ...]] = {}
@@ -1679,6 +1718,32 @@ def generate(
     Raises :class:`~casekit.errors.CasekitError` for impossible settings (no cases, dates out
     of order, an end date in the future, a share outside (0, 1]).
     """
+    check_settings(n_cases, n_teams, start, end, radicalisation_share)
+    return _Generator(seed, n_cases, n_teams, start, end, float(radicalisation_share)).run()
+
+
+def generate_rows(
+    area: Area,
+    n_cases: int,
+    n_teams: int = 6,
+    start: dt.date = DEFAULT_START,
+    end: dt.date = DEFAULT_END,
+    radicalisation_share: float = DEFAULT_RADICALISATION_SHARE,
+) -> dict[str, list[tuple[str, ...]]]:
+    """Generate one part of a national dataset as rows of canonical strings, table by table.
+
+    Each table's rows are tuples in the order of :func:`generated_columns`. The part is
+    drawn from ``area.seed`` alone, so parts can be generated apart, in any order.
+    """
+    check_settings(n_cases, n_teams, start, end, radicalisation_share)
+    generator = _Generator(0, n_cases, n_teams, start, end, float(radicalisation_share), area)
+    return generator.run_rows()
+
+
+def check_settings(
+    n_cases: int, n_teams: int, start: dt.date, end: dt.date, radicalisation_share: float
+) -> None:
+    """Refuse impossible generator settings with a message naming the option to change."""
     if not (isinstance(radicalisation_share, int | float) and 0 < radicalisation_share <= 1):
         raise CasekitError(
             f"--radicalisation-share must be a number above 0 and at most 1, such as 0.15 "
@@ -1696,4 +1761,3 @@ def generate(
         raise CasekitError(
             f"--end {end} is in the future; synthetic records cannot be dated after today."
         )
-    return _Generator(seed, n_cases, n_teams, start, end, float(radicalisation_share)).run()

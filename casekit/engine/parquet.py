@@ -1,0 +1,97 @@
+"""A bundle of Parquet files as the engines' tables, read lazily where the engine can.
+
+Two layouts are read: a bundle folder of ``<table>.parquet`` (every cell text, as ``casekit
+synth --format parquet`` and bundle writes have made them), and the partitioned dataset
+``<folder>/<table>/part-NNNNN.parquet`` with typed columns (dates ``date32``, booleans,
+``int64``, ``evidence_ids`` a list of text) for data larger than memory. DuckDB and Spark scan
+the files as an expression runs, so only what a flag needs is ever in memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from casekit.bundle.partitioned import part_files
+from casekit.contract import TABLES
+from casekit.engine.casts import from_text, from_typed
+from casekit.engine.tables import ANALYSED, Tables, arrow_schema
+from casekit.errors import CasekitError, one_line
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from casekit.engine.backends import Engine
+
+__all__ = ["LAYOUTS", "from_parquet", "layout"]
+
+LAYOUTS = ("files", "dataset")
+"""``files``: ``<table>.parquet`` of text cells; ``dataset``: ``<table>/part-*.parquet`` typed."""
+
+
+def layout(folder: Path) -> str:
+    """Say which Parquet layout ``folder`` holds: ``files`` or ``dataset`` (or refuse)."""
+    if not folder.is_dir():
+        raise CasekitError(f"{folder}: no such folder of Parquet files. Check the path.")
+    if part_files(folder, "cases"):
+        return "dataset"
+    if (folder / "cases.parquet").is_file():
+        return "files"
+    raise CasekitError(
+        f"{folder}: holds neither cases.parquet nor cases/part-*.parquet. A Parquet bundle is "
+        "a folder of <table>.parquet files, or of <table>/ folders of part-NNNNN.parquet files."
+    )
+
+
+def _empty(name: str, text: bool) -> ir.Table:
+    """Give an empty table of a contract table's columns, for a table the bundle leaves out."""
+    import ibis
+
+    if text:
+        schema = pa.schema([(c.name, pa.string()) for c in TABLES[name].columns])
+    else:
+        schema = arrow_schema(name)
+        if "evidence_ids" in TABLES[name].column_names:
+            schema = schema.append(pa.field("evidence_ids", pa.list_(pa.string())))
+    return ibis.memtable(schema.empty_table())
+
+
+def _read(engine: Engine, path: Path) -> ir.Table:
+    """Read one table's files as a lazy engine table, or refuse with the file named.
+
+    A dataset's table folder is read as the list of its parts (the files its check reads):
+    never a glob, which would take hidden files in too. Spark, given the folder, leaves
+    hidden files out itself.
+    """
+    target: str | list[str] = str(path)
+    if path.is_dir() and engine.name == "duckdb":
+        target = [str(part) for part in part_files(path.parent, path.name)]
+    try:
+        return engine.backend.read_parquet(target)
+    except Exception as exc:  # each engine raises its own kinds for a damaged file
+        raise CasekitError(f"{path}: cannot be read as Parquet ({one_line(exc)}).") from None
+
+
+def from_parquet(engine: Engine, folder: str | Path) -> Tables:
+    """Give a Parquet bundle (either layout) as the engines' tables, scanned lazily.
+
+    A table the bundle leaves out (a bundle may have no ``info_sharing``) is empty.
+    PostgreSQL reads no files: run a bundle's flags on DuckDB or Spark.
+    """
+    if engine.name == "postgres":
+        raise CasekitError(
+            "engine=postgres runs in a team's store and reads no files: read a Parquet "
+            "bundle with engine=duckdb (default) or engine=spark."
+        )
+    where = Path(folder)
+    form = layout(where)
+    raw: dict[str, ir.Table] = {}
+    for name in ANALYSED:
+        path = where / name if form == "dataset" else where / f"{name}.parquet"
+        present = bool(part_files(where, name)) if form == "dataset" else path.is_file()
+        if not present and name == "cases":
+            raise CasekitError(f"{where}: the bundle has no cases table.")
+        raw[name] = _read(engine, path) if present else _empty(name, form == "files")
+    return from_text(raw) if form == "files" else from_typed(raw)
