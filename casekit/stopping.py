@@ -7,32 +7,56 @@ never. So :func:`watching` also has the signal written to a pipe (``signal.set_w
 which a small thread reads the moment it arrives: it remembers the signal and interrupts every
 query that registered how to stop (:func:`interruptible`), from outside the waiting thread, as
 DuckDB's ``interrupt()`` is made to be called. The command then unwinds through its clean-up.
+
+One stop is one exception. The interrupted query raises the engine's own error in the main
+thread, and the command's Python handler runs just after, in the middle of that error's
+clean-up: were it to raise as well, its exception would cut the clean-up short (a spill folder
+left, a connection left open). So the handler asks :func:`must_raise` first, which says no
+while an interrupted query's error is already on its way out. And an ``interrupt()`` that
+reaches DuckDB just before a query starts is forgotten when it starts, so the watcher
+interrupts again every :data:`AGAIN` seconds until the handler has run.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["interruptible", "signalled", "watching"]
+__all__ = ["AGAIN", "TRIES", "interruptible", "must_raise", "signalled", "watching"]
+
+AGAIN = 0.2
+"""Seconds between the watcher's interrupts, until the main thread's handler has run."""
+
+TRIES = 10
+"""The most interrupts one stop makes (2 s of them): a stop is rarely not taken by then."""
 
 _STOPS: dict[int, Callable[[], object]] = {}
+_INTERRUPTIONS: set[type[BaseException]] = set()
 _SIGNALLED: list[int] = []
 _LOCK = threading.Lock()
+_HANDLED = [0]
 _WATCHED = (signal.SIGTERM, signal.SIGINT)
 
 
-def interruptible(stop: Callable[[], object]) -> Callable[[], None]:
+def interruptible(
+    stop: Callable[[], object], raises: type[BaseException] | None = None
+) -> Callable[[], None]:
     """Register how to stop a running query (a DuckDB connection's ``interrupt``).
 
-    Gives the function that forgets it again (call it when the connection closes).
+    ``raises`` is the kind of error the interrupted query raises (DuckDB's
+    ``InterruptException``), so that the handler lets that error carry the stop. Gives the
+    function that forgets ``stop`` again (call it when the connection closes).
     """
     key = id(stop)
     with _LOCK:
         _STOPS[key] = stop
+        if raises is not None:
+            _INTERRUPTIONS.add(raises)
 
     def forget() -> None:
         with _LOCK:
@@ -46,8 +70,29 @@ def signalled() -> list[int]:
     return list(_SIGNALLED)
 
 
+def must_raise() -> bool:
+    """Tell a stop signal's handler whether to raise its exception (call it from the handler).
+
+    False while an interrupted query's error is being handled, in the handler's thread: that
+    error already carries the stop out, through the clean-up a second exception would cut
+    short. Calling it also tells the watcher that the stop has reached the main thread.
+    """
+    with _LOCK:
+        _HANDLED[0] += 1
+    exc = sys.exc_info()[1]
+    seen: set[int] = set()
+    with _LOCK:
+        kinds = tuple(_INTERRUPTIONS)
+    while exc is not None and id(exc) not in seen:  # the error, and the errors it became
+        if kinds and isinstance(exc, kinds):
+            return False
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return True
+
+
 def _interrupt_all() -> None:
-    """Interrupt every registered query (each at most once a signal; errors ignored)."""
+    """Interrupt every registered query (errors ignored)."""
     with _LOCK:
         stops = list(_STOPS.values())
     for stop in stops:
@@ -57,12 +102,48 @@ def _interrupt_all() -> None:
             pass
 
 
+def _handled() -> int:
+    """Count the times the main thread's handler asked :func:`must_raise`."""
+    with _LOCK:
+        return _HANDLED[0]
+
+
+def _watch(read: int) -> None:
+    """Read the signals written to ``read``; interrupt the queries until the handler has run.
+
+    A stop the handler has already seen needs no interrupt (the main thread was running
+    Python, or DuckDB's own check ran the handler and stopped the query). Otherwise the
+    queries are interrupted at once and again every :data:`AGAIN` seconds, :data:`TRIES`
+    times at most, until the handler runs.
+    """
+    seen = _handled()
+    tries = 0
+    while True:
+        try:
+            ready, _, _ = select.select([read], [], [], AGAIN if tries else None)
+            got = os.read(read, 64) if ready else None
+        except (OSError, ValueError):  # the pipe was closed: the command is over
+            return
+        if got == b"":
+            return
+        stops = [n for n in got or b"" if n in _WATCHED]
+        if stops:
+            _SIGNALLED.extend(stops)
+            tries = TRIES
+        if tries and _handled() != seen:
+            seen, tries = _handled(), 0
+        if tries:
+            _interrupt_all()
+            tries -= 1
+
+
 @contextmanager
 def watching() -> Iterator[None]:
     """Watch for SIGTERM and SIGINT while a command runs; interrupt the queries when one comes.
 
-    The Python handlers the caller sets still run (and raise) when the main thread gets to
-    them; this only makes sure a query in C does not hold them off. Only in the main thread.
+    The Python handlers the caller sets still run when the main thread gets to them (and
+    raise, if :func:`must_raise` says so); this only makes sure a query in C does not hold
+    them off. Only in the main thread.
     """
     _SIGNALLED.clear()
     if threading.current_thread() is not threading.main_thread():
@@ -77,21 +158,8 @@ def watching() -> Iterator[None]:
         os.close(write)
         yield
         return
-
-    def watch() -> None:
-        while True:
-            try:
-                got = os.read(read, 64)
-            except OSError:
-                return
-            if not got:
-                return
-            stops = [n for n in got if n in _WATCHED]
-            if stops:
-                _SIGNALLED.extend(stops)
-                _interrupt_all()
-
-    watcher = threading.Thread(target=watch, name="casekit-stop-watcher", daemon=True)
+    watcher = threading.Thread(target=_watch, args=(read,), name="casekit-stop-watcher")
+    watcher.daemon = True
     watcher.start()
     try:
         yield

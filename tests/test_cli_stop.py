@@ -63,3 +63,91 @@ def test_a_stop_during_a_duckdb_query_is_said_as_a_stop(signum, code, said):
     assert said in err, err
     assert "Traceback" not in err and "internal error" not in err, err
     assert "cleaned up" in out  # the command's clean-up ran on the way out
+
+
+def _interrupted_query() -> BaseException:
+    """Run a query DuckDB's own checks never stop, interrupt it from a thread; give its error."""
+    import threading
+
+    import duckdb
+
+    con = duckdb.connect()
+    timer = threading.Timer(0.3, con.interrupt)
+    timer.start()
+    try:
+        con.execute("SELECT count(*) FROM range(1000000000000) a, range(10) b").fetchall()
+    except duckdb.Error as exc:
+        return exc
+    finally:
+        timer.cancel()
+        con.close()
+    raise AssertionError("the query was not interrupted")
+
+
+def test_the_handler_stays_quiet_while_an_interrupted_querys_error_is_on_its_way_out():
+    import duckdb
+
+    from casekit import stopping
+    from casekit.errors import CasekitError
+
+    stopping.interruptible(lambda: None, duckdb.InterruptException)()  # the kind is known
+    error = _interrupted_query()
+    assert isinstance(error, duckdb.InterruptException)
+    assert stopping.must_raise()  # nothing on its way out: the handler raises
+    try:
+        raise error
+    except duckdb.Error:
+        assert not stopping.must_raise()  # the query's error carries the stop
+    try:
+        try:
+            raise error
+        except duckdb.Error:
+            raise CasekitError("the part cannot be read") from None  # what a caller made of it
+    except CasekitError:
+        assert not stopping.must_raise()
+    try:
+        raise ValueError("a mistake of another kind")
+    except ValueError:
+        assert stopping.must_raise()  # an unrelated error would swallow the stop: raise
+
+
+def test_a_validation_query_that_is_interrupted_is_not_reported_as_a_damaged_part(tmp_path):
+    import threading
+
+    import duckdb
+
+    from casekit.bundle.dataset import _Runner
+    from casekit.bundle.spill import private_duckdb
+
+    with private_duckdb() as duck:
+        runner = _Runner(duck.con, tmp_path, {}, "1GB")
+        timer = threading.Timer(0.3, duck.con.interrupt)
+        timer.start()
+        with pytest.raises(duckdb.InterruptException):
+            runner.fetch("SELECT count(*) FROM range(1000000000000) a, range(10) b")
+        timer.cancel()
+
+
+def test_the_watcher_interrupts_again_until_the_handler_has_run_and_no_more():
+    from casekit import stopping
+
+    def interrupts_after(handler, settled: float) -> int:
+        calls: list[float] = []
+        forget = stopping.interruptible(lambda: calls.append(time.monotonic()))
+        previous = signal.signal(signal.SIGTERM, handler)
+        try:
+            with stopping.watching():
+                signal.raise_signal(signal.SIGTERM)
+                deadline = time.monotonic() + settled
+                while time.monotonic() < deadline and len(calls) < stopping.TRIES:
+                    time.sleep(0.05)
+                time.sleep(stopping.AGAIN * 3)  # time for any interrupt too many
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            forget()
+        return len(calls)
+
+    # a handler that never runs to the end (the main thread stuck in C): a bounded number
+    assert interrupts_after(lambda signum, frame: None, settled=30) == stopping.TRIES
+    # the handler has run: no more than the one the watcher may send before it saw that
+    assert interrupts_after(lambda signum, frame: stopping.must_raise(), settled=1) <= 1

@@ -564,3 +564,30 @@ def test_a_run_killed_outright_is_cleaned_up_by_the_next_run(tmp_path, capsys, k
     run.finish()
     assert main(["synth", "--out", str(tmp_path / "e"), "--cases", "20"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "e"]
+
+
+def test_a_ctrl_c_while_a_part_process_starts_is_acted_on_just_after():
+    # another thread has SIGINT unblocked (the stop watcher does), so the process's Ctrl-C
+    # reaches that thread while this one holds it back: it must not be lost
+    import signal
+    import threading
+    import time
+
+    from casekit.synth.national import _ctrl_c_held
+
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    reached = False
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _ctrl_c_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.3)  # taken by the other thread, or pending here
+                reached = True  # not raised half-way through the block
+        assert reached
+    finally:
+        done.set()
+        other.join()
+        signal.signal(signal.SIGINT, previous)

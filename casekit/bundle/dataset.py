@@ -879,6 +879,8 @@ class _Runner:
 
         try:
             return list(self.con.execute(sql).fetchall())
+        except duckdb.InterruptException:  # a stop, not a damaged part: it goes on out
+            raise
         except duckdb.OutOfMemoryException:
             raise CasekitError(
                 f"{self.folder}: DuckDB ran out of memory under its limit of {self.memory_limit} "

@@ -31,7 +31,10 @@ class PrivateDuckDB:
         """Keep the connection and the folder it spills to."""
         self.con = con
         self.folder = folder
-        self._forget = interruptible(con.interrupt)  # a stopped command stops its query
+        import duckdb
+
+        # a stopped command stops its query, whose InterruptException then carries the stop
+        self._forget = interruptible(con.interrupt, duckdb.InterruptException)
 
     def close(self) -> None:
         """Close the connection, then remove the spill folder (twice is harmless)."""

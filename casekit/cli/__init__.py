@@ -106,11 +106,13 @@ def _stopped_as_interrupted() -> Iterator[None]:
 
     def stop(signum: int, frame: object) -> None:
         _SIGNALLED.append(signum)
-        raise Stopped
+        if stopping.must_raise():  # not when an interrupted query's error carries the stop
+            raise Stopped
 
     def interrupt(signum: int, frame: object) -> None:
         _SIGNALLED.append(signum)
-        raise KeyboardInterrupt
+        if stopping.must_raise():
+            raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.getsignal(signal.SIGINT)
@@ -144,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _stopped_as_interrupted():
             return run(args)
     except CasekitError as exc:
+        stopped = _SIGNALLED or stopping.signalled()
+        if stopped:  # the stop's error became casekit's own on the way out
+            return _said_stopped(stopped[0])
         print(f"casekit {name}: {for_terminal(hide_secrets(str(exc)))}", file=sys.stderr)
         return 2
     except Stopped:

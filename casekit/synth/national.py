@@ -308,13 +308,15 @@ def _stop(running: Iterable[tuple[BaseProcess, Connection]]) -> None:
 
 @contextlib.contextmanager
 def _ctrl_c_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back from this thread for the block, then let it through.
+    """Hold Ctrl-C (SIGINT) back for the block, then act on it after.
 
-    A process started inside the block starts with Ctrl-C ignored (an ignored signal stays
-    ignored across ``exec``, and Python then installs no handler of its own), so it can never
-    die of a Ctrl-C half-way through starting, with a traceback; the parent stops it instead.
-    A Ctrl-C that arrives meanwhile is held (blocked) and raised after the block, never
-    half-way through starting a process.
+    A process started inside the block starts with SIGINT blocked (a child inherits its
+    parent thread's signal mask, across ``exec``), so it can never die of a Ctrl-C half-way
+    through starting, with a traceback: the part process ignores SIGINT first thing (which
+    also drops one held meanwhile), and the parent stops it instead. In this process a Ctrl-C
+    that arrives meanwhile is never lost: blocked in this thread, it stays pending until the
+    block ends; taken by another thread (the stop watcher has SIGINT unblocked), it reaches a
+    handler that only notes it, and the handler the command set runs after the block.
     """
     import signal
     import threading
@@ -325,20 +327,20 @@ def _ctrl_c_held() -> Iterator[None]:
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()  # starting it unblocks SIGINT: start it before blocking
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.getsignal(signal.SIGINT)
-    swap = threading.current_thread() is threading.main_thread() and handler not in (
-        signal.SIG_IGN,
-        None,
-    )
+    noted: list[int] = []
+    swap = threading.current_thread() is threading.main_thread() and callable(handler)
+    if swap:
+        signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        if swap:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the started process inherits
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)  # one held here: noted at once
         if swap:
-            signal.signal(signal.SIGINT, handler)  # a held Ctrl-C stays pending for it
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+            signal.signal(signal.SIGINT, handler)
+            if noted and callable(handler):
+                handler(signal.SIGINT, None)  # the command's own handler, now, once
 
 
 def _part_process(settings: Settings, part: int, staging: str, result: Connection) -> None:
