@@ -95,13 +95,27 @@ def machine() -> str:
     )
 
 
+BY_HAND = "<!-- by hand -->"
+"""A section's hand-written notes start at this line: a rerun keeps them (re-read them)."""
+
+
 def write_section(key: str, title: str, body: str) -> None:
-    """Replace (or append) the section ``key`` of RESULTS.md, stamped with date and machine."""
+    """Replace (or append) the section ``key`` of RESULTS.md, stamped with date and machine.
+
+    The measured part is replaced; notes written by hand after a :data:`BY_HAND` line in the
+    section are kept, below the new figures (their author checks them against the new run).
+    """
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     marker = f"<!-- {key} -->"
+    kept = ""
+    if marker in text:
+        _, _, rest = text.partition(marker)
+        old, _, _ = rest.partition(marker)
+        if BY_HAND in old:
+            kept = old[old.index(BY_HAND) :].rstrip("\n") + "\n"
     section = (
         f"{marker}\n## {title}\n\nRun {dt.date.today().isoformat()} by `make bench` on: "
-        f"{machine()}.\n\n{body}\n{marker}\n"
+        f"{machine()}.\n\n{body}\n{kept}{marker}\n"
     )
     if marker in text:
         before, _, rest = text.partition(marker)

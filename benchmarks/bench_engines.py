@@ -161,8 +161,8 @@ def main() -> None:
         f"One case ({case_id}, {events} events) of the committed synthetic bundle, as known at "
         f"{AS_OF}; all {len(RAISED)} flags. Median of {REPEATS} runs after a warm-up (cold: of "
         f"5; pandas and the preview's later calls: of {3 * REPEATS} each, alternately). Load "
-        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while it ran (other "
-        "engineers' tests): the ratios, measured in the same run, are the figures to compare.",
+        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when it ended (the "
+        "machine is shared): the ratios, measured in the same run, are the figures to compare.",
         "",
         "| preview of one case's flags | ms | CPU ms | vs pandas (wall, CPU) |",
         "|---|---:|---:|---:|",
