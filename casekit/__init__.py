@@ -7,22 +7,35 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casekit import _moved
-from casekit.bundle.casebook import Casebook
 from casekit.contract import RESPONSE_LADDER, RUNG, TABLES
 from casekit.errors import BundleInvalid, CasekitError, Problem, WriteRefused
-from casekit.privacy.disclosure import suppress
-from casekit.store.load import load, validate_path
 
 if TYPE_CHECKING:
-    from casekit.store.db import Store
+    from casekit.bundle.casebook import Casebook
+    from casekit.privacy.disclosure import suppress
+    from casekit.store.db import Store, open_store
+    from casekit.store.load import load, validate_path
+
+    validate = validate_path
 
 _moved.install()
 
-validate = validate_path
+_LAZY = {
+    "Casebook": ("casekit.bundle.casebook", "Casebook"),
+    "suppress": ("casekit.privacy.disclosure", "suppress"),
+    "load": ("casekit.store.load", "load"),
+    "validate_path": ("casekit.store.load", "validate_path"),
+    "validate": ("casekit.store.load", "validate_path"),
+    "Store": ("casekit.store.db", "Store"),
+    "open_store": ("casekit.store.db", "open_store"),
+}
+"""The names imported when first used, so that ``import casekit`` (and the command's start,
+which a Ctrl-C may cut short) does not wait for pandas and SQLAlchemy."""
 
 
 def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
@@ -38,12 +51,18 @@ def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
 
 
 def __getattr__(name: str) -> Any:
-    """Import the store (and SQLAlchemy) only when it is used: most jobs never need it."""
-    if name in ("Store", "open_store"):
-        from casekit.store import db
+    """Import a name of :data:`_LAZY` when it is first used, and keep it."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'casekit' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
-        return getattr(db, name)
-    raise AttributeError(f"module 'casekit' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """List the package's names, the ones imported when first used too."""
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -151,3 +151,38 @@ def test_the_watcher_interrupts_again_until_the_handler_has_run_and_no_more():
     assert interrupts_after(lambda signum, frame: None, settled=30) == stopping.TRIES
     # the handler has run: no more than the one the watcher may send before it saw that
     assert interrupts_after(lambda signum, frame: stopping.must_raise(), settled=1) <= 1
+
+
+def test_a_ctrl_c_while_the_command_starts_is_one_line():
+    # as the installed `casekit` script starts (pyproject: casekit.__main__:main); the
+    # command's modules (pandas, pyarrow) take most of a second to import: a Ctrl-C then
+    starter = (
+        "import sys; from casekit.__main__ import main; print('ready', flush=True); "
+        "sys.argv = ['casekit', 'synth', '--help']; sys.exit(main())"
+    )
+    for _ in range(5):  # a starved test process may signal only after the help was printed
+        run = subprocess.Popen(
+            [sys.executable, "-c", starter],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
+        )
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "ready"
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=120)
+        if "usage" not in out:  # stopped while starting, before the command's help
+            break
+    else:
+        pytest.fail("the Ctrl-C never came while the command started (machine too busy)")
+    assert "Traceback" not in err, err
+    assert err.strip() == "casekit: interrupted; nothing was done.", err
+    assert run.returncode == 130
+
+
+def test_python_m_casekit_runs_the_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "casekit", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.startswith("casekit "), done.stderr
