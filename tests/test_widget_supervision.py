@@ -483,3 +483,49 @@ def test_the_case_view_shows_overdue_plan_actions_and_when_last_seen_alone(overd
     closed = session(overdue, tmp_path)  # case 007 is closed: nothing overdue, no count
     assert "None overdue." in closed.case_view.value
     assert "not open" in closed.seen_alone_view.value
+
+
+def test_the_picker_compiles_the_flags_while_a_case_is_chosen(store, tmp_path, monkeypatch):
+    import threading
+
+    from casekit.analysis.proportionality import THRESHOLDS
+    from casekit.analysis.relational import shared
+    from casekit.widgets import CasePicker
+
+    shared.close_shared()  # as in a fresh kernel: nothing compiled yet
+    started: list[threading.Thread] = []
+    real = shared.warm_in_background
+
+    def watched(thresholds=None):
+        started.append(real(thresholds))
+        return started[-1]
+
+    monkeypatch.setattr("casekit.widgets.supervision.warm_in_background", watched)
+    picker = CasePicker(
+        store, lambda s, c: session(s, tmp_path), prepare=SupervisionSession.prepare
+    )
+    assert picker.body.children == ()  # no case open yet: the person is choosing
+    assert [t.name for t in started] == ["casekit-warm-flags"]
+    started[0].join(timeout=120)
+    assert not started[0].is_alive()
+    preview = shared.shared_preview()
+    assert preview._sql, "the flags' SQL was compiled in the background"
+    assert preview._statements(dict(THRESHOLDS)) is next(iter(preview._sql.values()))
+    picker.show_case("007")  # the first case opens on the compiled SQL: nothing compiled again
+    assert len(preview._sql) == 1 and isinstance(picker.body.children[0], SupervisionSession)
+
+
+def test_a_failed_background_compile_is_said_by_the_flags_that_need_it(monkeypatch):
+    from casekit.analysis.relational import shared
+
+    def broken(thresholds=None):
+        raise RuntimeError("the engine would not start")
+
+    import threading
+
+    escaped: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    monkeypatch.setattr(shared, "warm", broken)
+    thread = shared.warm_in_background()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and escaped == []  # no traceback in the kernel's log

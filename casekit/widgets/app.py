@@ -83,9 +83,21 @@ def case_from_settings(case_id: str = "") -> str:
 class CasePicker(w.VBox):
     """Choose a case from the store, then show the widget ``make(store, case_id)`` builds."""
 
-    def __init__(self, store: Store, make: Callable[[Store, str], w.Widget], case_id: str = ""):
-        """List the store's cases (open ones first) and open ``case_id`` if given."""
+    def __init__(
+        self,
+        store: Store,
+        make: Callable[[Store, str], w.Widget],
+        case_id: str = "",
+        prepare: Callable[[], object] | None = None,
+    ):
+        """List the store's cases (open ones first) and open ``case_id`` if given.
+
+        ``prepare`` starts what the first case's widget needs (such as
+        :meth:`~casekit.widgets.supervision.SupervisionSession.prepare`) before any case opens.
+        """
         self.store, self.make = store, make
+        if prepare is not None:
+            prepare()
         cases = store.casebook().cases.sort_values(["closed", "opened"], na_position="first")
         options = [
             (

@@ -28,6 +28,7 @@ import pandas as pd
 
 from casekit.analysis.casework import overdue_actions
 from casekit.analysis.proportionality import escalations, flags
+from casekit.analysis.relational.shared import warm_in_background
 from casekit.analysis.supervision import (
     FUNCTIONS,
     GRACES,
@@ -81,6 +82,15 @@ class SupervisionSession(w.VBox):
     ``supervisor`` defaults to the store's user and ``worker`` to the case's allocated
     worker. Exported records go to ``exports`` (a folder, made when first needed).
     """
+
+    @staticmethod
+    def prepare() -> None:
+        """Compile the flags' SQL in the background, so the first session opens sooner.
+
+        Pass it to :class:`~casekit.widgets.app.CasePicker` (``prepare=``): it runs while a
+        person chooses a case.
+        """
+        warm_in_background()
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ from casekit.analysis.relational.preview import Preview
 from casekit.analysis.thresholds import THRESHOLDS
 from casekit.bundle.casebook import Casebook
 
-__all__ = ["close_shared", "default_flags", "shared_preview", "warm"]
+__all__ = ["close_shared", "default_flags", "shared_preview", "warm", "warm_in_background"]
 
 _LOCK = threading.Lock()
 _SHARED: dict[int, Preview] = {}
@@ -55,6 +55,25 @@ def warm(thresholds: dict[str, Any] | None = None) -> None:
     of time: a review kernel runs it while the parameters are checked.
     """
     shared_preview().sql(dict(THRESHOLDS) if thresholds is None else thresholds)
+
+
+def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Thread:
+    """Start :func:`warm` in a thread of its own and give that thread.
+
+    A widget that will show flags starts it while a person chooses a case, so the first case
+    opens without waiting about two seconds for the SQL. A failure there is left for the call
+    that needs the flags, which meets it again and says it.
+    """
+
+    def run() -> None:
+        try:
+            warm(thresholds)
+        except Exception:  # the first flags() call reports it  # noqa: S110
+            pass
+
+    thread = threading.Thread(target=run, name="casekit-warm-flags", daemon=True)
+    thread.start()
+    return thread
 
 
 def default_flags(casebook: Casebook, as_of: dt.date, thresholds: dict[str, Any]) -> pd.DataFrame:
