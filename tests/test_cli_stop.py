@@ -186,3 +186,63 @@ def test_python_m_casekit_runs_the_command():
         [sys.executable, "-m", "casekit", "--version"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and done.stdout.startswith("casekit "), done.stderr
+
+
+PG_SCRIPT = r"""
+import sys
+import casekit.cli.bundle as bundle
+from casekit.cli import main
+from casekit.engine import connect
+
+def long_query(args):
+    with connect("postgres", url=sys.argv[1]) as engine:
+        print("started", flush=True)
+        engine.backend.raw_sql("SELECT pg_sleep(600)")
+    return 0
+
+bundle._cmd_validate = long_query
+sys.exit(main(["validate", "anything"]))
+"""
+
+
+def test_a_stop_during_a_postgres_query_cancels_it_in_the_server(pg_url, monkeypatch):
+    import os
+
+    import sqlalchemy as sa
+    from engine_helpers import no_password
+
+    url = no_password(monkeypatch, pg_url)
+    run = subprocess.Popen(
+        [sys.executable, "-c", PG_SCRIPT, url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    assert run.stdout is not None
+    assert run.stdout.readline().strip() == "started"
+    admin = sa.create_engine(sa.make_url(pg_url).set(drivername="postgresql+psycopg"))
+    asleep = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(600)%' "
+        "AND state = 'active'"
+    )
+    try:
+        for _ in range(100):  # the query reaches the server
+            with admin.connect() as con:
+                if con.execute(asleep).scalar():
+                    break
+            time.sleep(0.1)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 143, err
+        assert "casekit: stopped (SIGTERM); nothing half-written was kept." in err, err
+        assert "Traceback" not in err, err
+        for _ in range(100):  # cancelled in the server, not left asleep there for 10 minutes
+            with admin.connect() as con:
+                left = con.execute(asleep).scalar()
+            if not left:
+                break
+            time.sleep(0.1)
+        assert left == 0
+    finally:
+        admin.dispose()
