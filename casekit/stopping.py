@@ -19,6 +19,7 @@ interrupts again every :data:`AGAIN` seconds until the handler has run.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import signal
@@ -137,13 +138,50 @@ def _watch(read: int) -> None:
             tries -= 1
 
 
+class _QuietStops(logging.Handler):
+    """Log as Python does with no logging set up, but not a stop's traceback.
+
+    py4j (Spark) logs the ``KeyboardInterrupt`` a stop raises in its call, traceback and all,
+    on the root logger, which sets up logging to standard error at that moment: the command
+    says the stop in one line instead.
+    """
+
+    def __init__(self) -> None:
+        """Pass on what Python's last-resort handler would show (warnings and worse)."""
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Show ``record`` on standard error, unless it is a stop's traceback."""
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+            return
+        last = logging.lastResort
+        if last is not None:
+            last.handle(record)
+
+
+@contextmanager
+def _no_stop_tracebacks() -> Iterator[None]:
+    """Keep stops' tracebacks that libraries log off standard error (if logging is not set up)."""
+    root = logging.getLogger()
+    if root.handlers:  # the program set logging up: its choice
+        yield
+        return
+    quiet = _QuietStops()
+    root.addHandler(quiet)
+    try:
+        yield
+    finally:
+        root.removeHandler(quiet)
+
+
 @contextmanager
 def watching() -> Iterator[None]:
     """Watch for SIGTERM and SIGINT while a command runs; interrupt the queries when one comes.
 
     The Python handlers the caller sets still run when the main thread gets to them (and
     raise, if :func:`must_raise` says so); this only makes sure a query in C does not hold
-    them off. Only in the main thread.
+    them off, and that a library logging the stop it met does not print its traceback. Only
+    in the main thread.
     """
     _SIGNALLED.clear()
     if threading.current_thread() is not threading.main_thread():
@@ -162,7 +200,8 @@ def watching() -> Iterator[None]:
     watcher.daemon = True
     watcher.start()
     try:
-        yield
+        with _no_stop_tracebacks():
+            yield
     finally:
         signal.set_wakeup_fd(previous)
         os.close(write)  # the watcher reads the end of the pipe and stops

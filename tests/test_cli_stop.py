@@ -246,3 +246,65 @@ def test_a_stop_during_a_postgres_query_cancels_it_in_the_server(pg_url, monkeyp
         assert left == 0
     finally:
         admin.dispose()
+
+
+SPARK_SCRIPT = r"""
+import sys
+import casekit.cli.bundle as bundle
+from casekit.cli import main
+from casekit.engine import connect
+
+def long_job(args):
+    with connect("spark") as engine:
+        print("started", flush=True)
+        engine.backend._session.range(10**12).selectExpr("sum(id * id)").collect()
+    return 0
+
+bundle._cmd_validate = long_job
+sys.exit(main(["validate", "anything"]))
+"""
+
+
+def test_a_stop_during_a_spark_job_ends_spark_and_says_it_in_one_line():
+    import os
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", SPARK_SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None
+    assert run.stdout.readline().strip() == "started"  # Spark's JVM is up
+    jvms = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
+    time.sleep(3)  # inside the job
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 143, err
+    assert "casekit: stopped (SIGTERM); nothing half-written was kept." in err, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err  # py4j logs it
+    for pid in jvms.stdout.split():  # Spark's JVM ended with the command
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{pid}"):
+                break
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_a_library_logging_a_stop_prints_no_traceback_but_warnings_still_show(capsys, monkeypatch):
+    import logging
+
+    from casekit.stopping import _no_stop_tracebacks
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as the command: nothing set up
+
+    with _no_stop_tracebacks():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            logging.exception("KeyboardInterrupt while sending command.")  # as py4j does
+        logging.getLogger("some.library").warning("the disk is nearly full")
+    err = capsys.readouterr().err
+    assert "KeyboardInterrupt" not in err and "Traceback" not in err
+    assert "the disk is nearly full" in err
+    assert logging.getLogger().handlers == []  # as it was: nothing set up for the program
