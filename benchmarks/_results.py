@@ -26,6 +26,26 @@ WORK = Path(__file__).resolve().parent / ".work" / _generator_version()
 figures are never measured on bundles an earlier generator made."""
 
 
+LIVE_CHILDREN = r"""
+def children():
+    me, found = os.getpid(), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        if int(stat[1]) == me:
+            hwm = [int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")]
+            found.append(((int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"), hwm))
+    return found
+"""
+"""Source of ``children()`` for a step script (which imports ``os`` and ``Path``): this
+process's live children, each as (CPU seconds, [peak resident KiB]). Spark's JVM is one:
+pyspark keeps it running after the session stops, so ``RUSAGE_CHILDREN`` (children that have
+ended) never counts it."""
+
+
 def parquet_bundle(cases: int) -> Path:
     """Generate (once) a synthetic Parquet bundle with this many cases, in WORK."""
     import subprocess

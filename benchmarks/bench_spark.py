@@ -21,11 +21,12 @@ import os
 import sys
 from pathlib import Path
 
-from _results import run_step, write_section
+from _results import LIVE_CHILDREN, run_step, write_section
 
 NAMES = {20_000: "d20k", 200_000: "d200k"}
 
-STEP = r"""
+STEP = (
+    r"""
 import datetime as dt, hashlib, json, os, resource, sys, time
 from pathlib import Path
 step, folder = sys.argv[1], Path(sys.argv[2])
@@ -35,19 +36,9 @@ from casekit.engine import connect
 from casekit.engine.parquet import from_parquet
 AS_OF = dt.date(2025, 3, 31)
 
-def children():
-    me, found = os.getpid(), []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        if int(stat[1]) == me:
-            hwm = [int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM")]
-            found.append(((int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK"), hwm))
-    return found
-
+"""
+    + LIVE_CHILDREN
+    + r"""
 t0, c0 = time.perf_counter(), time.process_time()
 out = {}
 engine_name = "duckdb" if step == "duckdb" else "spark"
@@ -86,6 +77,7 @@ peaks = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss] + [h[0] for _, h in
 out["peak_mib"] = max(peaks) / 1024
 print(json.dumps(out))
 """
+)
 
 
 def step(name: str, path: Path, timeout: int) -> dict:
