@@ -281,6 +281,34 @@ def test_damaged_data_pages_are_a_clear_error(tmp_path, tiny):
     assert "events/part-00000.parquet" in done.stderr + done.stdout
 
 
+def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
+    # a part's name is the dataset writer's: a line break or an escape code in it must not
+    # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is
+    folder = write_dataset(tmp_path / "d", tiny)
+    target = folder / "events" / "part-00000.parquet"
+    pq.write_table(typed_part("events", tiny["events"]), target, compression="none")
+    data = bytearray(target.read_bytes())
+    at = data.index(b"School raised views")
+    data[at - 12 : at + 12] = b"\xff" * 24  # its data pages are damaged, its footer is not
+    target.unlink()
+    evil = folder / "events" / "part-0\nFORGED: the dataset is valid\x1bc.parquet"
+    evil.write_bytes(bytes(data))
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert "\n" not in said and "\x1b" not in said
+    assert "'events/part-0\\nFORGED: the dataset is valid\\x1bc.parquet'" in said
+    assert "cannot be read as Parquet" in said
+    done = subprocess.run(
+        [sys.executable, "-m", "casekit.cli", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1 and not any(line.startswith("FORGED") for line in lines)
+
+
 def test_each_rule_lists_at_most_the_limit_then_counts(tmp_path, tiny):
     base = tiny["events"][2]
     tiny["events"] = [dict(base, event_id=f"E{i}", kind="nonsense") for i in range(45)]

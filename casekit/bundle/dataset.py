@@ -883,14 +883,14 @@ class _Runner:
             raise
         except duckdb.OutOfMemoryException:
             raise CasekitError(
-                f"{self.folder}: DuckDB ran out of memory under its limit of {self.memory_limit} "
-                "and could not spill to disk. Free disk space in the temporary folder "
-                "($TMPDIR), or raise the limit ($CASEKIT_DUCKDB_MEMORY, e.g. 8GB)."
+                f"{printable(self.folder)}: DuckDB ran out of memory under its limit of "
+                f"{self.memory_limit} and could not spill to disk. Free disk space in the "
+                "temporary folder ($TMPDIR), or raise the limit ($CASEKIT_DUCKDB_MEMORY, e.g. 8GB)."
             ) from None
         except duckdb.Error as exc:
             text = str(exc)
             part = next((name for path, name in self.names.items() if path in text), None)
-            where = part or self._damaged() or self.folder.name
+            where = printable(part or self._damaged() or self.folder.name)
             raise CasekitError(
                 f"{where}: cannot be read as Parquet ({_first_line(exc)}). Write the part again, "
                 "or move it out of the dataset folder."

@@ -18,7 +18,7 @@ from casekit.bundle.partitioned import part_files
 from casekit.contract import TABLES
 from casekit.engine.casts import from_text, from_typed
 from casekit.engine.tables import ANALYSED, Tables, arrow_schema
-from casekit.errors import CasekitError, one_line
+from casekit.errors import CasekitError, one_line, printable
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -34,14 +34,15 @@ LAYOUTS = ("files", "dataset")
 def layout(folder: Path) -> str:
     """Say which Parquet layout ``folder`` holds: ``files`` or ``dataset`` (or refuse)."""
     if not folder.is_dir():
-        raise CasekitError(f"{folder}: no such folder of Parquet files. Check the path.")
+        raise CasekitError(f"{printable(folder)}: no such folder of Parquet files. Check the path.")
     if part_files(folder, "cases"):
         return "dataset"
     if (folder / "cases.parquet").is_file():
         return "files"
     raise CasekitError(
-        f"{folder}: holds neither cases.parquet nor cases/part-*.parquet. A Parquet bundle is "
-        "a folder of <table>.parquet files, or of <table>/ folders of part-NNNNN.parquet files."
+        f"{printable(folder)}: holds neither cases.parquet nor cases/part-*.parquet. A Parquet "
+        "bundle is a folder of <table>.parquet files, or of <table>/ folders of "
+        "part-NNNNN.parquet files."
     )
 
 
@@ -71,7 +72,9 @@ def _read(engine: Engine, path: Path) -> ir.Table:
     try:
         return engine.backend.read_parquet(target)
     except Exception as exc:  # each engine raises its own kinds for a damaged file
-        raise CasekitError(f"{path}: cannot be read as Parquet ({one_line(exc)}).") from None
+        raise CasekitError(
+            f"{printable(path)}: cannot be read as Parquet ({one_line(exc)})."
+        ) from None
 
 
 def from_parquet(engine: Engine, folder: str | Path) -> Tables:
@@ -92,6 +95,6 @@ def from_parquet(engine: Engine, folder: str | Path) -> Tables:
         path = where / name if form == "dataset" else where / f"{name}.parquet"
         present = bool(part_files(where, name)) if form == "dataset" else path.is_file()
         if not present and name == "cases":
-            raise CasekitError(f"{where}: the bundle has no cases table.")
+            raise CasekitError(f"{printable(where)}: the bundle has no cases table.")
         raw[name] = _read(engine, path) if present else _empty(name, form == "files")
     return from_text(raw) if form == "files" else from_typed(raw)
