@@ -281,6 +281,23 @@ def test_damaged_data_pages_are_a_clear_error(tmp_path, tiny):
     assert "events/part-00000.parquet" in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize("name", ["part-[0].parquet", "part-*.parquet", "part-0\\1.parquet"])
+def test_a_part_or_folder_named_as_a_file_pattern_is_refused(tmp_path, tiny, name):
+    # DuckDB and Spark (Hadoop) read each path given them as a pattern: [ ] * ? { } and, for
+    # Hadoop, the backslash escaping the next character, so such a name could match files
+    # the check never read (part-0\1.parquet would match part-01.parquet)
+    folder = write_dataset(tmp_path / "d", tiny)
+    (folder / "events" / "part-00000.parquet").rename(folder / "events" / name)
+    with pytest.raises(CasekitError, match="holds a character DuckDB or Spark reads as a file"):
+        check_dataset(folder, TODAY)
+    outer = tmp_path / "extract [2024]"
+    (folder / "events" / name).rename(folder / "events" / "part-00000.parquet")
+    folder.rename(outer)
+    with pytest.raises(CasekitError, match="this folder's name") as raised:
+        check_dataset(outer, TODAY)
+    assert "'extract 2024-25' for 'extract [2024-25]'" in str(raised.value)
+
+
 def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
     # a part's name is the dataset writer's: a line break or an escape code in it must not
     # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is

@@ -90,7 +90,9 @@ _WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(
 )
 """What is trimmed from text cells, as a bundle's reader (Arrow's ``utf8_trim_whitespace``)
 trims them."""
-_GLOB = re.compile(r"[*?\[\]{}]")
+_GLOB = re.compile(r"[*?\[\]{}\\]")
+"""What DuckDB and Spark (Hadoop, whose backslash escapes the next character) read as a
+pattern in a path they are given: refused in the name of any folder of a part's path."""
 _TABLE_KEYS = {normalise_header(t): t for t in TABLES}
 _SQL_TYPE = {
     "date": "DATE",
@@ -372,8 +374,9 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
                     )
                 )
                 continue
-            if _GLOB.search(str(path.resolve())):
-                raise CasekitError(_patterned(path.resolve()))
+            resolved = path.resolve()
+            if any(_GLOB.search(p.name) for p in (resolved, *resolved.parents)):
+                raise CasekitError(_patterned(resolved))
             schema, rows = _read_schema(path, name)
             part = _Part(path.resolve(), name, rows, schema)
             problems += _match_part(part, spec)
@@ -854,6 +857,9 @@ class DatasetCheck:
     rows: dict[str, int]
     damage: list[Damage] = field(default_factory=list)
     """Each table with errors: how many of its records break a rule, which rules, where."""
+    parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    """Each table's parts as checked: the files an engine then reads, and no others (a part
+    written into the folder after the check is not read)."""
 
     @property
     def valid(self) -> bool:
@@ -977,6 +983,7 @@ def check_dataset(
     tables, problems = _scan(folder)
     check_marker(folder, {t: (len(tables[t].parts), tables[t].rows) for t in tables})
     rows = {t: tables[t].rows for t in TABLE_ORDER if t in tables}
+    parts = {t: tuple(p.path for p in tables[t].parts) for t in TABLE_ORDER if t in tables}
     if not tables:
         return DatasetCheck(problems, rows)
     with spill.private_duckdb(memory, ordered=False) as duck:
@@ -999,7 +1006,7 @@ def check_dataset(
             p.row or 0,
         )
     )
-    return DatasetCheck(problems, rows, damage)
+    return DatasetCheck(problems, rows, damage, parts)
 
 
 def _damage(runner: _Runner, tables: dict[str, _Table], problems: list[Problem]) -> list[Damage]:
@@ -1113,6 +1120,7 @@ def _patterned(path: Path) -> str:
         )
     what = "part" if named == path else "folder"
     return (
-        f"{printable(named)}: this {what}'s name holds a character DuckDB reads as a file "
-        f"pattern (* ? [ ] {{ }}), so the engines could read other files than those checked. {fix}"
+        f"{printable(named)}: this {what}'s name holds a character DuckDB or Spark reads as a "
+        f"file pattern (* ? [ ] {{ }} \\), so the engines could read other files than those "
+        f"checked. {fix}"
     )

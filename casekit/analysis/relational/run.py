@@ -106,18 +106,20 @@ def open_engine(engine: str | Engine, source: Source) -> Iterator[Engine]:
         yield opened
 
 
-def checked_dataset(folder: Path) -> None:
+def checked_dataset(folder: Path) -> dict[str, tuple[Path, ...]]:
     """Check a partitioned dataset against the contract (out of core) before an engine reads it.
 
     Like any bundle read into casekit, a dataset is validated first: a broken one raises
     :class:`~casekit.errors.BundleInvalid` listing its problems, each naming part, record and
-    column, and a damaged part file a one-line :class:`~casekit.errors.CasekitError`.
+    column, and a damaged part file a one-line :class:`~casekit.errors.CasekitError`. Returns
+    each table's parts as checked, which the engine is then given (never the folder again).
     """
-    from casekit.bundle.dataset import check_dataset
+    from casekit.bundle import dataset
 
-    check = check_dataset(folder)
+    check = dataset.check_dataset(folder)
     if not check.valid:
         raise BundleInvalid(str(folder), check.problems)
+    return check.parts
 
 
 def tables_of(engine: Engine, source: Source) -> Tables:
@@ -142,8 +144,8 @@ def tables_of(engine: Engine, source: Source) -> Tables:
     if in_place(engine, source):
         from casekit.engine.parquet import from_parquet
 
-        checked_dataset(Path(source))
-        return from_parquet(engine, Path(source))
+        parts = checked_dataset(Path(source))
+        return from_parquet(engine, Path(source), parts=parts)
     from casekit.store.load import load
 
     return from_casebook(load(Path(source)))  # CSV, a workbook, Parquet files: validated first
