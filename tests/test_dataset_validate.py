@@ -326,6 +326,68 @@ def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path,
     assert len(lines) == 1 and not any(line.startswith("FORGED") for line in lines)
 
 
+def _bomb(tiny: dict, rows: int, text: str, **written) -> pa.Table:
+    """Events of one row repeated ``rows`` times, each with its own id, ``text`` the summary."""
+    one = typed_part("events", tiny["events"][:1])
+    table = one.take(pa.array([0] * rows))
+    ids = pa.array([f"B{i}" for i in range(rows)])
+    table = table.set_column(table.schema.get_field_index("event_id"), "event_id", ids)
+    summary = table.schema.get_field_index("summary")
+    return table.set_column(summary, "summary", pa.array([text] * rows))
+
+
+def test_a_dictionary_bomb_is_refused_before_any_rule_reads_it(tmp_path, tiny, monkeypatch):
+    # 2,000 rows citing one 40 kB text from the dictionary: a file of kilobytes that reads as
+    # 80 MB; at 1,000,000 rows of 100 kB (100 GB read, still a file of about a megabyte) the
+    # rules would run for hours. The text's size is counted first (lengths only: fast).
+    folder = write_dataset(tmp_path / "d", tiny)
+    bomb = folder / "events" / "part-00001.parquet"
+    pq.write_table(_bomb(tiny, 2_000, "A" * 40_000), bomb, compression="zstd")
+    assert bomb.stat().st_size < 40_000
+    ran = []
+    monkeypatch.setattr(
+        "casekit.bundle.dataset._check_table", lambda *a, **k: ran.append(a) or ([], 0)
+    )
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert said.startswith("events/part-00001.parquet: holds 80,")
+    assert "more than 1,000 times its size" in said and "CASEKIT_MAX_PARQUET_EXPANSION" in said
+    assert ran == []
+    monkeypatch.setenv("CASEKIT_MAX_PARQUET_EXPANSION", "100000")  # real data, so allowed
+    assert check_dataset(folder, TODAY).rows["events"] == 2_000 + len(tiny["events"])
+    for bad in ("0", "many", "-5"):
+        monkeypatch.setenv("CASEKIT_MAX_PARQUET_EXPANSION", bad)
+        with pytest.raises(CasekitError, match="CASEKIT_MAX_PARQUET_EXPANSION="):
+            check_dataset(folder, TODAY)
+
+
+def test_a_compression_bomb_is_refused_from_its_footer(tmp_path, tiny, monkeypatch):
+    # one 70 MB text, compressed to kilobytes: its size is in the footer, so nothing is read
+    folder = write_dataset(tmp_path / "d", tiny)
+    bomb = folder / "events" / "part-00001.parquet"
+    pq.write_table(_bomb(tiny, 1, "A" * 70_000_000), bomb, compression="zstd", use_dictionary=False)
+    assert bomb.stat().st_size < 70_000
+    monkeypatch.setattr(
+        "casekit.bundle.spill.private_duckdb", lambda *a, **k: pytest.fail("DuckDB was opened")
+    )
+    with pytest.raises(CasekitError, match=r"^events/part-00001\.parquet: holds 70,0") as raised:
+        check_dataset(folder, TODAY)
+    assert "more than 1,000 times its size" in str(raised.value)
+
+
+def test_a_well_compressed_real_part_is_not_a_bomb(tmp_path, tiny):
+    # sequential ids and repeated words, compressed hard: about 100 times their size on disk
+    rows = [
+        dict(tiny["events"][0], event_id=f"E{i:09d}", summary="Home visit: no concerns.")
+        for i in range(300_000)
+    ]
+    folder = write_dataset(tmp_path / "d", {**tiny, "events": rows})
+    part = folder / "events" / "part-00000.parquet"
+    pq.write_table(typed_part("events", rows), part, compression="zstd", compression_level=19)
+    assert check_dataset(folder, TODAY).rows["events"] == 300_000
+
+
 def test_each_rule_lists_at_most_the_limit_then_counts(tmp_path, tiny):
     base = tiny["events"][2]
     tiny["events"] = [dict(base, event_id=f"E{i}", kind="nonsense") for i in range(45)]

@@ -69,6 +69,7 @@ from casekit.errors import CasekitError, Problem, did_you_mean, printable
 from casekit.render.xlsx import CONTROL_CHARACTER_EXPECTED, control_character
 
 __all__ = [
+    "EXPANSION",
     "LIMIT",
     "MEMORY_LIMIT",
     "DatasetCheck",
@@ -83,6 +84,14 @@ LIMIT = 20
 """How many problems each rule lists by default; the rest are counted."""
 MEMORY_LIMIT = "2GB"
 """DuckDB's memory limit unless ``$CASEKIT_DUCKDB_MEMORY`` (or ``memory_limit=``) says."""
+EXPANSION = 1_000
+"""How many times its size on disk a part's data may be once read (unless
+``$CASEKIT_MAX_PARQUET_EXPANSION`` says): its pages uncompressed (the footer says), and the
+text of its contract columns (counted by length first). Real parts read as 3 to 100 times their
+size; a dictionary or compression bomb (one long text cited by every row, or compressed
+away) as tens of thousands of times, and would keep the check busy for hours."""
+EXPANSION_FLOOR = 64 * 1024 * 1024
+"""Bytes a part may read as whatever its size on disk (a small part of short words is fine)."""
 
 _ROW_WORD = "record"
 _WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(
@@ -181,6 +190,8 @@ class _Part:
     name: str
     rows: int
     schema: pa.Schema
+    size: int = 0
+    """The file's bytes on disk."""
     columns: dict[str, str] = field(default_factory=dict)
     """Each contract column the part holds with a fitting type, and its name in the file."""
 
@@ -205,12 +216,15 @@ class _Table:
         return TABLES[self.name].id_column not in self.unread
 
 
-def _read_schema(path: Path, name: str) -> tuple[pa.Schema, int]:
+def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int, int]:
+    """Read a part's footer: its schema, rows and size; refuse a part that unpacks too far."""
     import pyarrow.parquet as pq
 
     try:
+        size = path.stat().st_size
         meta = pq.ParquetFile(path).metadata
-        return meta.schema.to_arrow_schema(), meta.num_rows
+        schema, rows = meta.schema.to_arrow_schema(), meta.num_rows
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     except PermissionError:
         raise CasekitError(
             f"{printable(name)}: you may not read this part (permission denied). Ask whoever "
@@ -218,9 +232,37 @@ def _read_schema(path: Path, name: str) -> tuple[pa.Schema, int]:
         ) from None
     except Exception as exc:  # pyarrow raises several kinds for a damaged or foreign file
         raise CasekitError(
-            f"{printable(name)}: cannot be read as Parquet ({exc}). Write the part again, or "
-            "move it out of the dataset folder."
+            f"{printable(name)}: cannot be read as Parquet ({_first_line(exc)}). Write the part "
+            "again, or move it out of the dataset folder."
         ) from None
+    _refuse_expanded(name, unpacked, "of data once uncompressed", size, expansion)
+    return schema, rows, size
+
+
+def _expansion() -> int:
+    """Read ``$CASEKIT_MAX_PARQUET_EXPANSION`` (default :data:`EXPANSION`), or refuse it."""
+    text = os.environ.get("CASEKIT_MAX_PARQUET_EXPANSION", "").strip()
+    if not text:
+        return EXPANSION
+    if not text.isdigit() or int(text) < 1:
+        raise CasekitError(
+            f"CASEKIT_MAX_PARQUET_EXPANSION={printable(text)}: give a whole number of times "
+            f"a part's size on disk its data may read as, at least 1 (default {EXPANSION:,})."
+        )
+    return int(text)
+
+
+def _refuse_expanded(name: str, held: int, what: str, size: int, expansion: int) -> None:
+    """Refuse a part whose data reads as more than ``expansion`` times its size on disk."""
+    if held <= max(EXPANSION_FLOOR, expansion * size):
+        return
+    raise CasekitError(
+        f"{printable(name)}: holds {held:,} bytes {what} in a file of {size:,} bytes, more than "
+        f"{expansion:,} times its size: a part made to keep the check and the engines busy (a "
+        "dictionary or compression bomb), not a dataset's data, so it was not checked. Move it "
+        "out of the dataset folder; if it is real data, raise the limit "
+        "($CASEKIT_MAX_PARQUET_EXPANSION)."
+    )
 
 
 def _match_part(part: _Part, spec: Table) -> list[Problem]:
@@ -317,6 +359,7 @@ def layout_problems(folder: str | Path) -> list[Problem]:
 
 def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
     """Find every table's parts, read their schemas and note what is not part of the dataset."""
+    expansion = _expansion()
     problems: list[Problem] = []
     tables: dict[str, _Table] = {}
     for entry in sorted(folder.iterdir()):
@@ -377,8 +420,8 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
             resolved = path.resolve()
             if any(_GLOB.search(p.name) for p in (resolved, *resolved.parents)):
                 raise CasekitError(_patterned(resolved))
-            schema, rows = _read_schema(path, name)
-            part = _Part(path.resolve(), name, rows, schema)
+            schema, rows, size = _read_schema(path, name, expansion)
+            part = _Part(resolved, name, rows, schema, size)
             problems += _match_part(part, spec)
             parts.append(part)
         if not parts:
@@ -490,17 +533,51 @@ def _select(col: Column, name: str | None, kind: pa.DataType | None) -> list[str
     return out
 
 
-def _view(table: _Table) -> str:
-    """Write the SQL of a table's view: every part, contract columns cleaned and typed."""
-    spec = TABLES[table.name]
+def _groups(table: _Table) -> list[list[_Part]]:
+    """Group a table's parts by their columns' names and types: one ``read_parquet`` each."""
     groups: dict[tuple[tuple[str, str], ...], list[_Part]] = {}
     for part in table.parts:
         signature = tuple(
             (n, str(t)) for n, t in zip(part.schema.names, part.schema.types, strict=True)
         )
         groups.setdefault(signature, []).append(part)
+    return list(groups.values())
+
+
+def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
+    """Refuse a part whose contract columns' text reads as too many times its size on disk.
+
+    Only the texts' lengths are read (no text is copied, trimmed or matched), so a dictionary
+    bomb (every row citing one long text) costs one quick scan, not the hours its rules would.
+    """
+    for parts in _groups(table):
+        first = parts[0]
+        sizes = []
+        for name in first.columns.values():
+            kind = first.schema.field(name).type
+            if _is_text(kind):
+                sizes.append(f"coalesce(strlen({_q(name)}), 0)")
+            elif _is_text_list(kind):
+                sizes.append(
+                    f"coalesce(list_sum(list_transform({_q(name)}, lambda v: strlen(v))), 0)"
+                )
+        if not sizes:
+            continue
+        files = ", ".join(_lit(str(p.path)) for p in parts)
+        held = runner.fetch(
+            f"SELECT filename, sum({' + '.join(sizes)}) FROM read_parquet([{files}], "
+            "filename = true) GROUP BY filename"
+        )
+        size = {str(p.path): p.size for p in parts}
+        for path, text in held:
+            _refuse_expanded(runner.name(path), int(text or 0), "of text", size[path], expansion)
+
+
+def _view(table: _Table) -> str:
+    """Write the SQL of a table's view: every part, contract columns cleaned and typed."""
+    spec = TABLES[table.name]
     selects = []
-    for parts in groups.values():
+    for parts in _groups(table):
         first = parts[0]
         columns = ["filename AS _file", "file_row_number + 1 AS _row"]
         for col in spec.columns:
@@ -988,6 +1065,9 @@ def check_dataset(
         return DatasetCheck(problems, rows)
     with spill.private_duckdb(memory, ordered=False) as duck:
         runner = _Runner(duck.con, folder, tables, memory)
+        expansion = _expansion()
+        for table in tables.values():
+            _refuse_bombs(runner, table, expansion)
         for table in tables.values():
             runner.fetch(_view(table))
         duplicated: dict[str, int] = {}
