@@ -192,6 +192,8 @@ class _Part:
     schema: pa.Schema
     size: int = 0
     """The file's bytes on disk."""
+    stamp: tuple[int, ...] = ()
+    """What the file was when its footer was read (:func:`stamp`)."""
     columns: dict[str, str] = field(default_factory=dict)
     """Each contract column the part holds with a fitting type, and its name in the file."""
 
@@ -216,12 +218,23 @@ class _Table:
         return TABLES[self.name].id_column not in self.unread
 
 
-def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int, int]:
-    """Read a part's footer: its schema, rows and size; refuse a part that unpacks too far."""
+def stamp(path: Path) -> tuple[int, ...]:
+    """Say what a file is now: its device, inode, size, and times of change.
+
+    Any write to it, a rename over it, or its times set back, gives another stamp (the
+    status-change time cannot be set back but by changing the clock).
+    """
+    info = os.lstat(path)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int, tuple[int, ...]]:
+    """Read a part's footer: its schema, rows and stamp; refuse a part that unpacks too far."""
     import pyarrow.parquet as pq
 
     try:
-        size = path.stat().st_size
+        stamped = stamp(path)
+        size = stamped[2]
         meta = pq.ParquetFile(path).metadata
         schema, rows = meta.schema.to_arrow_schema(), meta.num_rows
         unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -236,7 +249,7 @@ def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int,
             "again, or move it out of the dataset folder."
         ) from None
     _refuse_expanded(name, unpacked, "of data once uncompressed", size, expansion)
-    return schema, rows, size
+    return schema, rows, stamped
 
 
 def _expansion() -> int:
@@ -420,8 +433,8 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
             resolved = path.resolve()
             if any(_GLOB.search(p.name) for p in (resolved, *resolved.parents)):
                 raise CasekitError(_patterned(resolved))
-            schema, rows, size = _read_schema(path, name, expansion)
-            part = _Part(resolved, name, rows, schema, size)
+            schema, rows, stamped = _read_schema(path, name, expansion)
+            part = _Part(resolved, name, rows, schema, stamped[2], stamped)
             problems += _match_part(part, spec)
             parts.append(part)
         if not parts:
@@ -937,6 +950,28 @@ class DatasetCheck:
     parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     """Each table's parts as checked: the files an engine then reads, and no others (a part
     written into the folder after the check is not read)."""
+    stamps: dict[Path, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    """Each part's name in messages and :func:`stamp` as checked, for :meth:`unchanged`."""
+
+    def unchanged(self) -> None:
+        """Refuse, naming it, a part that is no longer the file the check read.
+
+        Called after an engine has read the parts: a part written to, renamed over or
+        removed since it was checked (by whoever may write the dataset's folder) may have
+        given the engine records no rule was run on, so its results are not used.
+        """
+        for path, (name, then) in self.stamps.items():
+            try:
+                now = stamp(path)
+            except OSError:
+                now = ()
+            if now != then:
+                raise CasekitError(
+                    f"{printable(name)}: changed after the dataset was checked (written to, "
+                    "replaced or removed), so what the engine read may not be what was checked; "
+                    "nothing was kept. Make sure nothing writes to the dataset while it is "
+                    "read, then run again."
+                )
 
     @property
     def valid(self) -> bool:
@@ -1061,6 +1096,7 @@ def check_dataset(
     check_marker(folder, {t: (len(tables[t].parts), tables[t].rows) for t in tables})
     rows = {t: tables[t].rows for t in TABLE_ORDER if t in tables}
     parts = {t: tuple(p.path for p in tables[t].parts) for t in TABLE_ORDER if t in tables}
+    stamps = {p.path: (p.name, p.stamp) for t in tables.values() for p in t.parts}
     if not tables:
         return DatasetCheck(problems, rows)
     with spill.private_duckdb(memory, ordered=False) as duck:
@@ -1086,7 +1122,7 @@ def check_dataset(
             p.row or 0,
         )
     )
-    return DatasetCheck(problems, rows, damage, parts)
+    return DatasetCheck(problems, rows, damage, parts, stamps)
 
 
 def _damage(runner: _Runner, tables: dict[str, _Table], problems: list[Problem]) -> list[Damage]:
