@@ -376,6 +376,34 @@ def test_a_compression_bomb_is_refused_from_its_footer(tmp_path, tiny, monkeypat
     assert "more than 1,000 times its size" in str(raised.value)
 
 
+def test_a_table_of_more_parts_than_a_dataset_has_is_refused_before_any_is_read(
+    tmp_path, tiny, monkeypatch
+):
+    # each part's footer is held while the check runs: 20,000 empty parts took 30 s and
+    # 537 MB, 100,000 took 192 s and 1.5 GB, so a folder of millions would exhaust memory.
+    # casekit writes part-00000 to part-99999; the limit is lowered here to keep the test small
+    from casekit.bundle import dataset
+
+    monkeypatch.setattr(dataset, "MAX_PARTS", 3)
+    folder = write_dataset(tmp_path / "d", tiny, parts=3)
+    assert check_dataset(folder, TODAY).rows["events"] == len(tiny["events"])
+    empty = typed_part("events", tiny["events"][:0])
+    pq.write_table(empty, folder / "events" / "part-00003.parquet")
+    (folder / "events" / "_ignored.parquet").write_bytes(b"")  # hidden files do not count
+    read, footer = [], dataset._read_schema
+
+    def reading(path, name, expansion):
+        read.append(name)
+        return footer(path, name, expansion)
+
+    monkeypatch.setattr(dataset, "_read_schema", reading)
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    assert str(raised.value).startswith("events/: holds more than 3 parts")
+    assert "fewer, larger parts" in str(raised.value)
+    assert not [name for name in read if name.startswith("events/")]
+
+
 def test_a_well_compressed_real_part_is_not_a_bomb(tmp_path, tiny):
     # sequential ids and repeated words, compressed hard: about 100 times their size on disk
     rows = [

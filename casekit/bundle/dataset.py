@@ -71,6 +71,7 @@ from casekit.render.xlsx import CONTROL_CHARACTER_EXPECTED, control_character
 __all__ = [
     "EXPANSION",
     "LIMIT",
+    "MAX_PARTS",
     "MEMORY_LIMIT",
     "DatasetCheck",
     "is_dataset",
@@ -90,6 +91,10 @@ EXPANSION = 1_000
 text of its contract columns (counted by length first). Real parts read as 3 to 100 times their
 size; a dictionary or compression bomb (one long text cited by every row, or compressed
 away) as tens of thousands of times, and would keep the check busy for hours."""
+MAX_PARTS = 100_000
+"""The most parts a table may have: casekit writes part-00000 to part-99999. Each part's
+footer is held while the check runs (100,000 empty parts: 192 s, 1.5 GB), so a folder of
+millions is refused before any is read."""
 EXPANSION_FLOOR = 64 * 1024 * 1024
 """Bytes a part may read as whatever its size on disk (a small part of short words is fine)."""
 
@@ -408,6 +413,7 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
         if entry.is_symlink():
             problems.append(_linked(entry.name + "/"))
             continue
+        _refuse_too_many_parts(entry)
         spec = TABLES[table]
         parts: list[_Part] = []
         for path in sorted(entry.iterdir()):
@@ -459,6 +465,21 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
                 )
             )
     return tables, problems
+
+
+def _refuse_too_many_parts(folder: Path) -> None:
+    """Refuse a table folder of more than :data:`MAX_PARTS` parts, counting names only."""
+    found = 0
+    with os.scandir(folder) as entries:
+        for item in entries:
+            if item.name.lower().endswith(".parquet") and not item.name.startswith((".", "_")):
+                found += 1
+                if found > MAX_PARTS:
+                    raise CasekitError(
+                        f"{printable(folder.name + '/')}: holds more than {MAX_PARTS:,} parts, "
+                        f"the most a dataset's table has (part-00000 to part-{MAX_PARTS - 1:05d}); "
+                        "none was read. Write the table in fewer, larger parts."
+                    )
 
 
 # --- SQL ----------------------------------------------------------------------------------------
