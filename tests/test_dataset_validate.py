@@ -362,6 +362,23 @@ def test_a_dictionary_bomb_is_refused_before_any_rule_reads_it(tmp_path, tiny, m
             check_dataset(folder, TODAY)
 
 
+def test_a_list_of_millions_of_empty_items_is_refused_as_a_bomb(tmp_path, tiny):
+    # 500 decisions each citing 10,000 empty ids: a file of kilobytes, no text at all, but
+    # 5,000,000 items to unnest (20,000,000 took 45 s and 1.3 GB, then passed as valid)
+    folder = write_dataset(tmp_path / "d", tiny)
+    one = typed_part("decisions", tiny["decisions"][:1]).take(pa.array([0] * 500))
+    ids = pa.array([f"B{i}" for i in range(500)])
+    one = one.set_column(one.schema.get_field_index("decision_id"), "decision_id", ids)
+    offsets = pa.array([i * 10_000 for i in range(501)], pa.int32())
+    items = pa.ListArray.from_arrays(offsets, pa.array([""] * 5_000_000))
+    one = one.set_column(one.schema.get_field_index("evidence_ids"), "evidence_ids", items)
+    bomb = folder / "decisions" / "part-00001.parquet"
+    pq.write_table(one, bomb, compression="zstd")
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(CasekitError, match=r"^decisions/part-00001\.parquet: holds 80,0"):
+        check_dataset(folder, TODAY)
+
+
 def test_a_compression_bomb_is_refused_from_its_footer(tmp_path, tiny, monkeypatch):
     # one 70 MB text, compressed to kilobytes: its size is in the footer, so nothing is read
     folder = write_dataset(tmp_path / "d", tiny)

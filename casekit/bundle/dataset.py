@@ -578,11 +578,17 @@ def _groups(table: _Table) -> list[list[_Part]]:
     return list(groups.values())
 
 
+_ITEM = 16
+"""Bytes a list's item counts as besides its text (DuckDB's own slot for a text is 16)."""
+
+
 def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
     """Refuse a part whose contract columns' text reads as too many times its size on disk.
 
     Only the texts' lengths are read (no text is copied, trimmed or matched), so a dictionary
     bomb (every row citing one long text) costs one quick scan, not the hours its rules would.
+    A list's item counts :data:`_ITEM` bytes besides its text: millions of empty ids are a bomb
+    too.
     """
     for parts in _groups(table):
         first = parts[0]
@@ -591,10 +597,10 @@ def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
             kind = first.schema.field(name).type
             if _is_text(kind):
                 sizes.append(f"coalesce(strlen({_q(name)}), 0)")
-            elif _is_text_list(kind):
-                sizes.append(
-                    f"coalesce(list_sum(list_transform({_q(name)}, lambda v: strlen(v))), 0)"
-                )
+            elif _is_text_list(kind):  # an item costs its text and a slot (16 bytes) at least
+                listed = _q(name)
+                lengths = f"list_sum(list_transform({listed}, lambda v: strlen(v)))"
+                sizes.append(f"coalesce(len({listed}) * {_ITEM} + coalesce({lengths}, 0), 0)")
         if not sizes:
             continue
         files = ", ".join(_lit(str(p.path)) for p in parts)
@@ -604,7 +610,9 @@ def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
         )
         size = {str(p.path): p.size for p in parts}
         for path, text in held:
-            _refuse_expanded(runner.name(path), int(text or 0), "of text", size[path], expansion)
+            _refuse_expanded(
+                runner.name(path), int(text or 0), "of text and list items", size[path], expansion
+            )
 
 
 def _view(table: _Table) -> str:
