@@ -298,6 +298,41 @@ def test_a_part_or_folder_named_as_a_file_pattern_is_refused(tmp_path, tiny, nam
     assert "'extract 2024-25' for 'extract [2024-25]'" in str(raised.value)
 
 
+def test_a_part_s_column_names_are_listed_escaped(tmp_path, tiny):
+    # a part missing a column lists the columns it has: a name holding a line break or an
+    # escape code (the file's writer chose it) must not forge a line or reach the terminal
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = pq.read_table(part)
+    odd = {"kind": "Kind\n\x1bc FORGED: the dataset is valid", "recorded_by": "x\x1b[2J"}
+    pq.write_table(table.rename_columns([odd.get(n, n) for n in table.schema.names]), part)
+    (missing,) = [p for p in errors(folder) if p.expected.startswith("required column")]
+    assert "\n" not in missing.hint and "\x1b" not in missing.hint
+    assert "'Kind\\n\\x1bc FORGED: the dataset is valid'" in missing.hint
+    done = subprocess.run(
+        [sys.executable, "-m", "casekit.cli", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 2 and "\x1b" not in said
+    assert not any(line.startswith("FORGED") for line in said.splitlines())
+
+
+def test_a_duplicate_id_names_the_first_part_escaped(tmp_path, tiny):
+    # the hint names the part where the id was first used: its name, escaped
+    tiny["events"].append(dict(tiny["events"][-1]))  # the last event again, in the next part
+    folder = write_dataset(tmp_path / "d", tiny, parts=2)
+    (folder / "events" / "part-00000.parquet").rename(folder / "events" / "a\nFORGED\x1bc.parquet")
+    (folder / "events" / "part-00001.parquet").rename(folder / "events" / "b.parquet")
+    tiny["events"][-1]["event_id"] = tiny["events"][0]["event_id"]
+    pq.write_table(typed_part("events", tiny["events"][-1:]), folder / "events" / "b.parquet")
+    (dup,) = [p for p in errors(folder) if p.expected == DUPLICATE_ID]
+    assert dup.source == "events/b.parquet"
+    assert "of 'events/a\\nFORGED\\x1bc.parquet'" in dup.hint
+    assert "\n" not in dup.hint and "\x1b" not in dup.hint
+
+
 def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
     # a part's name is the dataset writer's: a line break or an escape code in it must not
     # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is

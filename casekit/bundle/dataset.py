@@ -287,7 +287,7 @@ def _match_part(part: _Part, spec: Table) -> list[Problem]:
     """Match a part's columns to the contract's; report repeats, missing columns, wrong types."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    found = ", ".join(part.schema.names) or "none"
+    found = ", ".join(printable(n) for n in part.schema.names) or "none"
     for name, kind in zip(part.schema.names, part.schema.types, strict=True):
         target = _table_column(spec, name)
         if target is None:
@@ -856,7 +856,8 @@ def _row_rules(table: _Table, today: dt.date) -> list[_Rule]:
 def _first_use(id_column: str) -> Hint:
     def hint(_value: Any, note: Any) -> str:
         where = f"{_ROW_WORD} {note['row']}"
-        return duplicate_hint(id_column, where if note["same"] else f"{where} of {note['file']}")
+        first = where if note["same"] else f"{where} of {printable(note['file'])}"
+        return duplicate_hint(id_column, first)
 
     return hint
 
