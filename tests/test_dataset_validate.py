@@ -468,6 +468,28 @@ def test_a_well_compressed_real_part_is_not_a_bomb(tmp_path, tiny):
     assert check_dataset(folder, TODAY).rows["events"] == 300_000
 
 
+def test_looking_for_a_damaged_part_reads_only_the_columns_the_rules_read(tmp_path, tiny):
+    # when DuckDB's error names no part, each part is read again to find it: only its contract
+    # columns, in DuckDB (a column no rule reads may be a bomb of any size, and was fetched
+    # into Python 65,536 rows at a time), so a part damaged only there is not blamed
+    from casekit.bundle import dataset, spill
+
+    folder = write_dataset(tmp_path / "d", tiny)
+    target = folder / "events" / "part-00000.parquet"
+    table = typed_part("events", tiny["events"])
+    notes = pa.array(["ZZZZ private note " * 50 + str(i) for i in range(table.num_rows)])
+    pq.write_table(table.append_column("notes", notes), target, compression="none")
+    data = bytearray(target.read_bytes())
+    at = data.index(b"ZZZZ private note")
+    data[at - 12 : at + 12] = b"\xff" * 24  # the page of the column no rule reads
+    target.write_bytes(bytes(data))
+    tables, _ = dataset._scan(folder)
+    with spill.private_duckdb("1GB") as duck:
+        runner = dataset._Runner(duck.con, folder, tables, "1GB")
+        assert runner._damaged() is None
+    assert check_dataset(folder, TODAY).valid  # the rules never read it either
+
+
 def test_each_rule_lists_at_most_the_limit_then_counts(tmp_path, tiny):
     base = tiny["events"][2]
     tiny["events"] = [dict(base, event_id=f"E{i}", kind="nonsense") for i in range(45)]
