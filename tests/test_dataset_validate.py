@@ -414,6 +414,22 @@ def test_a_list_of_millions_of_empty_items_is_refused_as_a_bomb(tmp_path, tiny):
         check_dataset(folder, TODAY)
 
 
+def test_loading_a_small_dataset_refuses_a_bomb_before_reading_it(tmp_path, tiny):
+    # casekit.load reads every column of a small dataset into memory: a bomb in a column the
+    # contract does not have (80 MB here, 20 GB as easily) is refused first, naming the part
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = typed_part("events", tiny["events"]).take(pa.array([0] * 2_000))
+    ids = pa.array([f"B{i}" for i in range(2_000)])
+    table = table.set_column(table.schema.get_field_index("event_id"), "event_id", ids)
+    table = table.append_column("extra", pa.array(["A" * 40_000] * 2_000))
+    pq.write_table(table, part, compression="zstd")
+    with pytest.raises(CasekitError, match=r"^events/part-00000\.parquet: holds 8"):
+        casekit.load(folder)
+    # the check and the engines read only the contract's columns: the extra one costs nothing
+    assert check_dataset(folder, TODAY).rows["events"] == 2_000
+
+
 def test_a_compression_bomb_is_refused_from_its_footer(tmp_path, tiny, monkeypatch):
     # one 70 MB text, compressed to kilobytes: its size is in the footer, so nothing is read
     folder = write_dataset(tmp_path / "d", tiny)

@@ -77,6 +77,7 @@ __all__ = [
     "is_dataset",
     "layout_problems",
     "check_dataset",
+    "refuse_bombs",
     "validate_dataset",
     "parquet_type",
 ]
@@ -87,10 +88,11 @@ MEMORY_LIMIT = "2GB"
 """DuckDB's memory limit unless ``$CASEKIT_DUCKDB_MEMORY`` (or ``memory_limit=``) says."""
 EXPANSION = 1_000
 """How many times its size on disk a part's data may be once read (unless
-``$CASEKIT_MAX_PARQUET_EXPANSION`` says): its pages uncompressed (the footer says), and the
-text of its contract columns (counted by length first). Real parts read as 3 to 100 times their
-size; a dictionary or compression bomb (one long text cited by every row, or compressed
-away) as tens of thousands of times, and would keep the check busy for hours."""
+``$CASEKIT_MAX_PARQUET_EXPANSION`` says): its pages uncompressed (the footer says), and its
+text (counted by length first, each list item 16 bytes besides its text). Real parts read as
+3 to 100 times their size; a dictionary or compression bomb (one long text cited by every
+row, or compressed away) as tens of thousands of times, and would keep the check busy for
+hours."""
 MAX_PARTS = 100_000
 """The most parts a table may have: casekit writes part-00000 to part-99999. Each part's
 footer is held while the check runs (100,000 empty parts: 192 s, 1.5 GB), so a folder of
@@ -582,19 +584,24 @@ _ITEM = 16
 """Bytes a list's item counts as besides its text (DuckDB's own slot for a text is 16)."""
 
 
-def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
-    """Refuse a part whose contract columns' text reads as too many times its size on disk.
+def _refuse_bombs(runner: _Runner, table: _Table, expansion: int, every: bool = False) -> None:
+    """Refuse a part whose text reads as too many times its size on disk.
 
-    Only the texts' lengths are read (no text is copied, trimmed or matched), so a dictionary
-    bomb (every row citing one long text) costs one quick scan, not the hours its rules would.
-    A list's item counts :data:`_ITEM` bytes besides its text: millions of empty ids are a bomb
+    The contract's text and list-of-text columns count (the rules and engines read no other);
+    with ``every``, every such column (loading a small dataset into a Casebook reads them
+    all). Only the
+    texts' lengths are read (no text is copied, trimmed or matched), so a dictionary bomb
+    (every row citing one long text) costs one quick scan, not the hours its rules would. A
+    list's item counts :data:`_ITEM` bytes besides its text: millions of empty ids are a bomb
     too.
     """
     for parts in _groups(table):
         first = parts[0]
         sizes = []
-        for name in first.columns.values():
-            kind = first.schema.field(name).type
+        read = set(first.schema.names) if every else set(first.columns.values())
+        for name, kind in zip(first.schema.names, first.schema.types, strict=True):
+            if name not in read:
+                continue
             if _is_text(kind):
                 sizes.append(f"coalesce(strlen({_q(name)}), 0)")
             elif _is_text_list(kind):  # an item costs its text and a slot (16 bytes) at least
@@ -613,6 +620,25 @@ def _refuse_bombs(runner: _Runner, table: _Table, expansion: int) -> None:
             _refuse_expanded(
                 runner.name(path), int(text or 0), "of text and list items", size[path], expansion
             )
+
+
+def refuse_bombs(folder: str | Path) -> None:
+    """Refuse a dataset holding a part whose data reads as too many times its size on disk.
+
+    The check's first step (:func:`check_dataset` takes it too), for a dataset about to be
+    read another way (into a Casebook): footers first, then the text's lengths in DuckDB.
+    Raises :class:`CasekitError` naming the part; see :data:`EXPANSION`.
+    """
+    folder = Path(folder)
+    tables, _ = _scan(folder)
+    if not tables:
+        return
+    memory = os.environ.get("CASEKIT_DUCKDB_MEMORY") or MEMORY_LIMIT
+    expansion = _expansion()
+    with spill.private_duckdb(memory, ordered=False) as duck:
+        runner = _Runner(duck.con, folder, tables, memory)
+        for table in tables.values():
+            _refuse_bombs(runner, table, expansion, every=True)
 
 
 def _view(table: _Table) -> str:
