@@ -333,6 +333,20 @@ def test_a_duplicate_id_names_the_first_part_escaped(tmp_path, tiny):
     assert "\n" not in dup.hint and "\x1b" not in dup.hint
 
 
+@pytest.mark.parametrize("column", ["filename", "File_Row_Number"])
+def test_a_column_duckdb_s_reader_keeps_for_itself_is_a_clear_refusal(tmp_path, tiny, column):
+    # another tool's extra column named as DuckDB's own: not "cannot be read as Parquet"
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.append_column(column, pa.array(["x"] * table.num_rows)), part)
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert said.startswith(f"events/part-00000.parquet: has a column named {column!r}")
+    assert "rename or drop it" in said and "cannot be read as Parquet" not in said
+
+
 def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
     # a part's name is the dataset writer's: a line break or an escape code in it must not
     # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is

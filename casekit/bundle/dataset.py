@@ -259,6 +259,21 @@ def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int,
     return schema, rows, stamped
 
 
+_RESERVED = ("filename", "file_row_number")
+"""Columns DuckDB's reader adds to say where each record is: a part may not have its own."""
+
+
+def _refuse_reserved(name: str, schema: pa.Schema) -> None:
+    """Refuse a part with a column named as one DuckDB's reader adds (it could not be read)."""
+    taken = next((c for c in schema.names if c.lower() in _RESERVED), None)
+    if taken is not None:
+        raise CasekitError(
+            f"{printable(name)}: has a column named {taken!r}, a name DuckDB's reader keeps "
+            "for itself (where each record is), so the part cannot be checked. It is no "
+            "contract column: rename or drop it, and write the part again."
+        )
+
+
 def _expansion() -> int:
     """Read ``$CASEKIT_MAX_PARQUET_EXPANSION`` (default :data:`EXPANSION`), or refuse it."""
     text = os.environ.get("CASEKIT_MAX_PARQUET_EXPANSION", "").strip()
@@ -442,6 +457,7 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
             if any(_GLOB.search(p.name) for p in (resolved, *resolved.parents)):
                 raise CasekitError(_patterned(resolved))
             schema, rows, stamped = _read_schema(path, name, expansion)
+            _refuse_reserved(name, schema)
             part = _Part(resolved, name, rows, schema, stamped[2], stamped)
             problems += _match_part(part, spec)
             parts.append(part)
