@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit.errors import CasekitError, load_json
+from casekit.errors import CasekitError, load_json, printable
 
 __all__ = [
     "NOFOLLOW",
@@ -486,7 +486,7 @@ def claim_folder(
     foreign = [e for e in entries if e != MANIFEST and e not in listed]
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        shown = ", ".join(foreign[:5]) + more
+        shown = ", ".join(printable(e) for e in foreign[:5]) + more
         raise CasekitError(
             f"{label} {out}: the folder holds files casekit did not write there ({shown}); "
             "casekit writes only into a new or empty folder, or one where it wrote its "

@@ -281,6 +281,245 @@ def test_damaged_data_pages_are_a_clear_error(tmp_path, tiny):
     assert "events/part-00000.parquet" in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize("name", ["part-[0].parquet", "part-*.parquet", "part-0\\1.parquet"])
+def test_a_part_or_folder_named_as_a_file_pattern_is_refused(tmp_path, tiny, name):
+    # DuckDB and Spark (Hadoop) read each path given them as a pattern: [ ] * ? { } and, for
+    # Hadoop, the backslash escaping the next character, so such a name could match files
+    # the check never read (part-0\1.parquet would match part-01.parquet)
+    folder = write_dataset(tmp_path / "d", tiny)
+    (folder / "events" / "part-00000.parquet").rename(folder / "events" / name)
+    with pytest.raises(CasekitError, match="holds a character DuckDB or Spark reads as a file"):
+        check_dataset(folder, TODAY)
+    outer = tmp_path / "extract [2024]"
+    (folder / "events" / name).rename(folder / "events" / "part-00000.parquet")
+    folder.rename(outer)
+    with pytest.raises(CasekitError, match="this folder's name") as raised:
+        check_dataset(outer, TODAY)
+    assert "'extract 2024-25' for 'extract [2024-25]'" in str(raised.value)
+
+
+def test_a_part_s_column_names_are_listed_escaped(tmp_path, tiny):
+    # a part missing a column lists the columns it has: a name holding a line break or an
+    # escape code (the file's writer chose it) must not forge a line or reach the terminal
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = pq.read_table(part)
+    odd = {"kind": "Kind\n\x1bc FORGED: the dataset is valid", "recorded_by": "x\x1b[2J"}
+    pq.write_table(table.rename_columns([odd.get(n, n) for n in table.schema.names]), part)
+    (missing,) = [p for p in errors(folder) if p.expected.startswith("required column")]
+    assert "\n" not in missing.hint and "\x1b" not in missing.hint
+    assert "'Kind\\n\\x1bc FORGED: the dataset is valid'" in missing.hint
+    done = subprocess.run(
+        [sys.executable, "-m", "casekit.cli", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 2 and "\x1b" not in said
+    assert not any(line.startswith("FORGED") for line in said.splitlines())
+
+
+def test_a_duplicate_id_names_the_first_part_escaped(tmp_path, tiny):
+    # the hint names the part where the id was first used: its name, escaped
+    tiny["events"].append(dict(tiny["events"][-1]))  # the last event again, in the next part
+    folder = write_dataset(tmp_path / "d", tiny, parts=2)
+    (folder / "events" / "part-00000.parquet").rename(folder / "events" / "a\nFORGED\x1bc.parquet")
+    (folder / "events" / "part-00001.parquet").rename(folder / "events" / "b.parquet")
+    tiny["events"][-1]["event_id"] = tiny["events"][0]["event_id"]
+    pq.write_table(typed_part("events", tiny["events"][-1:]), folder / "events" / "b.parquet")
+    (dup,) = [p for p in errors(folder) if p.expected == DUPLICATE_ID]
+    assert dup.source == "events/b.parquet"
+    assert "of 'events/a\\nFORGED\\x1bc.parquet'" in dup.hint
+    assert "\n" not in dup.hint and "\x1b" not in dup.hint
+
+
+@pytest.mark.parametrize("column", ["filename", "File_Row_Number"])
+def test_a_column_duckdb_s_reader_keeps_for_itself_is_a_clear_refusal(tmp_path, tiny, column):
+    # another tool's extra column named as DuckDB's own: not "cannot be read as Parquet"
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.append_column(column, pa.array(["x"] * table.num_rows)), part)
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert said.startswith(f"events/part-00000.parquet: has a column named {column!r}")
+    assert "rename or drop it" in said and "cannot be read as Parquet" not in said
+
+
+def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
+    # a part's name is the dataset writer's: a line break or an escape code in it must not
+    # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is
+    folder = write_dataset(tmp_path / "d", tiny)
+    target = folder / "events" / "part-00000.parquet"
+    pq.write_table(typed_part("events", tiny["events"]), target, compression="none")
+    data = bytearray(target.read_bytes())
+    at = data.index(b"School raised views")
+    data[at - 12 : at + 12] = b"\xff" * 24  # its data pages are damaged, its footer is not
+    target.unlink()
+    evil = folder / "events" / "part-0\nFORGED: the dataset is valid\x1bc.parquet"
+    evil.write_bytes(bytes(data))
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert "\n" not in said and "\x1b" not in said
+    assert "'events/part-0\\nFORGED: the dataset is valid\\x1bc.parquet'" in said
+    assert "cannot be read as Parquet" in said
+    done = subprocess.run(
+        [sys.executable, "-m", "casekit.cli", "validate", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1 and not any(line.startswith("FORGED") for line in lines)
+
+
+def _bomb(tiny: dict, rows: int, text: str, **written) -> pa.Table:
+    """Events of one row repeated ``rows`` times, each with its own id, ``text`` the summary."""
+    one = typed_part("events", tiny["events"][:1])
+    table = one.take(pa.array([0] * rows))
+    ids = pa.array([f"B{i}" for i in range(rows)])
+    table = table.set_column(table.schema.get_field_index("event_id"), "event_id", ids)
+    summary = table.schema.get_field_index("summary")
+    return table.set_column(summary, "summary", pa.array([text] * rows))
+
+
+def test_a_dictionary_bomb_is_refused_before_any_rule_reads_it(tmp_path, tiny, monkeypatch):
+    # 2,000 rows citing one 40 kB text from the dictionary: a file of kilobytes that reads as
+    # 80 MB; at 1,000,000 rows of 100 kB (100 GB read, still a file of about a megabyte) the
+    # rules would run for hours. The text's size is counted first (lengths only: fast).
+    folder = write_dataset(tmp_path / "d", tiny)
+    bomb = folder / "events" / "part-00001.parquet"
+    pq.write_table(_bomb(tiny, 2_000, "A" * 40_000), bomb, compression="zstd")
+    assert bomb.stat().st_size < 40_000
+    ran = []
+    monkeypatch.setattr(
+        "casekit.bundle.dataset._check_table", lambda *a, **k: ran.append(a) or ([], 0)
+    )
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    said = str(raised.value)
+    assert said.startswith("events/part-00001.parquet: holds 80,")
+    assert "more than 1,000 times its size" in said and "CASEKIT_MAX_PARQUET_EXPANSION" in said
+    assert ran == []
+    monkeypatch.setenv("CASEKIT_MAX_PARQUET_EXPANSION", "100000")  # real data, so allowed
+    assert check_dataset(folder, TODAY).rows["events"] == 2_000 + len(tiny["events"])
+    for bad in ("0", "many", "-5"):
+        monkeypatch.setenv("CASEKIT_MAX_PARQUET_EXPANSION", bad)
+        with pytest.raises(CasekitError, match="CASEKIT_MAX_PARQUET_EXPANSION="):
+            check_dataset(folder, TODAY)
+
+
+def test_a_list_of_millions_of_empty_items_is_refused_as_a_bomb(tmp_path, tiny):
+    # 500 decisions each citing 10,000 empty ids: a file of kilobytes, no text at all, but
+    # 5,000,000 items to unnest (20,000,000 took 45 s and 1.3 GB, then passed as valid)
+    folder = write_dataset(tmp_path / "d", tiny)
+    one = typed_part("decisions", tiny["decisions"][:1]).take(pa.array([0] * 500))
+    ids = pa.array([f"B{i}" for i in range(500)])
+    one = one.set_column(one.schema.get_field_index("decision_id"), "decision_id", ids)
+    offsets = pa.array([i * 10_000 for i in range(501)], pa.int32())
+    items = pa.ListArray.from_arrays(offsets, pa.array([""] * 5_000_000))
+    one = one.set_column(one.schema.get_field_index("evidence_ids"), "evidence_ids", items)
+    bomb = folder / "decisions" / "part-00001.parquet"
+    pq.write_table(one, bomb, compression="zstd")
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(CasekitError, match=r"^decisions/part-00001\.parquet: holds 80,0"):
+        check_dataset(folder, TODAY)
+
+
+def test_loading_a_small_dataset_refuses_a_bomb_before_reading_it(tmp_path, tiny):
+    # casekit.load reads every column of a small dataset into memory: a bomb in a column the
+    # contract does not have (80 MB here, 20 GB as easily) is refused first, naming the part
+    folder = write_dataset(tmp_path / "d", tiny)
+    part = folder / "events" / "part-00000.parquet"
+    table = typed_part("events", tiny["events"]).take(pa.array([0] * 2_000))
+    ids = pa.array([f"B{i}" for i in range(2_000)])
+    table = table.set_column(table.schema.get_field_index("event_id"), "event_id", ids)
+    table = table.append_column("extra", pa.array(["A" * 40_000] * 2_000))
+    pq.write_table(table, part, compression="zstd")
+    with pytest.raises(CasekitError, match=r"^events/part-00000\.parquet: holds 8"):
+        casekit.load(folder)
+    # the check and the engines read only the contract's columns: the extra one costs nothing
+    assert check_dataset(folder, TODAY).rows["events"] == 2_000
+
+
+def test_a_compression_bomb_is_refused_from_its_footer(tmp_path, tiny, monkeypatch):
+    # one 70 MB text, compressed to kilobytes: its size is in the footer, so nothing is read
+    folder = write_dataset(tmp_path / "d", tiny)
+    bomb = folder / "events" / "part-00001.parquet"
+    pq.write_table(_bomb(tiny, 1, "A" * 70_000_000), bomb, compression="zstd", use_dictionary=False)
+    assert bomb.stat().st_size < 70_000
+    monkeypatch.setattr(
+        "casekit.bundle.spill.private_duckdb", lambda *a, **k: pytest.fail("DuckDB was opened")
+    )
+    with pytest.raises(CasekitError, match=r"^events/part-00001\.parquet: holds 70,0") as raised:
+        check_dataset(folder, TODAY)
+    assert "more than 1,000 times its size" in str(raised.value)
+
+
+def test_a_table_of_more_parts_than_a_dataset_has_is_refused_before_any_is_read(
+    tmp_path, tiny, monkeypatch
+):
+    # each part's footer is held while the check runs: 20,000 empty parts took 30 s and
+    # 537 MB, 100,000 took 192 s and 1.5 GB, so a folder of millions would exhaust memory.
+    # casekit writes part-00000 to part-99999; the limit is lowered here to keep the test small
+    from casekit.bundle import dataset
+
+    monkeypatch.setattr(dataset, "MAX_PARTS", 3)
+    folder = write_dataset(tmp_path / "d", tiny, parts=3)
+    assert check_dataset(folder, TODAY).rows["events"] == len(tiny["events"])
+    empty = typed_part("events", tiny["events"][:0])
+    pq.write_table(empty, folder / "events" / "part-00003.parquet")
+    (folder / "events" / "_ignored.parquet").write_bytes(b"")  # hidden files do not count
+    read, footer = [], dataset._read_schema
+
+    def reading(path, name, expansion):
+        read.append(name)
+        return footer(path, name, expansion)
+
+    monkeypatch.setattr(dataset, "_read_schema", reading)
+    with pytest.raises(CasekitError) as raised:
+        check_dataset(folder, TODAY)
+    assert str(raised.value).startswith("events/: holds more than 3 parts")
+    assert "fewer, larger parts" in str(raised.value)
+    assert not [name for name in read if name.startswith("events/")]
+
+
+def test_a_well_compressed_real_part_is_not_a_bomb(tmp_path, tiny):
+    # sequential ids and repeated words, compressed hard: about 100 times their size on disk
+    rows = [
+        dict(tiny["events"][0], event_id=f"E{i:09d}", summary="Home visit: no concerns.")
+        for i in range(300_000)
+    ]
+    folder = write_dataset(tmp_path / "d", {**tiny, "events": rows})
+    part = folder / "events" / "part-00000.parquet"
+    pq.write_table(typed_part("events", rows), part, compression="zstd", compression_level=19)
+    assert check_dataset(folder, TODAY).rows["events"] == 300_000
+
+
+def test_looking_for_a_damaged_part_reads_only_the_columns_the_rules_read(tmp_path, tiny):
+    # when DuckDB's error names no part, each part is read again to find it: only its contract
+    # columns, in DuckDB (a column no rule reads may be a bomb of any size, and was fetched
+    # into Python 65,536 rows at a time), so a part damaged only there is not blamed
+    from casekit.bundle import dataset, spill
+
+    folder = write_dataset(tmp_path / "d", tiny)
+    target = folder / "events" / "part-00000.parquet"
+    table = typed_part("events", tiny["events"])
+    notes = pa.array(["ZZZZ private note " * 50 + str(i) for i in range(table.num_rows)])
+    pq.write_table(table.append_column("notes", notes), target, compression="none")
+    data = bytearray(target.read_bytes())
+    at = data.index(b"ZZZZ private note")
+    data[at - 12 : at + 12] = b"\xff" * 24  # the page of the column no rule reads
+    target.write_bytes(bytes(data))
+    tables, _ = dataset._scan(folder)
+    with spill.private_duckdb("1GB") as duck:
+        runner = dataset._Runner(duck.con, folder, tables, "1GB")
+        assert runner._damaged() is None
+    assert check_dataset(folder, TODAY).valid  # the rules never read it either
+
+
 def test_each_rule_lists_at_most_the_limit_then_counts(tmp_path, tiny):
     base = tiny["events"][2]
     tiny["events"] = [dict(base, event_id=f"E{i}", kind="nonsense") for i in range(45)]

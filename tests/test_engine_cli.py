@@ -246,6 +246,71 @@ def test_the_engine_reads_exactly_the_parts_the_check_checked(tmp_path, capsys):
     assert "Events/" in err and "rename the folder to events/" in err and not out.exists()
 
 
+def test_a_part_written_after_the_check_is_not_read(tmp_path, monkeypatch):
+    """Whoever may write the dataset's folder cannot slip a part in between check and read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from casekit.analysis.relational.run import tables_of
+    from casekit.bundle import dataset
+
+    folder = tmp_path / "d"
+    write_dataset(casekit.load(SYNTHETIC), folder)
+    part = sorted((folder / "cases").glob("part-*.parquet"))[0]
+    extra = pq.read_table(part)
+    ids = pa.array([f"X{i}" for i in range(extra.num_rows)])
+    extra = extra.set_column(extra.schema.get_field_index("case_id"), "case_id", ids)
+    real = dataset.check_dataset
+
+    def then_a_part_appears(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        pq.write_table(extra, folder / "cases" / "part-99999.parquet")
+        return checked
+
+    monkeypatch.setattr(dataset, "check_dataset", then_a_part_appears)
+    with connect("duckdb") as engine:
+        cases = engine.run(tables_of(engine, str(folder)).cases.select("case_id"))
+    assert (folder / "cases" / "part-99999.parquet").exists()
+    assert len(cases) == 360 and not cases.case_id.str.startswith("X").any()
+
+
+@pytest.mark.parametrize("how", ["in place", "renamed over"])
+def test_a_part_replaced_after_the_check_is_refused_not_counted(tmp_path, monkeypatch, how):
+    """A checked part swapped for another before the engine has read it stops the run."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from casekit.bundle import dataset
+
+    folder = tmp_path / "d"
+    write_dataset(casekit.load(SYNTHETIC), folder)
+    part = sorted((folder / "cases").glob("part-*.parquet"))[0]
+    swapped = pq.read_table(part)
+    ids = pa.array([f"X{i}" for i in range(swapped.num_rows)])
+    swapped = swapped.set_column(swapped.schema.get_field_index("case_id"), "case_id", ids)
+    real = dataset.check_dataset
+
+    def then_a_part_is_replaced(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        if how == "in place":
+            stat = part.stat()
+            pq.write_table(swapped, part)
+            os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # its time put back too
+        else:
+            pq.write_table(swapped, tmp_path / "new.parquet")
+            os.replace(tmp_path / "new.parquet", part)
+        return checked
+
+    monkeypatch.setattr(dataset, "check_dataset", then_a_part_is_replaced)
+    with pytest.raises(CasekitError) as raised:
+        flags_on("duckdb", str(folder), dt.date(2025, 3, 31), dict(THRESHOLDS))
+    said = str(raised.value)
+    assert said.startswith("cases/part-00000.parquet: changed after the dataset was checked")
+    assert main(["flags", "--data", str(folder), "--engine", "duckdb", "--as-of", AS_OF]) == 2
+
+
 def test_a_damaged_or_mistyped_part_is_said_alike_by_every_engine(tmp_path, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -227,6 +227,41 @@ def test_refuses_a_folder_casekit_did_not_write(tmp_path, capsys, what):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
 
 
+@pytest.mark.parametrize("target", ["empty", "dataset", "nowhere"])
+def test_an_out_that_is_a_link_is_refused_before_any_part_is_written(tmp_path, capsys, target):
+    # a link to an empty folder was written part by part, then failed "Not a directory"; a
+    # link to a dataset casekit wrote was replaced by a folder, the link's target kept
+    where = tmp_path / "there"
+    if target == "empty":
+        where.mkdir()
+    elif target == "dataset":
+        write_dataset(Settings(seed=1, n_cases=20, part_cases=10), where)
+    link = tmp_path / "link"
+    link.symlink_to(where, target_is_directory=True)
+    before = sorted(p.name for p in where.iterdir()) if where.exists() else None
+    args = ["synth", "--form", "dataset", "--cases", "20", "--overwrite", "--out", str(link)]
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "is a link" in err and "part 1" not in out + err
+    assert (
+        link.is_symlink()
+        and (sorted(p.name for p in where.iterdir()) if where.exists() else None) == before
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["link", *(["there"] if where.exists() else [])]
+    )
+
+
+def test_a_foreign_files_name_is_shown_escaped(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes\nFORGED: wrote it\x1bc").write_text("my notes")
+    code = main(["synth", "--form", "dataset", "--out", str(out), "--cases", "20"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "\x1b" not in err
+    assert "'notes\\nFORGED: wrote it\\x1bc'" in err
+
+
 def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch):
     calls = []
     real = national._write_part

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from casekit.analysis import research
-from casekit.analysis.relational.run import engine_name, in_place, open_engine, tables_of
+from casekit.analysis.relational.run import engine_name, in_place, open_engine, reading
 from casekit.analysis.research import OutcomeCounts, engine_outcome_counts
 from casekit.policy import OUTCOME_DAYS
 
@@ -50,8 +50,7 @@ def outcome_counts(
     """
     source: str | Path = data if "://" in str(data) else Path(data)
     in_place(engine, source)  # refuses postgres on a path before anything is read
-    with open_engine(engine, source) as opened:
-        tables = tables_of(opened, source)
+    with open_engine(engine, source) as opened, reading(opened, source) as tables:
         return engine_outcome_counts(tables, opened, days, as_of, start, end)
 
 
@@ -97,8 +96,7 @@ def study(
         )
     source: str | Path = data if "://" in str(data) else Path(data)
     in_place(engine, source)
-    with open_engine(engine, source) as opened:
-        tables = tables_of(opened, source)
+    with open_engine(engine, source) as opened, reading(opened, source) as tables:
         return Study(
             outcomes=engine_outcome_counts(tables, opened, days, as_of, start, end),
             waits=research.engine_step_down_waits(

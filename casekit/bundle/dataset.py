@@ -69,12 +69,15 @@ from casekit.errors import CasekitError, Problem, did_you_mean, printable
 from casekit.render.xlsx import CONTROL_CHARACTER_EXPECTED, control_character
 
 __all__ = [
+    "EXPANSION",
     "LIMIT",
+    "MAX_PARTS",
     "MEMORY_LIMIT",
     "DatasetCheck",
     "is_dataset",
     "layout_problems",
     "check_dataset",
+    "refuse_bombs",
     "validate_dataset",
     "parquet_type",
 ]
@@ -83,6 +86,19 @@ LIMIT = 20
 """How many problems each rule lists by default; the rest are counted."""
 MEMORY_LIMIT = "2GB"
 """DuckDB's memory limit unless ``$CASEKIT_DUCKDB_MEMORY`` (or ``memory_limit=``) says."""
+EXPANSION = 1_000
+"""How many times its size on disk a part's data may be once read (unless
+``$CASEKIT_MAX_PARQUET_EXPANSION`` says): its pages uncompressed (the footer says), and its
+text (counted by length first, each list item 16 bytes besides its text). Real parts read as
+3 to 100 times their size; a dictionary or compression bomb (one long text cited by every
+row, or compressed away) as tens of thousands of times, and would keep the check busy for
+hours."""
+MAX_PARTS = 100_000
+"""The most parts a table may have: casekit writes part-00000 to part-99999. Each part's
+footer is held while the check runs (100,000 empty parts: 192 s, 1.5 GB), so a folder of
+millions is refused before any is read."""
+EXPANSION_FLOOR = 64 * 1024 * 1024
+"""Bytes a part may read as whatever its size on disk (a small part of short words is fine)."""
 
 _ROW_WORD = "record"
 _WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(
@@ -90,7 +106,9 @@ _WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(
 )
 """What is trimmed from text cells, as a bundle's reader (Arrow's ``utf8_trim_whitespace``)
 trims them."""
-_GLOB = re.compile(r"[*?\[\]{}]")
+_GLOB = re.compile(r"[*?\[\]{}\\]")
+"""What DuckDB and Spark (Hadoop, whose backslash escapes the next character) read as a
+pattern in a path they are given: refused in the name of any folder of a part's path."""
 _TABLE_KEYS = {normalise_header(t): t for t in TABLES}
 _SQL_TYPE = {
     "date": "DATE",
@@ -179,6 +197,10 @@ class _Part:
     name: str
     rows: int
     schema: pa.Schema
+    size: int = 0
+    """The file's bytes on disk."""
+    stamp: tuple[int, ...] = ()
+    """What the file was when its footer was read (:func:`stamp`)."""
     columns: dict[str, str] = field(default_factory=dict)
     """Each contract column the part holds with a fitting type, and its name in the file."""
 
@@ -203,12 +225,26 @@ class _Table:
         return TABLES[self.name].id_column not in self.unread
 
 
-def _read_schema(path: Path, name: str) -> tuple[pa.Schema, int]:
+def stamp(path: Path) -> tuple[int, ...]:
+    """Say what a file is now: its device, inode, size, and times of change.
+
+    Any write to it, a rename over it, or its times set back, gives another stamp (the
+    status-change time cannot be set back but by changing the clock).
+    """
+    info = os.lstat(path)
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _read_schema(path: Path, name: str, expansion: int) -> tuple[pa.Schema, int, tuple[int, ...]]:
+    """Read a part's footer: its schema, rows and stamp; refuse a part that unpacks too far."""
     import pyarrow.parquet as pq
 
     try:
+        stamped = stamp(path)
+        size = stamped[2]
         meta = pq.ParquetFile(path).metadata
-        return meta.schema.to_arrow_schema(), meta.num_rows
+        schema, rows = meta.schema.to_arrow_schema(), meta.num_rows
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     except PermissionError:
         raise CasekitError(
             f"{printable(name)}: you may not read this part (permission denied). Ask whoever "
@@ -216,16 +252,59 @@ def _read_schema(path: Path, name: str) -> tuple[pa.Schema, int]:
         ) from None
     except Exception as exc:  # pyarrow raises several kinds for a damaged or foreign file
         raise CasekitError(
-            f"{printable(name)}: cannot be read as Parquet ({exc}). Write the part again, or "
-            "move it out of the dataset folder."
+            f"{printable(name)}: cannot be read as Parquet ({_first_line(exc)}). Write the part "
+            "again, or move it out of the dataset folder."
         ) from None
+    _refuse_expanded(name, unpacked, "of data once uncompressed", size, expansion)
+    return schema, rows, stamped
+
+
+_RESERVED = ("filename", "file_row_number")
+"""Columns DuckDB's reader adds to say where each record is: a part may not have its own."""
+
+
+def _refuse_reserved(name: str, schema: pa.Schema) -> None:
+    """Refuse a part with a column named as one DuckDB's reader adds (it could not be read)."""
+    taken = next((c for c in schema.names if c.lower() in _RESERVED), None)
+    if taken is not None:
+        raise CasekitError(
+            f"{printable(name)}: has a column named {taken!r}, a name DuckDB's reader keeps "
+            "for itself (where each record is), so the part cannot be checked. It is no "
+            "contract column: rename or drop it, and write the part again."
+        )
+
+
+def _expansion() -> int:
+    """Read ``$CASEKIT_MAX_PARQUET_EXPANSION`` (default :data:`EXPANSION`), or refuse it."""
+    text = os.environ.get("CASEKIT_MAX_PARQUET_EXPANSION", "").strip()
+    if not text:
+        return EXPANSION
+    if not text.isdigit() or int(text) < 1:
+        raise CasekitError(
+            f"CASEKIT_MAX_PARQUET_EXPANSION={printable(text)}: give a whole number of times "
+            f"a part's size on disk its data may read as, at least 1 (default {EXPANSION:,})."
+        )
+    return int(text)
+
+
+def _refuse_expanded(name: str, held: int, what: str, size: int, expansion: int) -> None:
+    """Refuse a part whose data reads as more than ``expansion`` times its size on disk."""
+    if held <= max(EXPANSION_FLOOR, expansion * size):
+        return
+    raise CasekitError(
+        f"{printable(name)}: holds {held:,} bytes {what} in a file of {size:,} bytes, more than "
+        f"{expansion:,} times its size: a part made to keep the check and the engines busy (a "
+        "dictionary or compression bomb), not a dataset's data, so it was not checked. Move it "
+        "out of the dataset folder; if it is real data, raise the limit "
+        "($CASEKIT_MAX_PARQUET_EXPANSION)."
+    )
 
 
 def _match_part(part: _Part, spec: Table) -> list[Problem]:
     """Match a part's columns to the contract's; report repeats, missing columns, wrong types."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    found = ", ".join(part.schema.names) or "none"
+    found = ", ".join(printable(n) for n in part.schema.names) or "none"
     for name, kind in zip(part.schema.names, part.schema.types, strict=True):
         target = _table_column(spec, name)
         if target is None:
@@ -315,6 +394,7 @@ def layout_problems(folder: str | Path) -> list[Problem]:
 
 def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
     """Find every table's parts, read their schemas and note what is not part of the dataset."""
+    expansion = _expansion()
     problems: list[Problem] = []
     tables: dict[str, _Table] = {}
     for entry in sorted(folder.iterdir()):
@@ -350,6 +430,7 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
         if entry.is_symlink():
             problems.append(_linked(entry.name + "/"))
             continue
+        _refuse_too_many_parts(entry)
         spec = TABLES[table]
         parts: list[_Part] = []
         for path in sorted(entry.iterdir()):
@@ -372,10 +453,12 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
                     )
                 )
                 continue
-            if _GLOB.search(str(path.resolve())):
-                raise CasekitError(_patterned(path.resolve()))
-            schema, rows = _read_schema(path, name)
-            part = _Part(path.resolve(), name, rows, schema)
+            resolved = path.resolve()
+            if any(_GLOB.search(p.name) for p in (resolved, *resolved.parents)):
+                raise CasekitError(_patterned(resolved))
+            schema, rows, stamped = _read_schema(path, name, expansion)
+            _refuse_reserved(name, schema)
+            part = _Part(resolved, name, rows, schema, stamped[2], stamped)
             problems += _match_part(part, spec)
             parts.append(part)
         if not parts:
@@ -400,6 +483,21 @@ def _scan(folder: Path) -> tuple[dict[str, _Table], list[Problem]]:
                 )
             )
     return tables, problems
+
+
+def _refuse_too_many_parts(folder: Path) -> None:
+    """Refuse a table folder of more than :data:`MAX_PARTS` parts, counting names only."""
+    found = 0
+    with os.scandir(folder) as entries:
+        for item in entries:
+            if item.name.lower().endswith(".parquet") and not item.name.startswith((".", "_")):
+                found += 1
+                if found > MAX_PARTS:
+                    raise CasekitError(
+                        f"{printable(folder.name + '/')}: holds more than {MAX_PARTS:,} parts, "
+                        f"the most a dataset's table has (part-00000 to part-{MAX_PARTS - 1:05d}); "
+                        "none was read. Write the table in fewer, larger parts."
+                    )
 
 
 # --- SQL ----------------------------------------------------------------------------------------
@@ -487,17 +585,83 @@ def _select(col: Column, name: str | None, kind: pa.DataType | None) -> list[str
     return out
 
 
-def _view(table: _Table) -> str:
-    """Write the SQL of a table's view: every part, contract columns cleaned and typed."""
-    spec = TABLES[table.name]
+def _groups(table: _Table) -> list[list[_Part]]:
+    """Group a table's parts by their columns' names and types: one ``read_parquet`` each."""
     groups: dict[tuple[tuple[str, str], ...], list[_Part]] = {}
     for part in table.parts:
         signature = tuple(
             (n, str(t)) for n, t in zip(part.schema.names, part.schema.types, strict=True)
         )
         groups.setdefault(signature, []).append(part)
+    return list(groups.values())
+
+
+_ITEM = 16
+"""Bytes a list's item counts as besides its text (DuckDB's own slot for a text is 16)."""
+
+
+def _refuse_bombs(runner: _Runner, table: _Table, expansion: int, every: bool = False) -> None:
+    """Refuse a part whose text reads as too many times its size on disk.
+
+    The contract's text and list-of-text columns count (the rules and engines read no other);
+    with ``every``, every such column (loading a small dataset into a Casebook reads them
+    all). Only the
+    texts' lengths are read (no text is copied, trimmed or matched), so a dictionary bomb
+    (every row citing one long text) costs one quick scan, not the hours its rules would. A
+    list's item counts :data:`_ITEM` bytes besides its text: millions of empty ids are a bomb
+    too.
+    """
+    for parts in _groups(table):
+        first = parts[0]
+        sizes = []
+        read = set(first.schema.names) if every else set(first.columns.values())
+        for name, kind in zip(first.schema.names, first.schema.types, strict=True):
+            if name not in read:
+                continue
+            if _is_text(kind):
+                sizes.append(f"coalesce(strlen({_q(name)}), 0)")
+            elif _is_text_list(kind):  # an item costs its text and a slot (16 bytes) at least
+                listed = _q(name)
+                lengths = f"list_sum(list_transform({listed}, lambda v: strlen(v)))"
+                sizes.append(f"coalesce(len({listed}) * {_ITEM} + coalesce({lengths}, 0), 0)")
+        if not sizes:
+            continue
+        files = ", ".join(_lit(str(p.path)) for p in parts)
+        held = runner.fetch(
+            f"SELECT filename, sum({' + '.join(sizes)}) FROM read_parquet([{files}], "
+            "filename = true) GROUP BY filename"
+        )
+        size = {str(p.path): p.size for p in parts}
+        for path, text in held:
+            _refuse_expanded(
+                runner.name(path), int(text or 0), "of text and list items", size[path], expansion
+            )
+
+
+def refuse_bombs(folder: str | Path) -> None:
+    """Refuse a dataset holding a part whose data reads as too many times its size on disk.
+
+    The check's first step (:func:`check_dataset` takes it too), for a dataset about to be
+    read another way (into a Casebook): footers first, then the text's lengths in DuckDB.
+    Raises :class:`CasekitError` naming the part; see :data:`EXPANSION`.
+    """
+    folder = Path(folder)
+    tables, _ = _scan(folder)
+    if not tables:
+        return
+    memory = os.environ.get("CASEKIT_DUCKDB_MEMORY") or MEMORY_LIMIT
+    expansion = _expansion()
+    with spill.private_duckdb(memory, ordered=False) as duck:
+        runner = _Runner(duck.con, folder, tables, memory)
+        for table in tables.values():
+            _refuse_bombs(runner, table, expansion, every=True)
+
+
+def _view(table: _Table) -> str:
+    """Write the SQL of a table's view: every part, contract columns cleaned and typed."""
+    spec = TABLES[table.name]
     selects = []
-    for parts in groups.values():
+    for parts in _groups(table):
         first = parts[0]
         columns = ["filename AS _file", "file_row_number + 1 AS _row"]
         for col in spec.columns:
@@ -734,7 +898,8 @@ def _row_rules(table: _Table, today: dt.date) -> list[_Rule]:
 def _first_use(id_column: str) -> Hint:
     def hint(_value: Any, note: Any) -> str:
         where = f"{_ROW_WORD} {note['row']}"
-        return duplicate_hint(id_column, where if note["same"] else f"{where} of {note['file']}")
+        first = where if note["same"] else f"{where} of {printable(note['file'])}"
+        return duplicate_hint(id_column, first)
 
     return hint
 
@@ -854,6 +1019,31 @@ class DatasetCheck:
     rows: dict[str, int]
     damage: list[Damage] = field(default_factory=list)
     """Each table with errors: how many of its records break a rule, which rules, where."""
+    parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    """Each table's parts as checked: the files an engine then reads, and no others (a part
+    written into the folder after the check is not read)."""
+    stamps: dict[Path, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    """Each part's name in messages and :func:`stamp` as checked, for :meth:`unchanged`."""
+
+    def unchanged(self) -> None:
+        """Refuse, naming it, a part that is no longer the file the check read.
+
+        Called after an engine has read the parts: a part written to, renamed over or
+        removed since it was checked (by whoever may write the dataset's folder) may have
+        given the engine records no rule was run on, so its results are not used.
+        """
+        for path, (name, then) in self.stamps.items():
+            try:
+                now = stamp(path)
+            except OSError:
+                now = ()
+            if now != then:
+                raise CasekitError(
+                    f"{printable(name)}: changed after the dataset was checked (written to, "
+                    "replaced or removed), so what the engine read may not be what was checked; "
+                    "nothing was kept. Make sure nothing writes to the dataset while it is "
+                    "read, then run again."
+                )
 
     @property
     def valid(self) -> bool:
@@ -870,6 +1060,10 @@ class _Runner:
         self.folder = folder
         self.memory_limit = memory_limit
         self.names = {str(p.path): p.name for t in tables.values() for p in t.parts}
+        self.columns = {
+            str(p.path): list(p.columns.values()) for t in tables.values() for p in t.parts
+        }
+        """Each part's contract columns, by their names in the file: all the rules read."""
         self.broken: list[_Rule] = []
         """The rules some rows broke, as they were found (for :func:`_damage`)."""
 
@@ -883,28 +1077,33 @@ class _Runner:
             raise
         except duckdb.OutOfMemoryException:
             raise CasekitError(
-                f"{self.folder}: DuckDB ran out of memory under its limit of {self.memory_limit} "
-                "and could not spill to disk. Free disk space in the temporary folder "
-                "($TMPDIR), or raise the limit ($CASEKIT_DUCKDB_MEMORY, e.g. 8GB)."
+                f"{printable(self.folder)}: DuckDB ran out of memory under its limit of "
+                f"{self.memory_limit} and could not spill to disk. Free disk space in the "
+                "temporary folder ($TMPDIR), or raise the limit ($CASEKIT_DUCKDB_MEMORY, e.g. 8GB)."
             ) from None
         except duckdb.Error as exc:
             text = str(exc)
             part = next((name for path, name in self.names.items() if path in text), None)
-            where = part or self._damaged() or self.folder.name
+            where = printable(part or self._damaged() or self.folder.name)
             raise CasekitError(
                 f"{where}: cannot be read as Parquet ({_first_line(exc)}). Write the part again, "
                 "or move it out of the dataset folder."
             ) from None
 
     def _damaged(self) -> str | None:
-        """Find the first part DuckDB cannot read in full (its error did not name it)."""
+        """Find the first part whose contract columns DuckDB cannot read (its error named none).
+
+        Only the columns the rules read are read again: a column no rule reads may be a bomb
+        of any size, and the engines never read it either.
+        """
         import duckdb
 
         for path, name in self.names.items():
-            try:
-                reader = self.con.execute(f"SELECT * FROM read_parquet({_lit(path)})")
-                while reader.fetchmany(65_536):
-                    pass
+            columns = ", ".join(_q(c) for c in self.columns[path])
+            if not columns:
+                continue
+            try:  # every value decoded and hashed in DuckDB: none is fetched into Python
+                self.con.execute(f"SELECT max(hash({columns})) FROM read_parquet({_lit(path)})")
             except duckdb.Error:
                 return name
         return None
@@ -977,10 +1176,15 @@ def check_dataset(
     tables, problems = _scan(folder)
     check_marker(folder, {t: (len(tables[t].parts), tables[t].rows) for t in tables})
     rows = {t: tables[t].rows for t in TABLE_ORDER if t in tables}
+    parts = {t: tuple(p.path for p in tables[t].parts) for t in TABLE_ORDER if t in tables}
+    stamps = {p.path: (p.name, p.stamp) for t in tables.values() for p in t.parts}
     if not tables:
         return DatasetCheck(problems, rows)
     with spill.private_duckdb(memory, ordered=False) as duck:
         runner = _Runner(duck.con, folder, tables, memory)
+        expansion = _expansion()
+        for table in tables.values():
+            _refuse_bombs(runner, table, expansion)
         for table in tables.values():
             runner.fetch(_view(table))
         duplicated: dict[str, int] = {}
@@ -999,7 +1203,7 @@ def check_dataset(
             p.row or 0,
         )
     )
-    return DatasetCheck(problems, rows, damage)
+    return DatasetCheck(problems, rows, damage, parts, stamps)
 
 
 def _damage(runner: _Runner, tables: dict[str, _Table], problems: list[Problem]) -> list[Damage]:
@@ -1113,6 +1317,7 @@ def _patterned(path: Path) -> str:
         )
     what = "part" if named == path else "folder"
     return (
-        f"{printable(named)}: this {what}'s name holds a character DuckDB reads as a file "
-        f"pattern (* ? [ ] {{ }}), so the engines could read other files than those checked. {fix}"
+        f"{printable(named)}: this {what}'s name holds a character DuckDB or Spark reads as a "
+        f"file pattern (* ? [ ] {{ }} \\), so the engines could read other files than those "
+        f"checked. {fix}"
     )

@@ -342,13 +342,14 @@ def _read_dataset(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     """
     import pyarrow.parquet as pq
 
-    from casekit.bundle.dataset import layout_problems
+    from casekit.bundle.dataset import layout_problems, refuse_bombs
     from casekit.bundle.partitioned import check_marker, part_files
 
     limit = int(os.environ.get("CASEKIT_DATASET_LOAD_ROWS", DATASET_LOAD_MAX_ROWS))
     broken = layout_problems(folder)  # as the engines' check says it: part, column, fix
     if broken:
         raise BundleInvalid(str(folder), broken)
+    refuse_bombs(folder)  # every column is read below: none may unpack without bound
     files = {t: part_files(folder, t) for t in TABLE_ORDER}
     counts = {t: [pq.read_metadata(p).num_rows for p in paths] for t, paths in files.items()}
     check_marker(folder, {t: (len(n), sum(n)) for t, n in counts.items()})

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from casekit.contract import LIST_SEPARATOR, TABLE_ORDER, TABLES, Column
-from casekit.errors import CasekitError, load_json
+from casekit.errors import CasekitError, load_json, printable
 from casekit.outputs import (
     NOFOLLOW,
     OutputFolder,
@@ -326,6 +326,12 @@ class DatasetWriter:
         label: str = "--out",
     ):
         self.out = Path(out)
+        if self.out.is_symlink():  # it would be replaced (a dataset) or fail (an empty folder)
+            raise CasekitError(
+                f"{label} {printable(self.out)}: is a link; casekit writes a dataset into a "
+                "folder of its own, never through a link. Give the folder's own path, or a new "
+                "one; nothing was touched."
+            )
         self._fresh = not self.out.exists()
         claim_folder(self.out, label, overwrite=overwrite, protected=protected, kind="dataset")
         if self._fresh:

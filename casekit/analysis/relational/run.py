@@ -24,6 +24,7 @@ from casekit.errors import BundleInvalid, CasekitError, shown
 from casekit.policy import FLAGS
 
 if TYPE_CHECKING:
+    from casekit.bundle.dataset import DatasetCheck
     from casekit.engine.tables import Tables
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "in_place",
     "not_ported",
     "open_engine",
+    "reading",
     "tables_of",
 ]
 
@@ -106,22 +108,42 @@ def open_engine(engine: str | Engine, source: Source) -> Iterator[Engine]:
         yield opened
 
 
-def checked_dataset(folder: Path) -> None:
+def checked_dataset(folder: Path) -> DatasetCheck:
     """Check a partitioned dataset against the contract (out of core) before an engine reads it.
 
     Like any bundle read into casekit, a dataset is validated first: a broken one raises
     :class:`~casekit.errors.BundleInvalid` listing its problems, each naming part, record and
-    column, and a damaged part file a one-line :class:`~casekit.errors.CasekitError`.
+    column, and a damaged part file a one-line :class:`~casekit.errors.CasekitError`. Returns
+    the check: each table's parts as checked, which the engine is then given (never the folder
+    again), and what each part was (:meth:`~casekit.bundle.dataset.DatasetCheck.unchanged`).
     """
-    from casekit.bundle.dataset import check_dataset
+    from casekit.bundle import dataset
 
-    check = check_dataset(folder)
+    check = dataset.check_dataset(folder)
     if not check.valid:
         raise BundleInvalid(str(folder), check.problems)
+    return check
 
 
 def tables_of(engine: Engine, source: Source) -> Tables:
-    """Give ``source`` as the engine's tables: sent (a Casebook), in place (a store, Parquet)."""
+    """Give ``source`` as the engine's tables: sent (a Casebook), in place (a store, Parquet).
+
+    A dataset read in place is read from the parts its check read; use :func:`reading` to
+    have them also checked unchanged once the engine has read them.
+    """
+    with reading(engine, source) as tables:
+        return tables
+
+
+@contextmanager
+def reading(engine: Engine, source: Source) -> Iterator[Tables]:
+    """Lend ``source`` as the engine's tables for a block that runs every query on them.
+
+    For a dataset read in place, when the block ends without error, every part is checked to
+    be still the file the check read (:meth:`~casekit.bundle.dataset.DatasetCheck.unchanged`):
+    a part replaced meanwhile raises :class:`~casekit.errors.CasekitError`, so no result
+    counted from it is used.
+    """
     from casekit.engine.tables import from_casebook
 
     if isinstance(source, Casebook):
@@ -130,23 +152,28 @@ def tables_of(engine: Engine, source: Source) -> Tables:
                 "engine=postgres runs in the store the data is in: give the store's URL, not "
                 "a casebook read from it."
             )
-        return from_casebook(source)
+        yield from_casebook(source)
+        return
     if _is_url(source):
         if engine.name != "postgres":  # another engine reads the records through casekit
             from casekit.store.load import load
 
-            return from_casebook(load(str(source)))
+            yield from_casebook(load(str(source)))
+            return
         from casekit.engine.store import from_store
 
-        return from_store(engine)
+        yield from_store(engine)
+        return
     if in_place(engine, source):
         from casekit.engine.parquet import from_parquet
 
-        checked_dataset(Path(source))
-        return from_parquet(engine, Path(source))
+        check = checked_dataset(Path(source))
+        yield from_parquet(engine, Path(source), parts=check.parts)
+        check.unchanged()
+        return
     from casekit.store.load import load
 
-    return from_casebook(load(Path(source)))  # CSV, a workbook, Parquet files: validated first
+    yield from_casebook(load(Path(source)))  # CSV, a workbook, Parquet files: validated first
 
 
 def flags_on(
@@ -156,5 +183,5 @@ def flags_on(
 
     Returns the rows in the columns and order of the pandas flags.
     """
-    with open_engine(engine, source) as opened:
-        return run_flags(opened, tables_of(opened, source), as_of, thresholds)
+    with open_engine(engine, source) as opened, reading(opened, source) as tables:
+        return run_flags(opened, tables, as_of, thresholds)
