@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -55,6 +56,16 @@ def test_parameters_are_typed_and_documented(name):
     for param in params.values():
         assert param["inferred_type_name"] != "None", param
         assert param["help"], param
+    # papermill skips a line it cannot read (one with a second '=', such as in its comment),
+    # so that parameter would be missing from --help-notebook: every one assigned is listed
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assigned = [
+        node.target.id
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    ]
+    assert assigned and list(params) == assigned
 
 
 def test_bundle_check_on_the_synthetic_data(tmp_path):
