@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -71,6 +72,9 @@ NO_JAVA = (
     "the PATH). Install it (Debian: apt-get install openjdk-17-jre-headless; 'make test' does "
     "so as root) or set JAVA_HOME, or run the flags on DuckDB (engine=duckdb, the default)."
 )
+
+JAVA_MODULE_NOTE = b"WARNING: Using incubator modules"
+"""The start of the line Java prints at each Spark start, which casekit leaves out."""
 
 SCRATCH_PREFIX = "casekit-spark-"
 """The start of the name of local mode's private scratch folder, in the temporary folder."""
@@ -227,6 +231,7 @@ def _start() -> tuple[Any, str]:
         "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG}"
     )
     try:
+        _launch_jvm(cast(dict[str, str], builder._options))
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises its own kinds when the JVM fails
         shutil.rmtree(scratch, ignore_errors=True)
@@ -239,6 +244,47 @@ def _start() -> tuple[Any, str]:
     if jvm is not None:  # it writes the shuffle files: a killed run's folder waits for it too
         note_scratch_process(scratch, jvm.pid)
     return session, scratch
+
+
+def _launch_jvm(options: dict[str, str]) -> None:
+    """Start Spark's JVM, unless one runs, with its stderr passed on but for Java's module note.
+
+    Spark starts every JVM with ``--add-modules=jdk.incubator.vector``, for which Java prints
+    ``WARNING: Using incubator modules: jdk.incubator.vector`` before any logging is set up, and
+    no setting turns it off: it reached a command's stderr and, in a notebook, the report's
+    output. So the JVM is started here as pyspark would (the same settings on its command
+    line), its stderr a pipe that a daemon thread reads to its end, passing every other line on
+    to this process's stderr as it comes: Spark's own errors still show.
+    """
+    from pyspark.conf import SparkConf
+    from pyspark.core.context import SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return  # a JVM runs already (pyspark keeps it after a session stops), or was given
+    conf = SparkConf()
+    for key, value in options.items():
+        conf.set(key, value)
+    read, write = os.pipe()
+    threading.Thread(
+        target=_pass_on, args=(read,), daemon=True, name="casekit-spark-stderr"
+    ).start()
+    try:
+        gateway = launch_gateway(conf, popen_kwargs={"stderr": write})
+    finally:
+        os.close(write)  # the JVM holds its own copy: the thread's read ends when the JVM does
+    SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+
+
+def _pass_on(fd: int) -> None:
+    """Copy the JVM's stderr to this process's, line by line, leaving out Java's module note."""
+    with os.fdopen(fd, "rb") as lines:
+        for line in lines:
+            if line.startswith(JAVA_MODULE_NOTE):
+                continue
+            with contextlib.suppress(Exception):  # a closed or replaced stderr: nothing to do
+                sys.stderr.write(line.decode("utf-8", "replace"))
+                sys.stderr.flush()
 
 
 def _local() -> tuple[Any, Callable[[], None]]:
