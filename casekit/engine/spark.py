@@ -16,9 +16,11 @@ Connect session closes.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from casekit.errors import CasekitError, one_line
 from casekit.outputs import SCRATCH_NOTE, note_scratch_process, private_temp
+from casekit.stopping import interruptible, signalled
 
 if TYPE_CHECKING:
     import ibis.expr.operations as ops
@@ -153,6 +156,7 @@ def _stopper(session: Any) -> Callable[[], None]:
             _OURS["holds"] -= 1
             if _OURS["holds"] <= 0:
                 scratch = _OURS.pop("scratch", None)
+                _OURS.pop("forget", lambda: None)()  # no stop may cancel jobs of a session gone
                 _OURS["session"], _OURS["holds"] = None, 0
                 try:
                     session.stop()
@@ -230,6 +234,15 @@ def _start() -> tuple[Any, str]:
     builder = builder.config("spark.local.dir", scratch).config(
         "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG}"
     )
+    # pyspark sets a Ctrl-C handler of its own that asks the JVM to cancel its jobs from the
+    # main thread, which is itself waiting inside a call to the JVM: py4j refuses that call
+    # ("reentrant call") and logs tracebacks. The handler that was there is put back, and the
+    # jobs are cancelled from casekit's stop watcher's thread instead (casekit.stopping).
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    for logger in (logging.getLogger(), logging.getLogger("py4j.clientserver")):
+        if not any(isinstance(f, _Py4jInterrupted) for f in logger.filters):
+            logger.addFilter(_Py4jInterrupted())
     try:
         _launch_jvm(cast(dict[str, str], builder._options))
         session = builder.getOrCreate()
@@ -239,11 +252,31 @@ def _start() -> tuple[Any, str]:
             f"engine=spark: Spark did not start ({one_line(exc)}). Check that Java 17 or later "
             "works (java -version), or run the flags on DuckDB (engine=duckdb)."
         ) from None
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
     session.sparkContext.setLogLevel("ERROR")
     jvm = getattr(SparkContext._gateway, "proc", None)  # the JVM pyspark started, if it did
     if jvm is not None:  # it writes the shuffle files: a killed run's folder waits for it too
         note_scratch_process(scratch, jvm.pid)
     return session, scratch
+
+
+class _Py4jInterrupted(logging.Filter):
+    """Leave out py4j's tracebacks for a Ctrl-C (or SIGTERM) that stops a call to the JVM.
+
+    py4j logs one at ERROR on the root logger ("KeyboardInterrupt while sending command."),
+    then closes the connection (which may find the JVM's end closed already, logged too) and
+    raises the interrupt again, which the command says in one line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but py4j's notes of a stop it handles itself."""
+        message = record.getMessage()
+        if message.startswith("KeyboardInterrupt while sending command"):
+            return False
+        closing = message.startswith("Exception occurred while shutting down connection")
+        return not (closing and bool(signalled()))
 
 
 def _launch_jvm(options: dict[str, str]) -> None:
@@ -280,8 +313,8 @@ def _pass_on(fd: int) -> None:
     """Copy the JVM's stderr to this process's, line by line, leaving out Java's module note."""
     with os.fdopen(fd, "rb") as lines:
         for line in lines:
-            if line.startswith(JAVA_MODULE_NOTE):
-                continue
+            if line.startswith(JAVA_MODULE_NOTE) or signalled():
+                continue  # once the command is stopped, what its cancelled tasks say is noise
             with contextlib.suppress(Exception):  # a closed or replaced stderr: nothing to do
                 sys.stderr.write(line.decode("utf-8", "replace"))
                 sys.stderr.flush()
@@ -300,7 +333,8 @@ def _local() -> tuple[Any, Callable[[], None]]:
             if _alive(theirs):
                 return theirs, lambda: None  # someone else's session: theirs to stop
             session, scratch = _start()
-            _OURS.update(session=session, holds=0, scratch=scratch)
+            forget = interruptible(session.sparkContext.cancelAllJobs)  # on Ctrl-C, SIGTERM
+            _OURS.update(session=session, holds=0, scratch=scratch, forget=forget)
         _OURS["holds"] += 1
         return _OURS["session"], _stopper(_OURS["session"])
 
