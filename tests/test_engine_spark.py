@@ -103,6 +103,48 @@ again.close()
 """
 
 
+STOPPED_STARTING = r"""
+import os
+from pathlib import Path
+import pyspark.java_gateway as gateway
+from casekit.engine import connect
+
+class Stopping:  # Ctrl-C reaches pyspark while it waits for the JVM to report its port
+    @staticmethod
+    def sleep(seconds):
+        raise KeyboardInterrupt
+
+def children():
+    tasks = Path("/proc", str(os.getpid()), "task")
+    return [pid for t in tasks.iterdir() for pid in (t / "children").read_text().split()]
+
+gateway.time = Stopping
+try:
+    connect("spark")
+except KeyboardInterrupt:
+    print("interrupted")
+print("children", children())
+print("scratch", sorted(p.name for p in Path(os.environ["TMPDIR"]).iterdir()))
+"""
+
+
+def test_a_stop_while_the_jvm_starts_ends_the_jvm_and_its_scratch(tmp_path):
+    """pyspark left the JVM it was starting running after a Ctrl-C (its gateway, having lost
+    the file for its port, never ends), and casekit left its scratch folder."""
+    (tmp_path / "tmp").mkdir()
+    out = tmp_path / "out.txt"
+    with out.open("w") as sink:  # a file, not a pipe a JVM left running would hold open
+        subprocess.run(
+            [sys.executable, "-c", STOPPED_STARTING],
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "tmp")},
+            timeout=300,
+            check=True,
+        )
+    assert out.read_text().splitlines() == ["interrupted", "children []", "scratch []"]
+
+
 def test_java_missing_is_one_clear_message(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))  # a JAVA_HOME without bin/java
     with pytest.raises(CasekitError, match="needs Java 17 or later") as caught:

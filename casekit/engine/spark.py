@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import uuid
@@ -246,8 +247,10 @@ def _start() -> tuple[Any, str]:
     try:
         _launch_jvm(cast(dict[str, str], builder._options))
         session = builder.getOrCreate()
-    except Exception as exc:  # pyspark raises its own kinds when the JVM fails
+    except BaseException as exc:  # pyspark raises its own kinds when the JVM fails
         shutil.rmtree(scratch, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise  # a stop (Ctrl-C, SIGTERM) while Spark started
         raise CasekitError(
             f"engine=spark: Spark did not start ({one_line(exc)}). Check that Java 17 or later "
             "works (java -version), or run the flags on DuckDB (engine=duckdb)."
@@ -289,9 +292,9 @@ def _launch_jvm(options: dict[str, str]) -> None:
     line), its stderr a pipe that a daemon thread reads to its end, passing every other line on
     to this process's stderr as it comes: Spark's own errors still show.
     """
+    from pyspark import java_gateway
     from pyspark.conf import SparkConf
     from pyspark.core.context import SparkContext
-    from pyspark.java_gateway import launch_gateway
 
     if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
         return  # a JVM runs already (pyspark keeps it after a session stops), or was given
@@ -302,9 +305,27 @@ def _launch_jvm(options: dict[str, str]) -> None:
     threading.Thread(
         target=_pass_on, args=(read,), daemon=True, name="casekit-spark-stderr"
     ).start()
+    started: list[subprocess.Popen[bytes]] = []
+    module = cast(Any, java_gateway)
+    popen = module.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    module.Popen = recorded  # (under _LOCK) to know the JVM pyspark starts
     try:
-        gateway = launch_gateway(conf, popen_kwargs={"stderr": write})
+        gateway = java_gateway.launch_gateway(conf, popen_kwargs={"stderr": write})
+    except BaseException:
+        # Stopped while the JVM starts (Ctrl-C): pyspark leaves it running, its gateway having
+        # lost the file it was to report its port in. It is casekit's child: end it.
+        for jvm in started:
+            with contextlib.suppress(OSError):
+                jvm.kill()
+                jvm.wait(timeout=30)
+        raise
     finally:
+        module.Popen = popen
         os.close(write)  # the JVM holds its own copy: the thread's read ends when the JVM does
     SparkContext._ensure_initialized(gateway=gateway, conf=conf)
 
