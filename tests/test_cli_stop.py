@@ -65,6 +65,59 @@ def test_a_stop_during_a_duckdb_query_is_said_as_a_stop(signum, code, said):
     assert "cleaned up" in out  # the command's clean-up ran on the way out
 
 
+SPARK = r"""
+import sys
+from pathlib import Path
+import casekit.cli.bundle as bundle
+from casekit.cli import main
+from casekit.engine import connect
+
+def long_job(args):
+    engine = connect("spark")  # casekit's local session, as casekit flags --engine spark opens
+    session = engine.backend._session
+    scratch = Path(session.conf.get("spark.local.dir"))
+    try:
+        print("started", flush=True)
+        # a job far longer than the test: only a cancelled job ends this soon
+        session.range(10**13, numPartitions=4).selectExpr("sum(id % 7)").collect()
+    finally:
+        engine.close()
+        print("cleaned up", scratch.exists(), flush=True)
+    return 0
+
+bundle._cmd_validate = long_job
+sys.exit(main(["validate", "anything"]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, 143, "casekit: stopped (SIGTERM); nothing half-written was kept."),
+        (signal.SIGINT, 130, "casekit: interrupted; nothing half-written was kept."),
+    ],
+)
+def test_a_stop_during_a_spark_job_is_one_line(signum, code, said):
+    """pyspark's own Ctrl-C handler called into the JVM from inside a call to it: py4j's
+    tracebacks ("reentrant call"), then the cancelled tasks' Java stack traces. Now the job is
+    cancelled from the stop watcher's thread, and the stop is said once."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", SPARK],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
+    )
+    assert run.stdout is not None
+    assert run.stdout.readline().strip() == "started"
+    time.sleep(3)  # inside the job
+    run.send_signal(signum)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == code, err
+    assert err.strip() == said  # nothing else: no traceback, no Java stack trace, no warning
+    assert "cleaned up False" in out  # the session stopped and its scratch folder went
+
+
 def _interrupted_query() -> BaseException:
     """Run a query DuckDB's own checks never stop, interrupt it from a thread; give its error."""
     import threading

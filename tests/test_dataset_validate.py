@@ -563,6 +563,32 @@ def test_cli_validates_a_dataset(tmp_path, tiny, capsys):
     assert casekit.validate(bad, today=TODAY) == validate_dataset(bad, TODAY)
 
 
+def test_a_table_folder_given_for_the_dataset_is_named_so(tmp_path, tiny, capsys, monkeypatch):
+    """A new user points at national/events: told to give national, not 'no cases table'."""
+    folder = write_dataset(tmp_path / "national", tiny, parts=2)
+    want = (
+        f"{folder / 'events'}: is one table's folder (events) of a dataset. Give the dataset's "
+        f"folder, {folder}, which holds every table."
+    )
+    assert main(["validate", str(folder / "events")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"casekit validate: {want}" and captured.out == ""
+    assert main(["flags", "--data", str(folder / "events")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"casekit flags: {want}" and captured.out == ""
+    with pytest.raises(CasekitError) as raised:
+        casekit.load(folder / "cases")
+    assert str(raised.value).startswith(f"{folder / 'cases'}: is one table's folder (cases)")
+    monkeypatch.chdir(folder)
+    assert main(["validate", "events"]) == 2
+    assert "Give the dataset's folder, the current folder (.)," in capsys.readouterr().err
+    # a folder named like a table that is not in a dataset is read as before
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "notes.txt").write_text("mine")
+    assert main(["validate", str(tmp_path / "events")]) == 2
+    assert "holds no <table>.csv or <table>.parquet files" in capsys.readouterr().err
+
+
 def test_memory_limit_and_private_spill_folder(tmp_path, tiny, monkeypatch):
     folder = write_dataset(tmp_path / "d", tiny)
     spills = tmp_path / "tmp"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -55,6 +56,16 @@ def test_parameters_are_typed_and_documented(name):
     for param in params.values():
         assert param["inferred_type_name"] != "None", param
         assert param["help"], param
+    # papermill skips a line it cannot read (one with a second '=', such as in its comment),
+    # so that parameter would be missing from --help-notebook: every one assigned is listed
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assigned = [
+        node.target.id
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    ]
+    assert assigned and list(params) == assigned
 
 
 def test_bundle_check_on_the_synthetic_data(tmp_path):
@@ -121,6 +132,30 @@ def test_suppressed_trends_report_passes_the_disclosure_check(tmp_path):
     (tmp_path / "shown.html").write_text(shown, encoding="utf-8")
     found, _ = check_path(tmp_path / "shown.html")
     assert any(f.kind == "small count" for f in found)  # the check does see the counts
+
+
+def test_trends_report_tables_show_every_row_whatever_pandas_is_set_to(tmp_path, monkeypatch):
+    """pandas cuts a table of over 60 rows to its ends and '...' (the equity tables of a
+    national dataset have more), which would hide rows of a published table: the report shows
+    them all, even in a kernel whose start-up lowers pandas' limits."""
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-small.py").write_text(
+        "import pandas\npandas.set_option('display.max_rows', 4, 'display.max_columns', 3)\n"
+    )
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    run("proportionality_trends.ipynb", tmp_path, data=str(SYNTHETIC), suppress=True)
+    nb = nbformat.read(tmp_path / "out-proportionality_trends.ipynb", as_version=4)
+    tables = [
+        "".join(o["data"]["text/html"])
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "<table" in "".join(o.get("data", {}).get("text/html", ""))
+    ]
+    assert len(tables) >= 4  # Table 1, the two equity tables and Table 2
+    assert not [t for t in tables if "rows ×" in t or "columns</p>" in t or ">...<" in t]
+    religion = next(t for t in tables if "child_religion" in t)
+    assert religion.count("<tr>") > 10  # more rows than the start-up's limit, all shown
 
 
 def run_unsuppressed(tmp_path: Path) -> Path:

@@ -393,6 +393,12 @@ def bundle_form(path: Path) -> str:
 
         if is_dataset(path):
             return "dataset"
+        if path.name in TABLES and is_dataset(path.parent):  # events/ of a dataset
+            parent = "the current folder (.)" if str(path.parent) == "." else str(path.parent)
+            raise CasekitError(
+                f"{path}: is one table's folder ({path.name}) of a dataset. Give the dataset's "
+                f"folder, {parent}, which holds every table."
+            )
         suffixes = {p.suffix.lower() for p in path.iterdir()}
         if ".csv" in suffixes:
             return "csv"

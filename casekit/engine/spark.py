@@ -16,10 +16,14 @@ Connect session closes.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from casekit.errors import CasekitError, one_line
 from casekit.outputs import SCRATCH_NOTE, note_scratch_process, private_temp
+from casekit.stopping import interruptible, signalled
 
 if TYPE_CHECKING:
     import ibis.expr.operations as ops
@@ -71,6 +76,9 @@ NO_JAVA = (
     "the PATH). Install it (Debian: apt-get install openjdk-17-jre-headless; 'make test' does "
     "so as root) or set JAVA_HOME, or run the flags on DuckDB (engine=duckdb, the default)."
 )
+
+JAVA_MODULE_NOTE = b"WARNING: Using incubator modules"
+"""The start of the line Java prints at each Spark start, which casekit leaves out."""
 
 SCRATCH_PREFIX = "casekit-spark-"
 """The start of the name of local mode's private scratch folder, in the temporary folder."""
@@ -149,6 +157,7 @@ def _stopper(session: Any) -> Callable[[], None]:
             _OURS["holds"] -= 1
             if _OURS["holds"] <= 0:
                 scratch = _OURS.pop("scratch", None)
+                _OURS.pop("forget", lambda: None)()  # no stop may cancel jobs of a session gone
                 _OURS["session"], _OURS["holds"] = None, 0
                 try:
                     session.stop()
@@ -226,19 +235,110 @@ def _start() -> tuple[Any, str]:
     builder = builder.config("spark.local.dir", scratch).config(
         "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG}"
     )
+    # pyspark sets a Ctrl-C handler of its own that asks the JVM to cancel its jobs from the
+    # main thread, which is itself waiting inside a call to the JVM: py4j refuses that call
+    # ("reentrant call") and logs tracebacks. The handler that was there is put back, and the
+    # jobs are cancelled from casekit's stop watcher's thread instead (casekit.stopping).
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    for logger in (logging.getLogger(), logging.getLogger("py4j.clientserver")):
+        if not any(isinstance(f, _Py4jInterrupted) for f in logger.filters):
+            logger.addFilter(_Py4jInterrupted())
     try:
+        _launch_jvm(cast(dict[str, str], builder._options))
         session = builder.getOrCreate()
-    except Exception as exc:  # pyspark raises its own kinds when the JVM fails
+    except BaseException as exc:  # pyspark raises its own kinds when the JVM fails
         shutil.rmtree(scratch, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise  # a stop (Ctrl-C, SIGTERM) while Spark started
         raise CasekitError(
             f"engine=spark: Spark did not start ({one_line(exc)}). Check that Java 17 or later "
             "works (java -version), or run the flags on DuckDB (engine=duckdb)."
         ) from None
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
     session.sparkContext.setLogLevel("ERROR")
     jvm = getattr(SparkContext._gateway, "proc", None)  # the JVM pyspark started, if it did
     if jvm is not None:  # it writes the shuffle files: a killed run's folder waits for it too
         note_scratch_process(scratch, jvm.pid)
     return session, scratch
+
+
+class _Py4jInterrupted(logging.Filter):
+    """Leave out py4j's tracebacks for a Ctrl-C (or SIGTERM) that stops a call to the JVM.
+
+    py4j logs one at ERROR on the root logger ("KeyboardInterrupt while sending command."),
+    then closes the connection (which may find the JVM's end closed already, logged too) and
+    raises the interrupt again, which the command says in one line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but py4j's notes of a stop it handles itself."""
+        message = record.getMessage()
+        if message.startswith("KeyboardInterrupt while sending command"):
+            return False
+        closing = message.startswith("Exception occurred while shutting down connection")
+        return not (closing and bool(signalled()))
+
+
+def _launch_jvm(options: dict[str, str]) -> None:
+    """Start Spark's JVM, unless one runs, with its stderr passed on but for Java's module note.
+
+    Spark starts every JVM with ``--add-modules=jdk.incubator.vector``, for which Java prints
+    ``WARNING: Using incubator modules: jdk.incubator.vector`` before any logging is set up, and
+    no setting turns it off: it reached a command's stderr and, in a notebook, the report's
+    output. So the JVM is started here as pyspark would (the same settings on its command
+    line), its stderr a pipe that a daemon thread reads to its end, passing every other line on
+    to this process's stderr as it comes: Spark's own errors still show.
+    """
+    from pyspark import java_gateway
+    from pyspark.conf import SparkConf
+    from pyspark.core.context import SparkContext
+
+    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return  # a JVM runs already (pyspark keeps it after a session stops), or was given
+    conf = SparkConf()
+    for key, value in options.items():
+        conf.set(key, value)
+    read, write = os.pipe()
+    threading.Thread(
+        target=_pass_on, args=(read,), daemon=True, name="casekit-spark-stderr"
+    ).start()
+    started: list[subprocess.Popen[bytes]] = []
+    module = cast(Any, java_gateway)
+    popen = module.Popen
+
+    def recorded(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(popen(*args, **kwargs))
+        return started[-1]
+
+    module.Popen = recorded  # (under _LOCK) to know the JVM pyspark starts
+    try:
+        gateway = java_gateway.launch_gateway(conf, popen_kwargs={"stderr": write})
+    except BaseException:
+        # Stopped while the JVM starts (Ctrl-C): pyspark leaves it running, its gateway having
+        # lost the file it was to report its port in. It is casekit's child: end it.
+        for jvm in started:
+            with contextlib.suppress(OSError):
+                jvm.kill()
+                jvm.wait(timeout=30)
+        raise
+    finally:
+        module.Popen = popen
+        os.close(write)  # the JVM holds its own copy: the thread's read ends when the JVM does
+    SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+
+
+def _pass_on(fd: int) -> None:
+    """Copy the JVM's stderr to this process's, line by line, leaving out Java's module note."""
+    with os.fdopen(fd, "rb") as lines:
+        for line in lines:
+            if line.startswith(JAVA_MODULE_NOTE) or signalled():
+                continue  # once the command is stopped, what its cancelled tasks say is noise
+            with contextlib.suppress(Exception):  # a closed or replaced stderr: nothing to do
+                sys.stderr.write(line.decode("utf-8", "replace"))
+                sys.stderr.flush()
 
 
 def _local() -> tuple[Any, Callable[[], None]]:
@@ -254,7 +354,8 @@ def _local() -> tuple[Any, Callable[[], None]]:
             if _alive(theirs):
                 return theirs, lambda: None  # someone else's session: theirs to stop
             session, scratch = _start()
-            _OURS.update(session=session, holds=0, scratch=scratch)
+            forget = interruptible(session.sparkContext.cancelAllJobs)  # on Ctrl-C, SIGTERM
+            _OURS.update(session=session, holds=0, scratch=scratch, forget=forget)
         _OURS["holds"] += 1
         return _OURS["session"], _stopper(_OURS["session"])
 
