@@ -308,3 +308,53 @@ def test_a_library_logging_a_stop_prints_no_traceback_but_warnings_still_show(ca
     assert "KeyboardInterrupt" not in err and "Traceback" not in err
     assert "the disk is nearly full" in err
     assert logging.getLogger().handlers == []  # as it was: nothing set up for the program
+
+
+LATE_WATCHER = r"""
+import select
+import sys
+import time
+import types
+
+import casekit.stopping as stopping
+
+def late(read, write, error, timeout=None):
+    # the watcher thread starved (DuckDB's threads have every core): it reads the signal
+    # only after DuckDB's own signal check has run the command's handler in the main thread
+    ready = select.select(read, write, error, timeout)
+    if ready[0]:
+        seen = stopping._handled()
+        deadline = time.monotonic() + 5
+        while stopping._handled() == seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return ready
+
+stopping.select = types.SimpleNamespace(select=late)
+"""
+
+
+def test_a_stop_whose_handler_ran_inside_the_query_still_interrupts_it():
+    # DuckDB's signal check runs the handler during a query but does not stop a query that
+    # never reaches its next check: the interrupt is still needed, however late it is read
+    run = subprocess.Popen(
+        [sys.executable, "-c", LATE_WATCHER + SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "started"
+        time.sleep(0.5)  # inside the query
+        run.send_signal(signal.SIGTERM)
+        try:
+            out, err = run.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the stopped command's query ran on: it was never interrupted")
+        assert run.returncode == 143, err
+        assert "casekit: stopped (SIGTERM); nothing half-written was kept." in err, err
+        assert "Traceback" not in err, err
+        assert "cleaned up" in out
+    finally:
+        run.kill()
+        run.communicate()
