@@ -112,10 +112,10 @@ def _handled() -> int:
 def _watch(read: int) -> None:
     """Read the signals written to ``read``; interrupt the queries until the handler has run.
 
-    A stop the handler has already seen needs no interrupt (the main thread was running
-    Python, or DuckDB's own check ran the handler and stopped the query). Otherwise the
-    queries are interrupted at once and again every :data:`AGAIN` seconds, :data:`TRIES`
-    times at most, until the handler runs.
+    Each stop interrupts the queries at once, even one whose handler has already run:
+    DuckDB's own signal check runs the handler during a query, but a query that never
+    reaches its next check runs on. Until the handler has run they are interrupted again
+    every :data:`AGAIN` seconds, :data:`TRIES` times in all at most.
     """
     seen = _handled()
     tries = 0
@@ -131,8 +131,8 @@ def _watch(read: int) -> None:
         if stops:
             _SIGNALLED.extend(stops)
             tries = TRIES
-        if tries and _handled() != seen:
-            seen, tries = _handled(), 0
+        if tries and _handled() != seen:  # the handler has run: no more tries after this one
+            seen, tries = _handled(), 1 if stops else 0
         if tries:
             _interrupt_all()
             tries -= 1
