@@ -11,6 +11,7 @@ process made by ``fork`` opens its own (a DuckDB connection is not shared across
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -28,6 +29,31 @@ _LOCK = threading.Lock()
 _SHARED: dict[int, Preview] = {}
 """The process's preview, by the id of the process that opened it (a forked child keeps its
 parent's copy untouched, never used nor closed, and opens its own)."""
+_WARMING: list[threading.Thread] = []
+"""The background warm-ups started (:func:`warm_in_background`), that a fork waits for."""
+FORK_WAIT = 60.0
+"""The most seconds a fork waits for a background warm-up to end."""
+
+
+def _before_fork() -> None:
+    """Let a background warm-up end before the process forks (at most :data:`FORK_WAIT` s).
+
+    It holds locks while it runs (this module's, a module's import, DuckDB's own): a child
+    forked meanwhile has them held by a thread it does not have, and waits on them for ever.
+    """
+    for thread in list(_WARMING):
+        if thread.ident is not None and thread is not threading.current_thread():  # started
+            thread.join(FORK_WAIT)
+
+
+def _after_fork_in_child() -> None:
+    """Give a forked child a lock of its own: another thread may have held the parent's."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    _WARMING.clear()
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def shared_preview() -> Preview:
@@ -62,7 +88,8 @@ def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Th
 
     A widget that will show flags starts it while a person chooses a case, so the first case
     opens without waiting about two seconds for the SQL. A failure there is left for the call
-    that needs the flags, which meets it again and says it.
+    that needs the flags, which meets it again and says it. A fork meanwhile waits for it to
+    end (:func:`_before_fork`).
     """
 
     def run() -> None:
@@ -70,8 +97,12 @@ def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Th
             warm(thresholds)
         except Exception:  # the first flags() call reports it  # noqa: S110
             pass
+        finally:
+            with contextlib.suppress(ValueError):  # a fork may have cleared the list
+                _WARMING.remove(threading.current_thread())
 
     thread = threading.Thread(target=run, name="casekit-warm-flags", daemon=True)
+    _WARMING.append(thread)  # before it starts, so that a fork never misses it
     thread.start()
     return thread
 
