@@ -358,3 +358,31 @@ def test_a_stop_whose_handler_ran_inside_the_query_still_interrupts_it():
     finally:
         run.kill()
         run.communicate()
+
+
+def test_a_stop_as_the_watcher_starts_leaves_nothing_watching(monkeypatch):
+    # the command's handler raises at any point, so also just as the watcher thread starts:
+    # the wakeup pipe and the thread must not outlive the command (main() may run again in
+    # the same process, and a left watcher would interrupt the next command's queries)
+    import threading
+
+    from casekit import stopping
+
+    real_start = threading.Thread.start
+
+    def start_then_stop(self):
+        real_start(self)
+        raise KeyboardInterrupt  # the Ctrl-C's handler ran here
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_stop)
+    before = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(before)
+    with pytest.raises(KeyboardInterrupt):
+        with stopping.watching():
+            pytest.fail("the command ran")
+    monkeypatch.undo()
+    assert signal.set_wakeup_fd(before) == before  # as it was: no pipe of the watcher's left
+    for thread in threading.enumerate():
+        if thread.name == "casekit-stop-watcher":
+            thread.join(timeout=10)
+            assert not thread.is_alive(), "the watcher outlived the command"
