@@ -386,3 +386,35 @@ def test_a_stop_as_the_watcher_starts_leaves_nothing_watching(monkeypatch):
         if thread.name == "casekit-stop-watcher":
             thread.join(timeout=10)
             assert not thread.is_alive(), "the watcher outlived the command"
+
+
+def test_a_stop_as_the_handlers_are_set_leaves_the_programs_own_handlers(monkeypatch):
+    # main() may run inside a longer program (a test run, a script): a SIGTERM that comes
+    # just as the command sets its handlers is the command's stop, and the program's own
+    # handlers are back after it, as after any other stop
+    from casekit.cli import Stopped, _stopped_as_interrupted
+
+    real_signal = signal.signal
+    raised: list[int] = []
+
+    def then_stopped(signum, handler):
+        found = real_signal(signum, handler)
+        if signum == signal.SIGTERM and not raised:  # the command's handler, just set
+            raised.append(signum)
+            signal.raise_signal(signal.SIGTERM)
+        return found
+
+    before_term = signal.getsignal(signal.SIGTERM)
+    before_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(signal, "signal", then_stopped)
+        with pytest.raises(Stopped):
+            with _stopped_as_interrupted():
+                pytest.fail("the command ran")
+        monkeypatch.undo()
+        assert raised == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) is before_term
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before_term)
+        signal.signal(signal.SIGINT, before_int)
