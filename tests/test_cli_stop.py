@@ -156,9 +156,18 @@ def test_the_watcher_interrupts_again_until_the_handler_has_run_and_no_more():
 def test_a_ctrl_c_while_the_command_starts_is_one_line():
     # as the installed `casekit` script starts (pyproject: casekit.__main__:main); the
     # command's modules (pandas, pyarrow) take most of a second to import: a Ctrl-C then
+    # 'ready' is said as main() starts importing the command line, inside its guard: said
+    # before main() is called, a Ctrl-C sent at once could land in this starter's own code
     starter = (
-        "import sys; from casekit.__main__ import main; print('ready', flush=True); "
-        "sys.argv = ['casekit', 'synth', '--help']; sys.exit(main())"
+        "import sys\n"
+        "from casekit.__main__ import main\n"
+        "class Ready:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'casekit.cli':\n"
+        "            print('ready', flush=True)\n"
+        "sys.meta_path.insert(0, Ready())\n"
+        "sys.argv = ['casekit', 'synth', '--help']\n"
+        "sys.exit(main())\n"
     )
     for _ in range(5):  # a starved test process may signal only after the help was printed
         run = subprocess.Popen(
