@@ -205,3 +205,20 @@ def test_the_shared_duckdb_is_closed_at_exit():
     )
     assert done.returncode == 0, done.stderr
     assert "open: (1,)" in done.stdout and "closed: ConnectionException" in done.stdout
+
+
+def test_a_process_ending_while_the_preview_is_warmed_leaves_no_spill_folder(tmp_path):
+    # a kernel shut down just after the picker started its warm-up: the preview the warm-up
+    # opens is closed at exit, its private spill folder with it
+    code = (
+        "import time\n"
+        "from casekit.analysis.relational import shared\n"
+        "shared.warm_in_background()\n"
+        "time.sleep(0.3)\n"  # the warm-up is importing Ibis, about to open the preview
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []
