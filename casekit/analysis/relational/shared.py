@@ -32,14 +32,15 @@ parent's copy untouched, never used nor closed, and opens its own)."""
 _WARMING: list[threading.Thread] = []
 """The background warm-ups started (:func:`warm_in_background`), that a fork waits for."""
 FORK_WAIT = 60.0
-"""The most seconds a fork waits for a background warm-up to end."""
+"""The most seconds a fork, or the exit, waits for a background warm-up to end."""
 
 
-def _before_fork() -> None:
-    """Let a background warm-up end before the process forks (at most :data:`FORK_WAIT` s).
+def _warmed() -> None:
+    """Wait for the background warm-ups to end (each at most :data:`FORK_WAIT` s).
 
-    It holds locks while it runs (this module's, a module's import, DuckDB's own): a child
-    forked meanwhile has them held by a thread it does not have, and waits on them for ever.
+    Before a fork: a warm-up holds locks while it runs (this module's, a module's import,
+    DuckDB's own), which a child forked meanwhile would have held by a thread it does not
+    have, and wait on for ever. At exit: a warm-up may open the preview after it was closed.
     """
     for thread in list(_WARMING):
         if thread.ident is not None and thread is not threading.current_thread():  # started
@@ -53,7 +54,7 @@ def _after_fork_in_child() -> None:
     _WARMING.clear()
 
 
-os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_warmed, after_in_child=_after_fork_in_child)
 
 
 def shared_preview() -> Preview:
@@ -89,7 +90,7 @@ def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Th
     A widget that will show flags starts it while a person chooses a case, so the first case
     opens without waiting about two seconds for the SQL. A failure there is left for the call
     that needs the flags, which meets it again and says it. A fork meanwhile waits for it to
-    end (:func:`_before_fork`).
+    end (:func:`_warmed`), and so does the exit's close.
     """
 
     def run() -> None:
@@ -112,4 +113,10 @@ def default_flags(casebook: Casebook, as_of: dt.date, thresholds: dict[str, Any]
     return shared_preview().flags(casebook, as_of, thresholds)
 
 
-atexit.register(close_shared)
+def _close_at_exit() -> None:
+    """Close the shared preview at exit, once a background warm-up that may open it has ended."""
+    _warmed()
+    close_shared()
+
+
+atexit.register(_close_at_exit)
