@@ -50,14 +50,16 @@ def open(  # noqa: A001 - `casekit.open(path)` is the documented way in
     return open_store(path_or_url, user=user, create=create, readonly=readonly)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a name of :data:`_LAZY` when it is first used, and keep it."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'casekit' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the names imported above, and no other
+
+    def __getattr__(name: str) -> Any:
+        """Import a name of :data:`_LAZY` when it is first used, and keep it."""
+        if name not in _LAZY:
+            raise AttributeError(f"module 'casekit' has no attribute {name!r}")
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -19,6 +19,7 @@ interrupts again every :data:`AGAIN` seconds until the handler has run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -112,10 +113,10 @@ def _handled() -> int:
 def _watch(read: int) -> None:
     """Read the signals written to ``read``; interrupt the queries until the handler has run.
 
-    A stop the handler has already seen needs no interrupt (the main thread was running
-    Python, or DuckDB's own check ran the handler and stopped the query). Otherwise the
-    queries are interrupted at once and again every :data:`AGAIN` seconds, :data:`TRIES`
-    times at most, until the handler runs.
+    Each stop interrupts the queries at once, even one whose handler has already run:
+    DuckDB's own signal check runs the handler during a query, but a query that never
+    reaches its next check runs on. Until the handler has run they are interrupted again
+    every :data:`AGAIN` seconds, :data:`TRIES` times in all at most.
     """
     seen = _handled()
     tries = 0
@@ -131,8 +132,8 @@ def _watch(read: int) -> None:
         if stops:
             _SIGNALLED.extend(stops)
             tries = TRIES
-        if tries and _handled() != seen:
-            seen, tries = _handled(), 0
+        if tries and _handled() != seen:  # the handler has run: no more tries after this one
+            seen, tries = _handled(), 1 if stops else 0
         if tries:
             _interrupt_all()
             tries -= 1
@@ -188,22 +189,28 @@ def watching() -> Iterator[None]:
         yield
         return
     read, write = os.pipe()
-    os.set_blocking(write, False)
-    try:
-        previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-    except ValueError:  # not the main interpreter's thread after all
-        os.close(read)
-        os.close(write)
-        yield
-        return
-    watcher = threading.Thread(target=_watch, args=(read,), name="casekit-stop-watcher")
-    watcher.daemon = True
-    watcher.start()
-    try:
-        with _no_stop_tracebacks():
+    previous = -1  # what the wakeup fd was (none, unless a stop came before it was kept)
+    watcher: threading.Thread | None = None
+    try:  # a stop's handler may raise at any point of the setting up: undone all the same
+        os.set_blocking(write, False)
+        try:
+            previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        except ValueError:  # not the main interpreter's thread after all
+            ours = False
+        else:
+            ours = True
+            watcher = threading.Thread(
+                target=_watch, args=(read,), name="casekit-stop-watcher", daemon=True
+            )
+            watcher.start()
+        with _no_stop_tracebacks() if ours else contextlib.nullcontext():
             yield
     finally:
-        signal.set_wakeup_fd(previous)
+        with contextlib.suppress(ValueError):  # (not the main interpreter's thread)
+            now = signal.set_wakeup_fd(previous)
+            if now != write:  # it was never ours: put back what was there
+                signal.set_wakeup_fd(now)
         os.close(write)  # the watcher reads the end of the pipe and stops
-        watcher.join(timeout=5)
+        if watcher is not None and watcher.ident is not None:
+            watcher.join(timeout=5)
         os.close(read)

@@ -209,9 +209,18 @@ def test_the_watcher_interrupts_again_until_the_handler_has_run_and_no_more():
 def test_a_ctrl_c_while_the_command_starts_is_one_line():
     # as the installed `casekit` script starts (pyproject: casekit.__main__:main); the
     # command's modules (pandas, pyarrow) take most of a second to import: a Ctrl-C then
+    # 'ready' is said as main() starts importing the command line, inside its guard: said
+    # before main() is called, a Ctrl-C sent at once could land in this starter's own code
     starter = (
-        "import sys; from casekit.__main__ import main; print('ready', flush=True); "
-        "sys.argv = ['casekit', 'synth', '--help']; sys.exit(main())"
+        "import sys\n"
+        "from casekit.__main__ import main\n"
+        "class Ready:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'casekit.cli':\n"
+        "            print('ready', flush=True)\n"
+        "sys.meta_path.insert(0, Ready())\n"
+        "sys.argv = ['casekit', 'synth', '--help']\n"
+        "sys.exit(main())\n"
     )
     for _ in range(5):  # a starved test process may signal only after the help was printed
         run = subprocess.Popen(
@@ -361,3 +370,113 @@ def test_a_library_logging_a_stop_prints_no_traceback_but_warnings_still_show(ca
     assert "KeyboardInterrupt" not in err and "Traceback" not in err
     assert "the disk is nearly full" in err
     assert logging.getLogger().handlers == []  # as it was: nothing set up for the program
+
+
+LATE_WATCHER = r"""
+import select
+import sys
+import time
+import types
+
+import casekit.stopping as stopping
+
+def late(read, write, error, timeout=None):
+    # the watcher thread starved (DuckDB's threads have every core): it reads the signal
+    # only after DuckDB's own signal check has run the command's handler in the main thread
+    ready = select.select(read, write, error, timeout)
+    if ready[0]:
+        seen = stopping._handled()
+        deadline = time.monotonic() + 5
+        while stopping._handled() == seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return ready
+
+stopping.select = types.SimpleNamespace(select=late)
+"""
+
+
+def test_a_stop_whose_handler_ran_inside_the_query_still_interrupts_it():
+    # DuckDB's signal check runs the handler during a query but does not stop a query that
+    # never reaches its next check: the interrupt is still needed, however late it is read
+    run = subprocess.Popen(
+        [sys.executable, "-c", LATE_WATCHER + SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline().strip() == "started"
+        time.sleep(0.5)  # inside the query
+        run.send_signal(signal.SIGTERM)
+        try:
+            out, err = run.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the stopped command's query ran on: it was never interrupted")
+        assert run.returncode == 143, err
+        assert "casekit: stopped (SIGTERM); nothing half-written was kept." in err, err
+        assert "Traceback" not in err, err
+        assert "cleaned up" in out
+    finally:
+        run.kill()
+        run.communicate()
+
+
+def test_a_stop_as_the_watcher_starts_leaves_nothing_watching(monkeypatch):
+    # the command's handler raises at any point, so also just as the watcher thread starts:
+    # the wakeup pipe and the thread must not outlive the command (main() may run again in
+    # the same process, and a left watcher would interrupt the next command's queries)
+    import threading
+
+    from casekit import stopping
+
+    real_start = threading.Thread.start
+
+    def start_then_stop(self):
+        real_start(self)
+        raise KeyboardInterrupt  # the Ctrl-C's handler ran here
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_stop)
+    before = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(before)
+    with pytest.raises(KeyboardInterrupt):
+        with stopping.watching():
+            pytest.fail("the command ran")
+    monkeypatch.undo()
+    assert signal.set_wakeup_fd(before) == before  # as it was: no pipe of the watcher's left
+    for thread in threading.enumerate():
+        if thread.name == "casekit-stop-watcher":
+            thread.join(timeout=10)
+            assert not thread.is_alive(), "the watcher outlived the command"
+
+
+def test_a_stop_as_the_handlers_are_set_leaves_the_programs_own_handlers(monkeypatch):
+    # main() may run inside a longer program (a test run, a script): a SIGTERM that comes
+    # just as the command sets its handlers is the command's stop, and the program's own
+    # handlers are back after it, as after any other stop
+    from casekit.cli import Stopped, _stopped_as_interrupted
+
+    real_signal = signal.signal
+    raised: list[int] = []
+
+    def then_stopped(signum, handler):
+        found = real_signal(signum, handler)
+        if signum == signal.SIGTERM and not raised:  # the command's handler, just set
+            raised.append(signum)
+            signal.raise_signal(signal.SIGTERM)
+        return found
+
+    before_term = signal.getsignal(signal.SIGTERM)
+    before_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        monkeypatch.setattr(signal, "signal", then_stopped)
+        with pytest.raises(Stopped):
+            with _stopped_as_interrupted():
+                pytest.fail("the command ran")
+        monkeypatch.undo()
+        assert raised == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) is before_term
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before_term)
+        signal.signal(signal.SIGINT, before_int)

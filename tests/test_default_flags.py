@@ -141,6 +141,43 @@ def test_a_forked_child_opens_its_own_duckdb_and_leaves_the_parents():
     pd.testing.assert_frame_equal(flags(cb, "2025-03-31"), want)  # the parent's still works
 
 
+FORK_WHILE_WARMING = """
+import os, signal, sys, time
+import casekit
+from casekit.analysis.proportionality import flags
+from casekit.analysis.relational import shared
+
+cb = casekit.load("data/synthetic")
+want = flags(cb, "2025-03-31", engine="pandas")
+warming = shared.warm_in_background()  # a fresh kernel: it imports Ibis, opens the preview
+time.sleep(0.05)
+if not warming.is_alive():
+    sys.exit("the warm-up ended before the fork")
+pid = os.fork()
+if pid == 0:  # the child: its own preview, the same rows, or ended by the alarm
+    signal.alarm(60)
+    os._exit(0 if flags(cb, "2025-03-31").equals(want) else 3)
+print("child", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+print("parent", flags(cb, "2025-03-31").equals(want))
+"""
+
+
+def test_a_child_forked_while_the_preview_is_warmed_in_the_background_opens_its_own():
+    # a kernel forks (a process pool) while the picker's warm-up imports Ibis and opens the
+    # shared preview: the child must not wait for locks held by a thread it does not have
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_WHILE_WARMING],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["child", "0", "parent", "True"], done.stdout + done.stderr
+
+
 def test_the_shared_duckdb_is_closed_at_exit():
     code = (
         "import atexit, sys, casekit\n"
@@ -168,3 +205,20 @@ def test_the_shared_duckdb_is_closed_at_exit():
     )
     assert done.returncode == 0, done.stderr
     assert "open: (1,)" in done.stdout and "closed: ConnectionException" in done.stdout
+
+
+def test_a_process_ending_while_the_preview_is_warmed_leaves_no_spill_folder(tmp_path):
+    # a kernel shut down just after the picker started its warm-up: the preview the warm-up
+    # opens is closed at exit, its private spill folder with it
+    code = (
+        "import time\n"
+        "from casekit.analysis.relational import shared\n"
+        "shared.warm_in_background()\n"
+        "time.sleep(0.3)\n"  # the warm-up is importing Ibis, about to open the preview
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []

@@ -47,3 +47,39 @@ def test_every_type_ignore_names_its_error_and_says_why():
             said_before = i > 0 and lines[i - 1].strip().startswith("#")
             assert said_after or said_before, f"{where}: say why the ignore is needed"
     assert len(found) <= 3, found  # keep them rare: fix the types instead
+
+
+def test_a_users_mypy_sees_the_lazily_imported_names_types_and_their_misspellings(tmp_path):
+    # casekit imports Casebook, load, ... when first used (casekit.__getattr__): a user's
+    # type checker still knows what they are, and still says a name casekit does not have
+    import os
+    import subprocess
+    import sys
+
+    user = tmp_path / "analysis.py"
+    user.write_text(
+        "import casekit\nbook = casekit.load('bundle')\ncount: int = book\ncasekit.lod('bundle')\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports=silent",
+            "--no-error-summary",
+            str(user),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    said = [line.split(": error: ")[1] for line in done.stdout.splitlines() if ": error: " in line]
+    assert said == [
+        'Incompatible types in assignment (expression has type "Casebook", variable has type '
+        '"int")  [assignment]',
+        'Module has no attribute "lod"; maybe "load"?  [attr-defined]',
+    ], done.stdout + done.stderr

@@ -529,3 +529,24 @@ def test_a_failed_background_compile_is_said_by_the_flags_that_need_it(monkeypat
     thread = shared.warm_in_background()
     thread.join(timeout=60)
     assert not thread.is_alive() and escaped == []  # no traceback in the kernel's log
+
+
+def test_the_pickers_preparation_starts_once_the_cases_are_listed(store, tmp_path, monkeypatch):
+    # the background compile takes the interpreter's time (about 2 CPU seconds): started
+    # before the cases are read, it holds up the list the person is to choose from
+    from casekit.widgets import CasePicker
+
+    order: list[str] = []
+    read = store.casebook
+    monkeypatch.setattr(store, "casebook", lambda *a, **k: order.append("cases") or read(*a, **k))
+    picker = CasePicker(
+        store, lambda s, c: session(s, tmp_path), prepare=lambda: order.append("prepare")
+    )
+    assert order == ["cases", "prepare"]
+    assert "007" in [value for _, value in picker.choice.options]
+    assert picker.body.children == ()  # prepared, and still no case open: none was asked for
+    opened = CasePicker(
+        store, lambda s, c: session(s, tmp_path), "007", prepare=lambda: order.append("prepare")
+    )
+    assert order.count("prepare") == 2  # a case asked for opens at once: prepared all the same
+    assert isinstance(opened.body.children[0], SupervisionSession)

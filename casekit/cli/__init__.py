@@ -114,11 +114,12 @@ def _stopped_as_interrupted() -> Iterator[None]:
         if stopping.must_raise():
             raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = signal.getsignal(signal.SIGTERM)
     previous_int = signal.getsignal(signal.SIGINT)
-    if previous_int is signal.default_int_handler:  # not when ignored (a background job)
-        signal.signal(signal.SIGINT, interrupt)
-    try:
+    try:  # a stop may come as soon as the handler is set: the handlers are put back after it
+        signal.signal(signal.SIGTERM, stop)
+        if previous_int is signal.default_int_handler:  # not when ignored (a background job)
+            signal.signal(signal.SIGINT, interrupt)
         with stopping.watching():  # a query waiting in C is interrupted at once
             yield
     finally:

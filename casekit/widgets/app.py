@@ -93,11 +93,11 @@ class CasePicker(w.VBox):
         """List the store's cases (open ones first) and open ``case_id`` if given.
 
         ``prepare`` starts what the first case's widget needs (such as
-        :meth:`~casekit.widgets.supervision.SupervisionSession.prepare`) before any case opens.
+        :meth:`~casekit.widgets.supervision.SupervisionSession.prepare`) once the cases are
+        listed (work in the background still takes the interpreter's time, which would hold
+        up the list), before any case opens.
         """
         self.store, self.make = store, make
-        if prepare is not None:
-            prepare()
         cases = store.casebook().cases.sort_values(["closed", "opened"], na_position="first")
         options = [
             (
@@ -124,6 +124,8 @@ class CasePicker(w.VBox):
         super().__init__(
             [w.HBox([self.choice, self.open_button, self.recorded_as]), self.message, self.body]
         )
+        if prepare is not None:
+            prepare()
         if case_id and known:
             self.show_case(case_id)
         elif case_id:

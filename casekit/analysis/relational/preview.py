@@ -137,11 +137,15 @@ class Preview:
         """The prepared statements' names, by (thresholds, as-of date)."""
         self._named = 0
         self._lock = threading.Lock()
-        con = self.engine.backend.con
-        con.execute("PRAGMA disable_optimizer")
         self._rows = {name: _Rows(schema) for name, schema in _LOADED.items()}
-        for name, rows in self._rows.items():
-            con.register(f"{PREFIX}{name}", rows)
+        try:  # opened, so closed again if the rest fails (its spill folder removed with it)
+            con = self.engine.backend.con
+            con.execute("PRAGMA disable_optimizer")
+            for name, rows in self._rows.items():
+                con.register(f"{PREFIX}{name}", rows)
+        except BaseException:
+            self.engine.close()
+            raise
 
     def sql(self, thresholds: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
         """Give the flags' SQL for these thresholds, compiled once, the as-of date ``$as_of``.

@@ -11,6 +11,7 @@ process made by ``fork`` opens its own (a DuckDB connection is not shared across
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -28,6 +29,32 @@ _LOCK = threading.Lock()
 _SHARED: dict[int, Preview] = {}
 """The process's preview, by the id of the process that opened it (a forked child keeps its
 parent's copy untouched, never used nor closed, and opens its own)."""
+_WARMING: list[threading.Thread] = []
+"""The background warm-ups started (:func:`warm_in_background`), that a fork waits for."""
+FORK_WAIT = 60.0
+"""The most seconds a fork, or the exit, waits for a background warm-up to end."""
+
+
+def _warmed() -> None:
+    """Wait for the background warm-ups to end (each at most :data:`FORK_WAIT` s).
+
+    Before a fork: a warm-up holds locks while it runs (this module's, a module's import,
+    DuckDB's own), which a child forked meanwhile would have held by a thread it does not
+    have, and wait on for ever. At exit: a warm-up may open the preview after it was closed.
+    """
+    for thread in list(_WARMING):
+        if thread.ident is not None and thread is not threading.current_thread():  # started
+            thread.join(FORK_WAIT)
+
+
+def _after_fork_in_child() -> None:
+    """Give a forked child a lock of its own: another thread may have held the parent's."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    _WARMING.clear()
+
+
+os.register_at_fork(before=_warmed, after_in_child=_after_fork_in_child)
 
 
 def shared_preview() -> Preview:
@@ -62,7 +89,8 @@ def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Th
 
     A widget that will show flags starts it while a person chooses a case, so the first case
     opens without waiting about two seconds for the SQL. A failure there is left for the call
-    that needs the flags, which meets it again and says it.
+    that needs the flags, which meets it again and says it. A fork meanwhile waits for it to
+    end (:func:`_warmed`), and so does the exit's close.
     """
 
     def run() -> None:
@@ -70,8 +98,12 @@ def warm_in_background(thresholds: dict[str, Any] | None = None) -> threading.Th
             warm(thresholds)
         except Exception:  # the first flags() call reports it  # noqa: S110
             pass
+        finally:
+            with contextlib.suppress(ValueError):  # a fork may have cleared the list
+                _WARMING.remove(threading.current_thread())
 
     thread = threading.Thread(target=run, name="casekit-warm-flags", daemon=True)
+    _WARMING.append(thread)  # before it starts, so that a fork never misses it
     thread.start()
     return thread
 
@@ -81,4 +113,10 @@ def default_flags(casebook: Casebook, as_of: dt.date, thresholds: dict[str, Any]
     return shared_preview().flags(casebook, as_of, thresholds)
 
 
-atexit.register(close_shared)
+def _close_at_exit() -> None:
+    """Close the shared preview at exit, once a background warm-up that may open it has ended."""
+    _warmed()
+    close_shared()
+
+
+atexit.register(_close_at_exit)
