@@ -7,6 +7,7 @@ DuckDB catches the exception a signal handler raises during a query and raises i
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -36,24 +37,34 @@ sys.exit(main(["validate", "anything"]))
 """
 
 
-@pytest.mark.parametrize(
+STOPS = pytest.mark.parametrize(
     ("signum", "code", "said"),
     [
         (signal.SIGTERM, 143, "casekit: stopped (SIGTERM); nothing half-written was kept."),
         (signal.SIGINT, 130, "casekit: interrupted; nothing half-written was kept."),
     ],
 )
-def test_a_stop_during_a_duckdb_query_is_said_as_a_stop(signum, code, said):
-    # as a terminal's program has it: SIGINT is not ignored, whatever the test run inherited
+"""Each stop, its exit code (as the shell counts it) and what the command says."""
+
+
+def _started(script: str, *args: str, word: str = "started") -> subprocess.Popen:
+    """Run ``script`` as a command does, with Ctrl-C as a terminal's program has it; wait for
+    it to print ``word`` (whatever the test run inherited, SIGINT is not ignored)."""
     run = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
     )
     assert run.stdout is not None
-    assert run.stdout.readline().strip() == "started"
+    assert run.stdout.readline().strip() == word
+    return run
+
+
+@STOPS
+def test_a_stop_during_a_duckdb_query_is_said_as_a_stop(signum, code, said):
+    run = _started(SCRIPT)
     time.sleep(0.5)  # inside the query
     run.send_signal(signum)
     started = time.monotonic()
@@ -90,32 +101,25 @@ sys.exit(main(["validate", "anything"]))
 """
 
 
-@pytest.mark.parametrize(
-    ("signum", "code", "said"),
-    [
-        (signal.SIGTERM, 143, "casekit: stopped (SIGTERM); nothing half-written was kept."),
-        (signal.SIGINT, 130, "casekit: interrupted; nothing half-written was kept."),
-    ],
-)
+@STOPS
 def test_a_stop_during_a_spark_job_is_one_line(signum, code, said):
     """pyspark's own Ctrl-C handler called into the JVM from inside a call to it: py4j's
     tracebacks ("reentrant call"), then the cancelled tasks' Java stack traces. Now the job is
     cancelled from the stop watcher's thread, and the stop is said once."""
-    run = subprocess.Popen(
-        [sys.executable, "-c", SPARK],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
-    )
-    assert run.stdout is not None
-    assert run.stdout.readline().strip() == "started"
+    run = _started(SPARK)
+    jvms = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
     time.sleep(3)  # inside the job
     run.send_signal(signum)
     out, err = run.communicate(timeout=300)
     assert run.returncode == code, err
     assert err.strip() == said  # nothing else: no traceback, no Java stack trace, no warning
     assert "cleaned up False" in out  # the session stopped and its scratch folder went
+    for pid in jvms.stdout.split():  # and Spark's JVM ended with the command
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{pid}"):
+                break
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}")
 
 
 def _interrupted_query() -> BaseException:
@@ -223,15 +227,7 @@ def test_a_ctrl_c_while_the_command_starts_is_one_line():
         "sys.exit(main())\n"
     )
     for _ in range(5):  # a starved test process may signal only after the help was printed
-        run = subprocess.Popen(
-            [sys.executable, "-c", starter],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
-        )
-        assert run.stdout is not None
-        assert run.stdout.readline().strip() == "ready"
+        run = _started(starter, word="ready")
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=120)
         if "usage" not in out:  # stopped while starting, before the command's help
@@ -268,21 +264,11 @@ sys.exit(main(["validate", "anything"]))
 
 
 def test_a_stop_during_a_postgres_query_cancels_it_in_the_server(pg_url, monkeypatch):
-    import os
-
     import sqlalchemy as sa
     from engine_helpers import no_password
 
     url = no_password(monkeypatch, pg_url)
-    run = subprocess.Popen(
-        [sys.executable, "-c", PG_SCRIPT, url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ},
-    )
-    assert run.stdout is not None
-    assert run.stdout.readline().strip() == "started"
+    run = _started(PG_SCRIPT, url)
     admin = sa.create_engine(sa.make_url(pg_url).set(drivername="postgresql+psycopg"))
     asleep = sa.text(
         "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(600)%' "
@@ -308,49 +294,6 @@ def test_a_stop_during_a_postgres_query_cancels_it_in_the_server(pg_url, monkeyp
         assert left == 0
     finally:
         admin.dispose()
-
-
-SPARK_SCRIPT = r"""
-import sys
-import casekit.cli.bundle as bundle
-from casekit.cli import main
-from casekit.engine import connect
-
-def long_job(args):
-    with connect("spark") as engine:
-        print("started", flush=True)
-        engine.backend._session.range(10**12).selectExpr("sum(id * id)").collect()
-    return 0
-
-bundle._cmd_validate = long_job
-sys.exit(main(["validate", "anything"]))
-"""
-
-
-def test_a_stop_during_a_spark_job_ends_spark_and_says_it_in_one_line():
-    import os
-
-    run = subprocess.Popen(
-        [sys.executable, "-c", SPARK_SCRIPT],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert run.stdout is not None
-    assert run.stdout.readline().strip() == "started"  # Spark's JVM is up
-    jvms = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
-    time.sleep(3)  # inside the job
-    run.send_signal(signal.SIGTERM)
-    out, err = run.communicate(timeout=300)
-    assert run.returncode == 143, err
-    assert "casekit: stopped (SIGTERM); nothing half-written was kept." in err, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err  # py4j logs it
-    for pid in jvms.stdout.split():  # Spark's JVM ended with the command
-        for _ in range(100):
-            if not os.path.exists(f"/proc/{pid}"):
-                break
-            time.sleep(0.1)
-        assert not os.path.exists(f"/proc/{pid}")
 
 
 def test_a_library_logging_a_stop_prints_no_traceback_but_warnings_still_show(capsys, monkeypatch):

@@ -263,14 +263,21 @@ def test_a_part_that_is_not_parquet_is_a_clear_error(tmp_path, tiny, damage, cap
     assert "Traceback" not in err
 
 
-def test_damaged_data_pages_are_a_clear_error(tmp_path, tiny):
+def _damaged_pages(tmp_path, tiny):
+    """Give a dataset of ``tiny``, its first events part, and that part's bytes with the data
+    pages damaged (a column chunk's page header and text; the footer left whole)."""
     folder = write_dataset(tmp_path / "d", tiny)
     target = folder / "events" / "part-00000.parquet"
     pq.write_table(typed_part("events", tiny["events"]), target, compression="none")
     data = bytearray(target.read_bytes())
     at = data.index(b"School raised views")
-    data[at - 12 : at + 12] = b"\xff" * 24  # the column chunk's page header and text
-    target.write_bytes(bytes(data))
+    data[at - 12 : at + 12] = b"\xff" * 24
+    return folder, target, bytes(data)
+
+
+def test_damaged_data_pages_are_a_clear_error(tmp_path, tiny):
+    folder, target, data = _damaged_pages(tmp_path, tiny)
+    target.write_bytes(data)
     done = subprocess.run(
         [sys.executable, "-m", "casekit.cli", "validate", str(folder)],
         capture_output=True,
@@ -350,15 +357,10 @@ def test_a_column_duckdb_s_reader_keeps_for_itself_is_a_clear_refusal(tmp_path, 
 def test_a_damaged_part_whose_name_holds_a_line_break_is_named_escaped(tmp_path, tiny):
     # a part's name is the dataset writer's: a line break or an escape code in it must not
     # forge a line of casekit's output ("FORGED: valid") or reach the terminal as it is
-    folder = write_dataset(tmp_path / "d", tiny)
-    target = folder / "events" / "part-00000.parquet"
-    pq.write_table(typed_part("events", tiny["events"]), target, compression="none")
-    data = bytearray(target.read_bytes())
-    at = data.index(b"School raised views")
-    data[at - 12 : at + 12] = b"\xff" * 24  # its data pages are damaged, its footer is not
+    folder, target, data = _damaged_pages(tmp_path, tiny)  # its footer is not damaged
     target.unlink()
     evil = folder / "events" / "part-0\nFORGED: the dataset is valid\x1bc.parquet"
-    evil.write_bytes(bytes(data))
+    evil.write_bytes(data)
     with pytest.raises(CasekitError) as raised:
         check_dataset(folder, TODAY)
     said = str(raised.value)

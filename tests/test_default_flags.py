@@ -162,18 +162,22 @@ print("parent", flags(cb, "2025-03-31").equals(want))
 """
 
 
-def test_a_child_forked_while_the_preview_is_warmed_in_the_background_opens_its_own():
-    # a kernel forks (a process pool) while the picker's warm-up imports Ibis and opens the
-    # shared preview: the child must not wait for locks held by a thread it does not have
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [sys.executable, "-c", FORK_WHILE_WARMING],
+def _python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run a fresh Python on this checkout (``env`` added to the environment); give its end."""
+    return subprocess.run(
+        [sys.executable, *args],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_a_child_forked_while_the_preview_is_warmed_in_the_background_opens_its_own():
+    # a kernel forks (a process pool) while the picker's warm-up imports Ibis and opens the
+    # shared preview: the child must not wait for locks held by a thread it does not have
+    done = _python("-c", FORK_WHILE_WARMING)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["child", "0", "parent", "True"], done.stdout + done.stderr
 
@@ -194,15 +198,7 @@ def test_the_shared_duckdb_is_closed_at_exit():
         "shared.CLOSED_CHECK = shared.shared_preview().engine.backend.con\n"
         "print('open:', shared.CLOSED_CHECK.execute('SELECT 1').fetchone())\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _python("-W", "ignore", "-c", code)
     assert done.returncode == 0, done.stderr
     assert "open: (1,)" in done.stdout and "closed: ConnectionException" in done.stdout
 
@@ -216,9 +212,6 @@ def test_a_process_ending_while_the_preview_is_warmed_leaves_no_spill_folder(tmp
         "shared.warm_in_background()\n"
         "time.sleep(0.3)\n"  # the warm-up is importing Ibis, about to open the preview
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    done = _python("-c", code, TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert [p.name for p in tmp_path.iterdir()] == []

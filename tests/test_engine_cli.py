@@ -246,20 +246,28 @@ def test_the_engine_reads_exactly_the_parts_the_check_checked(tmp_path, capsys):
     assert "Events/" in err and "rename the folder to events/" in err and not out.exists()
 
 
+def _dataset_and_other_cases(tmp_path):
+    """Give a dataset of the synthetic bundle, its first cases part, and that part's rows with
+    other case ids (X0, X1, ...): a part an attacker could slip in or swap in."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "d"
+    write_dataset(casekit.load(SYNTHETIC), folder)
+    part = sorted((folder / "cases").glob("part-*.parquet"))[0]
+    table = pq.read_table(part)
+    ids = pa.array([f"X{i}" for i in range(table.num_rows)])
+    return folder, part, table.set_column(table.schema.get_field_index("case_id"), "case_id", ids)
+
+
 def test_a_part_written_after_the_check_is_not_read(tmp_path, monkeypatch):
     """Whoever may write the dataset's folder cannot slip a part in between check and read."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from casekit.analysis.relational.run import tables_of
     from casekit.bundle import dataset
 
-    folder = tmp_path / "d"
-    write_dataset(casekit.load(SYNTHETIC), folder)
-    part = sorted((folder / "cases").glob("part-*.parquet"))[0]
-    extra = pq.read_table(part)
-    ids = pa.array([f"X{i}" for i in range(extra.num_rows)])
-    extra = extra.set_column(extra.schema.get_field_index("case_id"), "case_id", ids)
+    folder, _, extra = _dataset_and_other_cases(tmp_path)
     real = dataset.check_dataset
 
     def then_a_part_appears(*args, **kwargs):
@@ -279,17 +287,11 @@ def test_a_part_replaced_after_the_check_is_refused_not_counted(tmp_path, monkey
     """A checked part swapped for another before the engine has read it stops the run."""
     import os
 
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from casekit.bundle import dataset
 
-    folder = tmp_path / "d"
-    write_dataset(casekit.load(SYNTHETIC), folder)
-    part = sorted((folder / "cases").glob("part-*.parquet"))[0]
-    swapped = pq.read_table(part)
-    ids = pa.array([f"X{i}" for i in range(swapped.num_rows)])
-    swapped = swapped.set_column(swapped.schema.get_field_index("case_id"), "case_id", ids)
+    folder, part, swapped = _dataset_and_other_cases(tmp_path)
     real = dataset.check_dataset
 
     def then_a_part_is_replaced(*args, **kwargs):
