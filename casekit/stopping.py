@@ -29,7 +29,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["AGAIN", "TRIES", "interruptible", "must_raise", "signalled", "watching"]
+__all__ = [
+    "AGAIN",
+    "TRIES",
+    "from_a_stop",
+    "interruptible",
+    "must_raise",
+    "signalled",
+    "watching",
+]
 
 AGAIN = 0.2
 """Seconds between the watcher's interrupts, until the main thread's handler has run."""
@@ -81,16 +89,27 @@ def must_raise() -> bool:
     """
     with _LOCK:
         _HANDLED[0] += 1
-    exc = sys.exc_info()[1]
-    seen: set[int] = set()
     with _LOCK:
         kinds = tuple(_INTERRUPTIONS)
-    while exc is not None and id(exc) not in seen:  # the error, and the errors it became
-        if kinds and isinstance(exc, kinds):
-            return False
+    return not (kinds and any(isinstance(e, kinds) for e in _chain(sys.exc_info()[1])))
+
+
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """Give ``exc`` and the errors it was raised from or while handling, each once."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        yield exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return True
+
+
+def from_a_stop(exc: BaseException | None) -> bool:
+    """Say whether ``exc`` is a stop (``KeyboardInterrupt``) or was met while handling one.
+
+    Such as the broken pipe py4j meets closing its connection after a stop reached its call:
+    its traceback, logged, says nothing the command's one line does not.
+    """
+    return any(isinstance(e, KeyboardInterrupt) for e in _chain(exc))
 
 
 def _interrupt_all() -> None:
@@ -143,8 +162,8 @@ class _QuietStops(logging.Handler):
     """Log as Python does with no logging set up, but not a stop's traceback.
 
     py4j (Spark) logs the ``KeyboardInterrupt`` a stop raises in its call, traceback and all,
-    on the root logger, which sets up logging to standard error at that moment: the command
-    says the stop in one line instead.
+    on the root logger, which sets up logging to standard error at that moment, and then the
+    broken pipe it meets closing its connection: the command says the stop in one line instead.
     """
 
     def __init__(self) -> None:
@@ -153,7 +172,7 @@ class _QuietStops(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Show ``record`` on standard error, unless it is a stop's traceback."""
-        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+        if record.exc_info and from_a_stop(record.exc_info[1]):
             return
         last = logging.lastResort
         if last is not None:

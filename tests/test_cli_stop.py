@@ -308,9 +308,20 @@ def test_a_library_logging_a_stop_prints_no_traceback_but_warnings_still_show(ca
             raise KeyboardInterrupt
         except KeyboardInterrupt:
             logging.exception("KeyboardInterrupt while sending command.")  # as py4j does
+            try:  # then closing its connection meets the JVM's end closed already
+                raise BrokenPipeError(32, "Broken pipe")
+            except BrokenPipeError:
+                logging.getLogger("py4j.clientserver").exception(
+                    "Exception occurred while shutting down connection"
+                )
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:  # the same error with no stop behind it is shown
+            logging.getLogger("some.library").exception("the pipe to the printer broke")
         logging.getLogger("some.library").warning("the disk is nearly full")
     err = capsys.readouterr().err
-    assert "KeyboardInterrupt" not in err and "Traceback" not in err
+    assert "KeyboardInterrupt" not in err and "shutting down connection" not in err, err
+    assert "the pipe to the printer broke" in err and "BrokenPipeError" in err
     assert "the disk is nearly full" in err
     assert logging.getLogger().handlers == []  # as it was: nothing set up for the program
 

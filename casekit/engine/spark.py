@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from casekit.errors import CasekitError, one_line
 from casekit.outputs import SCRATCH_NOTE, note_scratch_process, private_temp
-from casekit.stopping import interruptible, signalled
+from casekit.stopping import from_a_stop, interruptible, signalled
 
 if TYPE_CHECKING:
     import ibis.expr.operations as ops
@@ -279,7 +279,8 @@ class _Py4jInterrupted(logging.Filter):
         if message.startswith("KeyboardInterrupt while sending command"):
             return False
         closing = message.startswith("Exception occurred while shutting down connection")
-        return not (closing and bool(signalled()))
+        stopped = bool(signalled()) or bool(record.exc_info and from_a_stop(record.exc_info[1]))
+        return not (closing and stopped)
 
 
 def _launch_jvm(options: dict[str, str]) -> None:
